@@ -1,0 +1,83 @@
+# Tether: `make dev` serves the API with GraphiQL on DynamoDB Local; `make test` runs everything.
+# Every target sets up what it needs itself (and only once): .venv, npm assets, Java, DynamoDB Local.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+VENDOR := static/graphiql/vendor
+ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help dev test lint schema token seed assets deps system-deps browser-deps dynamodb bench clean
+
+help:
+	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
+	@echo "make test     set up everything and run the whole suite (lint, types, tests)"
+	@echo "make schema   regenerate graphql/schema.graphql from the code"
+	@echo "make token USER=alice [ADMIN=1]   print a dev token"
+	@echo "make bench    run the benchmarks in bench/"
+	@echo "make clean    remove .venv, node_modules and build output (keeps .cache and .data)"
+
+dev: deps assets dynamodb
+	@$(PY) -m localdev.devserver
+
+test: deps assets dynamodb browser-deps lint
+	@$(PY) -m pytest -n 2 --dist loadgroup
+
+lint: deps
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy
+
+schema: deps
+	@$(PY) -m localdev.cli schema
+
+# USER is also the login name in the environment: only a USER= given on the command line counts.
+TOKEN_USER := $(if $(filter command line,$(origin USER)),$(USER),dev)
+token: deps
+	@$(PY) -m localdev.cli token $(TOKEN_USER) $(if $(ADMIN),--admin,)
+
+# ---- setup (idempotent; each step runs only when its inputs change) ----
+
+deps: system-deps $(PY_STAMP) $(NODE_STAMP)
+
+system-deps:
+	@localdev/ensure-command.sh java default-jre-headless
+	@localdev/ensure-command.sh npm "nodejs npm"
+
+browser-deps:
+	@localdev/ensure-command.sh chromium chromium
+
+$(PY_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python dependencies into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@echo "Installing npm packages (GraphiQL assets, graphql-http audit) ..."
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets: $(ASSETS)
+
+$(ASSETS): $(NODE_STAMP)
+	@mkdir -p $(VENDOR)
+	@cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css $(VENDOR)/
+	@cp node_modules/react/umd/react.production.min.js node_modules/react-dom/umd/react-dom.production.min.js $(VENDOR)/
+
+dynamodb: $(PY_STAMP)
+	@$(PY) -m localdev.cli ensure-dynamodb >/dev/null
+
+bench: deps dynamodb
+	@$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .aws-sam build *.egg-info

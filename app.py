@@ -1,0 +1,61 @@
+"""Wiring only: the Starlette ASGI app (local server, tests) and the Lambda handler (Mangum)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mangum import Mangum
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from resolvers.http import GRAPHQL_RESPONSE_JSON, GraphQLEndpoint
+from resolvers.schema import build_schema
+from tether.settings import Settings
+from tether.storage import base as storage
+from tether.telemetry import logger, metrics
+
+GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The whole API as one ASGI app, configured by `settings` (default: the environment)."""
+    settings = settings or Settings.from_env()
+    storage.configure(settings)
+    endpoint = GraphQLEndpoint(build_schema(settings), settings)
+    routes: list[BaseRoute] = [Route("/graphql", endpoint.handle, methods=ALL_METHODS)]
+    if settings.graphiql_enabled:
+        routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))
+    middleware = []
+    origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
+    if origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
+    return Starlette(routes=routes, middleware=middleware)
+
+
+app = create_app()
+
+_mangum = Mangum(
+    app,
+    lifespan="off",
+    text_mime_types=[GRAPHQL_RESPONSE_JSON, "application/json", "application/javascript", "text/"],
+)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda entry point (API Gateway HTTP API 2.0 and REST 1.0 events)."""
+    return _mangum(event, context)

@@ -1,0 +1,1 @@
+"""The GraphQL layer: Strawberry types, queries and mutations. Thin: parse, call the core, map."""

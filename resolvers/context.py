@@ -1,0 +1,36 @@
+"""The request context: built once per request, handed to every resolver as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from strawberry.types import Info as StrawberryInfo
+
+from tether.auth import User
+from tether.errors import Unauthenticated
+from tether.settings import Settings
+
+
+@dataclass
+class Loaders:
+    """Per-request DataLoaders. Never module-level: a warm Lambda serves many users."""
+
+
+@dataclass
+class Context:
+    settings: Settings
+    request_id: str
+    maybe_user: User | None
+    loaders: Loaders = field(default_factory=Loaders)
+
+    @property
+    def user(self) -> User:
+        """The signed-in user; reading it from an anonymous request is UNAUTHENTICATED."""
+        if self.maybe_user is None:
+            raise Unauthenticated(
+                "Sign in first: send `Authorization: Bearer <token>`", reason="MISSING_TOKEN"
+            )
+        return self.maybe_user
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,286 @@
+"""GraphQL over HTTP (the GraphQL-over-HTTP spec, beyond stock Strawberry), as a Starlette endpoint."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
+from ulid import ULID
+
+from graphql import GraphQLError
+from resolvers.context import Context
+from resolvers.errors import error_body, translate
+from tether.auth import Authenticator, User, claims_from_event, user_from_claims
+from tether.errors import Unauthenticated
+from tether.settings import Settings
+from tether.telemetry import logger
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+GRAPHIQL_PAGE = Path(__file__).resolve().parent.parent / "static" / "graphiql" / "index.html"
+
+
+class HTTPError(Exception):
+    """A request that never reaches execution: its status, code and message."""
+
+    def __init__(self, status: int, message: str, code: str = "BAD_USER_INPUT", **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.extra = status, message, code, extra
+        self.headers: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class GraphQLParams:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+class GraphQLEndpoint:
+    """`GET` and `POST /graphql`: content negotiation, status codes, identity, then execution."""
+
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.authenticator = Authenticator(settings)
+
+    async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = _request_id(request)
+        media_type = JSON
+        operation = None
+        try:
+            if self._wants_graphiql(request):
+                return self._graphiql(request_id)
+            media_type = _negotiate(request.headers.get("accept"))
+            if request.method not in ("GET", "POST"):
+                error = HTTPError(405, "GraphQL accepts only GET and POST requests")
+                error.headers["Allow"] = "GET, POST"
+                raise error
+            user = self._identify(request)
+            params = await self._params(request)
+            operation = params.operation_name
+            context = Context(settings=self.settings, request_id=request_id, maybe_user=user)
+            result = await self._execute(request.method, params, context)
+            if result.errors:
+                result.errors = [translate(error, request_id) for error in result.errors]
+            status = 400 if media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result) else 200
+            response = _json(_body(result), status, media_type)
+        except HTTPError as error:
+            response = _json(error_body(error.message, error.code, **error.extra), error.status, media_type)
+            response.headers.update(error.headers)
+        except Unauthenticated as error:
+            response = _json(error_body(error.message, error.code, **error.extensions), 401, media_type)
+            response.headers["WWW-Authenticate"] = (
+                f'Bearer error="invalid_token", error_description="{error.message}"'
+            )
+        except Exception:
+            logger.exception("unhandled error in the HTTP layer", extra={"request_id": request_id})
+            body = error_body("Internal error", "INTERNAL", requestId=request_id)
+            response = _json(body, 500, media_type)
+        response.headers["X-Request-Id"] = request_id
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Vary"] = "Accept, Authorization"
+        logger.info(
+            "graphql request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "status": response.status_code,
+                "operation": operation,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
+
+    def _wants_graphiql(self, request: Request) -> bool:
+        return (
+            self.settings.graphiql_enabled
+            and request.method == "GET"
+            and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    def _graphiql(self, request_id: str) -> Response:
+        return HTMLResponse(GRAPHIQL_PAGE.read_text(encoding="utf-8"), headers={"X-Request-Id": request_id})
+
+    def _identify(self, request: Request) -> User | None:
+        """The user from API Gateway's authorizer claims, else from a verified Bearer token."""
+        claims = claims_from_event(request.scope.get("aws.event"))
+        if claims is not None:
+            return user_from_claims(claims)
+        header = request.headers.get("authorization")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Send the token as `Authorization: Bearer <token>`", reason="INVALID_TOKEN")
+        if not self.authenticator.configured:
+            raise Unauthenticated("This deployment verifies no tokens itself", reason="INVALID_TOKEN")
+        return self.authenticator.verify(token.strip())
+
+    async def _params(self, request: Request) -> GraphQLParams:
+        if request.method == "GET":
+            raw: Mapping[str, Any] = {
+                key: _json_param(key, value) if key in ("variables", "extensions") else value
+                for key, value in request.query_params.items()
+            }
+        else:
+            raw = await self._json_body(request)
+        query = raw.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise HTTPError(400, "The request has no GraphQL document: `query` must be a non-empty string")
+        variables = raw.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            raise HTTPError(400, "`variables` must be a JSON object")
+        operation_name = raw.get("operationName")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise HTTPError(400, "`operationName` must be a string")
+        extensions = raw.get("extensions")
+        if extensions is not None and not isinstance(extensions, dict):
+            raise HTTPError(400, "`extensions` must be a JSON object")
+        return GraphQLParams(query, variables, operation_name or None, extensions)
+
+    async def _json_body(self, request: Request) -> Mapping[str, Any]:
+        content_type = request.headers.get("content-type", "")
+        media, _, parameters = content_type.partition(";")
+        if media.strip().lower() != JSON:
+            raise HTTPError(415, "Send the request as `Content-Type: application/json`")
+        charset = _charset(parameters)
+        if charset not in (None, "utf-8", "utf8"):
+            raise HTTPError(415, f"Only UTF-8 request bodies are accepted, not {charset}")
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise HTTPError(413, f"The request body is larger than the {limit}-byte limit", limit=limit)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise HTTPError(413, f"The request body is larger than the {limit}-byte limit", limit=limit)
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise HTTPError(400, "The request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise HTTPError(400, "The request body must be a JSON object (batching is not supported)")
+        return data
+
+    async def _execute(self, method: str, params: GraphQLParams, context: Context) -> ExecutionResult:
+        allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        try:
+            return await self.schema.execute(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=params.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            http_error = HTTPError(
+                405,
+                f"{error.operation_type.value.capitalize()}s must be sent with POST, not {method}",
+            )
+            http_error.headers["Allow"] = "POST"
+            raise http_error from None
+        except CannotGetOperationTypeError as error:
+            raise HTTPError(400, error.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise HTTPError(400, "The request has no GraphQL document") from None
+
+
+def _request_id(request: Request) -> str:
+    context = request.scope.get("aws.context")
+    aws_request_id = getattr(context, "aws_request_id", None)
+    return aws_request_id if isinstance(aws_request_id, str) and aws_request_id else str(ULID())
+
+
+def _negotiate(accept: str | None) -> str:
+    """The response media type: graphql-response+json when acceptable, else JSON; 406 if neither."""
+    if not accept or not accept.strip():
+        return JSON  # the spec's rule for clients that state no preference
+    choices: list[tuple[float, int, str]] = []
+    for item in accept.split(","):
+        media, _, parameters = item.partition(";")
+        media, quality = media.strip().lower(), _quality(parameters)
+        if quality <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE_JSON:
+            choices.append((quality, 2, GRAPHQL_RESPONSE_JSON))
+        elif media == JSON:
+            choices.append((quality, 1, JSON))
+        elif media in ("*/*", "application/*"):
+            choices.append((quality, 0, GRAPHQL_RESPONSE_JSON))
+    if not choices:
+        raise HTTPError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}; no other response type is produced")
+    return max(choices)[2]
+
+
+def _quality(parameters: str) -> float:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value.strip())
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def _charset(parameters: str) -> str | None:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def _json_param(name: str, value: str) -> Any:
+    if value == "":
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise HTTPError(400, f"`{name}` must be URL-encoded JSON") from None
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """No execution happened: a syntax, validation or variable error (data absent)."""
+    if isinstance(result, PreExecutionError):
+        return True
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(_has_no_path(e) for e in errors)
+
+
+def _has_no_path(error: GraphQLError) -> bool:
+    return not error.path
+
+
+def _body(result: ExecutionResult) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    if not _is_request_error(result):
+        body["data"] = result.data
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return body
+
+
+def _json(body: Mapping[str, Any], status: int, media_type: str) -> Response:
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(content, status_code=status, media_type=f"{media_type}; charset=utf-8")

@@ -1,0 +1,60 @@
+"""The root schema, assembled by inheritance from each domain's Query and Mutation classes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.query_depth_limiter import IgnoreContext
+
+from graphql import NoSchemaIntrospectionCustomRule
+from resolvers.account.queries import AccountQuery
+from tether.settings import Settings
+
+
+@strawberry.type
+class Query(AccountQuery):
+    pass
+
+
+QUERY_BASES = Query.__bases__
+MUTATION_BASES: tuple[type, ...] = ()
+
+
+class TetherSchema(strawberry.Schema):
+    def process_errors(self, errors: object, execution_context: object = None) -> None:
+        # resolvers.errors.translate logs what needs logging (unexpected errors, with the
+        # request id); client mistakes are not server errors and must not flood the logs.
+        return None
+
+
+def _ignore_introspection(context: IgnoreContext) -> bool:
+    return context.field_name.startswith("__")
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with this deployment's limits, caches and introspection setting."""
+    # The rule classes are built once: the validation cache is keyed by them, and a limiter
+    # built per request would make a new class (and a cache miss) every time.
+    rules = [
+        *QueryDepthLimiter(settings.max_query_depth, should_ignore=_ignore_introspection).validation_rules,
+        *MaxAliasesLimiter(settings.max_aliases).validation_rules,
+    ]
+    if not settings.introspection_enabled:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: ParserCache(maxsize=256),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    return TetherSchema(query=Query, extensions=extensions)

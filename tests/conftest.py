@@ -1,0 +1,129 @@
+"""Shared fixtures: a real DynamoDB Local per test worker, the app, tokens and a GraphQL client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from ulid import ULID
+
+from app import create_app
+from localdev import dynamodb, tokens
+from tether.settings import Settings
+from tether.storage import base as storage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    """DynamoDB Local (the official jar, in memory), or TETHER_TEST_DYNAMODB_ENDPOINT if set."""
+    external = os.environ.get("TETHER_TEST_DYNAMODB_ENDPOINT")
+    if external:
+        yield external
+        return
+    with dynamodb.start() as server:
+        yield server.endpoint
+
+
+@pytest.fixture(scope="session")
+def dev_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("dev-jwt")
+    tokens.ensure_key(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def base_settings(dynamodb_endpoint: str, dev_key_dir: Path) -> Settings:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return Settings(
+        stage="dev",
+        table_name=f"tether-test-{worker}",
+        dynamodb_endpoint=dynamodb_endpoint,
+        dev_public_key_file=str(dev_key_dir / "public.pem"),
+    )
+
+
+@pytest.fixture(scope="session")
+def table(base_settings: Settings) -> str:
+    storage.configure(base_settings)
+    storage.create_table()
+    return base_settings.table_name
+
+
+@pytest.fixture
+def settings(base_settings: Settings, table: str) -> Settings:
+    storage.configure(base_settings)
+    return base_settings
+
+
+@pytest.fixture
+def app(settings: Settings) -> Any:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_token(dev_key_dir: Path) -> Callable[..., str]:
+    def make(user: str, **kwargs: Any) -> str:
+        return tokens.mint(user, key_dir=dev_key_dir, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def user_id() -> str:
+    """A fresh user per test: tests share a table, never a user."""
+    return f"user-{ULID()}"
+
+
+@pytest.fixture
+def token(make_token: Callable[..., str], user_id: str) -> str:
+    return make_token(user_id)
+
+
+class GraphQLClient:
+    """Posts operations the way a mobile client does and returns the parsed response."""
+
+    def __init__(self, client: TestClient, token: str | None) -> None:
+        self.client = client
+        self.token = token
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> Any:
+        all_headers = {"Accept": "application/graphql-response+json", **headers}
+        if self.token:
+            all_headers.setdefault("Authorization", f"Bearer {self.token}")
+        return self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=all_headers
+        )
+
+    def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.post(query, variables)
+        body: dict[str, Any] = response.json()
+        return body
+
+    def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a response that must have no errors."""
+        body = self(query, variables)
+        assert "errors" not in body, body.get("errors")
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest.fixture
+def gql(client: TestClient, token: str) -> GraphQLClient:
+    return GraphQLClient(client, token)
+
+
+@pytest.fixture
+def anonymous(client: TestClient) -> GraphQLClient:
+    return GraphQLClient(client, None)

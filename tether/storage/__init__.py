@@ -1,0 +1,1 @@
+"""PynamoDB models and the only code that talks to DynamoDB."""

@@ -1,0 +1,117 @@
+"""The single DynamoDB table: its PynamoDB base model, indexes, connection and local creation."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from pynamodb.attributes import (
+    DiscriminatorAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import TableConnection
+from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
+from pynamodb.indexes import AllProjection, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from tether.settings import Settings
+
+TTL_ATTRIBUTE = "expiresAt"
+
+
+class SeqIndex(LocalSecondaryIndex["TetherModel"]):
+    """A partition's records in change order: the sync change feed (strongly consistent)."""
+
+    class Meta:
+        index_name = "bySeq"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+
+
+class LookupIndex(LocalSecondaryIndex["TetherModel"]):
+    """A partition's records by a collection-defined secondary key (e.g. sessions of one piece)."""
+
+    class Meta:
+        index_name = "byLookup"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    lk = UnicodeAttribute(range_key=True)
+
+
+class TetherModel(Model):
+    """Base of every item. `pk`/`sk` like `USER#<sub>` / `PIECE#<id>`; `type` says which model."""
+
+    class Meta:
+        table_name = "tether-local"
+        region = "us-east-1"
+        host: str | None = None
+        billing_mode = PAY_PER_REQUEST_BILLING_MODE
+        connect_timeout_seconds = 1
+        read_timeout_seconds = 4
+        max_retry_attempts = 3
+        aws_access_key_id: str | None = None
+        aws_secret_access_key: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    item_type = DiscriminatorAttribute(attr_name="type")
+    seq = NumberAttribute(null=True)
+    lk = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True, attr_name=TTL_ATTRIBUTE)
+
+    by_seq: ClassVar[SeqIndex] = SeqIndex()
+    by_lookup: ClassVar[LookupIndex] = LookupIndex()
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        # Every model shares one connection (one botocore client): one place for timeouts,
+        # retries and the event hooks that count round trips.
+        if cls is not TetherModel:
+            return TetherModel._get_connection()
+        return super()._get_connection()
+
+
+def configure(settings: Settings) -> None:
+    """Point every model at the configured table and endpoint, with explicit timeouts and retries."""
+    meta = TetherModel.Meta
+    meta.table_name = settings.table_name
+    meta.region = settings.region
+    meta.host = settings.dynamodb_endpoint
+    meta.connect_timeout_seconds = settings.dynamodb_connect_timeout  # type: ignore[assignment]
+    meta.read_timeout_seconds = settings.dynamodb_read_timeout  # type: ignore[assignment]
+    meta.max_retry_attempts = settings.dynamodb_max_attempts - 1
+    local = settings.dynamodb_endpoint is not None and not os.environ.get("AWS_ACCESS_KEY_ID")
+    # DynamoDB Local needs some credentials to sign with; any will do.
+    meta.aws_access_key_id = "local" if local else None
+    meta.aws_secret_access_key = "local" if local else None
+    TetherModel._connection = None
+
+
+def client() -> Any:
+    """The botocore DynamoDB client every model uses (for event hooks and raw calls)."""
+    return TetherModel._get_connection().connection.client
+
+
+def table_schema() -> dict[str, Any]:
+    """Keys, indexes and TTL attribute of the table, as the code creates it."""
+    schema = TetherModel._get_schema()
+    return {
+        "key_schema": schema["key_schema"],
+        "attribute_definitions": schema["attribute_definitions"],
+        "local_secondary_indexes": schema["local_secondary_indexes"],
+        "global_secondary_indexes": schema["global_secondary_indexes"],
+        "ttl_attribute": TTL_ATTRIBUTE,
+    }
+
+
+def create_table() -> bool:
+    """Create the table (on-demand, with its indexes and TTL) unless it exists. True if created."""
+    if TetherModel.exists():
+        return False
+    TetherModel.create_table(wait=True, billing_mode=PAY_PER_REQUEST_BILLING_MODE)
+    return True
