@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from resolvers.http import GRAPHQL_RESPONSE_JSON, GraphQLEndpoint
 from resolvers.schema import build_schema
+from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 from tether.telemetry import logger, metrics
@@ -26,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The whole API as one ASGI app, configured by `settings` (default: the environment)."""
     settings = settings or Settings.from_env()
     storage.configure(settings)
-    endpoint = GraphQLEndpoint(build_schema(settings), settings)
+    endpoint = GraphQLEndpoint(build_schema(settings), Services.build(settings))
     routes: list[BaseRoute] = [Route("/graphql", endpoint.handle, methods=ALL_METHODS)]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))
@@ -45,17 +47,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(routes=routes, middleware=middleware)
 
 
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def make_handler(asgi_app: Starlette) -> LambdaHandler:
+    """A Lambda handler serving `asgi_app` (API Gateway HTTP API 2.0 and REST 1.0 events)."""
+    mangum = Mangum(
+        asgi_app,
+        lifespan="off",
+        text_mime_types=[GRAPHQL_RESPONSE_JSON, "application/json", "application/javascript", "text/"],
+    )
+
+    @logger.inject_lambda_context(clear_state=True)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return mangum(event, context)
+
+    return handler
+
+
 app = create_app()
 
-_mangum = Mangum(
-    app,
-    lifespan="off",
-    text_mime_types=[GRAPHQL_RESPONSE_JSON, "application/json", "application/javascript", "text/"],
-)
-
-
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The Lambda entry point (API Gateway HTTP API 2.0 and REST 1.0 events)."""
-    return _mangum(event, context)
+handler = make_handler(app)
+"""The Lambda entry point (template.yaml: `Handler: app.handler`)."""

@@ -1,28 +1,63 @@
-"""`make dev`: DynamoDB Local (persistent, .data/), the table, a dev token, and the API with GraphiQL."""
+"""`make dev`: DynamoDB Local (persistent, .data/), the table, a dev token, and the API with GraphiQL.
+
+Environment (all optional):
+
+- TETHER_API_PORT (3000): the API's port on 127.0.0.1.
+- TETHER_DYNAMODB_PORT (8000): DynamoDB Local's port.
+- TETHER_DATA_DIR (<repo>/.data): where DynamoDB Local keeps its data between runs.
+- TETHER_DYNAMODB_ENDPOINT: use this DynamoDB instead of starting DynamoDB Local.
+- RELOAD (1): restart the API when code under tether/ or resolvers/ changes; 0 turns it off.
+
+The banner (URL and dev token) is printed once the API answers. Ctrl-C (SIGINT) or SIGTERM stops
+the API and DynamoDB Local together; if this process is killed outright, Linux still stops
+DynamoDB Local (PR_SET_PDEATHSIG, see localdev/dynamodb.py).
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType
 
 from localdev import dynamodb
 from localdev.tokens import ensure_key, mint
 
 ROOT = dynamodb.ROOT
 API_HOST = "127.0.0.1"
+READY_TIMEOUT_SECONDS = 60.0
+
+
+def data_dir() -> Path:
+    """DynamoDB Local's data folder: TETHER_DATA_DIR, else <repo>/.data."""
+    configured = os.environ.get("TETHER_DATA_DIR", "").strip()
+    return Path(configured).expanduser().resolve() if configured else ROOT / ".data"
 
 
 def main() -> int:
     api_port = int(os.environ.get("TETHER_API_PORT", "3000"))
     external = os.environ.get("TETHER_DYNAMODB_ENDPOINT")
-    server = None
+    server: dynamodb.DynamoDBLocal | None = None
+    # SIGTERM (an IDE's stop button, `kill`) shuts down as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if dynamodb.port_in_use(api_port):
+            raise dynamodb.DynamoDBLocalError(
+                f"port {api_port} is already in use (another `make dev`?); stop it or choose another "
+                "port with TETHER_API_PORT"
+            )
         if external:
-            endpoint = external
+            endpoint, where = external, "external"
         else:
             port = int(os.environ.get("TETHER_DYNAMODB_PORT", "8000"))
-            server = dynamodb.start(port=port, db_path=ROOT / ".data")
-            endpoint = server.endpoint
+            data = data_dir()
+            server = dynamodb.start(port=port, db_path=data)
+            endpoint, where = server.endpoint, f"pid {server.process.pid}, data in {_shown(data)}"
         os.environ.update(
             {
                 "TETHER_STAGE": "dev",
@@ -35,15 +70,19 @@ def main() -> int:
         from localdev.seed import prepare
 
         prepare()
-        _banner(api_port, endpoint)
+        url = f"http://{API_HOST}:{api_port}/graphql"
+        threading.Thread(
+            target=_banner_when_ready, args=(url, endpoint, where), name="banner", daemon=True
+        ).start()
         import uvicorn
 
+        reload = os.environ.get("RELOAD", "1") == "1"
         uvicorn.run(
             "app:app",
             host=API_HOST,
             port=api_port,
-            reload=os.environ.get("RELOAD", "1") == "1",
-            reload_dirs=[str(ROOT / "tether"), str(ROOT / "resolvers")],
+            reload=reload,
+            reload_dirs=[str(ROOT / "tether"), str(ROOT / "resolvers")] if reload else None,
             log_level="warning",
         )
     except dynamodb.DynamoDBLocalError as error:
@@ -52,21 +91,53 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C must not cut the shutdown short and leave DynamoDB Local behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if server is not None:
             server.stop()
-            print("DynamoDB Local stopped.", file=sys.stderr)
+            print("DynamoDB Local stopped.", file=sys.stderr, flush=True)
     return 0
 
 
-def _banner(api_port: int, endpoint: str) -> None:
-    url = f"http://{API_HOST}:{api_port}/graphql"
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _shown(path: Path) -> str:
+    try:
+        return f"{path.relative_to(ROOT)}/"
+    except ValueError:
+        return f"{path}/"
+
+
+def _banner_when_ready(url: str, endpoint: str, where: str) -> None:
+    """Print the banner once the API answers a query, so that what it says is true."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    probe = f"{url}?query=%7B__typename%7D"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(probe, timeout=5) as response:
+                if response.status == 200:
+                    break
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    else:
+        print(
+            f"warning: the API did not answer at {url} within {READY_TIMEOUT_SECONDS:.0f}s", file=sys.stderr
+        )
+    _banner(url, endpoint, where)
+
+
+def _banner(url: str, endpoint: str, where: str) -> None:
     token = mint("dev")
     print(
         f"""
   Tether is running.
 
   GraphiQL explorer   {url}
-  DynamoDB Local      {endpoint}  (data in .data/)
+  DynamoDB Local      {endpoint}  ({where})
 
   Dev token for user "dev" (valid 7 days); paste into GraphiQL's Headers tab as
   {{"Authorization": "Bearer <token>"}}:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import hashlib
 import os
@@ -16,6 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ SHA256 = "3503ffac19f183407909fecdacf4db51ab1fdad1da7b2f177016670b2d80e4b9"
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache"
+PR_SET_PDEATHSIG = 1
 
 
 class DynamoDBLocalError(RuntimeError):
@@ -115,13 +116,27 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to SIGTERM the child when its parent dies, so no stray JVM outlives us."""
-    os.setsid()
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn asking Linux to SIGTERM the child when we die, so no stray JVM outlives us.
+
+    PR_SET_PDEATHSIG fires when the *thread* that started the child exits: start DynamoDB Local
+    from a thread that lives as long as it should (the main thread, a session fixture's thread).
+    libc is loaded here, before the fork: the child only makes two system calls.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:  # pragma: no cover - runs in the child between fork and exec
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # we died before prctl took effect: nobody will signal
+            os._exit(1)
+
+    return preexec
 
 
 @dataclass
@@ -182,31 +197,34 @@ def start(
     else:
         db_path.mkdir(parents=True, exist_ok=True)
         command += ["-dbPath", str(db_path)]
-    log = (cache / "dynamodb-local.log").open("ab")
-    process = subprocess.Popen(
-        command,
-        cwd=emulator,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        start_new_session=not sys.platform.startswith("linux"),
-    )
-    log.close()
+    log_path = cache / "dynamodb-local.log"
+    with log_path.open("ab") as log:
+        # Its own session: a terminal's Ctrl-C reaches only us, and we stop it after the API.
+        process = subprocess.Popen(
+            command,
+            cwd=emulator,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent(),
+            start_new_session=True,
+        )
     server = DynamoDBLocal(process=process, port=port)
-    _wait_until_ready(server, timeout)
+    try:
+        _wait_until_ready(server, timeout, log_path)
+    except BaseException:  # including Ctrl-C while it starts: never leave it running
+        server.stop()
+        raise
     return server
 
 
-def _wait_until_ready(server: DynamoDBLocal, timeout: float) -> None:
+def _wait_until_ready(server: DynamoDBLocal, timeout: float, log_path: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise DynamoDBLocalError(
-                f"DynamoDB Local exited with status {server.process.returncode}; "
-                f"see {CACHE / 'dynamodb-local.log'}"
+                f"DynamoDB Local exited with status {server.process.returncode}; see {log_path}"
             )
         if port_in_use(server.port):
             return
         time.sleep(0.1)
-    server.stop()
     raise DynamoDBLocalError(f"DynamoDB Local did not answer on port {server.port} in {timeout}s")

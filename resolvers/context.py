@@ -8,6 +8,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from tether.auth import User
 from tether.errors import Unauthenticated
+from tether.services import Services
 from tether.settings import Settings
 
 
@@ -18,10 +19,14 @@ class Loaders:
 
 @dataclass
 class Context:
-    settings: Settings
+    services: Services
     request_id: str
     maybe_user: User | None
     loaders: Loaders = field(default_factory=Loaders)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
 
     @property
     def user(self) -> User:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
+
 from tether.errors import TetherError
 from tether.telemetry import logger
 

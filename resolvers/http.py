@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -19,12 +20,11 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from ulid import ULID
 
-from graphql import GraphQLError
 from resolvers.context import Context
 from resolvers.errors import error_body, translate
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
-from tether.settings import Settings
+from tether.services import Services
 from tether.telemetry import logger
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -52,10 +52,11 @@ class GraphQLParams:
 class GraphQLEndpoint:
     """`GET` and `POST /graphql`: content negotiation, status codes, identity, then execution."""
 
-    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+    def __init__(self, schema: strawberry.Schema, services: Services) -> None:
         self.schema = schema
-        self.settings = settings
-        self.authenticator = Authenticator(settings)
+        self.services = services
+        self.settings = services.settings
+        self.authenticator = Authenticator(services.settings)
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -73,7 +74,7 @@ class GraphQLEndpoint:
             user = self._identify(request)
             params = await self._params(request)
             operation = params.operation_name
-            context = Context(settings=self.settings, request_id=request_id, maybe_user=user)
+            context = Context(services=self.services, request_id=request_id, maybe_user=user)
             result = await self._execute(request.method, params, context)
             if result.errors:
                 result.errors = [translate(error, request_id) for error in result.errors]
@@ -191,6 +192,9 @@ class GraphQLEndpoint:
                 operation_extensions=params.extensions,
             )
         except InvalidOperationTypeError as error:
+            if error.operation_type == OperationType.SUBSCRIPTION:
+                # No method would do: a GraphQL request error, not an HTTP one.
+                return _request_error("Subscriptions are not supported over HTTP")
             http_error = HTTPError(
                 405,
                 f"{error.operation_type.value.capitalize()}s must be sent with POST, not {method}",
@@ -198,9 +202,18 @@ class GraphQLEndpoint:
             http_error.headers["Allow"] = "POST"
             raise http_error from None
         except CannotGetOperationTypeError as error:
-            raise HTTPError(400, error.as_http_error_reason()) from None
+            # A GraphQL request error on a well-formed HTTP request (the spec's GetOperation()):
+            # 400 with graphql-response+json, 200 with application/json, as for validation errors.
+            if error.operation_name is None:
+                return _request_error("Must provide an operation.")
+            return _request_error(f'Unknown operation named "{error.operation_name}".')
         except MissingQueryError:
             raise HTTPError(400, "The request has no GraphQL document") from None
+
+
+def _request_error(message: str) -> ExecutionResult:
+    """A GraphQL request error raised before execution: errors and no data."""
+    return PreExecutionError(data=None, errors=[GraphQLError(message)])
 
 
 def _request_id(request: Request) -> str:
@@ -210,7 +223,12 @@ def _request_id(request: Request) -> str:
 
 
 def _negotiate(accept: str | None) -> str:
-    """The response media type: graphql-response+json when acceptable, else JSON; 406 if neither."""
+    """The response media type: graphql-response+json when asked for by name, else JSON; 406 if neither.
+
+    A client that states no preference (no Accept, `*/*`, `application/*`) gets application/json,
+    as the spec's legacy rule and the graphql-http audit (47DE, 80D8) require: such clients predate
+    application/graphql-response+json and may not understand its 4xx status codes.
+    """
     if not accept or not accept.strip():
         return JSON  # the spec's rule for clients that state no preference
     choices: list[tuple[float, int, str]] = []
@@ -224,7 +242,7 @@ def _negotiate(accept: str | None) -> str:
         elif media == JSON:
             choices.append((quality, 1, JSON))
         elif media in ("*/*", "application/*"):
-            choices.append((quality, 0, GRAPHQL_RESPONSE_JSON))
+            choices.append((quality, 0, JSON))
     if not choices:
         raise HTTPError(406, f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}; no other response type is produced")
     return max(choices)[2]

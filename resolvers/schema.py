@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -16,18 +17,22 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 
-from graphql import NoSchemaIntrospectionCustomRule
 from resolvers.account.queries import AccountQuery
+from resolvers.pieces.queries import PiecesQuery
+from resolvers.sessions.queries import SessionsQuery
+from resolvers.sync.mutations import SyncMutation
+from resolvers.sync.queries import SyncQuery
 from tether.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQuery):
+class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery):
     pass
 
 
-QUERY_BASES = Query.__bases__
-MUTATION_BASES: tuple[type, ...] = ()
+@strawberry.type
+class Mutation(SyncMutation):
+    pass
 
 
 class TetherSchema(strawberry.Schema):
@@ -57,4 +62,4 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=256),
     ]
-    return TetherSchema(query=Query, extensions=extensions)
+    return TetherSchema(query=Query, mutation=Mutation, extensions=extensions)

@@ -56,11 +56,11 @@ class Settings:
         "TETHER_DYNAMODB_CONNECT_TIMEOUT", 1.0, "Seconds to connect to DynamoDB."
     )
     dynamodb_read_timeout: float = _setting(
-        "TETHER_DYNAMODB_READ_TIMEOUT", 4.0, "Seconds to wait for a DynamoDB response."
+        "TETHER_DYNAMODB_READ_TIMEOUT", 3.0, "Seconds to wait for a DynamoDB response."
     )
     dynamodb_max_attempts: int = _setting(
         "TETHER_DYNAMODB_MAX_ATTEMPTS",
-        4,
+        3,
         "Attempts per DynamoDB call (botocore standard retry mode, with backoff).",
     )
     dev_public_key: str | None = _setting(
@@ -88,6 +88,21 @@ class Settings:
         None,
         "JWKS URL of the token issuer. Default: `<issuer>/.well-known/jwks.json`.",
     )
+    tombstone_retention_days: int = _setting(
+        "TETHER_TOMBSTONE_RETENTION_DAYS",
+        30,
+        "Days a deleted record's tombstone is kept for devices to pull (then DynamoDB TTL removes it; older cursors must reset).",
+    )
+    cursor_secret: str | None = _setting(
+        "TETHER_CURSOR_SECRET",
+        None,
+        "Key that signs sync cursors (32+ random bytes, e.g. `openssl rand -hex 32`). Dev falls back to a fixed key.",
+    )
+    cursor_secret_arn: str | None = _setting(
+        "TETHER_CURSOR_SECRET_ARN",
+        None,
+        "Secrets Manager ARN holding that key (what the SAM template sets); read once per cold start and cached.",
+    )
     cors_origins: str = _setting(
         "TETHER_CORS_ORIGINS",
         "",
@@ -103,7 +118,12 @@ class Settings:
                 "the local dev token key is refused in prod: unset TETHER_DEV_PUBLIC_KEY and "
                 "TETHER_DEV_PUBLIC_KEY_FILE and use the Cognito issuer"
             )
+        if self.is_prod and not (self.cursor_secret or self.cursor_secret_arn):
+            raise ConfigurationError(
+                "prod needs TETHER_CURSOR_SECRET or TETHER_CURSOR_SECRET_ARN to sign sync cursors"
+            )
         for name in (
+            "tombstone_retention_days",
             "max_query_depth",
             "max_aliases",
             "max_tokens",

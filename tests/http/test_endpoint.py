@@ -34,8 +34,13 @@ def test_json_is_the_default_and_graphql_response_json_is_honoured(client: TestC
     preferred = post(client, {"query": "{ me { id } }"}, token, Accept="application/graphql-response+json")
     assert preferred.headers["content-type"] == GRAPHQL_RESPONSE
     assert preferred.json()["data"]["me"]["id"]
+    # A client with no stated preference gets JSON (the spec's legacy rule; graphql-http audit 47DE).
     wildcard = post(client, {"query": "{ __typename }"}, token, Accept="*/*")
-    assert wildcard.headers["content-type"] == GRAPHQL_RESPONSE
+    assert wildcard.headers["content-type"] == JSON
+    named_first = post(
+        client, {"query": "{ __typename }"}, token, Accept="application/graphql-response+json, */*;q=0.8"
+    )
+    assert named_first.headers["content-type"] == GRAPHQL_RESPONSE
     legacy_first = post(
         client,
         {"query": "{ __typename }"},
@@ -273,7 +278,9 @@ def test_graphiql_is_served_in_dev_only(settings: Settings) -> None:
         asset = client.get("/graphiql/vendor/graphiql.min.js")
         assert asset.status_code == 200
         assert asset.headers["content-type"].startswith(("text/javascript", "application/javascript"))
-    prod = Settings(**{**settings.__dict__, "stage": "prod", "dev_public_key_file": None})
+    prod = Settings(
+        **{**settings.__dict__, "stage": "prod", "dev_public_key_file": None, "cursor_secret": "test"}
+    )
     with TestClient(create_app(prod)) as client:
         page = client.get("/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 406
@@ -281,7 +288,9 @@ def test_graphiql_is_served_in_dev_only(settings: Settings) -> None:
 
 
 def test_prod_disables_introspection(settings: Settings) -> None:
-    prod = Settings(**{**settings.__dict__, "stage": "prod", "dev_public_key_file": None})
+    prod = Settings(
+        **{**settings.__dict__, "stage": "prod", "dev_public_key_file": None, "cursor_secret": "test"}
+    )
     with TestClient(create_app(prod)) as client:
         response = post(
             client,
@@ -298,7 +307,9 @@ def test_prod_refuses_the_dev_key_and_dev_tokens(settings: Settings, token: str)
 
     with pytest.raises(ConfigurationError, match="dev token key is refused in prod"):
         Settings(**{**settings.__dict__, "stage": "prod"})
-    prod = Settings(**{**settings.__dict__, "stage": "prod", "dev_public_key_file": None})
+    prod = Settings(
+        **{**settings.__dict__, "stage": "prod", "dev_public_key_file": None, "cursor_secret": "test"}
+    )
     with TestClient(create_app(prod)) as client:
         response = post(client, {"query": "{ me { id } }"}, token)
         assert response.status_code == 401
@@ -308,3 +319,25 @@ def test_every_response_has_a_request_id_and_no_store(client: TestClient) -> Non
     response = post(client, {"query": "{ __typename }"})
     assert len(response.headers["x-request-id"]) == 26
     assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"query": "query A { __typename }", "operationName": "B"}, 'Unknown operation named "B".'),
+        ({"query": "fragment F on Query { __typename }"}, "Must provide an operation."),
+        ({"query": "subscription { __typename }"}, "Subscriptions are not supported over HTTP"),
+    ],
+)
+def test_operation_selection_errors_are_graphql_request_errors(
+    client: TestClient, token: str, body: dict[str, Any], message: str
+) -> None:
+    """Not malformed HTTP: 400 with graphql-response+json, 200 with application/json, never `data`."""
+    modern = post(client, body, token, Accept="application/graphql-response+json")
+    assert modern.status_code == 400
+    assert modern.headers["content-type"] == GRAPHQL_RESPONSE
+    assert modern.json() == {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
+    legacy = post(client, body, token, Accept="application/json")
+    assert legacy.status_code == 200
+    assert legacy.headers["content-type"] == JSON
+    assert legacy.json() == modern.json()

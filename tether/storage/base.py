@@ -13,7 +13,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import TableConnection
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.indexes import AllProjection, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from tether.settings import Settings
@@ -33,14 +33,25 @@ class SeqIndex(LocalSecondaryIndex["TetherModel"]):
 
 
 class LookupIndex(LocalSecondaryIndex["TetherModel"]):
-    """A partition's records by a collection-defined secondary key (e.g. sessions of one piece)."""
+    """A partition's records by a collection-defined key, e.g. the sessions of one piece (keys only)."""
 
     class Meta:
         index_name = "byLookup"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     pk = UnicodeAttribute(hash_key=True)
     lk = UnicodeAttribute(range_key=True)
+
+
+class TimeIndex(LocalSecondaryIndex["TetherModel"]):
+    """A partition's records by a collection-defined time key, e.g. sessions by start (keys only)."""
+
+    class Meta:
+        index_name = "byTime"
+        projection = KeysOnlyProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    tk = UnicodeAttribute(range_key=True)
 
 
 class TetherModel(Model):
@@ -62,10 +73,12 @@ class TetherModel(Model):
     item_type = DiscriminatorAttribute(attr_name="type")
     seq = NumberAttribute(null=True)
     lk = UnicodeAttribute(null=True)
+    tk = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True, attr_name=TTL_ATTRIBUTE)
 
     by_seq: ClassVar[SeqIndex] = SeqIndex()
     by_lookup: ClassVar[LookupIndex] = LookupIndex()
+    by_time: ClassVar[TimeIndex] = TimeIndex()
 
     @classmethod
     def _get_connection(cls) -> TableConnection:

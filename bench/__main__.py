@@ -1,0 +1,17 @@
+"""Run every benchmark: `make bench` (or `python -m bench [name ...]`)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = ["sync_bench"]
+
+
+def main(names: list[str]) -> None:
+    for name in names or BENCHMARKS:
+        importlib.import_module(f"bench.{name}").main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.context import Info
+from resolvers.offload import offload
+from resolvers.pagination import decode_after, page_info
+from resolvers.sessions.types import PracticeSession, PracticeSessionConnection
+from tether.sessions import SESSIONS
+from tether.sync import reads
+from tether.sync.fields import is_record_id
+
+
+@strawberry.type
+class SessionsQuery:
+    @strawberry.field(
+        description="The user's practice sessions, newest start first; optionally of one piece."
+    )
+    async def sessions(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        piece_id: strawberry.ID | None = None,
+    ) -> PracticeSessionConnection:
+        user = info.context.user
+        if piece_id is not None:
+            if not is_record_id(str(piece_id)):
+                return PracticeSessionConnection(nodes=[], page_info=page_info(None))
+            index, prefix = "byLookup", f"SESSION#{piece_id}#"
+        else:
+            index, prefix = "byTime", "SESSION#"
+        result = await offload(
+            reads.page,
+            user.id,
+            SESSIONS,
+            first=first,
+            after=decode_after(after),
+            index=index,
+            prefix=prefix,
+            descending=True,
+        )
+        return PracticeSessionConnection(
+            nodes=[PracticeSession.from_record(record) for record in result.records],
+            page_info=page_info(result.next_key),
+        )
+
+    @strawberry.field(description="One practice session, or null if it doesn't exist (or was deleted).")
+    async def session(self, info: Info, id: strawberry.ID) -> PracticeSession | None:
+        user = info.context.user
+        record = await offload(reads.get, user.id, SESSIONS, str(id))
+        return None if record is None else PracticeSession.from_record(record)

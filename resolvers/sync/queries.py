@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from resolvers.context import Info
+from resolvers.offload import offload
+from resolvers.sync.bindings import RECORDS
+from resolvers.sync.types import SyncPullInput, SyncPullPayload
+
+
+@strawberry.type
+class SyncQuery:
+    @strawberry.field(
+        description="Changes since the cursor, oldest first, each record at its latest state. "
+        "Poll it (optionally with waitSeconds) for subscription-like updates."
+    )
+    async def sync_pull(self, info: Info, input: SyncPullInput) -> SyncPullPayload:
+        user = info.context.user
+        result = await offload(
+            info.context.services.sync.pull,
+            user.id,
+            str(input.client_id),
+            input.cursor,
+            input.limit,
+            input.wait_seconds,
+        )
+        lists: dict[str, list[Any]] = {field: [] for _, field in RECORDS.values()}
+        for record in result.records:
+            binding = RECORDS.get(record.collection)
+            if binding is not None:
+                record_type, field = binding
+                lists[field].append(record_type.from_record(record))
+        return SyncPullPayload(
+            cursor=result.cursor,
+            has_more=result.has_more,
+            reset_required=result.reset_required,
+            last_mutation_id=result.last_mutation_id,
+            **lists,
+        )

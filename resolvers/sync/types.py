@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from resolvers.pieces.types import Piece, PieceInput
+from resolvers.sessions.types import PracticeSession, PracticeSessionInput
+
+
+@strawberry.enum(description="What the server did with one queued mutation.")
+class SyncStatus(Enum):
+    APPLIED = "APPLIED"
+    MERGED = "MERGED"
+    DUPLICATE = "DUPLICATE"
+    REJECTED = "REJECTED"
+
+
+SyncRecord = Annotated[
+    Piece | PracticeSession,
+    strawberry.union("SyncRecord", description="Any synced record."),
+]
+
+
+@strawberry.input(description="Delete a record by id: it becomes a tombstone, and deletes are final.")
+class DeleteInput:
+    id: strawberry.ID
+
+
+@strawberry.input(one_of=True, description="Exactly one change.")
+class SyncChangeInput:
+    save_piece: PieceInput | None = strawberry.UNSET
+    delete_piece: DeleteInput | None = strawberry.UNSET
+    save_session: PracticeSessionInput | None = strawberry.UNSET
+    delete_session: DeleteInput | None = strawberry.UNSET
+
+
+@strawberry.input(description="One change queued on the device.")
+class SyncMutationInput:
+    mutation_id: int = strawberry.field(
+        description="Strictly increasing per clientId; the server applies each id once, ever."
+    )
+    changed_at: datetime = strawberry.field(
+        description="When the user made the change (device clock; clamped to the server's)."
+    )
+    change: SyncChangeInput
+
+
+@strawberry.input
+class SyncPushInput:
+    client_id: strawberry.ID = strawberry.field(
+        description="One id per app installation (1-128 of A-Z a-z 0-9 . _ : -)."
+    )
+    mutations: list[SyncMutationInput] = strawberry.field(description="In order; at most 100.")
+
+
+@strawberry.type
+class SyncMutationResult:
+    mutation_id: int
+    status: SyncStatus
+    code: str | None = strawberry.field(description="Why a mutation was REJECTED (e.g. RECORD_DELETED).")
+    message: str | None
+    conflicting_fields: list[str] = strawberry.field(
+        description="MERGED: the fields whose newer value on the server won over this edit."
+    )
+    record: SyncRecord | None = strawberry.field(description="The record as the server now has it.")
+
+
+@strawberry.type
+class SyncPushPayload:
+    last_mutation_id: int = strawberry.field(
+        description="The highest mutationId the server has processed for this client: drop queued mutations up to it."
+    )
+    results: list[SyncMutationResult]
+
+
+@strawberry.input
+class SyncPullInput:
+    client_id: strawberry.ID
+    cursor: str | None = strawberry.field(
+        default=None, description="As the last pull returned it; null to start over."
+    )
+    limit: int = strawberry.field(default=500, description="1-1000 records per page.")
+    wait_seconds: int = strawberry.field(
+        default=0, description="0-20: wait up to this long for a change when there is none (long polling)."
+    )
+
+
+@strawberry.type
+class SyncPullPayload:
+    cursor: str = strawberry.field(description="Opaque; send it with the next pull.")
+    has_more: bool = strawberry.field(description="More changes are waiting: pull again now.")
+    reset_required: bool = strawberry.field(
+        description="The cursor is too old (or the account was reset): drop local data and pull with the returned cursor."
+    )
+    last_mutation_id: int
+    pieces: list[Piece]
+    sessions: list[PracticeSession]

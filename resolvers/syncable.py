@@ -1,0 +1,64 @@
+"""What every synced record type shares, and the mapping between core records and GraphQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
+import strawberry
+
+from tether.sync.collection import Collection
+from tether.sync.records import Record
+
+
+@strawberry.interface(
+    description="A record that syncs between devices. `version` and `updatedAt` are the server's; "
+    "a deleted record is a tombstone (`deleted: true`, content cleared) kept for a retention period."
+)
+class Syncable:
+    collection: ClassVar[Collection]
+
+    id: strawberry.ID
+    version: int
+    updated_at: datetime
+    deleted: bool
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        """The GraphQL object of a core record of this type's collection."""
+        values: dict[str, Any] = {
+            "id": strawberry.ID(record.id),
+            "version": record.version,
+            "updated_at": record.updated_at,
+            "deleted": record.deleted,
+            "created_at": record.created_at,
+        }
+        for name in cls.collection.fields:
+            values[name] = cls.collection.value(record, name)
+        # A field left empty takes the type's default (e.g. no tags -> []).
+        defaulted = {
+            item.name
+            for item in dataclasses.fields(cls)
+            if item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING
+        }
+        names = {item.name for item in dataclasses.fields(cls)}
+        return cls(
+            **{
+                name: value
+                for name, value in values.items()
+                if name in names and not (value is None and name in defaulted)
+            }
+        )
+
+
+def patch(change: Any) -> dict[str, Any]:
+    """A core patch from an input object: `id`, plus only the fields the client sent (null = clear)."""
+    payload: dict[str, Any] = {}
+    for item in dataclasses.fields(change):
+        value = getattr(change, item.name)
+        if item.name == "id":
+            payload["id"] = str(value)
+        elif isinstance(value, strawberry.Some):
+            payload[item.name] = value.value
+    return payload

@@ -1,0 +1,34 @@
+"""A fake Lambda context and the stored API Gateway events, for driving the real handler."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+
+
+@dataclass
+class FakeLambdaContext:
+    """What the Lambda runtime passes as `context` (the attributes Powertools and the app read)."""
+
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_name: str = "tether-dev-graphql"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:tether-dev-graphql"
+    log_group_name: str = "/aws/lambda/tether-dev-graphql"
+    log_stream_name: str = "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef"
+    remaining_millis: int = 28_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A stored API Gateway event from tests/events/."""
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return event

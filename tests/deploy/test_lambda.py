@@ -1,0 +1,240 @@
+"""The Lambda path without Docker: stored API Gateway events through the real handler (Mangum + Powertools)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import LambdaHandler
+from tests.deploy.lambda_support import FakeLambdaContext, load_event
+from tether.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+GRAPHQL_RESPONSE = "application/graphql-response+json; charset=utf-8"
+
+
+def headers(response: dict[str, Any]) -> dict[str, str]:
+    """Response headers, lower-cased, from either payload format (2.0 `headers`, 1.0 `multiValueHeaders`)."""
+    merged = {name.lower(): value for name, value in (response.get("headers") or {}).items()}
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        merged[name.lower()] = ", ".join(values)
+    return merged
+
+
+def body(response: dict[str, Any]) -> Any:
+    assert response["isBase64Encoded"] is False, "a JSON/HTML body must reach API Gateway as text"
+    return json.loads(response["body"])
+
+
+def claims(event: dict[str, Any]) -> dict[str, Any]:
+    authorizer = event["requestContext"]["authorizer"]
+    found: dict[str, Any] = authorizer["jwt"]["claims"] if "jwt" in authorizer else authorizer["claims"]
+    return found
+
+
+def token_of(event: dict[str, Any]) -> str:
+    """The raw token in the event's Authorization header (whatever its case)."""
+    value = next(v for k, v in event["headers"].items() if k.lower() == "authorization")
+    token: str = value.partition(" ")[2]
+    return token
+
+
+def log_lines(text: str) -> list[dict[str, Any]]:
+    """Powertools' JSON log lines (and EMF metric blobs) among whatever was printed."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            lines.append(json.loads(line))
+    return lines
+
+
+@pytest.mark.parametrize("name", ["http_api_post_graphql.json", "http_api_post_graphql_base64.json"])
+def test_http_api_event_answers_me_from_the_authorizer_claims(
+    lambda_handler: LambdaHandler, lambda_context: FakeLambdaContext, name: str
+) -> None:
+    event = load_event(name)
+    response = lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200
+    assert headers(response)["content-type"] == GRAPHQL_RESPONSE
+    me = body(response)["data"]["me"]
+    expected = claims(event)
+    assert me == {
+        "id": expected["sub"],
+        "email": expected["email"],
+        "name": expected["name"],
+        "isAdmin": True,
+    }
+
+
+def test_the_base64_event_really_is_base64() -> None:
+    plain, encoded = load_event("http_api_post_graphql.json"), load_event("http_api_post_graphql_base64.json")
+    assert encoded["isBase64Encoded"] is True
+    assert base64.b64decode(encoded["body"]).decode() == plain["body"]
+
+
+def test_rest_api_event_answers_me_from_the_cognito_authorizer_claims(
+    lambda_handler: LambdaHandler, lambda_context: FakeLambdaContext
+) -> None:
+    event = load_event("rest_api_post_graphql.json")
+    response = lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200
+    assert headers(response)["content-type"] == GRAPHQL_RESPONSE
+    me = body(response)["data"]["me"]
+    expected = claims(event)
+    assert expected["cognito:groups"] == "admin"  # REST APIs send groups comma-separated
+    assert me == {
+        "id": expected["sub"],
+        "email": expected["email"],
+        "name": expected["name"],
+        "isAdmin": True,
+    }
+
+
+def test_without_claims_or_token_me_is_unauthenticated(
+    lambda_handler: LambdaHandler, lambda_context: FakeLambdaContext
+) -> None:
+    event = load_event("http_api_post_no_claims.json")
+    assert "authorizer" not in event["requestContext"]
+    assert "authorization" not in event["headers"]
+
+    response = lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200
+    result = body(response)
+    assert result["data"] is None
+    assert [error["extensions"]["code"] for error in result["errors"]] == ["UNAUTHENTICATED"]
+
+
+def test_malformed_body_is_a_400_bad_user_input(
+    lambda_handler: LambdaHandler, lambda_context: FakeLambdaContext
+) -> None:
+    response = lambda_handler(load_event("http_api_post_malformed.json"), lambda_context)
+
+    assert response["statusCode"] == 400
+    assert headers(response)["content-type"] == GRAPHQL_RESPONSE
+    result = body(response)
+    assert "data" not in result
+    assert [error["extensions"]["code"] for error in result["errors"]] == ["BAD_USER_INPUT"]
+    assert "not valid JSON" in result["errors"][0]["message"]
+
+
+def test_dev_serves_graphiql_and_its_files_as_text(
+    lambda_handler: LambdaHandler, lambda_context: FakeLambdaContext
+) -> None:
+    page = lambda_handler(load_event("http_api_get_graphiql.json"), lambda_context)
+    assert page["statusCode"] == 200
+    assert headers(page)["content-type"].startswith("text/html")
+    assert page["isBase64Encoded"] is False
+    assert "<title>Tether · GraphiQL</title>" in page["body"]
+
+    asset = lambda_handler(load_event("http_api_get_graphiql_asset.json"), FakeLambdaContext())
+    assert asset["statusCode"] == 200
+    assert headers(asset)["content-type"].startswith("text/html")
+    assert asset["isBase64Encoded"] is False
+    assert asset["body"] == page["body"]
+
+
+def test_prod_serves_no_graphiql(
+    settings: Settings,
+    make_lambda_handler: Callable[[Settings], LambdaHandler],
+    lambda_context: FakeLambdaContext,
+) -> None:
+    prod_settings = dataclasses.replace(
+        settings, stage="prod", dev_public_key_file=None, cursor_secret="a-prod-cursor-signing-key"
+    )
+    prod = make_lambda_handler(prod_settings)
+
+    page = prod(load_event("http_api_get_graphiql.json"), lambda_context)
+    assert not headers(page)["content-type"].startswith("text/html")
+    assert page["statusCode"] == 400
+    assert "GraphiQL" not in page["body"]
+
+    asset = prod(load_event("http_api_get_graphiql_asset.json"), FakeLambdaContext())
+    assert asset["statusCode"] == 404
+
+
+@pytest.mark.parametrize(
+    "name", ["http_api_post_graphql.json", "rest_api_post_graphql.json", "http_api_post_malformed.json"]
+)
+def test_request_id_is_the_lambda_request_id_in_header_and_logs(
+    lambda_handler: LambdaHandler,
+    lambda_context: FakeLambdaContext,
+    lambda_logs: io.StringIO,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    event = load_event(name)
+    response = lambda_handler(event, lambda_context)
+
+    assert headers(response)["x-request-id"] == lambda_context.aws_request_id
+    printed = lambda_logs.getvalue() + capsys.readouterr().out
+    access = [line for line in log_lines(lambda_logs.getvalue()) if line.get("message") == "graphql request"]
+    assert len(access) == 1
+    assert access[0]["request_id"] == lambda_context.aws_request_id
+    assert access[0]["function_request_id"] == lambda_context.aws_request_id
+    assert access[0]["status"] == response["statusCode"]
+    assert access[0]["level"] == "INFO"
+    token = token_of(event)
+    assert token not in printed
+    assert token.rsplit(".", 1)[-1] not in printed  # not even the signature
+
+
+def test_the_deployed_entry_point_reads_its_settings_from_the_environment(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """`app.handler` exactly as Lambda runs it: a fresh interpreter configured only by environment
+    variables (as template.yaml sets them), logging JSON to stdout."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TETHER_", "POWERTOOLS_"))}
+    env.update(
+        TETHER_STAGE="dev",
+        TETHER_TABLE=settings.table_name,
+        TETHER_DYNAMODB_ENDPOINT=str(settings.dynamodb_endpoint),
+        TETHER_JWT_ISSUER="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
+        TETHER_JWT_AUDIENCE="4example0client0id0abcdefgh",
+        POWERTOOLS_SERVICE_NAME="tether",
+        POWERTOOLS_METRICS_NAMESPACE="Tether",
+        POWERTOOLS_LOG_LEVEL="INFO",
+        AWS_LAMBDA_FUNCTION_NAME="tether-dev-graphql",
+    )
+    result_file = tmp_path / "response.json"
+    script = (
+        "import json, sys\n"
+        "from tests.deploy.lambda_support import FakeLambdaContext, load_event\n"
+        "import app\n"
+        "response = app.handler(load_event(sys.argv[1]), FakeLambdaContext(aws_request_id='req-from-lambda'))\n"
+        "open(sys.argv[2], 'w').write(json.dumps(response))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, "http_api_post_graphql.json", str(result_file)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+
+    response = json.loads(result_file.read_text())
+    event = load_event("http_api_post_graphql.json")
+    assert response["statusCode"] == 200
+    assert headers(response)["x-request-id"] == "req-from-lambda"
+    assert body(response)["data"]["me"]["id"] == claims(event)["sub"]
+    logs = log_lines(run.stdout)
+    access = next(line for line in logs if line.get("message") == "graphql request")
+    assert access["function_request_id"] == "req-from-lambda"
+    assert access["service"] == "tether"
+    assert access["cold_start"] is True
+    assert token_of(event) not in run.stdout + run.stderr

@@ -1,0 +1,478 @@
+"""template.yaml: it validates, it builds without Docker, its table is the code's table, and it is locked down."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import app
+from tests.deploy.cfn import REGION, ROOT, TEMPLATE, load_samconfig, load_template, sam
+from tether.settings import Settings
+from tether.storage import base as storage
+
+TABLE_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:TransactGetItems",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+}
+# What must never reach the Lambda zip (the dev database, tooling, tests, caches).
+NOT_SHIPPED = ["tests", ".data", "node_modules", ".cache", ".venv", "localdev", "bench", "template.yaml"]
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+def resource(template: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = template["Resources"][name]
+    return found
+
+
+def properties(template: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = resource(template, name)["Properties"]
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    policies = properties(template, "TetherFunction")["Policies"]
+    assert all(isinstance(policy, dict) for policy in policies), "only inline policies (no managed ones)"
+    return [statement for policy in policies for statement in policy["Statement"]]
+
+
+def walk(value: Any) -> Iterator[Any]:
+    yield value
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
+
+
+def _runtime_imports(node: ast.AST) -> Iterator[str]:
+    """Absolute imports anywhere in the module, except under `if TYPE_CHECKING:`."""
+    if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        for statement in node.orelse:
+            yield from _runtime_imports(statement)
+        return
+    if isinstance(node, ast.Import):
+        yield from (alias.name for alias in node.names)
+    elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        yield node.module
+    for child in ast.iter_child_nodes(node):
+        yield from _runtime_imports(child)
+
+
+# ---------------------------------------------------------------- validation and build
+
+
+def test_sam_validate_and_lint_pass_offline(tmp_path: Path) -> None:
+    """`sam validate --lint` (cfn-lint, every rule) and SAM's own validation need no AWS credentials."""
+    lint = sam("validate", "--lint", "--template-file", str(TEMPLATE), "--region", REGION, cwd=tmp_path)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "is a valid SAM Template" in lint.stdout
+    basic = sam("validate", "--template-file", str(TEMPLATE), "--region", REGION, cwd=tmp_path)
+    assert basic.returncode == 0, basic.stdout + basic.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("sam")
+def test_sam_build_packages_only_the_runtime_without_docker(tmp_path: Path) -> None:
+    """`sam build` as `sam deploy` would run it: python3.11 + pip, arm64 wheels, the code via function/."""
+    build_dir = tmp_path / "build"
+    result = sam(
+        "build",
+        "--template-file",
+        str(TEMPLATE),
+        "--build-dir",
+        str(build_dir),
+        cwd=tmp_path,
+        timeout=400,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    artifact = build_dir / "TetherFunction"
+
+    assert (artifact / "app.py").read_text() == (ROOT / "app.py").read_text()
+    for package in ("tether", "resolvers"):
+        assert (artifact / package / "__init__.py").is_file(), package
+        assert not (artifact / package).is_symlink()
+    assert (artifact / "static" / "graphiql" / "index.html").is_file()
+    shipped_static = sorted(p.relative_to(artifact) for p in (artifact / "static").rglob("*") if p.is_file())
+    assert shipped_static == sorted(p.relative_to(ROOT) for p in (ROOT / "static").rglob("*") if p.is_file())
+    for dependency in ("strawberry", "graphql", "starlette", "mangum", "pynamodb", "jwt", "ulid"):
+        assert (artifact / dependency / "__init__.py").is_file(), dependency
+    for unwanted in NOT_SHIPPED:
+        assert not (artifact / unwanted).exists(), f"{unwanted} must not be in the Lambda zip"
+    assert not list(artifact.rglob("__pycache__"))
+
+    # Binary wheels are Linux arm64 ones (Architectures: [arm64]), not this machine's.
+    rust = artifact / "cryptography" / "hazmat" / "bindings" / "_rust.abi3.so"
+    elf = rust.read_bytes()[:20]
+    assert elf[:4] == b"\x7fELF"
+    assert int.from_bytes(elf[18:20], "little") == 183, "cryptography must be built for aarch64 (EM_AARCH64)"
+
+    # Everything our code imports at run time is in the zip (or the standard library).
+    missing = set()
+    for source in [
+        artifact / "app.py",
+        *(artifact / "tether").rglob("*.py"),
+        *(artifact / "resolvers").rglob("*.py"),
+    ]:
+        for name in _runtime_imports(ast.parse(source.read_text())):
+            top = name.split(".")[0]
+            if top in sys.stdlib_module_names or top == "__future__":
+                continue
+            if not ((artifact / top).is_dir() or (artifact / f"{top}.py").is_file()):
+                missing.add(f"{top} (imported by {source.relative_to(artifact)})")
+    assert not missing, f"imported but not packaged: {sorted(missing)}"
+
+
+# ---------------------------------------------------------------- the table equals the code's table
+
+
+def _key_schema(elements: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((element["AttributeName"], element["KeyType"]) for element in elements))
+
+
+def _indexes(indexes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        index["IndexName"]: {
+            "keys": _key_schema(index["KeySchema"]),
+            "projection": index["Projection"]["ProjectionType"],
+            "non_key_attributes": sorted(index["Projection"].get("NonKeyAttributes", [])),
+        }
+        for index in indexes
+    }
+
+
+def _table_shape(
+    attributes: list[dict[str, Any]],
+    keys: list[dict[str, Any]],
+    lsis: list[dict[str, Any]],
+    gsis: list[dict[str, Any]],
+    ttl_attribute: str | None,
+) -> dict[str, Any]:
+    return {
+        "attributes": sorted((a["AttributeName"], a["AttributeType"]) for a in attributes),
+        "keys": _key_schema(keys),
+        "local_indexes": _indexes(lsis),
+        "global_indexes": _indexes(gsis),
+        "ttl_attribute": ttl_attribute,
+    }
+
+
+def test_table_in_template_equals_the_table_the_code_creates(
+    template: dict[str, Any], settings: Settings
+) -> None:
+    dynamodb = storage.client()
+    described = dynamodb.describe_table(TableName=settings.table_name)["Table"]
+    ttl = dynamodb.describe_time_to_live(TableName=settings.table_name)["TimeToLiveDescription"]
+    assert ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+    created = _table_shape(
+        described["AttributeDefinitions"],
+        described["KeySchema"],
+        described.get("LocalSecondaryIndexes", []),
+        described.get("GlobalSecondaryIndexes", []),
+        ttl.get("AttributeName"),
+    )
+
+    table = properties(template, "TetherTable")
+    assert table["TimeToLiveSpecification"]["Enabled"] is True
+    declared = _table_shape(
+        table["AttributeDefinitions"],
+        table["KeySchema"],
+        table.get("LocalSecondaryIndexes", []),
+        table.get("GlobalSecondaryIndexes", []),
+        table["TimeToLiveSpecification"]["AttributeName"],
+    )
+
+    assert declared == created, (
+        "template.yaml's TetherTable differs from the table tether/storage/base.py creates: update the template"
+    )
+    assert table["BillingMode"] == described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_table_and_bucket_survive_stack_deletion(template: dict[str, Any]) -> None:
+    for name in ("TetherTable", "MediaBucket", "UserPool"):
+        assert resource(template, name)["DeletionPolicy"] == "Retain", name
+        assert resource(template, name)["UpdateReplacePolicy"] == "Retain", name
+
+
+# ---------------------------------------------------------------- what a security reviewer checks
+
+
+def test_table_has_point_in_time_recovery_and_encryption(template: dict[str, Any]) -> None:
+    table = properties(template, "TetherTable")
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_media_bucket_is_private_encrypted_and_tls_only(template: dict[str, Any]) -> None:
+    bucket = properties(template, "MediaBucket")
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    rules = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rules
+    assert all(
+        rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms", "aws:kms:dsse")
+        for rule in rules
+    )
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert "AccessControl" not in bucket
+
+    policy = properties(template, "MediaBucketPolicy")
+    assert policy["Bucket"] == {"Ref": "MediaBucket"}
+    deny = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in deny)
+    allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert not allows, "the bucket policy grants nothing; the function's role does"
+
+
+def _routes(template: dict[str, Any]) -> dict[str, Any]:
+    events = properties(template, "TetherFunction")["Events"]
+    return {
+        f"{event['Properties']['Method'].upper()} {event['Properties']['Path']}": event["Properties"]
+        for event in events.values()
+        if event["Type"] == "HttpApi"
+    }
+
+
+def test_post_graphql_requires_the_cognito_jwt_and_only_get_routes_are_open(template: dict[str, Any]) -> None:
+    api = properties(template, "HttpApi")
+    routes = _routes(template)
+    assert set(routes) == {"POST /graphql", "GET /graphql", "GET /graphiql/{proxy+}"}
+    for route in routes.values():
+        assert route["ApiId"] == {"Ref": "HttpApi"}
+
+    authorizer_name = (
+        routes["POST /graphql"].get("Auth", {}).get("Authorizer", api["Auth"]["DefaultAuthorizer"])
+    )
+    assert authorizer_name != "NONE"
+    authorizer = api["Auth"]["Authorizers"][authorizer_name]
+    issuer = "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+    assert authorizer["JwtConfiguration"] == {
+        "issuer": {"Fn::Sub": issuer},
+        "audience": [{"Ref": "UserPoolClient"}],
+    }
+    assert authorizer["IdentitySource"] == "$request.header.Authorization"
+    assert routes["GET /graphql"]["Auth"]["Authorizer"] == "NONE"
+    assert routes["GET /graphiql/{proxy+}"]["Auth"]["Authorizer"] == "NONE"
+
+    # The app verifies tokens on the open GET route against the same issuer and audience.
+    variables = properties(template, "TetherFunction")["Environment"]["Variables"]
+    assert variables["TETHER_JWT_ISSUER"] == {"Fn::Sub": issuer}
+    assert variables["TETHER_JWT_AUDIENCE"] == {"Ref": "UserPoolClient"}
+
+
+def test_the_deployed_api_really_puts_the_authorizer_on_post(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OpenAPI body SAM generates (what API Gateway gets) secures POST and leaves GET open."""
+    from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    packaged = copy.deepcopy(template)  # as `sam deploy` uploads it: the code is in S3
+    packaged["Resources"]["TetherFunction"]["Properties"]["CodeUri"] = "s3://bucket/key"
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    translated = transform(packaged, {}, NoManagedPolicies())
+    body = translated["Resources"]["HttpApi"]["Properties"]["Body"]
+    assert body["paths"]["/graphql"]["post"]["security"] == [{"CognitoJwt": []}]
+    assert body["paths"]["/graphql"]["get"]["security"] == [{"NONE": []}]
+    assert body["paths"]["/graphiql/{proxy+}"]["get"]["security"] == [{"NONE": []}]
+    assert set(body["paths"]) == {"/graphql", "/graphiql/{proxy+}"}
+    cors = body["x-amazon-apigateway-cors"]["Fn::If"]
+    assert cors[0] == "AnyOrigin"
+    for branch in cors[1:]:
+        assert branch["allowCredentials"] is False
+        assert branch["allowHeaders"] == ["Authorization", "Content-Type"]
+        assert branch["allowMethods"] == ["GET", "POST"]
+
+
+def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
+    found = statements(template)
+    for statement in found:
+        assert statement["Effect"] == "Allow"
+        resources = as_list(statement["Resource"])
+        assert "*" not in resources, statement
+        actions = as_list(statement["Action"])
+        assert not any(action.endswith("*") for action in actions), statement
+
+    table = [s for s in found if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))]
+    assert {a for s in table for a in as_list(s["Action"])} == TABLE_ACTIONS
+    for statement in table:
+        assert as_list(statement["Resource"]) == [
+            {"Fn::GetAtt": ["TetherTable", "Arn"]},
+            {"Fn::Sub": "${TetherTable.Arn}/index/*"},
+        ]
+
+    media = [s for s in found if any(a.startswith("s3:") for a in as_list(s["Action"]))]
+    granted = {(a, str(r)) for s in media for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
+    objects, bucket = str({"Fn::Sub": "${MediaBucket.Arn}/*"}), str({"Fn::GetAtt": ["MediaBucket", "Arn"]})
+    assert granted == {
+        ("s3:GetObject", objects),
+        ("s3:PutObject", objects),
+        ("s3:DeleteObject", objects),
+        ("s3:ListBucket", bucket),
+    }
+
+    cognito = [s for s in found if any(a.startswith("cognito-idp:") for a in as_list(s["Action"]))]
+    assert cognito == [
+        {
+            "Sid": "AccountErasure",
+            "Effect": "Allow",
+            "Action": "cognito-idp:AdminDeleteUser",
+            "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
+        }
+    ]
+    secrets = [s for s in found if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))]
+    assert secrets == [
+        {
+            "Sid": "CursorSigningKey",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": {"Ref": "CursorSecret"},
+        }
+    ]
+    assert len(found) == len(table) + len(media) + len(cognito) + len(secrets), "no other permissions"
+
+
+def test_user_pool_and_app_client(template: dict[str, Any]) -> None:
+    pool = properties(template, "UserPool")
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+    password = pool["Policies"]["PasswordPolicy"]
+    assert password["MinimumLength"] >= 12
+    assert all(password[f"Require{kind}"] for kind in ("Lowercase", "Uppercase", "Numbers", "Symbols"))
+    assert pool["DeletionProtection"] == {"Fn::If": ["IsProd", "ACTIVE", "INACTIVE"]}
+    assert properties(template, "AdminGroup")["GroupName"] == "admin"
+
+    client = properties(template, "UserPoolClient")
+    assert client["GenerateSecret"] is False
+    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert set(client["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert client["SupportedIdentityProviders"] == {
+        "Fn::If": ["HasGoogle", ["COGNITO", {"Ref": "GoogleIdentityProvider"}], ["COGNITO"]]
+    }
+    assert resource(template, "GoogleIdentityProvider")["Condition"] == "HasGoogle"
+    assert template["Parameters"]["GoogleClientSecret"]["NoEcho"] is True
+
+
+def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any]) -> None:
+    function = properties(template, "TetherFunction")
+    assert function["CodeUri"] == "function/"
+    module, _, attribute = function["Handler"].partition(".")
+    assert (ROOT / "function" / f"{module}.py").resolve() == Path(app.__file__).resolve()
+    assert callable(getattr(app, attribute))
+    assert function["Runtime"] == f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Timeout"] < 29, "API Gateway answers 503 after 29 s: time out first"
+
+    variables = function["Environment"]["Variables"]
+    assert variables["TETHER_STAGE"] == {"Ref": "Stage"}
+    assert variables["TETHER_TABLE"] == {"Ref": "TetherTable"}
+    assert variables["TETHER_MEDIA_BUCKET"] == {"Ref": "MediaBucket"}
+    assert variables["TETHER_CURSOR_SECRET_ARN"] == {"Ref": "CursorSecret"}
+    assert "TETHER_CURSOR_SECRET" not in variables, "secrets come from Secrets Manager, never plain env"
+    assert "TETHER_DYNAMODB_ENDPOINT" not in variables
+    assert not any(name.startswith("TETHER_DEV_PUBLIC_KEY") for name in variables)
+    assert "POWERTOOLS_LOGGER_LOG_EVENT" not in variables, "logging events would log Authorization headers"
+    # Every TETHER_* variable is a setting the code reads (a typo would silently fall back to a default).
+    # TETHER_MEDIA_BUCKET is set ahead of the media feature that will read it.
+    known = {spec.metadata["env"] for spec in dataclasses.fields(Settings)} | {"TETHER_MEDIA_BUCKET"}
+    assert {name for name in variables if name.startswith("TETHER_")} <= known
+    assert template["Parameters"]["Stage"]["AllowedValues"] == ["dev", "prod"]
+    # What the template sets is a complete prod configuration (Settings refuses an incomplete one).
+    environment = {
+        name: value if isinstance(value, str) else f"<{name}>" for name, value in variables.items()
+    }
+    assert Settings.from_env({**environment, "TETHER_STAGE": "prod"}).is_prod
+
+
+def test_logs_are_kept_for_the_configured_days(template: dict[str, Any]) -> None:
+    function = properties(template, "TetherFunction")
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
+    assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
+    log_group = properties(template, "FunctionLogGroup")
+    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-graphql"}
+    assert function["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-graphql"}
+    assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_alarms_watch_errors_throttles_and_5xx(template: dict[str, Any]) -> None:
+    alarms = {
+        (props["Namespace"], props["MetricName"]): props
+        for props in (
+            r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"
+        )
+    }
+    assert set(alarms) == {("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"), ("AWS/ApiGateway", "5xx")}
+    for alarm in alarms.values():
+        assert alarm["Threshold"] == 0
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["AlarmActions"] == {
+            "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
+        }
+    assert resource(template, "AlarmTopic")["Condition"] == "HasAlarmEmail"
+    assert resource(template, "AlarmEmailSubscription")["Condition"] == "HasAlarmEmail"
+
+
+def test_outputs_tell_the_apps_where_to_go(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["GraphQLUrl"]["Value"] == {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com/graphql"
+    }
+    for name in (
+        "UserPoolId",
+        "UserPoolClientId",
+        "UserPoolDomain",
+        "HostedUiUrl",
+        "TableName",
+        "MediaBucketName",
+    ):
+        assert name in outputs, name
+    # No output hands out a secret.
+    assert not any(node == {"Ref": "GoogleClientSecret"} for node in walk(outputs))
+
+
+def test_samconfig_deploys_dev_by_default_and_prod_with_confirmation() -> None:
+    config = load_samconfig()
+    assert config["version"] == 0.1
+    dev, prod = config["default"]["deploy"]["parameters"], config["prod"]["deploy"]["parameters"]
+    assert (dev["stack_name"], dev["parameter_overrides"]) == ("tether-dev", "Stage=dev")
+    assert (prod["stack_name"], prod["parameter_overrides"]) == ("tether-prod", "Stage=prod")
+    assert prod["confirm_changeset"] is True
+    for stage in (dev, prod):
+        assert stage["resolve_s3"] is True
+        assert stage["capabilities"] == "CAPABILITY_IAM"
+        assert stage["region"] == REGION
+    assert config["default"]["build"]["parameters"] == {"cached": True, "parallel": True}
+    assert config["default"]["validate"]["parameters"] == {"lint": True}

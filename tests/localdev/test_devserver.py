@@ -1,0 +1,172 @@
+"""`make dev` (`python -m localdev.devserver` after setup): serves, prints what to paste, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.localdev.harness import (
+    DevServer,
+    dynamodb_local_pids,
+    is_running,
+    port_is_free,
+    proc_state,
+    process_group,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("devserver")]
+
+EXIT_TIMEOUT_SECONDS = 15.0
+CREATED_TABLE = "Created table tether-local."
+
+
+def assert_all_gone(server: DevServer) -> None:
+    """No devserver, no child of it, no DynamoDB Local, and both ports free again."""
+    wait_until(lambda: not is_running(server.dynamodb_pid), EXIT_TIMEOUT_SECONDS, "DynamoDB Local is gone")
+    assert dynamodb_local_pids(server.dynamodb_port) == []
+    assert process_group(server.process.pid) == [], "a process of the devserver's group outlived it"
+    wait_until(lambda: port_is_free(server.api_port), 5, f"the API port {server.api_port} is free")
+    wait_until(lambda: port_is_free(server.dynamodb_port), 5, f"port {server.dynamodb_port} is free")
+
+
+def dynamodb_client(server: DevServer) -> Any:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{server.dynamodb_port}",
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def test_serves_graphiql_and_the_api_and_ctrl_c_stops_everything(
+    start_devserver: Callable[..., DevServer], tmp_path: Path
+) -> None:
+    server = start_devserver(tmp_path / "data")
+    server.wait_for_banner()
+    assert server.url == f"http://127.0.0.1:{server.api_port}/graphql"
+    assert CREATED_TABLE in server.stdout, server.output()
+    # The pid it prints is the JVM it started, on the port it was given.
+    assert dynamodb_local_pids(server.dynamodb_port) == [server.dynamodb_pid]
+    # It runs in its own session: a terminal's Ctrl-C reaches the devserver, which stops it in order.
+    assert os.getsid(server.dynamodb_pid) != os.getsid(server.process.pid)
+
+    assert server.graphql("{ me { id } }", server.token) == {"data": {"me": {"id": "dev"}}}
+    anonymous = server.graphql("{ me { id } }")
+    assert anonymous["data"] is None
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    status, headers, page = server.request("GET", headers={"Accept": "text/html"})
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert "<title>Tether · GraphiQL</title>" in page
+    status, _, _ = server.request(
+        "GET", url=f"http://127.0.0.1:{server.api_port}/graphiql/vendor/graphiql.min.js"
+    )
+    assert status == 200
+
+    server.ctrl_c()
+    assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
+    assert "DynamoDB Local stopped." in server.stderr
+    assert not any("Traceback" in line for line in server.stderr), server.output()
+    assert_all_gone(server)
+    assert (tmp_path / "data" / "shared-local-instance.db").is_file()
+
+
+def test_a_second_start_is_fast_and_keeps_the_data(
+    start_devserver: Callable[..., DevServer], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    first = start_devserver(data)
+    first.wait_for_banner()
+    assert CREATED_TABLE in first.stdout
+    client = dynamodb_client(first)
+    client.create_table(
+        TableName="persistence-check",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName="persistence-check", Item={"pk": {"S": "kept"}, "note": {"S": "still here"}})
+    first.ctrl_c()
+    assert first.wait(EXIT_TIMEOUT_SECONDS) == 0, first.output()
+    assert_all_gone(first)
+
+    second = start_devserver(data)
+    second.wait_for_banner()
+    assert CREATED_TABLE not in second.stdout, "the table was created again: the data was not kept"
+    assert not any("Downloading" in line for line in second.stderr), second.output()
+    assert second.ready_after < 30, f"the second start took {second.ready_after:.1f}s"
+    item = dynamodb_client(second).get_item(TableName="persistence-check", Key={"pk": {"S": "kept"}})
+    assert item["Item"]["note"] == {"S": "still here"}
+    assert second.graphql("{ me { id } }", second.token) == {"data": {"me": {"id": "dev"}}}
+    second.ctrl_c()
+    assert second.wait(EXIT_TIMEOUT_SECONDS) == 0, second.output()
+    assert_all_gone(second)
+
+
+def test_ctrl_c_with_reload_on_stops_the_reloader_its_worker_and_dynamodb_local(
+    start_devserver: Callable[..., DevServer],
+) -> None:
+    """`make dev` reloads on code changes by default: a supervisor, a worker process, the JVM."""
+    server = start_devserver(reload=True)
+    server.wait_for_banner()
+    assert len(process_group(server.process.pid)) >= 2, "no reload worker was started"
+    assert server.graphql("{ me { id } }", server.token) == {"data": {"me": {"id": "dev"}}}
+    server.ctrl_c()
+    assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
+    assert "DynamoDB Local stopped." in server.stderr
+    wait_until(
+        lambda: process_group(server.process.pid) == [], EXIT_TIMEOUT_SECONDS, "the reload worker is gone"
+    )
+    assert_all_gone(server)
+
+
+def test_sigterm_stops_everything_like_ctrl_c(start_devserver: Callable[..., DevServer]) -> None:
+    server = start_devserver()
+    server.wait_for_banner()
+    server.process.send_signal(signal.SIGTERM)
+    assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
+    assert "DynamoDB Local stopped." in server.stderr
+    assert_all_gone(server)
+
+
+def test_sigkill_of_the_devserver_still_stops_dynamodb_local(
+    start_devserver: Callable[..., DevServer],
+) -> None:
+    """Nothing runs in the devserver after SIGKILL: Linux itself stops the JVM (PR_SET_PDEATHSIG)."""
+    server = start_devserver()
+    server.wait_for_banner()
+    assert is_running(server.dynamodb_pid)
+    server.process.kill()
+    assert server.wait(EXIT_TIMEOUT_SECONDS) == -signal.SIGKILL
+    assert "DynamoDB Local stopped." not in server.stderr  # no cleanup code ran
+    wait_until(
+        lambda: not is_running(server.dynamodb_pid),
+        EXIT_TIMEOUT_SECONDS,
+        f"the orphaned JVM (pid {server.dynamodb_pid}, state {proc_state(server.dynamodb_pid)}) dies",
+    )
+    assert_all_gone(server)
+
+
+@pytest.mark.parametrize("busy", ["api", "dynamodb"])
+def test_a_busy_port_fails_fast_and_clearly(start_devserver: Callable[..., DevServer], busy: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken = int(listener.getsockname()[1])
+        server = start_devserver(**{f"{busy}_port": taken})
+        assert server.wait(EXIT_TIMEOUT_SECONDS) == 1, server.output()
+    message = "\n".join(server.stderr)
+    assert f"port {taken} is already in use" in message
+    assert ("TETHER_API_PORT" if busy == "api" else "TETHER_DYNAMODB_PORT") in message
+    assert "Traceback" not in message
+    assert not any("Tether is running" in line for line in server.stdout)
+    assert dynamodb_local_pids(server.dynamodb_port) == []

@@ -1,0 +1,66 @@
+"""DynamoDB round trips per sync operation (deterministic, so asserted; timings live in bench/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.sync.conftest import Device, at, new_id
+from tether.storage.instrumentation import record_calls
+
+
+def test_a_push_of_100_new_records_takes_at_most_4_round_trips(device: Callable[[str], Device]) -> None:
+    phone = device("phone")
+    for index in range(100):
+        phone.save_piece(at(index), id=new_id(), title=f"piece {index}", tags=["a", "b"], notes="n" * 200)
+    batch = list(phone.queue)
+    with record_calls() as calls:
+        payload = phone.push()
+    assert [r["status"] for r in payload["results"]] == ["APPLIED"] * 100
+    assert calls.round_trips <= 4
+    assert calls.count("BatchGetItem") == 2  # 100 records + head + client = 102 keys
+    assert calls.count("TransactWriteItems") == 2  # 98 records + head + client, then the rest
+    with record_calls() as retry:
+        again = phone.push_raw(batch)["data"]["syncPush"]
+    assert {r["status"] for r in again["results"]} == {"DUPLICATE"}
+    assert retry.operations == ["BatchGetItem", "BatchGetItem"]  # a retried push only reads
+
+
+def test_a_push_of_100_changes_to_existing_records_takes_at_most_4_round_trips(
+    device: Callable[[str], Device],
+) -> None:
+    phone = device("phone")
+    ids = [new_id() for _ in range(100)]
+    for index, piece in enumerate(ids):
+        phone.save_piece(at(index), id=piece, title=f"piece {index}")
+    phone.push()
+    for index, piece in enumerate(ids):
+        phone.save_piece(at(200 + index), id=piece, favorite=True)
+    with record_calls() as calls:
+        phone.push()
+    assert calls.round_trips <= 4
+
+
+def test_a_pull_page_of_500_changes_takes_2_round_trips(device: Callable[[str], Device]) -> None:
+    phone, tablet = device("phone"), device("tablet")
+    for batch in range(5):
+        for index in range(100):
+            phone.save_piece(at(batch * 100 + index), id=new_id(), title=f"piece {batch}-{index}")
+        phone.push()
+    with record_calls() as calls:
+        page = tablet.pull(limit=500)
+    assert len(page["pieces"]) == 500
+    assert page["hasMore"] is False
+    assert calls.operations == ["BatchGetItem", "Query"]
+    assert calls.round_trips == 2
+
+
+def test_an_idle_pull_takes_exactly_1_round_trip(device: Callable[[str], Device]) -> None:
+    phone, tablet = device("phone"), device("tablet")
+    phone.save_piece(at(0), id=new_id(), title="a")
+    phone.push()
+    tablet.sync_all()
+    with record_calls() as calls:
+        idle = tablet.pull()
+    assert idle["pieces"] == []
+    assert calls.round_trips == 1
+    assert calls.operations == ["BatchGetItem"]

@@ -1,0 +1,33 @@
+"""Secrets: from the environment locally, from Secrets Manager in AWS (Powertools Parameters, cached)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from tether.settings import Settings
+
+DEV_CURSOR_KEY = b"tether-dev-cursor-key: never used outside the dev stage"
+CACHE_SECONDS = 300
+
+
+def secret(value: str | None, arn: str | None) -> str | None:
+    """A secret given directly, else fetched from Secrets Manager by ARN (cached for 5 minutes)."""
+    if value:
+        return value
+    if arn:
+        return _fetch(arn)
+    return None
+
+
+def _fetch(arn: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    return str(parameters.get_secret(arn, max_age=CACHE_SECONDS))
+
+
+def cursor_key(settings: Settings) -> bytes:
+    """The key that signs sync cursors (a fixed dev key only in the dev stage)."""
+    value = secret(settings.cursor_secret, settings.cursor_secret_arn)
+    if value:
+        return hashlib.sha256(value.encode()).digest()
+    return DEV_CURSOR_KEY

@@ -1,0 +1,79 @@
+"""Count DynamoDB round trips and consumed capacity through botocore event hooks (tests, bench)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tether.storage.base import client
+
+
+@dataclass
+class Calls:
+    """What DynamoDB was asked while recording: API calls, HTTP attempts, capacity units."""
+
+    operations: list[str] = field(default_factory=list)
+    attempts: int = 0
+    capacity: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def round_trips(self) -> int:
+        """HTTP requests sent (retries included)."""
+        return self.attempts
+
+    def count(self, operation: str) -> int:
+        return self.operations.count(operation)
+
+    @property
+    def capacity_units(self) -> float:
+        return float(sum(self.capacity.values()))
+
+
+@contextmanager
+def record_calls(*, consumed_capacity: bool = False) -> Iterator[Calls]:
+    """Record every DynamoDB call made through the shared client inside the block.
+
+    With `consumed_capacity`, each call asks DynamoDB for `ReturnConsumedCapacity: TOTAL`.
+    """
+    calls = Calls()
+    events = client().meta.events
+
+    def before_parameters(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if consumed_capacity and "ReturnConsumedCapacity" in model.input_shape.members:
+            params["ReturnConsumedCapacity"] = "TOTAL"
+
+    def before_call(model: Any, **_: Any) -> None:
+        with calls._lock:
+            calls.operations.append(model.name)
+
+    def before_send(**_: Any) -> None:
+        with calls._lock:
+            calls.attempts += 1
+
+    def after_call(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        consumed = parsed.get("ConsumedCapacity")
+        if not consumed:
+            return
+        entries = consumed if isinstance(consumed, list) else [consumed]
+        with calls._lock:
+            for entry in entries:
+                units = float(entry.get("CapacityUnits", 0.0))
+                calls.capacity[model.name] = calls.capacity.get(model.name, 0.0) + units
+
+    hooks = [
+        ("before-parameter-build.dynamodb", before_parameters),
+        ("before-call.dynamodb", before_call),
+        ("before-send.dynamodb", before_send),
+        ("after-call.dynamodb", after_call),
+    ]
+    for name, handler in hooks:
+        events.register(name, handler)
+    try:
+        yield calls
+    finally:
+        for name, handler in hooks:
+            events.unregister(name, handler)

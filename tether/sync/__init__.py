@@ -1,0 +1,1 @@
+"""Offline sync: collections declared once, pushed exactly once, pulled as a gap-free feed."""

@@ -1,0 +1,185 @@
+"""Declaring a synced collection once: its fields, limits and the operations (merge rules) it accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tether.errors import BadUserInput
+from tether.sync.fields import Field, LimitExceeded, check_record_id
+from tether.sync.records import Record, Stamp
+
+APPLIED = "APPLIED"
+MERGED = "MERGED"
+DUPLICATE = "DUPLICATE"
+REJECTED = "REJECTED"
+
+
+class Rejected(Exception):
+    """A mutation that is refused on its own (it still consumes its mutation id)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Change:
+    """Everything an operation may know about the mutation it applies."""
+
+    user_id: str
+    client_id: str
+    mutation_id: int
+    changed_at: datetime  # the client's time, clamped to the server's clock
+    now: datetime
+    tombstone_retention: timedelta
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(int(self.changed_at.timestamp() * 1000), self.client_id, self.mutation_id)
+
+
+@dataclass(frozen=True)
+class Increment:
+    """A counter update in the user's partition, written in the same transaction (e.g. daily stats)."""
+
+    sort_key: str
+    add: Mapping[str, int | float]
+    set_once: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    status: str
+    record: Record
+    changed: bool
+    conflicting_fields: list[str] = field(default_factory=list)
+    increments: list[Increment] = field(default_factory=list)
+
+
+class Operation:
+    """One kind of change a collection accepts: limits checked up front, then a merge rule."""
+
+    def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Validate limits (LimitExceeded refuses the whole push); return the normalised payload."""
+        raise NotImplementedError
+
+    def apply(
+        self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
+    ) -> Outcome:
+        """Merge the change into the record (None if it doesn't exist yet). May raise Rejected."""
+        raise NotImplementedError
+
+    def after_commit(self, collection: Collection, outcome: Outcome, change: Change) -> None:
+        """Runs once the change is durably stored (e.g. start an assistant reply)."""
+        return None
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A synced collection, declared once; the engine needs no code of its own per collection."""
+
+    name: str
+    key_prefix: str
+    fields: Mapping[str, Field]
+    operations: Mapping[str, Operation]
+    # Optional secondary sort keys (LSIs byLookup / byTime), derived from the record.
+    lookup_key: Callable[[Record], str | None] | None = None
+    time_key: Callable[[Record], str | None] | None = None
+    # Server-set fields a client may read but never write.
+    read_only: frozenset[str] = frozenset()
+    # Cross-field rules of one patch (e.g. endedAt after startedAt); raises Rejected.
+    check_patch: Callable[[Mapping[str, Any]], None] | None = None
+
+    def sort_key(self, record_id: str) -> str:
+        return f"{self.key_prefix}#{record_id}"
+
+    def value(self, record: Record, name: str) -> Any:
+        stored = record.data.get(name)
+        spec = self.fields.get(name)
+        return spec.load(stored) if spec is not None and stored is not None else stored
+
+    def check_fields(self, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Check every present field against its limits; None (clear) passes here."""
+        checked: dict[str, Any] = {}
+        for name, value in payload.items():
+            if name == "id":
+                checked["id"] = check_record_id(value, f"{where}.id")
+                continue
+            spec = self.fields.get(name)
+            if spec is None or name in self.read_only:
+                raise BadUserInput(
+                    f"{where}.{name} is not a writable field of {self.name}", field=f"{where}.{name}"
+                )
+            checked[name] = None if value is None else spec.check(value, f"{where}.{name}")
+        if "id" not in checked:
+            raise LimitExceeded(f"{where}.id is required", field=f"{where}.id")
+        return checked
+
+
+class SavePatch(Operation):
+    """Create or patch: each field takes the edit with the latest stamp; omitted fields are untouched."""
+
+    def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+        return collection.check_fields(payload, where)
+
+    def apply(
+        self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
+    ) -> Outcome:
+        fields = {name: value for name, value in payload.items() if name != "id"}
+        if record is not None and record.deleted:
+            raise Rejected("RECORD_DELETED", f"{collection.name} {record.id} was deleted; deletes are final")
+        for name, value in fields.items():
+            if value is None and collection.fields[name].required:
+                raise Rejected("REQUIRED_FIELD", f"{name} is required and cannot be cleared")
+        if collection.check_patch is not None:
+            collection.check_patch(fields)
+        if record is None or not record.exists:
+            missing = [
+                name for name, spec in collection.fields.items() if spec.required and fields.get(name) is None
+            ]
+            if missing:
+                raise Rejected("REQUIRED_FIELD", f"a new {collection.name} needs {', '.join(missing)}")
+            record = Record(collection=collection.name, id=str(payload["id"]), created_at=change.changed_at)
+        stamp = change.stamp
+        changed = False
+        conflicting: list[str] = []
+        for name, value in fields.items():
+            current = record.stamps.get(name)
+            if current is None or stamp > current:
+                if record.data.get(name) != value:
+                    changed = True
+                if value is None:
+                    record.data.pop(name, None)
+                else:
+                    record.data[name] = value
+                record.stamps[name] = stamp
+                changed = changed or current is None
+            elif record.data.get(name) != value:
+                conflicting.append(name)
+        if not record.exists:
+            changed = True
+        return Outcome(MERGED if conflicting else APPLIED, record, changed, conflicting)
+
+
+class Delete(Operation):
+    """Make a tombstone: content cleared, `deleted` set, final. Deleting twice is harmless."""
+
+    def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+        return {"id": check_record_id(payload.get("id"), f"{where}.id")}
+
+    def apply(
+        self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
+    ) -> Outcome:
+        if record is not None and record.deleted:
+            return Outcome(APPLIED, record, changed=False)
+        if record is None:
+            record = Record(collection=collection.name, id=str(payload["id"]), created_at=change.changed_at)
+        record.deleted = True
+        record.data.clear()
+        record.stamps.clear()
+        record.state.clear()
+        return Outcome(APPLIED, record, changed=True)

@@ -1,0 +1,414 @@
+"""The sync engine: `push` applies queued changes exactly once; `pull` is a gap-free change feed.
+
+See docs/sync.md for the guarantees and how each is kept.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ulid import ULID
+
+from tether.errors import BadUserInput, Conflict, Forbidden, RateLimited, Unavailable
+from tether.storage import records as store
+from tether.sync.collection import (
+    DUPLICATE,
+    REJECTED,
+    Change,
+    Collection,
+    Increment,
+    Outcome,
+    Rejected,
+)
+from tether.sync.cursor import Cursor, decode, encode
+from tether.sync.fields import LimitExceeded, as_utc
+from tether.sync.records import Record
+from tether.telemetry import logger
+
+MAX_MUTATIONS_PER_PUSH = 100
+MAX_PULL_LIMIT = 1000
+MAX_WAIT_SECONDS = 20
+MAX_ATTEMPTS = 6
+# A cursor counts as too old this long before its tombstones can expire (clock skew, slow pushes).
+RETENTION_MARGIN = timedelta(hours=1)
+CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One queued change from a client, already mapped to its collection and operation."""
+
+    mutation_id: int
+    changed_at: datetime
+    collection: Collection
+    operation: str
+    payload: Mapping[str, Any]
+
+
+@dataclass
+class MutationResult:
+    mutation_id: int
+    status: str
+    collection: Collection
+    record: Record | None = None
+    code: str | None = None
+    message: str | None = None
+    conflicting_fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PushResult:
+    last_mutation_id: int
+    results: list[MutationResult]
+
+
+@dataclass
+class PullResult:
+    cursor: str
+    has_more: bool
+    reset_required: bool
+    last_mutation_id: int
+    records: list[Record]
+
+
+@dataclass
+class _Chunk:
+    """Mutations that commit together: at most 100 items and a few MB, one transaction."""
+
+    dirty: dict[str, tuple[Collection, Record]] = field(default_factory=dict)
+    increments: dict[str, Increment] = field(default_factory=dict)
+    results: list[MutationResult] = field(default_factory=list)
+    outcomes: list[tuple[Collection, str, Outcome, Change]] = field(default_factory=list)
+    last_mutation_id: int | None = None
+    size: int = 0
+
+    @property
+    def items(self) -> int:
+        return len(self.dirty) + len(self.increments) + 2  # + head + client
+
+    @property
+    def empty(self) -> bool:
+        return self.last_mutation_id is None
+
+
+class SyncEngine:
+    """Push and pull for one deployment (settings, clock and cursor key injected for tests)."""
+
+    def __init__(
+        self,
+        *,
+        collections: Sequence[Collection],
+        cursor_key: bytes,
+        tombstone_retention: timedelta,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.collections = {collection.name: collection for collection in collections}
+        self.cursor_key = cursor_key
+        self.retention = tombstone_retention
+        self.clock = clock
+        self.sleep = sleep
+
+    # ---- push ----
+
+    def push(self, user_id: str, client_id: str, mutations: Sequence[Mutation]) -> PushResult:
+        """Apply a client's queued mutations in order, each exactly once."""
+        _check_client_id(client_id)
+        checked = self._check_push(mutations)
+        done: dict[int, MutationResult] = {}
+        committed: list[tuple[Collection, str, Outcome, Change]] = []
+        attempt = 0
+        last_mutation_id = 0
+        while True:
+            pending = [(m, payload) for m, payload in checked if m.mutation_id not in done]
+            snapshot = store.load(
+                user_id, client_id, {m.collection.sort_key(str(p["id"])) for m, p in pending}
+            )
+            if snapshot.client.revoked:
+                raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
+            last_mutation_id = snapshot.client.last_mutation_id
+            try:
+                last_mutation_id = self._apply(user_id, client_id, snapshot, pending, done, committed)
+                break
+            except store.StaleRead:
+                # Another device of this user committed between our read and our write.
+                attempt += 1
+                if attempt >= MAX_ATTEMPTS:
+                    raise Conflict(
+                        "Other devices kept changing the same records; push again", retryable=True
+                    ) from None
+                self.sleep(0.01 * attempt * random.random())
+            except store.Contention as contention:
+                attempt += 1
+                if not contention.retry_now or attempt >= MAX_ATTEMPTS:
+                    raise _for_push(contention) from None
+                self.sleep(min(1.0, 0.025 * 2**attempt) * (0.5 + random.random()))
+        for collection, operation, outcome, change in committed:
+            collection.operations[operation].after_commit(collection, outcome, change)
+        return PushResult(last_mutation_id, [done[m.mutation_id] for m, _ in checked])
+
+    def _check_push(self, mutations: Sequence[Mutation]) -> list[tuple[Mutation, dict[str, Any]]]:
+        if len(mutations) > MAX_MUTATIONS_PER_PUSH:
+            raise LimitExceeded(
+                f"A push carries at most {MAX_MUTATIONS_PER_PUSH} mutations, not {len(mutations)}; split the queue",
+                limit=MAX_MUTATIONS_PER_PUSH,
+                field="mutations",
+            )
+        checked = []
+        previous = 0
+        for index, mutation in enumerate(mutations):
+            where = f"mutations[{index}]"
+            if mutation.mutation_id <= previous:
+                raise BadUserInput(
+                    f"{where}.mutationId must be a positive integer greater than the one before it "
+                    f"({mutation.mutation_id} after {previous})",
+                    field=f"{where}.mutationId",
+                )
+            previous = mutation.mutation_id
+            operation = mutation.collection.operations[mutation.operation]
+            payload = operation.check(mutation.collection, mutation.payload, f"{where}.change")
+            checked.append((mutation, payload))
+        return checked
+
+    def _apply(
+        self,
+        user_id: str,
+        client_id: str,
+        snapshot: store.Snapshot,
+        pending: list[tuple[Mutation, dict[str, Any]]],
+        done: dict[int, MutationResult],
+        committed: list[tuple[Collection, str, Outcome, Change]],
+    ) -> int:
+        now = self.clock()
+        working = snapshot.records
+        head, client = snapshot.head, snapshot.client
+        epoch = head.epoch or str(ULID())
+        chunk = _Chunk()
+
+        def flush() -> None:
+            nonlocal head, client, chunk
+            if chunk.empty:
+                return
+            head, client = self._commit(user_id, client_id, head, epoch, client, chunk, now)
+            for result in chunk.results:
+                done[result.mutation_id] = result
+            committed.extend(chunk.outcomes)
+            chunk = _Chunk()
+
+        for mutation, payload in pending:
+            collection = mutation.collection
+            sort_key = collection.sort_key(str(payload["id"]))
+            current = working.get(sort_key)
+            if mutation.mutation_id <= client.last_mutation_id:
+                done[mutation.mutation_id] = MutationResult(
+                    mutation.mutation_id, DUPLICATE, collection, current.copy() if current else None
+                )
+                continue
+            change = Change(
+                user_id=user_id,
+                client_id=client_id,
+                mutation_id=mutation.mutation_id,
+                changed_at=min(as_utc(mutation.changed_at), now),
+                now=now,
+                tombstone_retention=self.retention,
+            )
+            operation = collection.operations[mutation.operation]
+            try:
+                outcome = operation.apply(collection, current.copy() if current else None, payload, change)
+            except Rejected as rejection:
+                result = MutationResult(
+                    mutation.mutation_id,
+                    REJECTED,
+                    collection,
+                    current.copy() if current else None,
+                    code=rejection.code,
+                    message=rejection.message,
+                )
+                chunk.results.append(result)
+                chunk.last_mutation_id = mutation.mutation_id
+                continue
+            if outcome.changed:
+                record = outcome.record
+                record.version += 1
+                record.updated_at = now
+                size = store.estimated_size(store.record_item(user_id, store.Write(sort_key, record)))
+                new_items = (0 if sort_key in chunk.dirty else 1) + sum(
+                    1 for inc in outcome.increments if inc.sort_key not in chunk.increments
+                )
+                if (
+                    chunk.items + new_items > store.TRANSACTION_ITEM_LIMIT
+                    or chunk.size + size > store.TRANSACTION_BYTE_BUDGET
+                ):
+                    flush()
+                working[sort_key] = record
+                chunk.dirty[sort_key] = (collection, record)
+                chunk.size += size
+                for increment in outcome.increments:
+                    chunk.increments[increment.sort_key] = _merge(
+                        chunk.increments.get(increment.sort_key), increment
+                    )
+            result = MutationResult(
+                mutation.mutation_id,
+                outcome.status,
+                collection,
+                outcome.record.copy(),
+                conflicting_fields=outcome.conflicting_fields,
+            )
+            chunk.results.append(result)
+            chunk.outcomes.append((collection, mutation.operation, outcome, change))
+            chunk.last_mutation_id = mutation.mutation_id
+        flush()
+        return client.last_mutation_id
+
+    def _commit(
+        self,
+        user_id: str,
+        client_id: str,
+        head: store.Head,
+        epoch: str,
+        client: store.ClientInfo,
+        chunk: _Chunk,
+        now: datetime,
+    ) -> tuple[store.Head, store.ClientInfo]:
+        writes = []
+        for offset, (sort_key, (collection, record)) in enumerate(chunk.dirty.items(), start=1):
+            record.seq = head.seq + offset
+            live = not record.deleted
+            writes.append(
+                store.Write(
+                    sort_key,
+                    record,
+                    lookup_key=collection.lookup_key(record) if live and collection.lookup_key else None,
+                    time_key=collection.time_key(record) if live and collection.time_key else None,
+                    expires_at=None if live else now + self.retention,
+                )
+            )
+        new_head = head.seq + len(writes)
+        assert chunk.last_mutation_id is not None
+        store.commit(
+            user_id=user_id,
+            head=head,
+            new_head=new_head,
+            epoch=epoch,
+            now=now,
+            client_id=client_id,
+            client=client,
+            last_mutation_id=chunk.last_mutation_id,
+            writes=writes,
+            increments=list(chunk.increments.values()),
+            token=str(ULID()),
+        )
+        for write in writes:
+            write.record.stored_version = write.record.version
+        logger.debug("sync chunk committed", extra={"records": len(writes), "head": new_head})
+        return (
+            store.Head(new_head, head.epoch or epoch) if writes else head,
+            store.ClientInfo(last_mutation_id=chunk.last_mutation_id, exists=True),
+        )
+
+    # ---- pull ----
+
+    def pull(
+        self,
+        user_id: str,
+        client_id: str,
+        cursor: str | None,
+        limit: int = 500,
+        wait_seconds: int = 0,
+    ) -> PullResult:
+        """Records changed after the cursor, in change order, each at its latest state."""
+        _check_client_id(client_id)
+        if not 1 <= limit <= MAX_PULL_LIMIT:
+            raise LimitExceeded(
+                f"limit must be between 1 and {MAX_PULL_LIMIT}, not {limit}",
+                field="limit",
+                limit=MAX_PULL_LIMIT,
+            )
+        if not 0 <= wait_seconds <= MAX_WAIT_SECONDS:
+            raise LimitExceeded(
+                f"waitSeconds must be between 0 and {MAX_WAIT_SECONDS}, not {wait_seconds}",
+                field="waitSeconds",
+                limit=MAX_WAIT_SECONDS,
+            )
+        position = decode(cursor, self.cursor_key, user_id) if cursor else None
+        read_at = self.clock()
+        snapshot = store.load(user_id, client_id, ())
+        if snapshot.client.revoked:
+            raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
+        head = snapshot.head
+        last_mutation_id = snapshot.client.last_mutation_id
+        if position is not None and self._must_reset(position, head, read_at):
+            fresh = Cursor(0, head.epoch or "", int(read_at.timestamp()))
+            return PullResult(
+                encode(fresh, self.cursor_key, user_id), head.seq > 0, True, last_mutation_id, []
+            )
+        after = position.seq if position else 0
+        epoch = head.epoch or (position.epoch if position else "")
+        deadline = time.monotonic() + wait_seconds
+        interval = 0.25
+        while head.seq <= after and time.monotonic() < deadline:
+            self.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            interval = min(interval * 2, 2.0)
+            read_at = self.clock()
+            head = store.read_head(user_id)
+        if head.seq <= after:
+            idle = Cursor(after, head.epoch or epoch, int(read_at.timestamp()))
+            return PullResult(encode(idle, self.cursor_key, user_id), False, False, last_mutation_id, [])
+        page, more = store.feed_page(user_id, after=after, upto=head.seq, limit=limit)
+        if more and page:
+            last = page[-1]
+            safe_at = last.updated_at or read_at
+            next_cursor = Cursor(last.seq, head.epoch or "", int(safe_at.timestamp()))
+        else:
+            next_cursor = Cursor(head.seq, head.epoch or "", int(read_at.timestamp()))
+        return PullResult(
+            encode(next_cursor, self.cursor_key, user_id),
+            bool(more and page),
+            False,
+            last_mutation_id,
+            page,
+        )
+
+    def _must_reset(self, position: Cursor, head: store.Head, now: datetime) -> bool:
+        if position.epoch and position.epoch != head.epoch:
+            return True  # the user's data was erased and started again
+        if position.seq > head.seq:
+            return True
+        age = now - datetime.fromtimestamp(position.safe_at, UTC)
+        return age > self.retention - RETENTION_MARGIN
+
+
+def _check_client_id(client_id: str) -> None:
+    if not CLIENT_ID.match(client_id):
+        raise BadUserInput(
+            "clientId must be 1-128 characters of letters, digits and . _ : - (one id per app installation)",
+            field="clientId",
+        )
+
+
+def _merge(existing: Increment | None, increment: Increment) -> Increment:
+    if existing is None:
+        return increment
+    added = dict(existing.add)
+    for name, amount in increment.add.items():
+        added[name] = added.get(name, 0) + amount
+    return Increment(increment.sort_key, added, {**increment.set_once, **existing.set_once})
+
+
+def _for_push(error: store.Throttled | store.Busy) -> Exception:
+    if isinstance(error, store.Throttled):
+        return RateLimited(
+            "The database is busy; nothing of this push was lost, push it again shortly",
+            retryable=True,
+            retryAfterSeconds=2,
+        )
+    return Unavailable(
+        "The database did not answer in time; push again (nothing is applied twice)",
+        reason=error.extensions.get("reason"),
+    )

@@ -1,0 +1,196 @@
+"""Field types of synced records: their limits, and how values are stored in DynamoDB."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ulid import ULID
+
+from tether.errors import BadUserInput
+
+
+class LimitExceeded(BadUserInput):
+    """A value breaks a declared limit; the whole push is refused and nothing is applied."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a collection. `required` fields must be set on create and can't be cleared."""
+
+    required: bool = False
+
+    def check(self, value: Any, where: str) -> Any:
+        """Validate a non-null input value; return its stored form. Raise LimitExceeded."""
+        raise NotImplementedError
+
+    def load(self, stored: Any) -> Any:
+        """The Python value of a stored one."""
+        return stored
+
+
+@dataclass(frozen=True)
+class Text(Field):
+    max_length: int = 10_000
+    min_length: int = 0
+
+    def check(self, value: Any, where: str) -> str:
+        if not isinstance(value, str):
+            raise LimitExceeded(f"{where} must be a string", field=where)
+        if len(value) > self.max_length:
+            raise LimitExceeded(
+                f"{where} is {len(value)} characters; the limit is {self.max_length}",
+                field=where,
+                limit=self.max_length,
+            )
+        if len(value.strip()) < self.min_length:
+            raise LimitExceeded(
+                f"{where} must have at least {self.min_length} non-blank character(s)",
+                field=where,
+                limit=self.min_length,
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Integer(Field):
+    minimum: int = -(2**31)
+    maximum: int = 2**31 - 1
+
+    def check(self, value: Any, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise LimitExceeded(f"{where} must be an integer", field=where)
+        if not self.minimum <= value <= self.maximum:
+            raise LimitExceeded(
+                f"{where} is {value}; it must be between {self.minimum} and {self.maximum}",
+                field=where,
+                limit=[self.minimum, self.maximum],
+            )
+        return value
+
+    def load(self, stored: Any) -> Any:
+        return None if stored is None else int(stored)
+
+
+@dataclass(frozen=True)
+class Number(Field):
+    minimum: float = -1e12
+    maximum: float = 1e12
+
+    def check(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise LimitExceeded(f"{where} must be a finite number", field=where)
+        if not self.minimum <= value <= self.maximum:
+            raise LimitExceeded(
+                f"{where} is {value}; it must be between {self.minimum:g} and {self.maximum:g}",
+                field=where,
+                limit=[self.minimum, self.maximum],
+            )
+        return float(value)
+
+    def load(self, stored: Any) -> Any:
+        return None if stored is None else float(stored)
+
+
+@dataclass(frozen=True)
+class Boolean(Field):
+    def check(self, value: Any, where: str) -> bool:
+        if not isinstance(value, bool):
+            raise LimitExceeded(f"{where} must be a boolean", field=where)
+        return value
+
+
+@dataclass(frozen=True)
+class Timestamp(Field):
+    """A point in time, stored as ISO-8601 UTC with milliseconds (sorts as text)."""
+
+    def check(self, value: Any, where: str) -> str:
+        if not isinstance(value, datetime):
+            raise LimitExceeded(f"{where} must be a date-time", field=where)
+        return format_time(value)
+
+    def load(self, stored: Any) -> Any:
+        return None if stored is None else parse_time(stored)
+
+
+@dataclass(frozen=True)
+class Tags(Field):
+    max_items: int = 50
+    max_item_length: int = 50
+
+    def check(self, value: Any, where: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+            raise LimitExceeded(f"{where} must be a list of strings", field=where)
+        if len(value) > self.max_items:
+            raise LimitExceeded(
+                f"{where} has {len(value)} tags; the limit is {self.max_items}",
+                field=where,
+                limit=self.max_items,
+            )
+        tags: list[str] = []
+        for tag in value:
+            tag = tag.strip()
+            if not tag:
+                raise LimitExceeded(f"{where} contains an empty tag", field=where)
+            if len(tag) > self.max_item_length:
+                raise LimitExceeded(
+                    f"{where} has a tag of {len(tag)} characters; the limit is {self.max_item_length}",
+                    field=where,
+                    limit=self.max_item_length,
+                )
+            if tag not in tags:
+                tags.append(tag)
+        return tags
+
+    def load(self, stored: Any) -> Any:
+        return None if stored is None else list(stored)
+
+
+@dataclass(frozen=True)
+class RecordId(Field):
+    """A client-generated id: a UUID or a ULID, kept exactly as the client wrote it."""
+
+    def check(self, value: Any, where: str) -> str:
+        return check_record_id(value, where)
+
+
+def check_record_id(value: Any, where: str = "id") -> str:
+    if isinstance(value, str) and is_record_id(value):
+        return value
+    raise LimitExceeded(f"{where} must be a UUID or a ULID, not {str(value)[:60]!r}", field=where)
+
+
+def is_record_id(value: str) -> bool:
+    if len(value) == 36:
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            return False
+        return True
+    if len(value) == 26:
+        try:
+            ULID.from_str(value.upper())
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive time is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(stored: str) -> datetime:
+    return datetime.fromisoformat(stored.replace("Z", "+00:00"))
+
+
+def millis(moment: datetime) -> int:
+    return int(as_utc(moment).timestamp() * 1000)

@@ -1,0 +1,54 @@
+"""Online reads of synced records (plain queries), always inside the caller's own partition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tether.errors import BadUserInput
+from tether.storage import records as store
+from tether.sync.collection import Collection
+from tether.sync.fields import is_record_id
+from tether.sync.records import Record
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    records: list[Record]
+    next_key: dict[str, str] | None
+
+
+def get(user_id: str, collection: Collection, record_id: str) -> Record | None:
+    """The live record with this id, or None (unknown, malformed or deleted ids alike)."""
+    if not is_record_id(record_id):
+        return None
+    record = store.get_record(user_id, collection.sort_key(record_id))
+    return None if record is None or record.deleted else record
+
+
+def page(
+    user_id: str,
+    collection: Collection,
+    *,
+    first: int,
+    after: Mapping[str, str] | None = None,
+    index: str | None = None,
+    prefix: str | None = None,
+    descending: bool = False,
+) -> RecordPage:
+    """Up to `first` live records of the collection, by id or by one of its index keys."""
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(
+            f"first must be between 1 and {MAX_PAGE}, not {first}", field="first", limit=MAX_PAGE
+        )
+    result = store.list_records(
+        user_id,
+        prefix=prefix or f"{collection.key_prefix}#",
+        first=first,
+        after=after,
+        index=index,
+        descending=descending,
+    )
+    return RecordPage(result.records, result.next_key)

@@ -1,0 +1,49 @@
+"""A synced record as the engine sees it, and the stamps that order field edits."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Stamp:
+    """When and by whom a field was set: later wins; equal times are broken by client, then mutation."""
+
+    millis: int
+    client_id: str
+    mutation_id: int
+
+    def dump(self) -> list[Any]:
+        return [self.millis, self.client_id, self.mutation_id]
+
+    @classmethod
+    def load(cls, stored: list[Any]) -> Stamp:
+        return cls(int(stored[0]), str(stored[1]), int(stored[2]))
+
+
+@dataclass
+class Record:
+    """One record of a collection: its fields (stored forms), their stamps and server bookkeeping."""
+
+    collection: str
+    id: str
+    version: int = 0
+    seq: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    # The version read from DynamoDB, for the write's condition; None while the record is new.
+    stored_version: int | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.stored_version is not None or self.version > 0
+
+    def copy(self) -> Record:
+        return copy.deepcopy(self)
