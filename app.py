@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from mangum import Mangum
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -61,7 +63,13 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
     @logger.inject_lambda_context(clear_state=True)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return mangum(event, context)
+        started = time.perf_counter()
+        response: dict[str, Any] = mangum(event, context)
+        metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name="Latency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
+        )
+        return response
 
     return handler
 

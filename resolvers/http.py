@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
+from aws_lambda_powertools.metrics import MetricUnit
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -25,7 +26,7 @@ from resolvers.errors import error_body, translate
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
 from tether.services import Services
-from tether.telemetry import logger
+from tether.telemetry import logger, metrics
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -63,6 +64,7 @@ class GraphQLEndpoint:
         request_id = _request_id(request)
         media_type = JSON
         operation = None
+        internal_errors = 0
         try:
             if self._wants_graphiql(request):
                 return self._graphiql(request_id)
@@ -78,6 +80,9 @@ class GraphQLEndpoint:
             result = await self._execute(request.method, params, context)
             if result.errors:
                 result.errors = [translate(error, request_id) for error in result.errors]
+                internal_errors = sum(
+                    1 for e in result.errors if (e.extensions or {}).get("code") == "INTERNAL"
+                )
             status = 400 if media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result) else 200
             response = _json(_body(result), status, media_type)
         except HTTPError as error:
@@ -89,12 +94,14 @@ class GraphQLEndpoint:
                 f'Bearer error="invalid_token", error_description="{error.message}"'
             )
         except Exception:
+            internal_errors = 1
             logger.exception("unhandled error in the HTTP layer", extra={"request_id": request_id})
             body = error_body("Internal error", "INTERNAL", requestId=request_id)
             response = _json(body, 500, media_type)
         response.headers["X-Request-Id"] = request_id
         response.headers["Cache-Control"] = "no-store"
         response.headers["Vary"] = "Accept, Authorization"
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
         logger.info(
             "graphql request",
             extra={
@@ -102,9 +109,11 @@ class GraphQLEndpoint:
                 "method": request.method,
                 "status": response.status_code,
                 "operation": operation,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": duration_ms,
             },
         )
+        if "aws.event" in request.scope:  # EMF metrics reach CloudWatch from Lambda only
+            _count_errors(response.status_code, internal_errors)
         return response
 
     def _wants_graphiql(self, request: Request) -> bool:
@@ -209,6 +218,13 @@ class GraphQLEndpoint:
             return _request_error(f'Unknown operation named "{error.operation_name}".')
         except MissingQueryError:
             raise HTTPError(400, "The request has no GraphQL document") from None
+
+
+def _count_errors(status: int, internal_errors: int) -> None:
+    if status >= 500 or internal_errors:
+        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+    elif status >= 400:
+        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
 
 
 def _request_error(message: str) -> ExecutionResult:

@@ -238,3 +238,8 @@ def test_the_deployed_entry_point_reads_its_settings_from_the_environment(
     assert access["service"] == "tether"
     assert access["cold_start"] is True
     assert token_of(event) not in run.stdout + run.stderr
+    # Every invocation publishes its metrics to CloudWatch as an EMF blob on stdout.
+    emf = next(line for line in logs if "_aws" in line)
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Tether"
+    assert emf["Requests"] == [1.0] or emf["Requests"] == 1.0
+    assert "Latency" in emf

@@ -146,9 +146,8 @@ def _plain(value: Any) -> dict[str, Any]:
     return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)
 
 
-def load(user_id: str, client_id: str | None, sort_keys: Iterable[str]) -> Snapshot:
-    """Head, client state and the named records, read strongly consistently in batches of 100."""
-    pk = user_key(user_id)
+def load(pk: str, client_id: str | None, sort_keys: Iterable[str]) -> Snapshot:
+    """Head, client state and the named records of a partition, strongly consistent, 100 per batch."""
     keys = [HEAD] + ([client_key(client_id)] if client_id else []) + sorted(set(sort_keys))
     items: dict[str, TetherModel] = {}
     for start in range(0, len(keys), BATCH_GET_LIMIT):
@@ -175,10 +174,10 @@ def _client_info(item: TetherModel | None) -> ClientInfo:
     )
 
 
-def read_head(user_id: str) -> Head:
+def read_head(pk: str) -> Head:
     """Only the head (one strongly consistent GetItem): what a waiting pull polls."""
     try:
-        item = _guard(lambda: UserHead.get(user_key(user_id), HEAD, consistent_read=True))
+        item = _guard(lambda: UserHead.get(pk, HEAD, consistent_read=True))
     except UserHead.DoesNotExist:
         return Head(0, None)
     return Head(int(item.head), item.epoch)
@@ -195,10 +194,10 @@ class Write:
     expires_at: datetime | None = None
 
 
-def record_item(user_id: str, write: Write) -> RecordItem:
+def record_item(pk: str, write: Write) -> RecordItem:
     record = write.record
     return RecordItem(
-        pk=user_key(user_id),
+        pk=pk,
         sk=write.sort_key,
         seq=record.seq,
         lk=write.lookup_key,
@@ -223,12 +222,12 @@ def estimated_size(item: TetherModel) -> int:
 
 def commit(
     *,
-    user_id: str,
+    pk: str,
     head: Head,
     new_head: int,
     epoch: str,
     now: datetime,
-    client_id: str,
+    client_id: str | None,
     client: ClientInfo,
     last_mutation_id: int,
     writes: Sequence[Write],
@@ -238,8 +237,8 @@ def commit(
     """One transaction: the records, the head moved to `new_head`, the client's position, counters.
 
     Every item is conditioned on what was read, so a concurrent writer makes this raise StaleRead.
+    Server-side writes (no `client_id`) leave every client's position alone.
     """
-    pk = user_key(user_id)
     transaction = TransactWrite(
         connection=TetherModel._get_connection().connection, client_request_token=token
     )
@@ -253,26 +252,10 @@ def commit(
                 actions=[UserHead.head.set(new_head)],
                 condition=(UserHead.head == head.seq) & (UserHead.epoch == head.epoch),
             )
-    client_item = ClientState(pk=pk, sk=client_key(client_id), client_id=client_id)
-    client_condition: Condition = (
-        (ClientState.last_mutation_id == client.last_mutation_id) & (ClientState.revoked == False)  # noqa: E712
-        if client.exists
-        else ClientState.pk.does_not_exist()
-    )
-    transaction.update(
-        client_item,
-        actions=[
-            ClientState.item_type.set(ClientState),  # an update does not write the model's type itself
-            ClientState.client_id.set(client_id),
-            ClientState.last_mutation_id.set(last_mutation_id),
-            ClientState.first_seen_at.set(ClientState.first_seen_at | now),
-            ClientState.last_sync_at.set(now),
-            ClientState.revoked.set(ClientState.revoked | False),
-        ],
-        condition=client_condition,
-    )
+    if client_id is not None:
+        _client_update(transaction, pk, client_id, client, last_mutation_id, now)
     for write in writes:
-        item = record_item(user_id, write)
+        item = record_item(pk, write)
         condition = (
             RecordItem.pk.does_not_exist()
             if write.record.stored_version is None
@@ -282,6 +265,33 @@ def commit(
     for increment in increments:
         transaction.update(CounterItem(pk=pk, sk=increment.sort_key), actions=counter_actions(increment))
     _guard(transaction._commit)
+
+
+def _client_update(
+    transaction: TransactWrite,
+    pk: str,
+    client_id: str,
+    client: ClientInfo,
+    last_mutation_id: int,
+    now: datetime,
+) -> None:
+    condition: Condition = (
+        (ClientState.last_mutation_id == client.last_mutation_id) & (ClientState.revoked == False)  # noqa: E712
+        if client.exists
+        else ClientState.pk.does_not_exist()
+    )
+    transaction.update(
+        ClientState(pk=pk, sk=client_key(client_id), client_id=client_id),
+        actions=[
+            ClientState.item_type.set(ClientState),  # an update does not write the model's type itself
+            ClientState.client_id.set(client_id),
+            ClientState.last_mutation_id.set(last_mutation_id),
+            ClientState.first_seen_at.set(ClientState.first_seen_at | now),
+            ClientState.last_sync_at.set(now),
+            ClientState.revoked.set(ClientState.revoked | False),
+        ],
+        condition=condition,
+    )
 
 
 class CounterItem(TetherModel, discriminator="counter"):
@@ -352,7 +362,7 @@ def _is_timeout(error: BaseException | None) -> bool:
     return False
 
 
-def feed_page(user_id: str, *, after: int, upto: int, limit: int) -> tuple[list[Record], bool]:
+def feed_page(pk: str, *, after: int, upto: int, limit: int) -> tuple[list[Record], bool]:
     """Records with after < seq <= upto in sequence order: ONE strongly consistent Query.
 
     Returns the page and whether records remain in the range (the page stopped at `limit` items
@@ -360,7 +370,7 @@ def feed_page(user_id: str, *, after: int, upto: int, limit: int) -> tuple[list[
     """
     data = _guard(
         lambda: TetherModel._get_connection().query(
-            user_key(user_id),
+            pk,
             range_key_condition=TetherModel.seq.between(after + 1, upto),
             index_name=TetherModel.by_seq.Meta.index_name,
             consistent_read=True,
@@ -372,10 +382,10 @@ def feed_page(user_id: str, *, after: int, upto: int, limit: int) -> tuple[list[
     return page, more
 
 
-def get_record(user_id: str, sort_key: str) -> Record | None:
+def get_record(pk: str, sort_key: str) -> Record | None:
     """One record by key (strongly consistent), or None."""
     try:
-        item = _guard(lambda: RecordItem.get(user_key(user_id), sort_key, consistent_read=True))
+        item = _guard(lambda: RecordItem.get(pk, sort_key, consistent_read=True))
     except RecordItem.DoesNotExist:
         return None
     return to_record(item)
@@ -391,7 +401,7 @@ INDEX_KEYS = {None: ("sk",), "byLookup": ("sk", "lk"), "byTime": ("sk", "tk")}
 
 
 def list_records(
-    user_id: str,
+    pk: str,
     *,
     prefix: str,
     first: int,
@@ -404,7 +414,6 @@ def list_records(
     With `index` ("byLookup" / "byTime", keys only) each page's records come by one BatchGetItem.
     One record more than asked is read, so `next_key` is None exactly when nothing follows.
     """
-    pk = user_key(user_id)
     key_names = INDEX_KEYS[index]
     if after is not None and (
         set(after) != set(key_names)

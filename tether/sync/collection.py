@@ -30,7 +30,7 @@ class Rejected(Exception):
 class Change:
     """Everything an operation may know about the mutation it applies."""
 
-    user_id: str
+    partition: str  # `USER#<sub>`, or a shared partition such as the catalog
     client_id: str
     mutation_id: int
     changed_at: datetime  # the client's time, clamped to the server's clock

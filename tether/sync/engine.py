@@ -38,6 +38,7 @@ MAX_ATTEMPTS = 6
 # A cursor counts as too old this long before its tombstones can expire (clock skew, slow pushes).
 RETENTION_MARGIN = timedelta(hours=1)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+SERVER = "~server"  # the client id in the stamps of server-side changes (sorts after real ids)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,15 @@ class Mutation:
 
     mutation_id: int
     changed_at: datetime
+    collection: Collection
+    operation: str
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ServerChange:
+    """A change the server makes itself (an assistant's reply, an editor's catalog edit)."""
+
     collection: Collection
     operation: str
     payload: Mapping[str, Any]
@@ -77,15 +87,26 @@ class PullResult:
     records: list[Record]
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One change to apply: a client's mutation (key = its id) or a server change (key = position)."""
+
+    key: int
+    changed_at: datetime
+    collection: Collection
+    operation: str
+    payload: dict[str, Any]
+
+
 @dataclass
 class _Chunk:
-    """Mutations that commit together: at most 100 items and a few MB, one transaction."""
+    """Changes that commit together: at most 100 items and a few MB, one transaction."""
 
     dirty: dict[str, tuple[Collection, Record]] = field(default_factory=dict)
     increments: dict[str, Increment] = field(default_factory=dict)
     results: list[MutationResult] = field(default_factory=list)
     outcomes: list[tuple[Collection, str, Outcome, Change]] = field(default_factory=list)
-    last_mutation_id: int | None = None
+    last_key: int | None = None
     size: int = 0
 
     @property
@@ -94,7 +115,7 @@ class _Chunk:
 
     @property
     def empty(self) -> bool:
-        return self.last_mutation_id is None
+        return self.last_key is None
 
 
 class SyncEngine:
@@ -120,47 +141,30 @@ class SyncEngine:
     def push(self, user_id: str, client_id: str, mutations: Sequence[Mutation]) -> PushResult:
         """Apply a client's queued mutations in order, each exactly once."""
         _check_client_id(client_id)
-        checked = self._check_push(mutations)
-        done: dict[int, MutationResult] = {}
-        committed: list[tuple[Collection, str, Outcome, Change]] = []
-        attempt = 0
-        last_mutation_id = 0
-        while True:
-            pending = [(m, payload) for m, payload in checked if m.mutation_id not in done]
-            snapshot = store.load(
-                user_id, client_id, {m.collection.sort_key(str(p["id"])) for m, p in pending}
-            )
-            if snapshot.client.revoked:
-                raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
-            last_mutation_id = snapshot.client.last_mutation_id
-            try:
-                last_mutation_id = self._apply(user_id, client_id, snapshot, pending, done, committed)
-                break
-            except store.StaleRead:
-                # Another device of this user committed between our read and our write.
-                attempt += 1
-                if attempt >= MAX_ATTEMPTS:
-                    raise Conflict(
-                        "Other devices kept changing the same records; push again", retryable=True
-                    ) from None
-                self.sleep(0.01 * attempt * random.random())
-            except store.Contention as contention:
-                attempt += 1
-                if not contention.retry_now or attempt >= MAX_ATTEMPTS:
-                    raise _for_push(contention) from None
-                self.sleep(min(1.0, 0.025 * 2**attempt) * (0.5 + random.random()))
-        for collection, operation, outcome, change in committed:
-            collection.operations[operation].after_commit(collection, outcome, change)
-        return PushResult(last_mutation_id, [done[m.mutation_id] for m, _ in checked])
+        steps = self._check_push(mutations)
+        results, last_mutation_id = self._run(store.user_key(user_id), client_id, steps)
+        return PushResult(last_mutation_id, results)
 
-    def _check_push(self, mutations: Sequence[Mutation]) -> list[tuple[Mutation, dict[str, Any]]]:
+    def write(self, partition: str, changes: Sequence[ServerChange]) -> list[MutationResult]:
+        """Apply changes made by the server itself to a partition (`USER#<sub>`, or a shared one):
+        the same operations and merge rules, numbered in the same feed, one transaction per chunk."""
+        now = self.clock()
+        steps = []
+        for position, change in enumerate(changes, start=1):
+            operation = change.collection.operations[change.operation]
+            payload = operation.check(change.collection, change.payload, f"changes[{position - 1}]")
+            steps.append(_Step(position, now, change.collection, change.operation, payload))
+        results, _ = self._run(partition, None, steps)
+        return results
+
+    def _check_push(self, mutations: Sequence[Mutation]) -> list[_Step]:
         if len(mutations) > MAX_MUTATIONS_PER_PUSH:
             raise LimitExceeded(
                 f"A push carries at most {MAX_MUTATIONS_PER_PUSH} mutations, not {len(mutations)}; split the queue",
                 limit=MAX_MUTATIONS_PER_PUSH,
                 field="mutations",
             )
-        checked = []
+        steps = []
         previous = 0
         for index, mutation in enumerate(mutations):
             where = f"mutations[{index}]"
@@ -173,15 +177,55 @@ class SyncEngine:
             previous = mutation.mutation_id
             operation = mutation.collection.operations[mutation.operation]
             payload = operation.check(mutation.collection, mutation.payload, f"{where}.change")
-            checked.append((mutation, payload))
-        return checked
+            steps.append(
+                _Step(
+                    mutation.mutation_id,
+                    mutation.changed_at,
+                    mutation.collection,
+                    mutation.operation,
+                    payload,
+                )
+            )
+        return steps
+
+    def _run(self, pk: str, client_id: str | None, steps: list[_Step]) -> tuple[list[MutationResult], int]:
+        """Apply the steps, reading again and retrying when another writer got there first."""
+        done: dict[int, MutationResult] = {}
+        committed: list[tuple[Collection, str, Outcome, Change]] = []
+        attempt = 0
+        while True:
+            pending = [step for step in steps if step.key not in done]
+            snapshot = store.load(
+                pk, client_id, {s.collection.sort_key(str(s.payload["id"])) for s in pending}
+            )
+            if snapshot.client.revoked:
+                raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
+            try:
+                last_mutation_id = self._apply(pk, client_id, snapshot, pending, done, committed)
+                break
+            except store.StaleRead:
+                # Another device of this user committed between our read and our write.
+                attempt += 1
+                if attempt >= MAX_ATTEMPTS:
+                    raise Conflict(
+                        "Other devices kept changing the same records; push again", retryable=True
+                    ) from None
+                self.sleep(0.01 * attempt * random.random())
+            except store.Contention as contention:
+                attempt += 1
+                if not contention.retry_now or attempt >= MAX_ATTEMPTS:
+                    raise _retry_later(contention) from None
+                self.sleep(min(1.0, 0.025 * 2**attempt) * (0.5 + random.random()))
+        for collection, operation, outcome, change in committed:
+            collection.operations[operation].after_commit(collection, outcome, change)
+        return [done[step.key] for step in steps], last_mutation_id
 
     def _apply(
         self,
-        user_id: str,
-        client_id: str,
+        pk: str,
+        client_id: str | None,
         snapshot: store.Snapshot,
-        pending: list[tuple[Mutation, dict[str, Any]]],
+        pending: list[_Step],
         done: dict[int, MutationResult],
         committed: list[tuple[Collection, str, Outcome, Change]],
     ) -> int:
@@ -195,35 +239,37 @@ class SyncEngine:
             nonlocal head, client, chunk
             if chunk.empty:
                 return
-            head, client = self._commit(user_id, client_id, head, epoch, client, chunk, now)
+            head, client = self._commit(pk, client_id, head, epoch, client, chunk, now)
             for result in chunk.results:
                 done[result.mutation_id] = result
             committed.extend(chunk.outcomes)
             chunk = _Chunk()
 
-        for mutation, payload in pending:
-            collection = mutation.collection
-            sort_key = collection.sort_key(str(payload["id"]))
+        for step in pending:
+            collection = step.collection
+            sort_key = collection.sort_key(str(step.payload["id"]))
             current = working.get(sort_key)
-            if mutation.mutation_id <= client.last_mutation_id:
-                done[mutation.mutation_id] = MutationResult(
-                    mutation.mutation_id, DUPLICATE, collection, current.copy() if current else None
+            if client_id is not None and step.key <= client.last_mutation_id:
+                done[step.key] = MutationResult(
+                    step.key, DUPLICATE, collection, current.copy() if current else None
                 )
                 continue
             change = Change(
-                user_id=user_id,
-                client_id=client_id,
-                mutation_id=mutation.mutation_id,
-                changed_at=min(as_utc(mutation.changed_at), now),
+                partition=pk,
+                client_id=client_id or SERVER,
+                mutation_id=step.key,
+                changed_at=min(as_utc(step.changed_at), now),
                 now=now,
                 tombstone_retention=self.retention,
             )
-            operation = collection.operations[mutation.operation]
+            operation = collection.operations[step.operation]
             try:
-                outcome = operation.apply(collection, current.copy() if current else None, payload, change)
+                outcome = operation.apply(
+                    collection, current.copy() if current else None, step.payload, change
+                )
             except Rejected as rejection:
                 result = MutationResult(
-                    mutation.mutation_id,
+                    step.key,
                     REJECTED,
                     collection,
                     current.copy() if current else None,
@@ -231,15 +277,15 @@ class SyncEngine:
                     message=rejection.message,
                 )
                 chunk.results.append(result)
-                chunk.last_mutation_id = mutation.mutation_id
+                chunk.last_key = step.key
                 continue
             if outcome.changed:
                 record = outcome.record
                 record.version += 1
                 record.updated_at = now
-                size = store.estimated_size(store.record_item(user_id, store.Write(sort_key, record)))
+                size = store.estimated_size(store.record_item(pk, store.Write(sort_key, record)))
                 new_items = (0 if sort_key in chunk.dirty else 1) + sum(
-                    1 for inc in outcome.increments if inc.sort_key not in chunk.increments
+                    1 for increment in outcome.increments if increment.sort_key not in chunk.increments
                 )
                 if (
                     chunk.items + new_items > store.TRANSACTION_ITEM_LIMIT
@@ -254,22 +300,22 @@ class SyncEngine:
                         chunk.increments.get(increment.sort_key), increment
                     )
             result = MutationResult(
-                mutation.mutation_id,
+                step.key,
                 outcome.status,
                 collection,
                 outcome.record.copy(),
                 conflicting_fields=outcome.conflicting_fields,
             )
             chunk.results.append(result)
-            chunk.outcomes.append((collection, mutation.operation, outcome, change))
-            chunk.last_mutation_id = mutation.mutation_id
+            chunk.outcomes.append((collection, step.operation, outcome, change))
+            chunk.last_key = step.key
         flush()
         return client.last_mutation_id
 
     def _commit(
         self,
-        user_id: str,
-        client_id: str,
+        pk: str,
+        client_id: str | None,
         head: store.Head,
         epoch: str,
         client: store.ClientInfo,
@@ -290,16 +336,17 @@ class SyncEngine:
                 )
             )
         new_head = head.seq + len(writes)
-        assert chunk.last_mutation_id is not None
+        assert chunk.last_key is not None
+        last_mutation_id = chunk.last_key if client_id is not None else client.last_mutation_id
         store.commit(
-            user_id=user_id,
+            pk=pk,
             head=head,
             new_head=new_head,
             epoch=epoch,
             now=now,
             client_id=client_id,
             client=client,
-            last_mutation_id=chunk.last_mutation_id,
+            last_mutation_id=last_mutation_id,
             writes=writes,
             increments=list(chunk.increments.values()),
             token=str(ULID()),
@@ -309,7 +356,9 @@ class SyncEngine:
         logger.debug("sync chunk committed", extra={"records": len(writes), "head": new_head})
         return (
             store.Head(new_head, head.epoch or epoch) if writes else head,
-            store.ClientInfo(last_mutation_id=chunk.last_mutation_id, exists=True),
+            store.ClientInfo(
+                last_mutation_id=last_mutation_id, exists=client_id is not None or client.exists
+            ),
         )
 
     # ---- pull ----
@@ -336,9 +385,10 @@ class SyncEngine:
                 field="waitSeconds",
                 limit=MAX_WAIT_SECONDS,
             )
+        pk = store.user_key(user_id)
         position = decode(cursor, self.cursor_key, user_id) if cursor else None
         read_at = self.clock()
-        snapshot = store.load(user_id, client_id, ())
+        snapshot = store.load(pk, client_id, ())
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         head = snapshot.head
@@ -356,11 +406,11 @@ class SyncEngine:
             self.sleep(min(interval, max(0.0, deadline - time.monotonic())))
             interval = min(interval * 2, 2.0)
             read_at = self.clock()
-            head = store.read_head(user_id)
+            head = store.read_head(pk)
         if head.seq <= after:
             idle = Cursor(after, head.epoch or epoch, int(read_at.timestamp()))
             return PullResult(encode(idle, self.cursor_key, user_id), False, False, last_mutation_id, [])
-        page, more = store.feed_page(user_id, after=after, upto=head.seq, limit=limit)
+        page, more = store.feed_page(pk, after=after, upto=head.seq, limit=limit)
         if more and page:
             last = page[-1]
             safe_at = last.updated_at or read_at
@@ -401,7 +451,7 @@ def _merge(existing: Increment | None, increment: Increment) -> Increment:
     return Increment(increment.sort_key, added, {**increment.set_once, **existing.set_once})
 
 
-def _for_push(error: store.Throttled | store.Busy) -> Exception:
+def _retry_later(error: store.Throttled | store.Busy) -> Exception:
     if isinstance(error, store.Throttled):
         return RateLimited(
             "The database is busy; nothing of this push was lost, push it again shortly",

@@ -24,7 +24,7 @@ def get(user_id: str, collection: Collection, record_id: str) -> Record | None:
     """The live record with this id, or None (unknown, malformed or deleted ids alike)."""
     if not is_record_id(record_id):
         return None
-    record = store.get_record(user_id, collection.sort_key(record_id))
+    record = store.get_record(store.user_key(user_id), collection.sort_key(record_id))
     return None if record is None or record.deleted else record
 
 
@@ -44,7 +44,7 @@ def page(
             f"first must be between 1 and {MAX_PAGE}, not {first}", field="first", limit=MAX_PAGE
         )
     result = store.list_records(
-        user_id,
+        store.user_key(user_id),
         prefix=prefix or f"{collection.key_prefix}#",
         first=first,
         after=after,
