@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tether.sync.collection import Collection, Delete, Rejected, SavePatch
-from tether.sync.fields import Integer, RecordId, Text, Timestamp
+from tether.sync.fields import CatalogId, Integer, RecordId, Text, Timestamp
 from tether.sync.records import Record
 
 DAY_SECONDS = 24 * 3600
@@ -32,7 +32,7 @@ SESSIONS = Collection(
     key_prefix="SESSION",
     fields={
         "piece_id": RecordId(),
-        "track_id": Text(max_length=200),
+        "track_id": CatalogId(),
         "started_at": Timestamp(required=True),
         "ended_at": Timestamp(),
         "duration_seconds": Integer(minimum=0, maximum=DAY_SECONDS),

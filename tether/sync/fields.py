@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -155,6 +156,26 @@ class RecordId(Field):
 
     def check(self, value: Any, where: str) -> str:
         return check_record_id(value, where)
+
+
+@dataclass(frozen=True)
+class CatalogId(Field):
+    """An id of the shared content catalog (a collection or a track), chosen by its editors."""
+
+    def check(self, value: Any, where: str) -> str:
+        return check_catalog_id(value, where)
+
+
+CATALOG_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def check_catalog_id(value: Any, where: str = "id") -> str:
+    """1-100 characters of letters, digits and . _ : - (ULIDs, UUIDs and slugs all qualify)."""
+    if isinstance(value, str) and CATALOG_ID.match(value):
+        return value
+    raise LimitExceeded(
+        f"{where} must be 1-100 characters of letters, digits and . _ : -, not {str(value)[:60]!r}", field=where
+    )
 
 
 def check_record_id(value: Any, where: str = "id") -> str:
