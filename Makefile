@@ -14,14 +14,18 @@ VENDOR := static/graphiql/vendor
 ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help dev test lint schema token seed assets deps system-deps browser-deps dynamodb bench clean
+.PHONY: help dev test lint schema docs token seed assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
 	@echo "make test     set up everything and run the whole suite (lint, types, tests)"
 	@echo "make schema   regenerate graphql/schema.graphql from the code"
+	@echo "make docs     regenerate the settings table in README.md"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make build    sam build (the Lambda package, GraphiQL assets included)"
+	@echo "make deploy   sam deploy (dev); make deploy-prod for prod"
+	@echo "make dev takes TETHER_API_PORT (3000), TETHER_DYNAMODB_PORT (8000), TETHER_DATA_DIR (.data), RELOAD=0"
 	@echo "make clean    remove .venv, node_modules and build output (keeps .cache and .data)"
 
 dev: deps assets dynamodb
@@ -37,6 +41,9 @@ lint: deps
 
 schema: deps
 	@$(PY) -m localdev.cli schema
+
+docs: deps
+	@$(PY) -m localdev.cli readme
 
 # USER is also the login name in the environment: only a USER= given on the command line counts.
 TOKEN_USER := $(if $(filter command line,$(origin USER)),$(USER),dev)
@@ -78,6 +85,15 @@ dynamodb: $(PY_STAMP)
 
 bench: deps dynamodb
 	@$(PY) -m bench
+
+build: deps assets
+	@sam build
+
+deploy: build
+	@sam deploy
+
+deploy-prod: build
+	@sam deploy --config-env prod
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .aws-sam build *.egg-info

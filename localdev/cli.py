@@ -8,6 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "graphql" / "schema.graphql"
+README = ROOT / "README.md"
+SETTINGS_START = "<!-- settings:start (make docs) -->"
+SETTINGS_END = "<!-- settings:end -->"
 
 
 def schema_sdl() -> str:
@@ -16,6 +19,22 @@ def schema_sdl() -> str:
     from tether.settings import Settings
 
     return build_schema(Settings(stage="dev")).as_str() + "\n"
+
+
+def settings_table() -> str:
+    """The README's table of every setting, generated from tether/settings.py."""
+    from tether.settings import documented_settings
+
+    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for env, default, help_text in documented_settings():
+        rows.append(f"| `{env}` | {f'`{default}`' if default else '—'} | {help_text} |")
+    return "\n".join(rows)
+
+
+def readme_with_settings(text: str) -> str:
+    """README text with its settings block replaced by the generated table."""
+    start, end = text.index(SETTINGS_START) + len(SETTINGS_START), text.index(SETTINGS_END)
+    return text[:start] + "\n" + settings_table() + "\n" + text[end:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--ttl", type=int, default=7 * 24 * 3600, help="lifetime in seconds")
     commands.add_parser("schema", help="write graphql/schema.graphql")
     commands.add_parser("ensure-dynamodb", help="download and verify DynamoDB Local if needed")
-    commands.add_parser("settings-doc", help="print the settings table for the README")
+    commands.add_parser("readme", help="regenerate the settings table in README.md")
     args = parser.parse_args(argv)
 
     if args.command == "token":
@@ -42,12 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         from localdev.dynamodb import ensure_installed
 
         print(ensure_installed())
-    elif args.command == "settings-doc":
-        from tether.settings import documented_settings
-
-        print("| Variable | Default | Meaning |\n|---|---|---|")
-        for env, default, help_text in documented_settings():
-            print(f"| `{env}` | {f'`{default}`' if default else '—'} | {help_text} |")
+    elif args.command == "readme":
+        README.write_text(readme_with_settings(README.read_text()))
+        print("wrote the settings table in README.md")
     return 0
 
 
