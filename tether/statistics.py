@@ -7,8 +7,9 @@ together exactly at read time, across DST changes and whichever zone the user as
 
 * `STATS#DAY#<UTC date>`: per slot `l<slot>` listened milliseconds, `c<slot>` tracks completed,
   `s<slot>` practice sessions started, `p<slot>` their practice seconds.
-* `STATS#WEEK#<UTC Monday>`: per day of that week and slot, `a<weekday><slot>` counts activity
-  (listening reports and practice sessions): the compact all-time history the streaks come from.
+* `STATS#WEEK#<UTC Monday>`: per slot, `a<slot>` counts activity (listening reports and practice
+  sessions) of the seven days of that week in one number, five decimal digits per day (Monday in
+  the lowest): the compact all-time history the streaks come from.
 
 See docs/progress.md for the design and its cost.
 """
@@ -37,6 +38,9 @@ EPOCH = date(1970, 1, 1)
 DAY_PREFIX = "STATS#DAY#"
 WEEK_PREFIX = "STATS#WEEK#"
 LISTENED, COMPLETED, SESSIONS, PRACTICE, ACTIVE = "l", "c", "s", "p", "a"
+# Activity counts of a week's days share one attribute per slot: day d counts in units of DAY_DIGIT**d.
+# 7 x 5 digits stay within DynamoDB's 38 significant digits; a day's slot holds up to 99,999 activities.
+DAY_DIGIT = 10**5
 
 
 def slot_of(at_ms: int) -> tuple[date, int]:
@@ -66,8 +70,8 @@ class Changes:
             item[f"{kind}{slot}"] = item.get(f"{kind}{slot}", 0) + sign * amount
         if active:
             week = self._items[week_key(day)]
-            name = f"{ACTIVE}{day.weekday()}{slot:02d}"
-            week[name] = week.get(name, 0) + sign * active
+            name = f"{ACTIVE}{slot}"
+            week[name] = week.get(name, 0) + sign * active * DAY_DIGIT ** day.weekday()
 
     def increments(self) -> list[Increment]:
         result = []
@@ -166,6 +170,8 @@ def zone_of(name: str) -> ZoneInfo:
 
 
 def check_range(start: date, end: date) -> None:
+    if start <= date.min or end >= date.max:
+        raise BadUserInput("range must lie within the years 1 to 9999", field="range")
     if start > end:
         raise BadUserInput(f"range.from ({start}) is after range.to ({end})", field="range")
     days = (end - start).days + 1
@@ -206,11 +212,11 @@ def progress_stats(
 
 def _local_day(utc_day: date, slot: int, zone: ZoneInfo) -> date:
     # A slot never straddles a local midnight: offsets and transitions fall on quarter hours.
-    return (
-        (datetime.combine(utc_day, time(), UTC) + timedelta(milliseconds=slot * SLOT_MS))
-        .astimezone(zone)
-        .date()
-    )
+    moment = datetime.combine(utc_day, time(), UTC) + timedelta(milliseconds=slot * SLOT_MS)
+    try:
+        return moment.astimezone(zone).date()
+    except OverflowError:  # the first or last day Python can represent (year 1 or 9999)
+        return utc_day
 
 
 def _slots(counts: dict[str, int | float], prefix_length: int) -> Iterable[tuple[str, int, int | float]]:
@@ -253,10 +259,10 @@ def _active_days(items: list[tuple[str, dict[str, int | float]]], zone: ZoneInfo
     slots: dict[date, list[int]] = defaultdict(list)
     for sort_key, counts in items:
         monday = date.fromisoformat(sort_key[len(WEEK_PREFIX) :])
-        for _, packed, amount in _slots(counts, 1):
-            if amount > 0:
-                weekday, slot = divmod(packed, 100)
-                slots[monday + timedelta(days=weekday)].append(slot)
+        for _, slot, packed in _slots(counts, 1):
+            for weekday in range(7):
+                if int(packed) // DAY_DIGIT**weekday % DAY_DIGIT:
+                    slots[monday + timedelta(days=weekday)].append(slot)
     days: set[date] = set()
     for utc_day, active in slots.items():
         active.sort()

@@ -75,9 +75,13 @@ def test_days_and_streaks_are_right_across_dst_changes(
     berlin = "Europe/Berlin"
     phone = player("phone")
     # Ten minutes past midnight every day around the spring change (March 30th, 2025: 23 hours).
+    sessions = {}
     for day in range(25, 35):
         moment = date(2025, 3, 1) + timedelta(days=day - 1)
-        phone.save_session(at(0), id=new_id(), startedAt=local(berlin, 2025, moment.month, moment.day, 0, 10))
+        sessions[moment] = new_id()
+        phone.save_session(
+            at(0), id=sessions[moment], startedAt=local(berlin, 2025, moment.month, moment.day, 0, 10)
+        )
     phone.push()
     spring = stats(gql, "2025-03-24", "2025-04-04", berlin)
     expected = {f"2025-03-{day}": 1 for day in range(25, 32)} | {f"2025-04-0{day}": 1 for day in range(1, 4)}
@@ -89,6 +93,12 @@ def test_days_and_streaks_are_right_across_dst_changes(
     assert sorted(per_day(in_utc, "practiceSessions")) == [
         (date(2025, 3, 24) + timedelta(days=n)).isoformat() for n in range(10)
     ]
+    # Deleting one day (its slot's count is shared with the other days of its week) splits the run.
+    phone.change(at(1), deleteSession={"id": sessions[date(2025, 3, 28)]})
+    phone.push()
+    split = stats(gql, "2025-03-24", "2025-04-04", berlin)
+    assert per_day(split, "practiceSessions") == {day: 1 for day in expected if day != "2025-03-28"}
+    assert split["longestStreakDays"] == 6
     # The autumn change (October 26th, 2025: 25 hours): both ends of the long day are that day.
     phone.save_session(at(0), id=new_id(), startedAt=local(berlin, 2025, 10, 26, 0, 30))  # 22:30Z the 25th
     phone.save_session(at(0), id=new_id(), startedAt=local(berlin, 2025, 10, 26, 23, 30))  # 22:30Z the 26th
@@ -171,6 +181,7 @@ def test_a_user_only_sees_their_own_statistics(
     [
         ("2026-03-02", "2026-03-01", "UTC", "range", "after range.to"),
         ("2025-01-01", "2026-01-02", "UTC", "range", "the limit is 366"),
+        ("0001-01-01", "0001-01-02", "UTC", "range", "within the years"),
         ("2026-01-01", "2026-01-01", "Mars/Olympus_Mons", "timeZone", "not an IANA time zone"),
         ("2026-01-01", "2026-01-01", "../../etc/passwd", "timeZone", "not an IANA time zone"),
         ("2026-01-01", "2026-01-01", "", "timeZone", "IANA time zone"),
@@ -185,6 +196,15 @@ def test_bad_statistics_arguments(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == field
     assert message in error["message"]
+
+
+def test_the_first_representable_day_does_not_break_statistics(
+    player: Callable[[str], Player], gql: GraphQLClient
+) -> None:
+    phone = player("phone")
+    phone.save_session(at(0), id=new_id(), startedAt="0001-01-01T00:00:00Z", durationSeconds=60)
+    phone.push()
+    assert stats(gql, "2026-01-01", "2026-01-02", "America/New_York")["longestStreakDays"] == 1
 
 
 def test_a_leap_year_fits_and_dates_must_be_dates(gql: GraphQLClient) -> None:
