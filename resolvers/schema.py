@@ -18,7 +18,9 @@ from strawberry.extensions import (
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 
 from resolvers.account.queries import AccountQuery
+from resolvers.bookmarks.queries import BookmarksQuery
 from resolvers.pieces.queries import PiecesQuery
+from resolvers.progress.queries import ProgressQuery
 from resolvers.sessions.queries import SessionsQuery
 from resolvers.sync.mutations import SyncMutation
 from resolvers.sync.queries import SyncQuery
@@ -26,7 +28,7 @@ from tether.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery):
+class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery, ProgressQuery, BookmarksQuery):
     pass
 
 

@@ -53,7 +53,9 @@ class Syncable:
 
 
 def patch(change: Any) -> dict[str, Any]:
-    """A core patch from an input object: `id`, plus only the fields the client sent (null = clear)."""
+    """A core patch from an input object: `id`, plus only the fields the client sent (null = clear).
+
+    Plain (not `Maybe`) fields are included when given: reports such as RecordProgressInput."""
     payload: dict[str, Any] = {}
     for item in dataclasses.fields(change):
         value = getattr(change, item.name)
@@ -61,4 +63,6 @@ def patch(change: Any) -> dict[str, Any]:
             payload["id"] = str(value)
         elif isinstance(value, strawberry.Some):
             payload[item.name] = value.value
+        elif value is not None and value is not strawberry.UNSET:
+            payload[item.name] = value  # a plain (not Maybe) field that was given
     return payload

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from tether.bookmarks import BOOKMARKS
 from tether.pieces import PIECES
+from tether.progress import PROGRESS
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
 
-COLLECTIONS: tuple[Collection, ...] = (PIECES, SESSIONS)
+COLLECTIONS: tuple[Collection, ...] = (PIECES, SESSIONS, PROGRESS, BOOKMARKS)
 BY_NAME = {collection.name: collection for collection in COLLECTIONS}

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from resolvers.bookmarks.types import Bookmark
 from resolvers.pieces.types import Piece
+from resolvers.progress.types import Progress
 from resolvers.sessions.types import PracticeSession
 from resolvers.syncable import Syncable
+from tether.bookmarks import BOOKMARKS
 from tether.pieces import PIECES
+from tether.progress import PROGRESS
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
 
@@ -24,10 +28,16 @@ CHANGES: dict[str, ChangeBinding] = {
     "delete_piece": ChangeBinding(PIECES, "delete"),
     "save_session": ChangeBinding(SESSIONS, "save"),
     "delete_session": ChangeBinding(SESSIONS, "delete"),
+    "record_progress": ChangeBinding(PROGRESS, "record"),
+    "reset_progress": ChangeBinding(PROGRESS, "reset"),
+    "save_bookmark": ChangeBinding(BOOKMARKS, "save"),
+    "delete_bookmark": ChangeBinding(BOOKMARKS, "delete"),
 }
 
 # collection name -> (GraphQL type, SyncPullPayload field)
 RECORDS: dict[str, tuple[type[Syncable], str]] = {
     PIECES.name: (Piece, "pieces"),
     SESSIONS.name: (PracticeSession, "sessions"),
+    PROGRESS.name: (Progress, "progress"),
+    BOOKMARKS.name: (Bookmark, "bookmarks"),
 }

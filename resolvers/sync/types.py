@@ -6,7 +6,9 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.bookmarks.types import Bookmark, BookmarkInput
 from resolvers.pieces.types import Piece, PieceInput
+from resolvers.progress.types import Progress, RecordProgressInput, ResetProgressInput
 from resolvers.sessions.types import PracticeSession, PracticeSessionInput
 
 
@@ -19,7 +21,7 @@ class SyncStatus(Enum):
 
 
 SyncRecord = Annotated[
-    Piece | PracticeSession,
+    Piece | PracticeSession | Progress | Bookmark,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -35,6 +37,10 @@ class SyncChangeInput:
     delete_piece: DeleteInput | None = strawberry.UNSET
     save_session: PracticeSessionInput | None = strawberry.UNSET
     delete_session: DeleteInput | None = strawberry.UNSET
+    record_progress: RecordProgressInput | None = strawberry.UNSET
+    reset_progress: ResetProgressInput | None = strawberry.UNSET
+    save_bookmark: BookmarkInput | None = strawberry.UNSET
+    delete_bookmark: DeleteInput | None = strawberry.UNSET
 
 
 @strawberry.input(description="One change queued on the device.")
@@ -98,3 +104,5 @@ class SyncPullPayload:
     last_mutation_id: int
     pieces: list[Piece]
     sessions: list[PracticeSession]
+    progress: list[Progress]
+    bookmarks: list[Bookmark]

@@ -297,7 +297,8 @@ def _client_update(
 class CounterItem(TetherModel, discriminator="counter"):
     """`USER#<sub>` / `<name>`: counters kept up to date at write time (e.g. daily statistics).
 
-    Their attributes are named by the collection that maintains them; read them with `counts()`.
+    Their attributes are named by the collection that maintains them; read them with
+    `tether.storage.counters.counts()`.
     """
 
 

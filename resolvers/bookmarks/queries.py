@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.bookmarks.types import Bookmark, BookmarkConnection
+from resolvers.context import Info
+from resolvers.offload import offload
+from resolvers.pagination import decode_after, page_info
+from tether import bookmarks
+
+
+@strawberry.type
+class BookmarksQuery:
+    @strawberry.field(description="A track's bookmarks (not deleted), by position.")
+    async def bookmarks(
+        self, info: Info, track_id: strawberry.ID, first: int = 100, after: str | None = None
+    ) -> BookmarkConnection:
+        user = info.context.user
+        result = await offload(
+            bookmarks.of_track, user.id, str(track_id), first=first, after=decode_after(after)
+        )
+        return BookmarkConnection(
+            nodes=[Bookmark.from_record(record) for record in result.records],
+            page_info=page_info(result.next_key),
+        )

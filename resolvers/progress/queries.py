@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.context import Info
+from resolvers.offload import offload
+from resolvers.pagination import decode_after, page_info
+from resolvers.progress.types import DateRangeInput, Progress, ProgressConnection, ProgressStats
+from tether import progress, statistics
+
+
+@strawberry.type
+class ProgressQuery:
+    @strawberry.field(description="The user's progress on a track, or null if they never played it.")
+    async def progress(self, info: Info, track_id: strawberry.ID) -> Progress | None:
+        user = info.context.user
+        record = await offload(progress.get, user.id, str(track_id))
+        return None if record is None else Progress.from_record(record)
+
+    @strawberry.field(
+        description="The user's progress records, most recently played first; optionally only the "
+        "completed (or not completed) ones."
+    )
+    async def progress_list(
+        self, info: Info, first: int = 20, after: str | None = None, completed: bool | None = None
+    ) -> ProgressConnection:
+        user = info.context.user
+        result = await offload(
+            progress.page, user.id, first=first, after=decode_after(after), completed=completed
+        )
+        return ProgressConnection(
+            nodes=[Progress.from_record(record) for record in result.records],
+            page_info=page_info(result.next_key),
+        )
+
+    @strawberry.field(
+        description="Listening and practice totals, streaks and a per-day series for the local days of "
+        "`range` in `timeZone` (an IANA name such as Europe/Berlin)."
+    )
+    async def progress_stats(self, info: Info, range: DateRangeInput, time_zone: str) -> ProgressStats:
+        user = info.context.user
+        stats = await offload(statistics.progress_stats, user.id, range.from_, range.to, time_zone)
+        return ProgressStats.of(stats)
