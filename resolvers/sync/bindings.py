@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from resolvers.chat.types import ChatMessage, ChatThread
 from resolvers.pieces.types import Piece
 from resolvers.sessions.types import PracticeSession
 from resolvers.syncable import Syncable
+from tether.chat.model import MESSAGES, THREADS
 from tether.pieces import PIECES
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
@@ -24,10 +26,15 @@ CHANGES: dict[str, ChangeBinding] = {
     "delete_piece": ChangeBinding(PIECES, "delete"),
     "save_session": ChangeBinding(SESSIONS, "save"),
     "delete_session": ChangeBinding(SESSIONS, "delete"),
+    "save_chat_thread": ChangeBinding(THREADS, "save"),
+    "delete_chat_thread": ChangeBinding(THREADS, "delete"),
+    "send_chat_message": ChangeBinding(MESSAGES, "send"),
 }
 
 # collection name -> (GraphQL type, SyncPullPayload field)
 RECORDS: dict[str, tuple[type[Syncable], str]] = {
     PIECES.name: (Piece, "pieces"),
     SESSIONS.name: (PracticeSession, "sessions"),
+    THREADS.name: (ChatThread, "chat_threads"),
+    MESSAGES.name: (ChatMessage, "chat_messages"),
 }

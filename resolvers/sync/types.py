@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, ChatThreadInput
 from resolvers.pieces.types import Piece, PieceInput
 from resolvers.sessions.types import PracticeSession, PracticeSessionInput
 
@@ -19,7 +20,7 @@ class SyncStatus(Enum):
 
 
 SyncRecord = Annotated[
-    Piece | PracticeSession,
+    Piece | PracticeSession | ChatThread | ChatMessage,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -35,6 +36,14 @@ class SyncChangeInput:
     delete_piece: DeleteInput | None = strawberry.UNSET
     save_session: PracticeSessionInput | None = strawberry.UNSET
     delete_session: DeleteInput | None = strawberry.UNSET
+    save_chat_thread: ChatThreadInput | None = strawberry.UNSET
+    delete_chat_thread: DeleteInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Deleting a thread deletes its messages too."
+    )
+    send_chat_message: ChatMessageInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The assistant's reply arrives with a later pull (often the next one).",
+    )
 
 
 @strawberry.input(description="One change queued on the device.")
@@ -98,3 +107,5 @@ class SyncPullPayload:
     last_mutation_id: int
     pieces: list[Piece]
     sessions: list[PracticeSession]
+    chat_threads: list[ChatThread]
+    chat_messages: list[ChatMessage]

@@ -174,7 +174,8 @@ def check_catalog_id(value: Any, where: str = "id") -> str:
     if isinstance(value, str) and CATALOG_ID.match(value):
         return value
     raise LimitExceeded(
-        f"{where} must be 1-100 characters of letters, digits and . _ : -, not {str(value)[:60]!r}", field=where
+        f"{where} must be 1-100 characters of letters, digits and . _ : -, not {str(value)[:60]!r}",
+        field=where,
     )
 
 
