@@ -138,3 +138,20 @@ def test_a_retried_message_counts_once(settings: Settings, user_id: str) -> None
     assert usage.charged == {message}
     assert usage.tokens == 30, "failed calls give their reservation back"
     assert len(chat.provider.calls) == 3
+
+
+def test_sending_an_answered_message_again_costs_nothing_even_the_next_day(
+    settings: Settings, user_id: str
+) -> None:
+    chat = make_chat(settings, user_id, chat_daily_messages=1)
+    thread = chat.thread()
+    payload = {"id": new_id(), "thread_id": thread, "text": "hello"}
+    first = chat.assistant.send(user_id, payload, chat.clock.monotonic())
+    chat.clock.advance(24 * 3600)
+    again = chat.assistant.send(user_id, payload, chat.clock.monotonic())  # the response was lost
+    assert again.reply is not None
+    assert first.reply is not None
+    assert again.reply.data["text"] == first.reply.data["text"]
+    assert len(chat.provider.calls) == 1
+    day, _ = chat.assistant.budget.today()
+    assert counters(user_id, day).messages == 0

@@ -135,9 +135,10 @@ class Assistant:
         thread = reads.get(user_id, THREADS, checked["thread_id"])
         if thread is None:
             raise NotFound("No chat thread with this id", field="input.threadId")
-        charged = self.budget.charge(pk, checked["id"], 0)
-        if isinstance(charged, Refusal):
-            raise charged.error()
+        if reads.get(user_id, MESSAGES, checked["id"]) is None:  # sent again: it was counted already
+            charged = self.budget.charge(pk, checked["id"], 0)
+            if isinstance(charged, Refusal):
+                raise charged.error()
         [stored] = self.engine.write(pk, [ServerChange(MESSAGES, "send", checked)])
         if stored.status == REJECTED or stored.record is None:
             raise Conflict(stored.message or "The message could not be stored", reason=stored.code)
@@ -384,10 +385,11 @@ class Assistant:
         """The unfolded turns of the thread up to and including `message`, in conversation order."""
         current = message_position(message) or ""
         folded = thread.data.get("folded_through")
-        after = {"sk": position_sort_key(folded), "lk": folded} if folded and folded < current else None
+        after = {"sk": position_sort_key(folded), "lk": folded} if folded else None
         turns: list[memory.Message] = []
         user_id = pk.removeprefix("USER#")
-        while True:
+        # A reply retried late, after the thread folded past its message, has only the summary.
+        while not (folded and folded >= current):
             page = reads.page(
                 user_id,
                 MESSAGES,
