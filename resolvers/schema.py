@@ -19,6 +19,8 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 
 from resolvers.account.queries import AccountQuery
 from resolvers.bookmarks.queries import BookmarksQuery
+from resolvers.chat.mutations import ChatMutation
+from resolvers.chat.queries import ChatQuery
 from resolvers.pieces.queries import PiecesQuery
 from resolvers.progress.queries import ProgressQuery
 from resolvers.sessions.queries import SessionsQuery
@@ -28,12 +30,12 @@ from tether.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery, ProgressQuery, BookmarksQuery):
+class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery, ProgressQuery, BookmarksQuery, ChatQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SyncMutation):
+class Mutation(SyncMutation, ChatMutation):
     pass
 
 

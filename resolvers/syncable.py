@@ -55,14 +55,17 @@ class Syncable:
 def patch(change: Any) -> dict[str, Any]:
     """A core patch from an input object: `id`, plus only the fields the client sent (null = clear).
 
-    Plain (not `Maybe`) fields are included when given: reports such as RecordProgressInput."""
+    Plain (not `Maybe`) fields are included when given (reports such as RecordProgressInput, a chat
+    message's text); a nested input with `to_core()` (e.g. a thread's context) says how the core wants it."""
     payload: dict[str, Any] = {}
     for item in dataclasses.fields(change):
         value = getattr(change, item.name)
         if item.name == "id":
             payload["id"] = str(value)
         elif isinstance(value, strawberry.Some):
-            payload[item.name] = value.value
+            inner = value.value
+            # A nested input (e.g. a thread's context) says how the core wants it.
+            payload[item.name] = inner.to_core() if hasattr(inner, "to_core") else inner
         elif value is not None and value is not strawberry.UNSET:
-            payload[item.name] = value  # a plain (not Maybe) field that was given
+            payload[item.name] = value  # a plain (required) field, e.g. a chat message's text
     return payload

@@ -1,4 +1,5 @@
-"""Secrets: from the environment locally, from Secrets Manager in AWS (Powertools Parameters, cached)."""
+"""Secrets: from the environment locally; in AWS from Secrets Manager or SSM Parameter Store
+(Powertools Parameters, cached)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ CACHE_SECONDS = 300
 
 
 def secret(value: str | None, arn: str | None) -> str | None:
-    """A secret given directly, else fetched from Secrets Manager by ARN (cached for 5 minutes)."""
+    """A secret given directly, else fetched by ARN (cached for 5 minutes): an SSM parameter
+    (`arn:aws:ssm:...:parameter/...`, decrypted) or a Secrets Manager secret."""
     if value:
         return value
     if arn:
@@ -22,6 +24,8 @@ def secret(value: str | None, arn: str | None) -> str | None:
 def _fetch(arn: str) -> str:
     from aws_lambda_powertools.utilities import parameters
 
+    if arn.split(":")[2:3] == ["ssm"]:
+        return str(parameters.get_parameter(arn, decrypt=True, max_age=CACHE_SECONDS))
     return str(parameters.get_secret(arn, max_age=CACHE_SECONDS))
 
 

@@ -109,6 +109,90 @@ class Settings:
         "Comma-separated browser origins allowed by CORS (local server; API Gateway has its own).",
     )
     log_level: str = _setting("POWERTOOLS_LOG_LEVEL", "INFO", "Log level of the JSON logs.")
+    # ---- AI chat (docs/chat.md) ----
+    chat_provider: str = _setting(
+        "TETHER_CHAT_PROVIDER",
+        "local",
+        "Who writes the assistant's replies: `bedrock` (Converse API), `openai`, `anthropic`, or `local` (dev: no network, not an AI).",
+    )
+    chat_bedrock_model: str = _setting(
+        "TETHER_CHAT_BEDROCK_MODEL",
+        "amazon.nova-lite-v1:0",
+        "Bedrock model id (the template grants InvokeModel on it).",
+    )
+    chat_bedrock_endpoint: str | None = _setting(
+        "TETHER_CHAT_BEDROCK_ENDPOINT",
+        None,
+        "Bedrock Runtime endpoint URL override (a VPC endpoint, or a local test server).",
+    )
+    chat_openai_model: str = _setting("TETHER_CHAT_OPENAI_MODEL", "gpt-4o-mini", "OpenAI model id.")
+    chat_openai_base_url: str | None = _setting(
+        "TETHER_CHAT_OPENAI_BASE_URL", None, "OpenAI API base URL override (an OpenAI-compatible server)."
+    )
+    chat_anthropic_model: str = _setting(
+        "TETHER_CHAT_ANTHROPIC_MODEL", "claude-haiku-4-5", "Anthropic model id."
+    )
+    chat_anthropic_base_url: str | None = _setting(
+        "TETHER_CHAT_ANTHROPIC_BASE_URL", None, "Anthropic API base URL override."
+    )
+    chat_api_key: str | None = _setting(
+        "TETHER_CHAT_API_KEY",
+        None,
+        "API key of the OpenAI or Anthropic provider (local use; in AWS use the ARN).",
+    )
+    chat_api_key_arn: str | None = _setting(
+        "TETHER_CHAT_API_KEY_ARN",
+        None,
+        "ARN of that key in Secrets Manager (`arn:aws:secretsmanager:...`) or SSM Parameter Store (`arn:aws:ssm:...:parameter/...`, SecureString); cached 5 minutes.",
+    )
+    chat_system_prompt: str = _setting(
+        "TETHER_CHAT_SYSTEM_PROMPT",
+        "You are a warm, concise companion in a practice and learning app. Help the user reflect, learn and keep going. "
+        "You only know this conversation. You are not a doctor or therapist: for emergencies or medical questions, "
+        "encourage the user to contact a professional or local emergency services.",
+        "System prompt of the assistant (per deployment).",
+    )
+    chat_suggestions_file: str | None = _setting(
+        "TETHER_CHAT_SUGGESTIONS_FILE",
+        None,
+        "JSON file of suggested starter prompts by context and language. Default: the bundled tether/chat/suggestions.json.",
+    )
+    chat_time_budget_seconds: float = _setting(
+        "TETHER_CHAT_TIME_BUDGET_SECONDS",
+        22.0,
+        "Most seconds one request spends on assistant replies, retries included (at most 24: the Lambda times out at 28); replies left over stay PENDING.",
+    )
+    chat_provider_timeout_seconds: float = _setting(
+        "TETHER_CHAT_PROVIDER_TIMEOUT_SECONDS", 10.0, "Seconds one provider attempt may take (read timeout)."
+    )
+    chat_connect_timeout_seconds: float = _setting(
+        "TETHER_CHAT_CONNECT_TIMEOUT_SECONDS", 2.0, "Seconds to connect to the provider."
+    )
+    chat_provider_max_retries: int = _setting(
+        "TETHER_CHAT_PROVIDER_MAX_RETRIES",
+        1,
+        "Retries of a failed provider call (SDK retries; only when the time budget fits every attempt).",
+    )
+    chat_max_attempts: int = _setting(
+        "TETHER_CHAT_MAX_ATTEMPTS", 3, "Timed-out attempts after which a PENDING reply becomes FAILED."
+    )
+    chat_max_output_tokens: int = _setting(
+        "TETHER_CHAT_MAX_OUTPUT_TOKENS", 600, "Longest assistant reply, in tokens."
+    )
+    chat_memory_tokens: int = _setting(
+        "TETHER_CHAT_MEMORY_TOKENS",
+        3000,
+        "Token budget of the recent turns sent with each message (at least 1200); older turns are folded into the summary.",
+    )
+    chat_summary_tokens: int = _setting(
+        "TETHER_CHAT_SUMMARY_TOKENS", 400, "Longest rolling summary of a thread, in tokens."
+    )
+    chat_daily_messages: int = _setting(
+        "TETHER_CHAT_DAILY_MESSAGES", 100, "Messages a user may send to the assistant per UTC day."
+    )
+    chat_daily_tokens: int = _setting(
+        "TETHER_CHAT_DAILY_TOKENS", 200_000, "Provider tokens (input + output) a user may use per UTC day."
+    )
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:

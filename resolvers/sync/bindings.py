@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from resolvers.bookmarks.types import Bookmark
+from resolvers.chat.types import ChatMessage, ChatThread
 from resolvers.pieces.types import Piece
 from resolvers.progress.types import Progress
 from resolvers.sessions.types import PracticeSession
 from resolvers.syncable import Syncable
 from tether.bookmarks import BOOKMARKS
+from tether.chat.model import MESSAGES, THREADS
 from tether.pieces import PIECES
 from tether.progress import PROGRESS
 from tether.sessions import SESSIONS
@@ -32,6 +34,9 @@ CHANGES: dict[str, ChangeBinding] = {
     "reset_progress": ChangeBinding(PROGRESS, "reset"),
     "save_bookmark": ChangeBinding(BOOKMARKS, "save"),
     "delete_bookmark": ChangeBinding(BOOKMARKS, "delete"),
+    "save_chat_thread": ChangeBinding(THREADS, "save"),
+    "delete_chat_thread": ChangeBinding(THREADS, "delete"),
+    "send_chat_message": ChangeBinding(MESSAGES, "send"),
 }
 
 # collection name -> (GraphQL type, SyncPullPayload field)
@@ -40,4 +45,6 @@ RECORDS: dict[str, tuple[type[Syncable], str]] = {
     SESSIONS.name: (PracticeSession, "sessions"),
     PROGRESS.name: (Progress, "progress"),
     BOOKMARKS.name: (Bookmark, "bookmarks"),
+    THREADS.name: (ChatThread, "chat_threads"),
+    MESSAGES.name: (ChatMessage, "chat_messages"),
 }

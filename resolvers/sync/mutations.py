@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
@@ -24,8 +26,11 @@ class SyncMutation:
     )
     async def sync_push(self, info: Info, input: SyncPushInput) -> SyncPushPayload:
         user = info.context.user
+        started = time.monotonic()
         mutations = [_mutation(item) for item in input.mutations]
         result = await offload(info.context.services.sync.push, user.id, str(input.client_id), mutations)
+        # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
+        await offload(info.context.services.chat.after_push, user.id, result.results, started)
         return SyncPushPayload(
             last_mutation_id=result.last_mutation_id,
             results=[_result(item) for item in result.results],

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers.bookmarks.types import Bookmark, BookmarkInput
+from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, ChatThreadInput
 from resolvers.pieces.types import Piece, PieceInput
 from resolvers.progress.types import Progress, RecordProgressInput, ResetProgressInput
 from resolvers.sessions.types import PracticeSession, PracticeSessionInput
@@ -21,7 +22,7 @@ class SyncStatus(Enum):
 
 
 SyncRecord = Annotated[
-    Piece | PracticeSession | Progress | Bookmark,
+    Piece | PracticeSession | Progress | Bookmark | ChatThread | ChatMessage,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -41,6 +42,14 @@ class SyncChangeInput:
     reset_progress: ResetProgressInput | None = strawberry.UNSET
     save_bookmark: BookmarkInput | None = strawberry.UNSET
     delete_bookmark: DeleteInput | None = strawberry.UNSET
+    save_chat_thread: ChatThreadInput | None = strawberry.UNSET
+    delete_chat_thread: DeleteInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Deleting a thread deletes its messages too."
+    )
+    send_chat_message: ChatMessageInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The assistant's reply arrives with a later pull (often the next one).",
+    )
 
 
 @strawberry.input(description="One change queued on the device.")
@@ -106,3 +115,5 @@ class SyncPullPayload:
     sessions: list[PracticeSession]
     progress: list[Progress]
     bookmarks: list[Bookmark]
+    chat_threads: list[ChatThread]
+    chat_messages: list[ChatMessage]

@@ -361,7 +361,31 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
             "Resource": {"Ref": "CursorSecret"},
         }
     ]
-    assert len(found) == len(table) + len(media) + len(cognito) + len(secrets), "no other permissions"
+    model = [s for s in found if any(a.startswith("bedrock:") for a in as_list(s["Action"]))]
+    assert model == [
+        {
+            "Sid": "ChatModel",
+            "Effect": "Allow",
+            "Action": "bedrock:InvokeModel",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${BedrockModelId}"
+            },
+        }
+    ]
+    chat_key = [s for s in found if any(a.startswith("ssm:") for a in as_list(s["Action"]))]
+    assert chat_key == [
+        {
+            "Sid": "ChatApiKey",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/tether/${Stage}/chat-api-key"
+            },
+        }
+    ]
+    assert len(found) == len(table) + len(media) + len(cognito) + len(secrets) + len(model) + len(chat_key), (
+        "no other permissions"
+    )
 
 
 def test_user_pool_and_app_client(template: dict[str, Any]) -> None:
@@ -401,6 +425,13 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     assert variables["TETHER_TABLE"] == {"Ref": "TetherTable"}
     assert variables["TETHER_MEDIA_BUCKET"] == {"Ref": "MediaBucket"}
     assert variables["TETHER_CURSOR_SECRET_ARN"] == {"Ref": "CursorSecret"}
+    assert variables["TETHER_CHAT_PROVIDER"] == {"Ref": "ChatProvider"}
+    assert template["Parameters"]["ChatProvider"]["Default"] == "bedrock"
+    # The model the function may invoke is the model it is told to use.
+    assert variables["TETHER_CHAT_BEDROCK_MODEL"] == {"Ref": "BedrockModelId"}
+    assert variables["TETHER_CHAT_API_KEY_ARN"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/tether/${Stage}/chat-api-key"
+    }
     assert "TETHER_CURSOR_SECRET" not in variables, "secrets come from Secrets Manager, never plain env"
     assert "TETHER_DYNAMODB_ENDPOINT" not in variables
     assert not any(name.startswith("TETHER_DEV_PUBLIC_KEY") for name in variables)

@@ -337,6 +337,8 @@ class SyncEngine:
             )
         new_head = head.seq + len(writes)
         assert chunk.last_key is not None
+        if client_id is None and not writes and not chunk.increments:
+            return head, client  # a server write that changed nothing: no (empty) transaction to send
         last_mutation_id = chunk.last_key if client_id is not None else client.last_mutation_id
         store.commit(
             pk=pk,

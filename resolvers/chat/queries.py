@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.chat.types import (
+    ChatContextInput,
+    ChatMessage,
+    ChatMessageConnection,
+    ChatSuggestions,
+    ChatThread,
+    ChatThreadConnection,
+)
+from resolvers.context import Info
+from resolvers.offload import offload
+from resolvers.pagination import decode_after, page_info
+from tether.chat.model import MESSAGES, THREAD_TIME_PREFIX, THREADS, position_prefix
+from tether.sync import reads
+from tether.sync.fields import is_record_id
+
+
+@strawberry.type
+class ChatQuery:
+    @strawberry.field(description="The user's chat threads (not deleted), latest activity first.")
+    async def chat_threads(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> ChatThreadConnection:
+        user = info.context.user
+        result = await offload(
+            reads.page,
+            user.id,
+            THREADS,
+            first=first,
+            after=decode_after(after),
+            index="byTime",
+            prefix=THREAD_TIME_PREFIX,
+            descending=True,
+        )
+        return ChatThreadConnection(
+            nodes=[ChatThread.from_record(record) for record in result.records],
+            page_info=page_info(result.next_key),
+        )
+
+    @strawberry.field(description="One chat thread, or null if it doesn't exist (or was deleted).")
+    async def chat_thread(self, info: Info, id: strawberry.ID) -> ChatThread | None:
+        user = info.context.user
+        record = await offload(reads.get, user.id, THREADS, str(id))
+        return None if record is None else ChatThread.from_record(record)
+
+    @strawberry.field(
+        description="A thread's messages in conversation order (each user message, then its reply)."
+    )
+    async def chat_messages(
+        self, info: Info, thread_id: strawberry.ID, first: int = 50, after: str | None = None
+    ) -> ChatMessageConnection:
+        user = info.context.user
+        if not is_record_id(str(thread_id)):
+            return ChatMessageConnection(nodes=[], page_info=page_info(None))
+        result = await offload(
+            reads.page,
+            user.id,
+            MESSAGES,
+            first=first,
+            after=decode_after(after),
+            index="byLookup",
+            prefix=position_prefix(str(thread_id)),
+        )
+        return ChatMessageConnection(
+            nodes=[ChatMessage.from_record(record) for record in result.records],
+            page_info=page_info(result.next_key),
+        )
+
+    @strawberry.field(
+        description="Starter prompts for a thread about this context (none: a general thread), in the "
+        "requested language (a BCP 47 tag) or the closest one available."
+    )
+    async def chat_suggestions(
+        self, info: Info, context: ChatContextInput | None = None, language: str | None = None
+    ) -> ChatSuggestions:
+        _ = info.context.user  # signed-in users only
+        core = context.to_core() if context is not None else {}
+        found = info.context.services.suggestions.suggest(
+            track_id=core.get("track_id"), piece_id=core.get("piece_id"), language=language
+        )
+        return ChatSuggestions(language=found.language, prompts=found.prompts)

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any, ClassVar, Self
+
+import strawberry
+
+from resolvers.pagination import PageInfo
+from resolvers.syncable import Syncable
+from tether.chat.model import MESSAGES, THREADS
+from tether.sync.collection import Collection
+from tether.sync.records import Record
+
+
+@strawberry.enum(description="Who wrote a chat message.")
+class ChatRole(Enum):
+    USER = "USER"
+    ASSISTANT = "ASSISTANT"
+
+
+@strawberry.enum(description="Where a chat message stands. A user's message is always COMPLETE.")
+class ChatMessageStatus(Enum):
+    PENDING = "PENDING"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="What a thread is about: a catalog track or one of the user's pieces.")
+class ChatContext:
+    track_id: strawberry.ID | None = None
+    piece_id: strawberry.ID | None = None
+
+
+@strawberry.input(
+    one_of=True, description="Exactly one of a catalog track id or one of the user's piece ids."
+)
+class ChatContextInput:
+    track_id: strawberry.ID | None = strawberry.UNSET
+    piece_id: strawberry.ID | None = strawberry.UNSET
+
+    def to_core(self) -> dict[str, str]:
+        """The core's form of the context (see tether/chat/model.py ThreadContext)."""
+        if self.track_id is not None and self.track_id is not strawberry.UNSET:
+            return {"track_id": str(self.track_id)}
+        return {"piece_id": str(self.piece_id)}
+
+
+@strawberry.type(description="A conversation with the assistant. Only its owner ever sees it.")
+class ChatThread(Syncable):
+    collection: ClassVar[Collection] = THREADS
+
+    title: str | None = strawberry.field(default=None, description="Up to 200 characters.")
+    context: ChatContext | None = None
+    summary: str | None = strawberry.field(
+        default=None,
+        description="The server's rolling summary of the older turns (what the assistant remembers of them).",
+    )
+    created_at: datetime | None = None
+    last_message_at: datetime | None = strawberry.field(
+        default=None, description="When the assistant last replied in this thread."
+    )
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        thread = super().from_record(record)
+        context: Any = THREADS.value(record, "context")
+        if context:
+            thread.context = ChatContext(
+                track_id=_id(context.get("track_id")), piece_id=_id(context.get("piece_id"))
+            )
+        return thread
+
+
+@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
+class ChatThreadInput:
+    id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
+    title: strawberry.Maybe[str | None]
+    context: strawberry.Maybe[ChatContextInput | None]
+
+
+@strawberry.type(description="Why an assistant reply FAILED, and when trying again makes sense.")
+class ChatReplyError:
+    code: str = strawberry.field(
+        description="RATE_LIMITED (a daily budget is used up), THREAD_NOT_FOUND, PROVIDER_TIMEOUT, "
+        "PROVIDER_UNAVAILABLE, PROVIDER_RATE_LIMITED, PROVIDER_REFUSED, PROVIDER_NOT_CONFIGURED or PROVIDER_ERROR."
+    )
+    message: str
+    retry_at: datetime | None = strawberry.field(
+        default=None, description="RATE_LIMITED: when the budget resets (retryChatReply after it)."
+    )
+
+
+@strawberry.type(
+    description="A message of a chat thread. Show a thread's messages in conversation order: each user "
+    "message, then the assistant message whose replyToId is its id (chatMessages returns them so)."
+)
+class ChatMessage(Syncable):
+    collection: ClassVar[Collection] = MESSAGES
+
+    thread_id: strawberry.ID | None = None
+    role: ChatRole | None = None
+    text: str | None = strawberry.field(
+        default=None, description="A user's message: 1-4,000 characters. Null while a reply is PENDING."
+    )
+    created_at: datetime | None = None
+    status: ChatMessageStatus | None = None
+    error: ChatReplyError | None = strawberry.field(default=None, description="Set when status is FAILED.")
+    model: str | None = strawberry.field(default=None, description="The model that wrote a reply.")
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    reply_to_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An assistant message: the user message it answers."
+    )
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        data = record.data
+        error = None
+        if data.get("error_code"):
+            error = ChatReplyError(
+                code=str(data["error_code"]),
+                message=str(data.get("error_message") or ""),
+                retry_at=MESSAGES.value(record, "retry_at"),
+            )
+        return cls(
+            id=strawberry.ID(record.id),
+            version=record.version,
+            updated_at=record.updated_at,  # type: ignore[arg-type]
+            deleted=record.deleted,
+            thread_id=_id(data.get("thread_id")),
+            role=ChatRole(data["role"]) if data.get("role") else None,
+            text=data.get("text"),
+            created_at=record.created_at if not record.deleted else None,
+            status=ChatMessageStatus(data["status"]) if data.get("status") else None,
+            error=error,
+            model=data.get("model"),
+            input_tokens=MESSAGES.value(record, "input_tokens"),
+            output_tokens=MESSAGES.value(record, "output_tokens"),
+            reply_to_id=_id(data.get("reply_to")),
+        )
+
+
+@strawberry.input(description="A user's message to the assistant.")
+class ChatMessageInput:
+    id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
+    thread_id: strawberry.ID
+    text: str = strawberry.field(description="1-4,000 characters.")
+
+
+@strawberry.type
+class ChatThreadConnection:
+    nodes: list[ChatThread]
+    page_info: PageInfo
+
+
+@strawberry.type
+class ChatMessageConnection:
+    nodes: list[ChatMessage]
+    page_info: PageInfo
+
+
+@strawberry.type(description="Starter prompts to offer in a new or empty thread.")
+class ChatSuggestions:
+    language: str = strawberry.field(description="The language the prompts are in (the best match).")
+    prompts: list[str]
+
+
+def _id(value: Any) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))

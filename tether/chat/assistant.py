@@ -1,0 +1,535 @@
+"""The assistant: exactly one reply per user message, within a time budget, with memory and budgets.
+
+Flow (docs/chat.md): a user message is stored (a push or `sendChatMessage`), its reply is created
+PENDING with an id derived from the message id, then an attempt takes a lease on the reply, builds
+the prompt (system prompt, rolling summary, recent turns), charges the budgets, calls the provider
+and writes the reply COMPLETE or FAILED through the sync engine, so devices get it by pulling.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ulid import ULID
+
+from tether.chat import memory
+from tether.chat.budget import Budget, Refusal
+from tether.chat.model import (
+    ASSISTANT,
+    COMPLETE,
+    FAILED,
+    MAX_REPLY_TEXT,
+    MAX_SUMMARY,
+    MESSAGES,
+    PENDING,
+    PENDING_PREFIX,
+    THREADS,
+    USER,
+    message_position,
+    position_prefix,
+    position_sort_key,
+    reply_id,
+)
+from tether.chat.providers.base import TIMEOUT, ChatRequest, ChatResponse, Provider, ProviderError, Turn
+from tether.errors import ConfigurationError, Conflict, NotFound
+from tether.pieces import PIECES
+from tether.settings import Settings
+from tether.storage import chat as chat_store
+from tether.storage import records as store
+from tether.sync import reads
+from tether.sync.collection import REJECTED
+from tether.sync.engine import MutationResult, ServerChange, SyncEngine
+from tether.sync.records import Record
+from tether.telemetry import logger
+
+THREAD_NOT_FOUND = "THREAD_NOT_FOUND"
+RATE_LIMITED = "RATE_LIMITED"
+THREAD_NOT_FOUND_MESSAGE = "This message's thread does not exist (create the thread, then retry)."
+# Seconds a lease outlives the time budget: longer than any attempt, so only a crashed one expires.
+LEASE_MARGIN_SECONDS = 10
+LAMBDA_TIMEOUT_SECONDS = 28
+MIN_CALL_SECONDS = 2.0  # a provider call starts only with this much time left (or its whole timeout)
+PAGE = 100
+SWEEP = 10  # older PENDING replies a push tries to complete, oldest first
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What became of a reply attempt: the reply as stored, and the budget refusal if any."""
+
+    reply: Record | None
+    refusal: Refusal | None = None
+    busy: bool = False  # another attempt holds the lease
+    called: bool = False  # the provider was asked
+
+
+class Assistant:
+    """Writes the assistant's replies. One per deployment (`Services.chat`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: SyncEngine,
+        provider: Provider,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        _check(settings)
+        self.settings = settings
+        self.engine = engine
+        self.provider = provider
+        self.clock = clock
+        self.now = now
+        self.budget = Budget(
+            max_messages=settings.chat_daily_messages, max_tokens=settings.chat_daily_tokens, now=now
+        )
+        self.lease_ms = int((settings.chat_time_budget_seconds + LEASE_MARGIN_SECONDS) * 1000)
+
+    # ---- entry points
+
+    def deadline(self, started: float) -> float:
+        """When a request that started at `started` (clock time) must stop calling the provider."""
+        return started + self.settings.chat_time_budget_seconds
+
+    def after_push(self, user_id: str, results: Sequence[MutationResult], started: float) -> None:
+        """After a push: tombstone deleted threads' messages, reply to new messages within the time
+        budget (oldest first), then to older PENDING replies while time is left."""
+        chat = [result for result in results if result.collection in (THREADS, MESSAGES)]
+        if not chat:
+            return
+        pk = store.user_key(user_id)
+        for result in chat:
+            if result.collection is THREADS and result.record is not None and result.record.deleted:
+                self.delete_thread_messages(user_id, result.record.id)
+        sent = [
+            result.record
+            for result in chat
+            if result.collection is MESSAGES
+            and result.status != REJECTED
+            and result.record is not None
+            and not result.record.deleted
+            and result.record.data.get("role") == USER
+        ]
+        waiting = self._prepare(pk, sent)
+        deadline = self.deadline(started)
+        tried: set[str] = set()
+        for message_id in waiting:
+            tried.add(message_id)
+            if not self._safely(pk, message_id, deadline, retry=False):
+                return
+        self._sweep(user_id, deadline, tried)
+
+    def send(self, user_id: str, payload: dict[str, Any], started: float) -> Attempt:
+        """The direct `sendChatMessage`: store the message and answer it now (within the budget).
+
+        An unknown thread is NOT_FOUND and a used-up budget RATE_LIMITED, both before anything is stored.
+        """
+        operation = MESSAGES.operations["send"]
+        checked = operation.check(MESSAGES, payload, "input")
+        pk = store.user_key(user_id)
+        thread = reads.get(user_id, THREADS, checked["thread_id"])
+        if thread is None:
+            raise NotFound("No chat thread with this id", field="input.threadId")
+        if reads.get(user_id, MESSAGES, checked["id"]) is None:  # sent again: it was counted already
+            charged = self.budget.charge(pk, checked["id"], 0)
+            if isinstance(charged, Refusal):
+                raise charged.error()
+        [stored] = self.engine.write(pk, [ServerChange(MESSAGES, "send", checked)])
+        if stored.status == REJECTED or stored.record is None:
+            raise Conflict(stored.message or "The message could not be stored", reason=stored.code)
+        waiting = self._prepare(pk, [stored.record])
+        attempt = Attempt(None)
+        if waiting:
+            attempt = self._attempt(pk, checked["id"], self.deadline(started), retry=False, counted=True)
+        if attempt.refusal is not None:
+            raise attempt.refusal.error()
+        return Attempt(attempt.reply or self._reply(pk, checked["id"]), called=attempt.called)
+
+    def retry(self, user_id: str, message_id: str, started: float) -> Attempt:
+        """`retryChatReply`: try again to answer a message whose reply is PENDING or FAILED.
+
+        Takes the user message's id or its reply's id. A COMPLETE reply is returned as it is.
+        """
+        record = reads.get(user_id, MESSAGES, message_id)
+        if record is not None and record.data.get("role") == ASSISTANT:
+            record = reads.get(user_id, MESSAGES, str(record.data.get("reply_to")))
+        if record is None:
+            raise NotFound("No chat message with this id", field="messageId")
+        pk = store.user_key(user_id)
+        self._prepare(pk, [record])
+        attempt = self._attempt(pk, record.id, self.deadline(started), retry=True)
+        if attempt.refusal is not None:
+            raise attempt.refusal.error()
+        return Attempt(attempt.reply or self._reply(pk, record.id), called=attempt.called)
+
+    def delete_thread_messages(self, user_id: str, thread_id: str) -> int:
+        """Tombstone every message of a (deleted) thread, a page per transaction; devices drop them on pull."""
+        pk = store.user_key(user_id)
+        deleted = 0
+        while True:
+            page = reads.page(
+                user_id, MESSAGES, first=PAGE, index="byLookup", prefix=position_prefix(thread_id)
+            )
+            if not page.records:
+                return deleted
+            self.engine.write(pk, [ServerChange(MESSAGES, "delete", {"id": r.id}) for r in page.records])
+            deleted += len(page.records)
+
+    # ---- preparing replies
+
+    def _prepare(self, pk: str, messages: Sequence[Record]) -> list[str]:
+        """Create the PENDING reply of each message that has none (one transaction); the ids of the
+        messages whose reply is now PENDING, in order. A message of a deleted thread is tombstoned;
+        one whose thread does not exist gets a FAILED reply."""
+        if not messages:
+            return []
+        keys = {MESSAGES.sort_key(reply_id(m.id)) for m in messages}
+        keys |= {THREADS.sort_key(str(m.data.get("thread_id"))) for m in messages}
+        found = store.load(pk, None, keys).records
+        changes: list[ServerChange] = []
+        waiting: list[str] = []
+        for message in messages:
+            thread = found.get(THREADS.sort_key(str(message.data.get("thread_id"))))
+            reply = found.get(MESSAGES.sort_key(reply_id(message.id)))
+            if thread is not None and thread.deleted:
+                changes.append(ServerChange(MESSAGES, "delete", {"id": message.id}))
+                changes.append(ServerChange(MESSAGES, "delete", {"id": reply_id(message.id)}))
+            elif reply is not None:
+                if reply.data.get("status") == PENDING and not reply.deleted:
+                    waiting.append(message.id)
+            elif thread is None:
+                changes.append(self._new_reply(message, FAILED, THREAD_NOT_FOUND, THREAD_NOT_FOUND_MESSAGE))
+            else:
+                changes.append(self._new_reply(message, PENDING))
+                waiting.append(message.id)
+        if changes:
+            self.engine.write(pk, changes)
+        return waiting
+
+    def _new_reply(
+        self, message: Record, status: str, code: str | None = None, error: str | None = None
+    ) -> ServerChange:
+        payload: dict[str, Any] = {
+            "id": reply_id(message.id),
+            "thread_id": message.data.get("thread_id"),
+            "role": ASSISTANT,
+            "status": status,
+            "reply_to": message.id,
+            "turn_at": message.created_at,
+            "error_code": code,
+            "error_message": error,
+        }
+        return ServerChange(MESSAGES, "reply", payload)
+
+    # ---- one attempt
+
+    def _safely(self, pk: str, message_id: str, deadline: float, *, retry: bool) -> bool:
+        """An attempt whose failure (e.g. a database error) leaves the reply PENDING for later.
+        False when the time budget is spent (stop trying further replies)."""
+        if self._remaining(deadline) < self._min_call():
+            return False
+        try:
+            self._attempt(pk, message_id, deadline, retry=retry)
+        except Exception as error:  # never the message: chat text must not reach the logs
+            logger.warning(
+                "chat reply attempt failed; the reply stays PENDING",
+                extra={"reply_id": reply_id(message_id), "error": type(error).__name__},
+            )
+        return True
+
+    def _attempt(
+        self, pk: str, message_id: str, deadline: float, *, retry: bool, counted: bool = False
+    ) -> Attempt:
+        rid = reply_id(message_id)
+        owner = str(ULID())
+        now = self.now()
+        now_ms = int(now.timestamp() * 1000)
+        if not chat_store.claim_lease(
+            pk, rid, owner, now_ms, now_ms + self.lease_ms, now + timedelta(days=1)
+        ):
+            return Attempt(None, busy=True)
+        try:
+            return self._attempt_leased(pk, message_id, deadline, retry=retry, counted=counted)
+        finally:
+            try:
+                chat_store.release_lease(pk, rid, owner)
+            except Exception as error:  # it expires on its own
+                logger.warning(
+                    "chat lease not released", extra={"reply_id": rid, "error": type(error).__name__}
+                )
+
+    def _attempt_leased(
+        self, pk: str, message_id: str, deadline: float, *, retry: bool, counted: bool
+    ) -> Attempt:
+        rid = reply_id(message_id)
+        found = store.load(pk, None, [MESSAGES.sort_key(message_id), MESSAGES.sort_key(rid)]).records
+        message = found.get(MESSAGES.sort_key(message_id))
+        reply = found.get(MESSAGES.sort_key(rid))
+        if message is None or message.deleted or reply is None or reply.deleted:
+            return Attempt(reply)
+        status = reply.data.get("status")
+        if status == COMPLETE or (status == FAILED and not retry):
+            return Attempt(reply)  # answered already: the provider is never asked twice
+        thread_id = str(message.data.get("thread_id"))
+        thread = store.get_record(pk, THREADS.sort_key(thread_id))
+        if thread is None or not thread.exists:
+            return Attempt(
+                self._write(pk, rid, _failed(THREAD_NOT_FOUND, THREAD_NOT_FOUND_MESSAGE)),
+            )
+        if thread.deleted:
+            self.engine.write(
+                pk,
+                [
+                    ServerChange(MESSAGES, "delete", {"id": message_id}),
+                    ServerChange(MESSAGES, "delete", {"id": rid}),
+                ],
+            )
+            return Attempt(None)
+
+        history = self._history(pk, thread, message)
+        plan = memory.plan(history, self.settings.chat_memory_tokens)
+        summary = thread.data.get("summary")
+        context = self._context(pk, thread)
+        max_output = self.settings.chat_max_output_tokens
+        reserve = memory.estimate(memory.system_prompt(self.settings.chat_system_prompt, context, summary))
+        reserve += sum(turn.tokens for turn in plan.window) + max_output
+        if plan.fold:
+            reserve += memory.estimate(memory.summary_input(summary, plan.fold))
+            reserve += 2 * self.settings.chat_summary_tokens  # its prompt's summary and the new one
+        charged = self.budget.charge(pk, message_id, reserve, counted=counted)
+        if isinstance(charged, Refusal):
+            fields = _failed(RATE_LIMITED, charged.message)
+            fields["retry_at"] = charged.resets_at
+            return Attempt(self._write(pk, rid, fields), refusal=charged)
+
+        used = 0
+        thread_fields: dict[str, Any] = {}
+        started = self.clock()
+        try:
+            if plan.fold and self._remaining(deadline) >= 2 * self._min_call():
+                folded = self._fold(summary, plan.fold, deadline)
+                if folded is not None:
+                    used += _tokens(folded)
+                    summary = folded.text[:MAX_SUMMARY]
+                    thread_fields = {"summary": summary, "folded_through": plan.fold[-1].position}
+            if self._remaining(deadline) < self._min_call():
+                return Attempt(self._write(pk, rid, {}, thread_id, thread_fields))  # stays PENDING
+            request = ChatRequest(
+                system=memory.system_prompt(self.settings.chat_system_prompt, context, summary),
+                turns=[Turn(turn.role, turn.text) for turn in plan.window],
+                max_tokens=max_output,
+                **self._limits(deadline),
+            )
+            try:
+                response = self.provider.complete(request)
+            except ProviderError as error:
+                attempts = int(reply.data.get("attempts") or 0) + 1
+                self._log(rid, error.code, started, None, error)
+                if error.code == TIMEOUT and attempts < self.settings.chat_max_attempts:
+                    fields = {"attempts": attempts}  # stays PENDING: the next push or a retry tries again
+                else:
+                    fields = {**_failed(error.code, error.message), "attempts": attempts}
+                return Attempt(self._write(pk, rid, fields, thread_id, thread_fields), called=True)
+            used += _tokens(response)
+            self._log(rid, COMPLETE, started, response, None)
+            fields = {
+                "status": COMPLETE,
+                "text": response.text[:MAX_REPLY_TEXT],
+                "model": response.model,
+                "input_tokens": response.input_tokens,
+                "output_tokens": response.output_tokens,
+                "error_code": None,
+                "error_message": None,
+                "retry_at": None,
+                "attempts": int(reply.data.get("attempts") or 0) + 1,
+            }
+            thread_fields["last_message_at"] = self.now()
+            return Attempt(self._write(pk, rid, fields, thread_id, thread_fields), called=True)
+        finally:
+            self.budget.settle(pk, charged, used)
+
+    def _fold(
+        self, summary: str | None, fold: Sequence[memory.Message], deadline: float
+    ) -> ChatResponse | None:
+        """Fold the oldest turns into the summary (a summarization call to the same provider).
+
+        If it fails, the summary stays as it was and those turns are folded on a later attempt;
+        the reply goes on with the recent window (which fits the budget either way)."""
+        limits = self._limits(deadline)
+        limits["timeout"] = min(limits["timeout"], self._remaining(deadline) / 2)
+        limits["max_retries"] = 0
+        request = ChatRequest(
+            system=memory.summary_system(self.settings.chat_summary_tokens),
+            turns=[Turn("user", memory.summary_input(summary, fold))],
+            max_tokens=self.settings.chat_summary_tokens,
+            purpose="summary",
+            **limits,
+        )
+        try:
+            return self.provider.complete(request)
+        except ProviderError as error:
+            logger.warning(
+                "chat summary failed; the thread keeps its summary",
+                extra={"code": error.code, "provider": self.provider.name, "status": error.status},
+            )
+            return None
+
+    # ---- reading a thread
+
+    def _history(self, pk: str, thread: Record, message: Record) -> list[memory.Message]:
+        """The unfolded turns of the thread up to and including `message`, in conversation order."""
+        current = message_position(message) or ""
+        folded = thread.data.get("folded_through")
+        after = {"sk": position_sort_key(folded), "lk": folded} if folded else None
+        turns: list[memory.Message] = []
+        user_id = pk.removeprefix("USER#")
+        # A reply retried late, after the thread folded past its message, has only the summary.
+        while not (folded and folded >= current):
+            page = reads.page(
+                user_id,
+                MESSAGES,
+                first=PAGE,
+                after=after,
+                index="byLookup",
+                prefix=position_prefix(thread.id),
+            )
+            for record in page.records:
+                position = message_position(record) or ""
+                if position >= current:
+                    break
+                turn = _turn(record, position)
+                if turn is not None:
+                    turns.append(turn)
+            else:
+                if page.next_key is not None:
+                    after = page.next_key
+                    continue
+            break
+        turns.append(
+            memory.Message("user", str(message.data.get("text", "")), current, MESSAGES.sort_key(message.id))
+        )
+        return turns
+
+    def _context(self, pk: str, thread: Record) -> str | None:
+        """What the thread is about, for the system prompt (only ever the owner's own data)."""
+        context = thread.data.get("context") or {}
+        if context.get("piece_id"):
+            piece = store.get_record(pk, PIECES.sort_key(str(context["piece_id"])))
+            if piece is not None and not piece.deleted and piece.data.get("title"):
+                return f"This conversation is about the user's piece “{piece.data['title']}”."
+        if context.get("track_id"):
+            return f"This conversation is about the catalog track {context['track_id']}."
+        return None
+
+    # ---- writing, time, logs
+
+    def _write(
+        self,
+        pk: str,
+        rid: str,
+        fields: dict[str, Any],
+        thread_id: str | None = None,
+        thread_fields: dict[str, Any] | None = None,
+    ) -> Record | None:
+        changes = [ServerChange(MESSAGES, "server_save", {"id": rid, **fields})]
+        if thread_id and thread_fields:
+            changes.append(ServerChange(THREADS, "server_save", {"id": thread_id, **thread_fields}))
+        return self.engine.write(pk, changes)[0].record
+
+    def _reply(self, pk: str, message_id: str) -> Record | None:
+        return store.get_record(pk, MESSAGES.sort_key(reply_id(message_id)))
+
+    def _sweep(self, user_id: str, deadline: float, tried: set[str]) -> None:
+        """Older PENDING replies (an earlier push ran out of time, or an attempt crashed)."""
+        if self._remaining(deadline) < self._min_call():
+            return
+        page = reads.page(user_id, MESSAGES, first=SWEEP, index="byTime", prefix=PENDING_PREFIX)
+        pk = store.user_key(user_id)
+        for reply in page.records:
+            message_id = str(reply.data.get("reply_to"))
+            if message_id in tried:
+                continue
+            if not self._safely(pk, message_id, deadline, retry=False):
+                return
+
+    def _remaining(self, deadline: float) -> float:
+        return deadline - self.clock()
+
+    def _min_call(self) -> float:
+        return min(MIN_CALL_SECONDS, self.settings.chat_provider_timeout_seconds)
+
+    def _limits(self, deadline: float) -> dict[str, Any]:
+        """Timeout and retries of one provider call: the whole call, retries included, fits the
+        time left. A retry is allowed only if every attempt can have the full timeout."""
+        remaining = max(0.1, self._remaining(deadline))
+        timeout = min(self.settings.chat_provider_timeout_seconds, remaining)
+        retries = self.settings.chat_provider_max_retries
+        while retries > 0 and (retries + 1) * timeout + 1 > remaining:
+            retries -= 1
+        return {"timeout": timeout, "max_retries": retries}
+
+    def _log(
+        self,
+        rid: str,
+        outcome: str,
+        started: float,
+        response: ChatResponse | None,
+        error: ProviderError | None,
+    ) -> None:
+        # Ids, codes and counts only: never a message's text.
+        logger.info(
+            "chat reply",
+            extra={
+                "reply_id": rid,
+                "outcome": outcome,
+                "provider": self.provider.name,
+                "model": response.model if response else self.provider.model,
+                "input_tokens": response.input_tokens if response else None,
+                "output_tokens": response.output_tokens if response else None,
+                "status": error.status if error else None,
+                "error_kind": error.kind if error else None,
+                "duration_ms": round((self.clock() - started) * 1000),
+            },
+        )
+
+
+def _turn(record: Record, position: str) -> memory.Message | None:
+    """A stored message as a turn of the conversation (replies only once COMPLETE)."""
+    data = record.data
+    text = data.get("text")
+    if not text:
+        return None
+    if data.get("role") == USER:
+        return memory.Message("user", str(text), position, MESSAGES.sort_key(record.id))
+    if data.get("role") == ASSISTANT and data.get("status") == COMPLETE:
+        return memory.Message("assistant", str(text), position, MESSAGES.sort_key(record.id))
+    return None
+
+
+def _failed(code: str, message: str) -> dict[str, Any]:
+    return {"status": FAILED, "error_code": code, "error_message": message, "retry_at": None}
+
+
+def _tokens(response: ChatResponse) -> int:
+    return (response.input_tokens or 0) + (response.output_tokens or 0)
+
+
+def _check(settings: Settings) -> None:
+    """The chat settings must fit together (and the Lambda's timeout)."""
+    most = LAMBDA_TIMEOUT_SECONDS - 4
+    if not 1 <= settings.chat_time_budget_seconds <= most:
+        raise ConfigurationError(f"TETHER_CHAT_TIME_BUDGET_SECONDS must be between 1 and {most}")
+    if settings.chat_provider_timeout_seconds <= 0 or settings.chat_connect_timeout_seconds <= 0:
+        raise ConfigurationError("the chat provider timeouts must be positive")
+    if settings.chat_provider_max_retries < 0 or settings.chat_max_attempts < 1:
+        raise ConfigurationError("TETHER_CHAT_PROVIDER_MAX_RETRIES >= 0 and TETHER_CHAT_MAX_ATTEMPTS >= 1")
+    if settings.chat_memory_tokens < 1200:
+        raise ConfigurationError("TETHER_CHAT_MEMORY_TOKENS must be at least 1200 (the longest message fits)")
+    for name in ("chat_max_output_tokens", "chat_summary_tokens", "chat_daily_messages", "chat_daily_tokens"):
+        if getattr(settings, name) < 1:
+            raise ConfigurationError(f"{name} must be at least 1")

@@ -1,0 +1,281 @@
+"""Chat threads and messages as synced collections, and the operations that change them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tether.sync.collection import (
+    APPLIED,
+    Change,
+    Collection,
+    Delete,
+    Operation,
+    Outcome,
+    Rejected,
+    SavePatch,
+)
+from tether.sync.fields import (
+    Field,
+    Integer,
+    LimitExceeded,
+    RecordId,
+    Text,
+    Timestamp,
+    check_catalog_id,
+    check_record_id,
+    format_time,
+)
+from tether.sync.records import Record
+
+USER = "USER"
+ASSISTANT = "ASSISTANT"
+PENDING = "PENDING"
+COMPLETE = "COMPLETE"
+FAILED = "FAILED"
+
+MAX_USER_TEXT = 4_000
+MAX_REPLY_TEXT = 20_000
+MAX_SUMMARY = 20_000
+# Replies get ids derived from their user message's id: one reply per message, whoever writes it.
+REPLY_NAMESPACE = uuid.UUID("6f1d2c1e-8a53-4d55-9b1f-3c0c5b8e2a71")
+
+
+def reply_id(message_id: str) -> str:
+    """The id of the assistant's reply to a user message (a UUIDv5 of the message id)."""
+    return str(uuid.uuid5(REPLY_NAMESPACE, message_id))
+
+
+@dataclass(frozen=True)
+class ThreadContext(Field):
+    """What a thread is about: exactly one of a catalog `track_id` or one of the user's `piece_id`s."""
+
+    def check(self, value: Any, where: str) -> dict[str, str]:
+        if not isinstance(value, Mapping):
+            raise LimitExceeded(f"{where} must name a trackId or a pieceId", field=where)
+        given = {name: item for name, item in value.items() if item is not None}
+        if len(given) != 1 or not set(given) <= {"track_id", "piece_id"}:
+            raise LimitExceeded(f"{where} must name exactly one of trackId or pieceId", field=where)
+        if "track_id" in given:
+            return {"track_id": check_catalog_id(given["track_id"], f"{where}.trackId")}
+        return {"piece_id": check_record_id(given["piece_id"], f"{where}.pieceId")}
+
+    def load(self, stored: Any) -> Any:
+        return None if stored is None else dict(stored)
+
+
+def check_server_fields(collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Like `Collection.check_fields`, but server-set (read-only) fields are allowed."""
+    checked: dict[str, Any] = {"id": check_record_id(payload.get("id"), f"{where}.id")}
+    for name, value in payload.items():
+        if name == "id":
+            continue
+        spec = collection.fields.get(name)
+        if spec is None:
+            raise LimitExceeded(
+                f"{where}.{name} is not a field of {collection.name}", field=f"{where}.{name}"
+            )
+        checked[name] = None if value is None else spec.check(value, f"{where}.{name}")
+    return checked
+
+
+class ServerPatch(Operation):
+    """A patch by the server itself (reply text and status, a thread's summary): read-only fields allowed.
+
+    The server is the only writer of these fields and a lease orders its writers, so the latest
+    write wins outright (no stamp comparison). Only existing, live records are patched.
+    No SyncChangeInput member maps to it: only `SyncEngine.write` reaches it.
+    """
+
+    def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+        return check_server_fields(collection, payload, where)
+
+    def apply(
+        self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
+    ) -> Outcome:
+        if record is None or not record.exists:
+            raise Rejected("NOT_FOUND", f"{collection.name} {payload['id']} does not exist")
+        if record.deleted:
+            raise Rejected("RECORD_DELETED", f"{collection.name} {record.id} was deleted")
+        changed = False
+        for name, value in payload.items():
+            if name == "id":
+                continue
+            if record.data.get(name) != value:
+                changed = True
+            if value is None:
+                record.data.pop(name, None)
+            else:
+                record.data[name] = value
+            current = record.stamps.get(name)
+            record.stamps[name] = change.stamp if current is None else max(current, change.stamp)
+        return Outcome(APPLIED, record, changed)
+
+
+class CreateReply(Operation):
+    """Create the PENDING reply to a user message, unless a reply already exists (never overwrites)."""
+
+    def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+        return check_server_fields(collection, payload, where)
+
+    def apply(
+        self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
+    ) -> Outcome:
+        if record is not None and record.deleted:
+            raise Rejected("RECORD_DELETED", "the message was deleted")
+        if record is not None and record.exists:
+            return Outcome(APPLIED, record, changed=False)
+        record = Record(collection=collection.name, id=str(payload["id"]), created_at=change.now)
+        for name, value in payload.items():
+            if name != "id" and value is not None:
+                record.data[name] = value
+                record.stamps[name] = change.stamp
+        return Outcome(APPLIED, record, changed=True)
+
+
+class SendMessage(Operation):
+    """A user's message: `id`, `thread_id`, `text` (1-4,000 characters). Messages never change."""
+
+    def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+        unknown = set(payload) - {"id", "thread_id", "text"}
+        if unknown:
+            name = sorted(unknown)[0]
+            raise LimitExceeded(f"{where}.{name} is not a field of a message", field=f"{where}.{name}")
+        thread_id = check_record_id(payload.get("thread_id"), f"{where}.threadId")
+        text = payload.get("text")
+        if not isinstance(text, str):
+            raise LimitExceeded(f"{where}.text is required", field=f"{where}.text")
+        USER_TEXT.check(text, f"{where}.text")
+        return {"id": check_record_id(payload.get("id"), f"{where}.id"), "thread_id": thread_id, "text": text}
+
+    def apply(
+        self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
+    ) -> Outcome:
+        if record is not None and record.deleted:
+            raise Rejected("RECORD_DELETED", f"message {record.id} was deleted; deletes are final")
+        if record is not None and record.exists:
+            same = (
+                record.data.get("role") == USER
+                and record.data.get("thread_id") == payload["thread_id"]
+                and record.data.get("text") == payload["text"]
+            )
+            if not same:
+                raise Rejected("ID_IN_USE", f"another message already has the id {record.id}")
+            return Outcome(APPLIED, record, changed=False)  # sent again: nothing changes
+        record = Record(collection=collection.name, id=str(payload["id"]), created_at=change.changed_at)
+        fields = {
+            "thread_id": payload["thread_id"],
+            "text": payload["text"],
+            "role": USER,
+            "status": COMPLETE,
+        }
+        for name, value in fields.items():
+            record.data[name] = value
+            record.stamps[name] = change.stamp
+        return Outcome(APPLIED, record, changed=True)
+
+
+USER_TEXT = Text(min_length=1, max_length=MAX_USER_TEXT)
+
+
+def message_position(record: Record) -> str | None:
+    """Conversation order inside a thread: each user message, then the reply to it (index byLookup)."""
+    data = record.data
+    thread_id = data.get("thread_id")
+    if not thread_id:
+        return None
+    if data.get("role") == ASSISTANT:
+        return f"{position_prefix(thread_id)}{data.get('turn_at', '')}#{data.get('reply_to', '')}#1"
+    created = format_time(record.created_at) if record.created_at else ""
+    return f"{position_prefix(thread_id)}{created}#{record.id}#0"
+
+
+def position_prefix(thread_id: str) -> str:
+    return f"CHATMSG#{thread_id}#"
+
+
+PENDING_PREFIX = "CHATPENDING#"
+
+
+def pending_key(record: Record) -> str | None:
+    """Replies still PENDING (index byTime), oldest message first: what the next push completes."""
+    data = record.data
+    if data.get("role") == ASSISTANT and data.get("status") == PENDING:
+        return f"{PENDING_PREFIX}{data.get('turn_at', '')}#{data.get('reply_to', '')}"
+    return None
+
+
+THREAD_TIME_PREFIX = "CHATTHREAD#"
+
+
+def thread_activity(record: Record) -> str | None:
+    """Threads by their latest reply (or creation), for the thread list (index byTime)."""
+    at = record.data.get("last_message_at") or (format_time(record.created_at) if record.created_at else "")
+    return f"{THREAD_TIME_PREFIX}{at}"
+
+
+THREADS = Collection(
+    name="chat_thread",
+    key_prefix="CHATTHREAD",
+    fields={
+        "title": Text(max_length=200),
+        "context": ThreadContext(),
+        "summary": Text(max_length=MAX_SUMMARY),
+        "folded_through": Text(max_length=500),
+        "last_message_at": Timestamp(),
+    },
+    operations={"save": SavePatch(), "delete": Delete(), "server_save": ServerPatch()},
+    time_key=thread_activity,
+    read_only=frozenset({"summary", "folded_through", "last_message_at"}),
+)
+
+MESSAGES = Collection(
+    name="chat_message",
+    key_prefix="CHATMSG",
+    fields={
+        "thread_id": RecordId(required=True),
+        "text": Text(max_length=MAX_REPLY_TEXT),
+        "role": Text(max_length=20),
+        "status": Text(max_length=20),
+        "error_code": Text(max_length=50),
+        "error_message": Text(max_length=500),
+        "retry_at": Timestamp(),
+        "model": Text(max_length=200),
+        "input_tokens": Integer(minimum=0),
+        "output_tokens": Integer(minimum=0),
+        "reply_to": RecordId(),
+        "turn_at": Timestamp(),
+        "attempts": Integer(minimum=0),
+    },
+    operations={
+        "send": SendMessage(),
+        "reply": CreateReply(),
+        "server_save": ServerPatch(),
+        "delete": Delete(),
+    },
+    lookup_key=message_position,
+    time_key=pending_key,
+    read_only=frozenset(
+        {
+            "role",
+            "status",
+            "error_code",
+            "error_message",
+            "retry_at",
+            "model",
+            "input_tokens",
+            "output_tokens",
+            "reply_to",
+            "turn_at",
+            "attempts",
+        }
+    ),
+)
+
+
+def position_sort_key(position: str) -> str:
+    """The sort key of the message at a conversation position (for starting a query after it)."""
+    message_id, role = position.rsplit("#", 2)[-2:]
+    return MESSAGES.sort_key(message_id if role == "0" else reply_id(message_id))

@@ -1,0 +1,83 @@
+"""Anthropic's Messages API through the official SDK (explicit timeouts and retries)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import anthropic
+
+from tether.chat.providers.base import (
+    NOT_CONFIGURED,
+    REFUSED,
+    TIMEOUT,
+    UNAVAILABLE,
+    ChatRequest,
+    ChatResponse,
+    ProviderError,
+    code_for_status,
+    joined,
+)
+
+OVERLOADED = 529
+
+
+class AnthropicProvider:
+    name = "anthropic"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_key: Callable[[], str | None],
+        base_url: str | None,
+        connect_timeout: float,
+    ) -> None:
+        self.model = model
+        self._api_key = api_key
+        self._base_url = base_url
+        self._connect_timeout = connect_timeout
+
+    @cached_property
+    def _client(self) -> anthropic.Anthropic:
+        # The SDK's defaults (10 minutes, 2 retries) are replaced on every request below.
+        key = self._api_key() or os.environ.get("ANTHROPIC_API_KEY")
+        if not key:
+            raise ProviderError(NOT_CONFIGURED, kind="NoApiKey")
+        return anthropic.Anthropic(api_key=key, base_url=self._base_url, max_retries=0, timeout=10.0)
+
+    def complete(self, request: ChatRequest) -> ChatResponse:
+        messages: list[Any] = [{"role": turn.role, "content": turn.text} for turn in joined(request.turns)]
+        try:
+            client = self._client.with_options(
+                timeout=anthropic.Timeout(
+                    request.timeout, connect=min(self._connect_timeout, request.timeout)
+                ),
+                max_retries=request.max_retries,
+            )
+            message = client.messages.create(
+                model=self.model, system=request.system, messages=messages, max_tokens=request.max_tokens
+            )
+        except anthropic.APITimeoutError as error:
+            raise ProviderError(TIMEOUT, kind=type(error).__name__) from None
+        except anthropic.APIConnectionError as error:
+            raise ProviderError(UNAVAILABLE, kind=type(error).__name__) from None
+        except anthropic.APIStatusError as error:
+            status = error.status_code
+            code = UNAVAILABLE if status == OVERLOADED else code_for_status(status)
+            if code == NOT_CONFIGURED:
+                self.__dict__.pop("_client", None)  # fetch the key again next time (it may have rotated)
+            raise ProviderError(code, status=status, kind=type(error).__name__) from None
+        except anthropic.AnthropicError as error:  # e.g. no API key configured
+            raise ProviderError(NOT_CONFIGURED, kind=type(error).__name__) from None
+        text = "".join(block.text for block in message.content if block.type == "text")
+        if message.stop_reason == "refusal" or not text:
+            raise ProviderError(REFUSED, kind=f"stop_reason={message.stop_reason}")
+        return ChatResponse(
+            text=text,
+            model=message.model or self.model,
+            input_tokens=message.usage.input_tokens,
+            output_tokens=message.usage.output_tokens,
+        )

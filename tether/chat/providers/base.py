@@ -1,0 +1,103 @@
+"""The provider interface: one request (system prompt + turns), one reply, errors with stable codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+USER_ROLE = "user"
+ASSISTANT_ROLE = "assistant"
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """What the model gets. `turns` alternate and start and end with the user (see memory.py)."""
+
+    system: str
+    turns: Sequence[Turn]
+    max_tokens: int
+    timeout: float  # seconds for one attempt (read timeout)
+    max_retries: int
+    purpose: Literal["reply", "summary"] = "reply"
+
+
+@dataclass(frozen=True)
+class ChatResponse:
+    text: str
+    model: str
+    input_tokens: int | None = None  # as the provider counted them, when it says
+    output_tokens: int | None = None
+
+
+# Error codes a FAILED reply carries; the messages are ours, never the provider's (they may echo text).
+TIMEOUT = "PROVIDER_TIMEOUT"
+UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+RATE_LIMITED = "PROVIDER_RATE_LIMITED"
+NOT_CONFIGURED = "PROVIDER_NOT_CONFIGURED"
+REFUSED = "PROVIDER_REFUSED"
+ERROR = "PROVIDER_ERROR"
+
+MESSAGES = {
+    TIMEOUT: "The assistant did not answer in time. Try again.",
+    UNAVAILABLE: "The assistant is unavailable right now. Try again in a moment.",
+    RATE_LIMITED: "The assistant is busy right now. Try again in a minute.",
+    NOT_CONFIGURED: "The assistant is not set up correctly on this server.",
+    REFUSED: "The assistant could not answer this message.",
+    ERROR: "The assistant failed to answer. Try again.",
+}
+
+
+class ProviderError(Exception):
+    """A provider call that failed; `code` is one of the codes above, `status` the HTTP status if any."""
+
+    def __init__(self, code: str, *, status: int | None = None, kind: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+        self.kind = kind  # the SDK's exception class, for logs (never its message)
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code]
+
+
+def code_for_status(status: int) -> str:
+    """The error code of an HTTP error status from a provider."""
+    if status == 408:
+        return TIMEOUT
+    if status == 429:
+        return RATE_LIMITED
+    if status in (401, 403, 404):
+        return NOT_CONFIGURED  # a bad key, a missing permission or an unknown model
+    if status in (400, 413, 422):
+        return REFUSED
+    if status >= 500:
+        return UNAVAILABLE
+    return ERROR
+
+
+class Provider(Protocol):
+    """A model provider. `complete` raises ProviderError, never an SDK's own exception."""
+
+    name: str
+    model: str
+
+    def complete(self, request: ChatRequest) -> ChatResponse: ...
+
+
+def joined(turns: Sequence[Turn]) -> list[Turn]:
+    """Consecutive turns of one role merged into one (providers want alternating roles)."""
+    merged: list[Turn] = []
+    for turn in turns:
+        if merged and merged[-1].role == turn.role:
+            merged[-1] = Turn(turn.role, f"{merged[-1].text}\n\n{turn.text}")
+        else:
+            merged.append(turn)
+    return merged

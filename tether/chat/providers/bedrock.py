@@ -1,0 +1,118 @@
+"""Amazon Bedrock's Converse API through boto3, with an explicit botocore Config per time budget."""
+
+from __future__ import annotations
+
+import math
+import os
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+
+from tether.chat.providers.base import (
+    ERROR,
+    NOT_CONFIGURED,
+    RATE_LIMITED,
+    REFUSED,
+    TIMEOUT,
+    UNAVAILABLE,
+    ChatRequest,
+    ChatResponse,
+    ProviderError,
+    joined,
+)
+
+# Bedrock's error codes (the `x-amzn-ErrorType` of a failed call), by what they mean for a reply.
+ERROR_CODES = {
+    "ThrottlingException": RATE_LIMITED,
+    "ServiceQuotaExceededException": RATE_LIMITED,
+    "ModelTimeoutException": TIMEOUT,
+    "AccessDeniedException": NOT_CONFIGURED,
+    "ResourceNotFoundException": NOT_CONFIGURED,
+    "UnrecognizedClientException": NOT_CONFIGURED,
+    "ValidationException": REFUSED,
+    "ModelErrorException": UNAVAILABLE,
+    "ModelNotReadyException": UNAVAILABLE,
+    "ServiceUnavailableException": UNAVAILABLE,
+    "InternalServerException": UNAVAILABLE,
+}
+
+
+class BedrockProvider:
+    name = "bedrock"
+
+    def __init__(self, *, model: str, region: str, endpoint: str | None, connect_timeout: float) -> None:
+        self.model = model
+        self._region = region
+        self._endpoint = endpoint
+        self._connect_timeout = connect_timeout
+
+    def complete(self, request: ChatRequest) -> ChatResponse:
+        client = self._client(max(0.1, math.floor(request.timeout * 10) / 10), request.max_retries)
+        messages = [{"role": turn.role, "content": [{"text": turn.text}]} for turn in joined(request.turns)]
+        try:
+            response = client.converse(
+                modelId=self.model,
+                system=[{"text": request.system}],
+                messages=messages,
+                inferenceConfig={"maxTokens": request.max_tokens},
+            )
+        except (ReadTimeoutError, ConnectTimeoutError) as error:
+            raise ProviderError(TIMEOUT, kind=type(error).__name__) from None
+        except EndpointConnectionError as error:
+            raise ProviderError(UNAVAILABLE, kind=type(error).__name__) from None
+        except NoCredentialsError as error:
+            raise ProviderError(NOT_CONFIGURED, kind=type(error).__name__) from None
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            raise ProviderError(
+                ERROR_CODES.get(code, ERROR), status=status, kind=code or "ClientError"
+            ) from None
+        except BotoCoreError as error:
+            raise ProviderError(ERROR, kind=type(error).__name__) from None
+        content = response.get("output", {}).get("message", {}).get("content", [])
+        text = "".join(block["text"] for block in content if "text" in block)
+        if response.get("stopReason") in ("content_filtered", "guardrail_intervened") or not text:
+            raise ProviderError(REFUSED, kind=f"stopReason={response.get('stopReason')}")
+        usage = response.get("usage", {})
+        return ChatResponse(
+            text=text,
+            model=self.model,
+            input_tokens=usage.get("inputTokens"),
+            output_tokens=usage.get("outputTokens"),
+        )
+
+    def _client(self, read_timeout: float, retries: int) -> Any:
+        return _bedrock_client(self._region, self._endpoint, self._connect_timeout, read_timeout, retries)
+
+
+@lru_cache(maxsize=16)
+def _bedrock_client(
+    region: str, endpoint: str | None, connect_timeout: float, read_timeout: float, retries: int
+) -> Any:
+    """One client per (timeout, retries): botocore sets both per client, not per call."""
+    config = Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"total_max_attempts": retries + 1, "mode": "standard"},
+    )
+    # A local endpoint (tests, a stand-in server) needs some credentials to sign with; any will do.
+    local = endpoint is not None and not os.environ.get("AWS_ACCESS_KEY_ID")
+    return boto3.session.Session().client(
+        "bedrock-runtime",
+        region_name=region,
+        endpoint_url=endpoint,
+        config=config,
+        aws_access_key_id="local" if local else None,
+        aws_secret_access_key="local" if local else None,
+    )

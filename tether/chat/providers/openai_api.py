@@ -1,0 +1,80 @@
+"""OpenAI's Chat Completions API through the official SDK (explicit timeouts and retries)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import openai
+
+from tether.chat.providers.base import (
+    ERROR,
+    NOT_CONFIGURED,
+    REFUSED,
+    TIMEOUT,
+    UNAVAILABLE,
+    ChatRequest,
+    ChatResponse,
+    ProviderError,
+    code_for_status,
+    joined,
+)
+
+
+class OpenAIProvider:
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_key: Callable[[], str | None],
+        base_url: str | None,
+        connect_timeout: float,
+    ) -> None:
+        self.model = model
+        self._api_key = api_key
+        self._base_url = base_url
+        self._connect_timeout = connect_timeout
+
+    @cached_property
+    def _client(self) -> openai.OpenAI:
+        # The SDK's defaults (10 minutes, 2 retries) are replaced on every request below.
+        return openai.OpenAI(api_key=self._api_key(), base_url=self._base_url, max_retries=0, timeout=10.0)
+
+    def complete(self, request: ChatRequest) -> ChatResponse:
+        messages: list[Any] = [{"role": "system", "content": request.system}]
+        messages += [{"role": turn.role, "content": turn.text} for turn in joined(request.turns)]
+        try:
+            client = self._client.with_options(
+                timeout=openai.Timeout(request.timeout, connect=min(self._connect_timeout, request.timeout)),
+                max_retries=request.max_retries,
+            )
+            completion = client.chat.completions.create(
+                model=self.model, messages=messages, max_completion_tokens=request.max_tokens
+            )
+        except openai.APITimeoutError as error:
+            raise ProviderError(TIMEOUT, kind=type(error).__name__) from None
+        except openai.APIConnectionError as error:
+            raise ProviderError(UNAVAILABLE, kind=type(error).__name__) from None
+        except openai.APIStatusError as error:
+            code = code_for_status(error.status_code)
+            if code == NOT_CONFIGURED:
+                self.__dict__.pop("_client", None)  # fetch the key again next time (it may have rotated)
+            raise ProviderError(code, status=error.status_code, kind=type(error).__name__) from None
+        except openai.OpenAIError as error:  # e.g. no API key configured
+            raise ProviderError(NOT_CONFIGURED, kind=type(error).__name__) from None
+        if not completion.choices:
+            raise ProviderError(ERROR, kind="EmptyResponse")
+        choice = completion.choices[0]
+        text = choice.message.content
+        if choice.finish_reason == "content_filter" or not text:
+            raise ProviderError(REFUSED, kind=f"finish_reason={choice.finish_reason}")
+        usage = completion.usage
+        return ChatResponse(
+            text=text,
+            model=completion.model or self.model,
+            input_tokens=usage.prompt_tokens if usage else None,
+            output_tokens=usage.completion_tokens if usage else None,
+        )
