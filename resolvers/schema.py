@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 
+from resolvers.account.mutations import AccountMutation
 from resolvers.account.queries import AccountQuery
 from resolvers.pieces.queries import PiecesQuery
 from resolvers.sessions.queries import SessionsQuery
@@ -31,7 +32,7 @@ class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery):
 
 
 @strawberry.type
-class Mutation(SyncMutation):
+class Mutation(SyncMutation, AccountMutation):
     pass
 
 

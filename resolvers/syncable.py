@@ -60,5 +60,14 @@ def patch(change: Any) -> dict[str, Any]:
         if item.name == "id":
             payload["id"] = str(value)
         elif isinstance(value, strawberry.Some):
-            payload[item.name] = value.value
+            payload[item.name] = _plain(value.value)
     return payload
+
+
+def _plain(value: Any) -> Any:
+    """Nested input objects (e.g. a list of key/value entries) as plain dicts for the core."""
+    if isinstance(value, list):
+        return [_plain(entry) for entry in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _plain(getattr(value, item.name)) for item in dataclasses.fields(value)}
+    return value

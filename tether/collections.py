@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tether.pieces import PIECES
+from tether.preferences import PREFERENCES
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
 
-COLLECTIONS: tuple[Collection, ...] = (PIECES, SESSIONS)
+COLLECTIONS: tuple[Collection, ...] = (PIECES, SESSIONS, PREFERENCES)
 BY_NAME = {collection.name: collection for collection in COLLECTIONS}

@@ -31,3 +31,14 @@ def cursor_key(settings: Settings) -> bytes:
     if value:
         return hashlib.sha256(value.encode()).digest()
     return DEV_CURSOR_KEY
+
+
+DEV_AUDIT_KEY = b"tether-dev-audit-key: never used outside the dev stage"
+
+
+def audit_key(settings: Settings) -> bytes:
+    """The key that hashes user ids in the audit log (a fixed dev key only in the dev stage)."""
+    value = secret(settings.audit_secret, settings.audit_secret_arn)
+    if value:
+        return hashlib.sha256(value.encode()).digest()
+    return DEV_AUDIT_KEY

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tether import audit
+from tether.accounts import Accounts
+from tether.audit import AuditLog
 from tether.collections import COLLECTIONS
-from tether.secrets import cursor_key
+from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
 from tether.sync.engine import SyncEngine
 
@@ -15,6 +18,8 @@ from tether.sync.engine import SyncEngine
 class Services:
     settings: Settings
     sync: SyncEngine
+    audit: AuditLog  # the audit trail (`tether.audit.record` appends to the same log)
+    accounts: Accounts
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -23,4 +28,6 @@ class Services:
             cursor_key=cursor_key(settings),
             tombstone_retention=timedelta(days=settings.tombstone_retention_days),
         )
-        return cls(settings=settings, sync=engine)
+        log = AuditLog(audit_key(settings))
+        audit.configure(log)
+        return cls(settings=settings, sync=engine, audit=log, accounts=Accounts(settings, log))

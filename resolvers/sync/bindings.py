@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from resolvers.account.types import Preferences
 from resolvers.pieces.types import Piece
 from resolvers.sessions.types import PracticeSession
 from resolvers.syncable import Syncable
 from tether.pieces import PIECES
+from tether.preferences import PREFERENCES
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
 
@@ -24,10 +26,12 @@ CHANGES: dict[str, ChangeBinding] = {
     "delete_piece": ChangeBinding(PIECES, "delete"),
     "save_session": ChangeBinding(SESSIONS, "save"),
     "delete_session": ChangeBinding(SESSIONS, "delete"),
+    "save_preferences": ChangeBinding(PREFERENCES, "save"),
 }
 
 # collection name -> (GraphQL type, SyncPullPayload field)
 RECORDS: dict[str, tuple[type[Syncable], str]] = {
     PIECES.name: (Piece, "pieces"),
     SESSIONS.name: (PracticeSession, "sessions"),
+    PREFERENCES.name: (Preferences, "preferences"),
 }

@@ -25,7 +25,10 @@ class SyncMutation:
     async def sync_push(self, info: Info, input: SyncPushInput) -> SyncPushPayload:
         user = info.context.user
         mutations = [_mutation(item) for item in input.mutations]
-        result = await offload(info.context.services.sync.push, user.id, str(input.client_id), mutations)
+        device = input.device.to_core() if input.device is not None else None
+        result = await offload(
+            info.context.services.sync.push, user.id, str(input.client_id), mutations, device
+        )
         return SyncPushPayload(
             last_mutation_id=result.last_mutation_id,
             results=[_result(item) for item in result.results],

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.account.types import DeviceInput, Preferences, PreferencesInput
 from resolvers.pieces.types import Piece, PieceInput
 from resolvers.sessions.types import PracticeSession, PracticeSessionInput
 
@@ -19,7 +20,7 @@ class SyncStatus(Enum):
 
 
 SyncRecord = Annotated[
-    Piece | PracticeSession,
+    Piece | PracticeSession | Preferences,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -35,6 +36,7 @@ class SyncChangeInput:
     delete_piece: DeleteInput | None = strawberry.UNSET
     save_session: PracticeSessionInput | None = strawberry.UNSET
     delete_session: DeleteInput | None = strawberry.UNSET
+    save_preferences: PreferencesInput | None = strawberry.UNSET
 
 
 @strawberry.input(description="One change queued on the device.")
@@ -54,6 +56,9 @@ class SyncPushInput:
         description="One id per app installation (1-128 of A-Z a-z 0-9 . _ : -)."
     )
     mutations: list[SyncMutationInput] = strawberry.field(description="In order; at most 100.")
+    device: DeviceInput | None = strawberry.field(
+        default=None, description="How the app describes this device (stored with the push's changes)."
+    )
 
 
 @strawberry.type
@@ -86,6 +91,9 @@ class SyncPullInput:
     wait_seconds: int = strawberry.field(
         default=0, description="0-20: wait up to this long for a change when there is none (long polling)."
     )
+    device: DeviceInput | None = strawberry.field(
+        default=None, description="How the app describes this device (recorded every few minutes at most)."
+    )
 
 
 @strawberry.type
@@ -98,3 +106,4 @@ class SyncPullPayload:
     last_mutation_id: int
     pieces: list[Piece]
     sessions: list[PracticeSession]
+    preferences: list[Preferences] = strawberry.field(description="At most one: the user's preferences.")

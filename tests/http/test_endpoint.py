@@ -159,9 +159,9 @@ def test_depth_alias_and_token_limits_reject_before_any_resolver(
     calls: list[str] = []
     original = User.from_core
 
-    def spy(user: Any) -> User:
+    def spy(user: Any, *rest: Any) -> User:
         calls.append(user.id)
-        return original(user)
+        return original(user, *rest)
 
     monkeypatch.setattr(User, "from_core", spy)
     aliases = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(16)) + " }"
