@@ -39,7 +39,7 @@ KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 DETAIL_NAME = re.compile(r"^[a-z][A-Za-z0-9_]{0,39}$")
 MAX_DETAILS = 10
 MAX_DETAIL_LENGTH = 200
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 30  # appends are serialized: under a burst, an append may lose several rounds
 
 # Called before each attempt of an append (with the attempt's number, from 0): the other items to
 # write in the same transaction, or None when there is nothing left to do (the entry is not written).
@@ -155,7 +155,7 @@ class AuditLog:
                     raise  # a timeout: the append may have happened; the caller's retry decides
             else:
                 return Entry(number, kind, subject, at, details, head.hash, digest)
-            self.sleep(min(0.5, 0.01 * 2**attempt) * random.random())
+            self.sleep(min(0.2, 0.01 * 2**attempt) * random.random())
         raise Conflict("The audit log is busy; try again", retryable=True)
 
     def entries(self) -> Iterator[Entry]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from tether.settings import Settings
 
@@ -37,8 +38,11 @@ DEV_AUDIT_KEY = b"tether-dev-audit-key: never used outside the dev stage"
 
 
 def audit_key(settings: Settings) -> bytes:
-    """The key that hashes user ids in the audit log (a fixed dev key only in the dev stage)."""
+    """The key that hashes user ids in the audit log: its own secret, else one derived from the
+    cursor key (prod always has one), else (dev only) a fixed dev key."""
     value = secret(settings.audit_secret, settings.audit_secret_arn)
     if value:
         return hashlib.sha256(value.encode()).digest()
+    if secret(settings.cursor_secret, settings.cursor_secret_arn):
+        return hmac.new(cursor_key(settings), b"tether audit subject key", hashlib.sha256).digest()
     return DEV_AUDIT_KEY

@@ -121,7 +121,7 @@ class Settings:
     audit_secret: str | None = _setting(
         "TETHER_AUDIT_SECRET",
         None,
-        "Key that hashes user ids in the audit log (32+ random bytes). Dev falls back to a fixed key.",
+        "Key that hashes user ids in the audit log (32+ random bytes). Unset: derived from the cursor key.",
     )
     audit_secret_arn: str | None = _setting(
         "TETHER_AUDIT_SECRET_ARN",
@@ -156,10 +156,6 @@ class Settings:
         if self.is_prod and not (self.cursor_secret or self.cursor_secret_arn):
             raise ConfigurationError(
                 "prod needs TETHER_CURSOR_SECRET or TETHER_CURSOR_SECRET_ARN to sign sync cursors"
-            )
-        if self.is_prod and not (self.audit_secret or self.audit_secret_arn):
-            raise ConfigurationError(
-                "prod needs TETHER_AUDIT_SECRET or TETHER_AUDIT_SECRET_ARN to hash user ids in the audit log"
             )
         for name in (
             "tombstone_retention_days",

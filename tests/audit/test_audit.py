@@ -155,3 +155,14 @@ def test_audit_verify_command_names_the_first_broken_link(
     out = capsys.readouterr().out
     assert "first broken link: entry 2" in out
     assert "entry 2 is missing" in out
+
+
+def test_the_audit_key_is_never_the_public_dev_key_outside_dev() -> None:
+    from tether.secrets import DEV_AUDIT_KEY, audit_key
+
+    prod = Settings(stage="prod", cursor_secret="a-prod-cursor-key")
+    derived = audit_key(prod)
+    assert derived != DEV_AUDIT_KEY  # derived from the cursor key when the audit key is unset
+    own = audit_key(Settings(stage="prod", cursor_secret="a-prod-cursor-key", audit_secret="an-audit-key"))
+    assert own not in (derived, DEV_AUDIT_KEY)
+    assert audit_key(Settings()) == DEV_AUDIT_KEY

@@ -239,7 +239,7 @@ def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
 ) -> None:
     from resolvers.account.types import User
 
-    def explode(user: Any) -> Any:
+    def explode(user: Any, *rest: Any) -> Any:
         raise RuntimeError("secret detail from a bug")
 
     monkeypatch.setattr(User, "from_core", explode)
