@@ -14,7 +14,7 @@ VENDOR := static/graphiql/vendor
 ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help dev test lint schema docs token seed assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
+.PHONY: help dev test lint schema docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
@@ -23,6 +23,7 @@ help:
 	@echo "make docs     regenerate the settings table in README.md"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make audit-verify   walk the audit log's hash chain (TETHER_TABLE in AWS, else make dev's DynamoDB Local)"
 	@echo "make build    sam build (the Lambda package, GraphiQL assets included)"
 	@echo "make deploy   sam deploy (dev); make deploy-prod for prod"
 	@echo "make dev takes TETHER_API_PORT (3000), TETHER_DYNAMODB_PORT (8000), TETHER_DATA_DIR (.data), RELOAD=0"
@@ -49,6 +50,11 @@ docs: deps
 TOKEN_USER := $(if $(filter command line,$(origin USER)),$(USER),dev)
 token: deps
 	@$(PY) -m localdev.cli token $(TOKEN_USER) $(if $(ADMIN),--admin,)
+
+# The audit log's hash chain: TETHER_TABLE=<TableName> with AWS credentials, or make dev's DynamoDB
+# Local when TETHER_TABLE and TETHER_DYNAMODB_ENDPOINT are unset. Exit status 1 names the first broken link.
+audit-verify: deps
+	@$(PY) -m localdev.cli audit-verify
 
 # ---- setup (idempotent; each step runs only when its inputs change) ----
 

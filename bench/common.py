@@ -23,9 +23,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 @contextmanager
-def local_table() -> Iterator[Settings]:
+def local_table(heap_mb: int = 512) -> Iterator[Settings]:
     """A fresh in-memory DynamoDB Local with the table, for one benchmark run."""
-    with dynamodb.start() as server:
+    with dynamodb.start(heap_mb=heap_mb) as server:
         settings = Settings(stage="dev", table_name="tether-bench", dynamodb_endpoint=server.endpoint)
         storage.configure(settings)
         storage.create_table()

@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("schema", help="write graphql/schema.graphql")
     commands.add_parser("ensure-dynamodb", help="download and verify DynamoDB Local if needed")
     commands.add_parser("readme", help="regenerate the settings table in README.md")
+    verify = commands.add_parser(
+        "audit-verify", help="walk the audit log's hash chain (the environment's table)"
+    )
+    verify.add_argument("--partition", default=None, help=argparse.SUPPRESS)  # tests use their own chains
     args = parser.parse_args(argv)
 
     if args.command == "token":
@@ -64,7 +68,41 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "readme":
         README.write_text(readme_with_settings(README.read_text()))
         print("wrote the settings table in README.md")
+    elif args.command == "audit-verify":
+        return audit_verify(args.partition)
     return 0
+
+
+def audit_verify(partition: str | None = None) -> int:
+    """Walk the audit chain; 1 (and the first broken link) if it is broken.
+
+    The table is TETHER_TABLE in AWS (with your AWS credentials), or, when neither TETHER_TABLE nor
+    TETHER_DYNAMODB_ENDPOINT is set, `make dev`'s DynamoDB Local (port TETHER_DYNAMODB_PORT, 8000).
+    """
+    import os
+
+    from tether.audit import AuditLog
+    from tether.settings import Settings
+    from tether.storage import base as storage
+    from tether.storage.audit import PARTITION
+
+    environ = dict(os.environ)
+    if not environ.get("TETHER_TABLE") and not environ.get("TETHER_DYNAMODB_ENDPOINT"):
+        environ["TETHER_DYNAMODB_ENDPOINT"] = (
+            f"http://127.0.0.1:{environ.get('TETHER_DYNAMODB_PORT', '8000')}"
+        )
+    settings = Settings.from_env(environ)
+    storage.configure(settings)
+    # Verifying needs no key: each hash covers the entry as stored (the key only hashes user ids).
+    result = AuditLog(b"", partition=partition or PARTITION).verify()
+    if result.ok:
+        print(f"audit log intact: {result.checked} entries verified in {settings.table_name}")
+        return 0
+    print(
+        f"audit log BROKEN after {result.checked} good entries; first broken link: entry {result.broken_at}"
+    )
+    print(f"  {result.problem}")
+    return 1
 
 
 if __name__ == "__main__":

@@ -171,6 +171,7 @@ def start(
     db_path: Path | None = None,
     cache: Path = CACHE,
     timeout: float = 60.0,
+    heap_mb: int = 512,
 ) -> DynamoDBLocal:
     """Start DynamoDB Local: in memory, or persistent under db_path. Returns once it answers."""
     emulator = ensure_installed(cache)
@@ -183,7 +184,7 @@ def start(
     command = [
         java_binary(),
         "-Xms64m",
-        "-Xmx512m",
+        f"-Xmx{heap_mb}m",
         "-XX:+UseSerialGC",
         f"-Djava.library.path={emulator / 'DynamoDBLocal_lib'}",
         "-jar",

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 
+from resolvers.account.mutations import AccountMutation
 from resolvers.account.queries import AccountQuery
 from resolvers.bookmarks.queries import BookmarksQuery
 from resolvers.chat.mutations import ChatMutation
@@ -35,7 +36,7 @@ class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery, ProgressQuery, 
 
 
 @strawberry.type
-class Mutation(SyncMutation, ChatMutation):
+class Mutation(SyncMutation, ChatMutation, AccountMutation):
     pass
 
 

@@ -65,7 +65,16 @@ def patch(change: Any) -> dict[str, Any]:
         elif isinstance(value, strawberry.Some):
             inner = value.value
             # A nested input (e.g. a thread's context) says how the core wants it.
-            payload[item.name] = inner.to_core() if hasattr(inner, "to_core") else inner
+            payload[item.name] = inner.to_core() if hasattr(inner, "to_core") else _plain(inner)
         elif value is not None and value is not strawberry.UNSET:
             payload[item.name] = value  # a plain (required) field, e.g. a chat message's text
     return payload
+
+
+def _plain(value: Any) -> Any:
+    """Nested input objects (e.g. a list of key/value entries) as plain dicts for the core."""
+    if isinstance(value, list):
+        return [_plain(entry) for entry in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _plain(getattr(value, item.name)) for item in dataclasses.fields(value)}
+    return value

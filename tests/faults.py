@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,12 +81,19 @@ def fail(
 
 
 @contextmanager
-def lose_response(operation: str, *, times: int = 1) -> Iterator[Injection]:
-    """Let `operation` reach DynamoDB and succeed, then lose the answer (a read timeout)."""
+def lose_response(operation: str, *, times: int = 1, skip: int = 0) -> Iterator[Injection]:
+    """Let `operation` reach DynamoDB and succeed, then lose the answer (a read timeout), for the
+    `times` calls after the first `skip` ones."""
     injection = Injection()
+    lock = threading.Lock()
 
     def after_call(model: Any, **_: Any) -> None:
-        if model.name == operation and injection.fired < times:
+        if model.name != operation:
+            return
+        with lock:  # calls may come from several threads
+            injection.attempts += 1
+            if injection.attempts <= skip or injection.fired >= times:
+                return
             injection.fired += 1
             raise ReadTimeoutError(endpoint_url="https://dynamodb.injected")
 

@@ -29,6 +29,8 @@ class User:
     email: str | None = None
     name: str | None = None
     groups: frozenset[str] = frozenset()
+    # The Cognito user name (`cognito:username` / `username`), which erasure deletes; may differ from `sub`.
+    username: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -45,6 +47,7 @@ def user_from_claims(claims: Mapping[str, Any]) -> User:
         email=_optional_str(claims.get("email")),
         name=_optional_str(claims.get("name")) or _optional_str(claims.get("cognito:username")),
         groups=frozenset(_groups(claims.get("cognito:groups"))),
+        username=_optional_str(claims.get("cognito:username")) or _optional_str(claims.get("username")),
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from tether.bookmarks import BOOKMARKS
 from tether.chat.model import MESSAGES, THREADS
 from tether.pieces import PIECES
+from tether.preferences import PREFERENCES
 from tether.progress import PROGRESS
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
 
-COLLECTIONS: tuple[Collection, ...] = (PIECES, SESSIONS, PROGRESS, BOOKMARKS, THREADS, MESSAGES)
+COLLECTIONS: tuple[Collection, ...] = (PIECES, SESSIONS, PROGRESS, BOOKMARKS, THREADS, MESSAGES, PREFERENCES)
 BY_NAME = {collection.name: collection for collection in COLLECTIONS}

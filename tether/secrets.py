@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from tether.settings import Settings
 
@@ -35,3 +36,17 @@ def cursor_key(settings: Settings) -> bytes:
     if value:
         return hashlib.sha256(value.encode()).digest()
     return DEV_CURSOR_KEY
+
+
+DEV_AUDIT_KEY = b"tether-dev-audit-key: never used outside the dev stage"
+
+
+def audit_key(settings: Settings) -> bytes:
+    """The key that hashes user ids in the audit log: its own secret, else one derived from the
+    cursor key (prod always has one), else (dev only) a fixed dev key."""
+    value = secret(settings.audit_secret, settings.audit_secret_arn)
+    if value:
+        return hashlib.sha256(value.encode()).digest()
+    if secret(settings.cursor_secret, settings.cursor_secret_arn):
+        return hmac.new(cursor_key(settings), b"tether audit subject key", hashlib.sha256).digest()
+    return DEV_AUDIT_KEY

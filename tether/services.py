@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tether import audit
+from tether.accounts import Accounts
+from tether.audit import AuditLog
 from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
-from tether.secrets import cursor_key
+from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
 from tether.sync.engine import SyncEngine
 
@@ -20,6 +23,8 @@ class Services:
     sync: SyncEngine
     chat: Assistant
     suggestions: SuggestionBook
+    audit: AuditLog  # the audit trail (`tether.audit.record` appends to the same log)
+    accounts: Accounts
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -30,4 +35,13 @@ class Services:
         )
         chat = Assistant(settings, engine, build_provider(settings))
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
-        return cls(settings=settings, sync=engine, chat=chat, suggestions=suggestions)
+        log = AuditLog(audit_key(settings))
+        audit.configure(log)
+        return cls(
+            settings=settings,
+            sync=engine,
+            chat=chat,
+            suggestions=suggestions,
+            audit=log,
+            accounts=Accounts(settings, log),
+        )

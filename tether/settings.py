@@ -103,6 +103,41 @@ class Settings:
         None,
         "Secrets Manager ARN holding that key (what the SAM template sets); read once per cold start and cached.",
     )
+    media_bucket: str | None = _setting(
+        "TETHER_MEDIA_BUCKET",
+        None,
+        "S3 bucket for media and data exports (SAM sets it). Unset: `exportMyData` is unavailable and erasure skips S3.",
+    )
+    s3_endpoint: str | None = _setting(
+        "TETHER_S3_ENDPOINT",
+        None,
+        "S3 endpoint URL; unset in AWS, a local S3-compatible server's URL in tests.",
+    )
+    user_pool_id: str | None = _setting(
+        "TETHER_USER_POOL_ID",
+        None,
+        "Cognito user pool whose user `deleteMyAccount` deletes (SAM sets it). Unset locally: that step is skipped.",
+    )
+    audit_secret: str | None = _setting(
+        "TETHER_AUDIT_SECRET",
+        None,
+        "Key that hashes user ids in the audit log (32+ random bytes). Unset: derived from the cursor key.",
+    )
+    audit_secret_arn: str | None = _setting(
+        "TETHER_AUDIT_SECRET_ARN",
+        None,
+        "Secrets Manager ARN holding that key (what the SAM template sets); read once per cold start and cached.",
+    )
+    required_consents: str = _setting(
+        "TETHER_REQUIRED_CONSENTS",
+        "",
+        "Consents a feature needs before it works, e.g. `chat=ai_chat,research=research+privacy` (feature=kind[+kind]).",
+    )
+    presence_interval_seconds: int = _setting(
+        "TETHER_PRESENCE_INTERVAL_SECONDS",
+        300,
+        "At most how often `lastSeenAt` (and a device's `lastSyncAt` on idle pulls) is written.",
+    )
     cors_origins: str = _setting(
         "TETHER_CORS_ORIGINS",
         "",
@@ -213,6 +248,7 @@ class Settings:
             "max_tokens",
             "max_body_bytes",
             "dynamodb_max_attempts",
+            "presence_interval_seconds",
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{_env_name(name)} must be at least 1")

@@ -1,17 +1,233 @@
 from __future__ import annotations
 
+from datetime import datetime
+from enum import Enum
+from typing import ClassVar, Self
+
 import strawberry
 
+from resolvers.syncable import Syncable
+from tether.accounts.consents import Consent as CoreConsent
+from tether.accounts.devices import Device as CoreDevice
+from tether.accounts.erasure import ErasureResult
+from tether.accounts.export import FORMAT, VERSION
+from tether.accounts.export import DataExport as CoreDataExport
+from tether.accounts.profiles import Profile
 from tether.auth import User as CoreUser
+from tether.preferences import PREFERENCES, PREFERENCES_ID
+from tether.sync.collection import Collection
+from tether.sync.devices import DeviceInfo
+from tether.sync.records import Record
 
 
-@strawberry.type(description="The signed-in user, as their token describes them.")
+@strawberry.type(description="One app-defined setting.")
+class PreferenceEntry:
+    key: str
+    value: str
+
+
+@strawberry.type(
+    description="The user's preferences: one synced record (id `me`), edited offline on any device "
+    "and merged field by field (`custom` key by key). Version 0 until a device first saves them."
+)
+class Preferences(Syncable):
+    collection: ClassVar[Collection] = PREFERENCES
+
+    language: str | None = strawberry.field(default=None, description="BCP 47 tag of the app's language.")
+    content_language: str | None = strawberry.field(
+        default=None, description="BCP 47 tag of the preferred content language."
+    )
+    time_zone: str | None = strawberry.field(
+        default=None, description="IANA time zone, e.g. Pacific/Honolulu."
+    )
+    notifications: bool | None = None
+    daily_goal_minutes: int | None = strawberry.field(default=None, description="0 to 1,440.")
+    custom: list[PreferenceEntry] = strawberry.field(
+        default_factory=list, description="App-defined settings (at most 50), by key."
+    )
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        custom = PREFERENCES.value(record, "custom") or {}
+        return cls(
+            id=strawberry.ID(record.id),
+            version=record.version,
+            updated_at=record.updated_at,  # type: ignore[arg-type]
+            deleted=record.deleted,
+            language=record.data.get("language"),
+            content_language=record.data.get("content_language"),
+            time_zone=record.data.get("time_zone"),
+            notifications=record.data.get("notifications"),
+            daily_goal_minutes=PREFERENCES.value(record, "daily_goal_minutes"),
+            custom=[PreferenceEntry(key=key, value=value) for key, value in sorted(custom.items())],
+        )
+
+    @classmethod
+    def unsaved(cls, since: datetime) -> Self:
+        """What a user who never saved preferences sees: every field unset, version 0."""
+        return cls(id=strawberry.ID(PREFERENCES_ID), version=0, updated_at=since, deleted=False)
+
+
+@strawberry.input(description="Set (`value`) or remove (`value: null`) one app-defined setting.")
+class PreferenceEntryInput:
+    key: str = strawberry.field(description="1-64 characters of A-Z a-z 0-9 . _ : -")
+    value: str | None = strawberry.field(
+        default=None, description="Up to 1,000 characters; null removes the key."
+    )
+
+
+@strawberry.input(description="A patch of the preferences: omitted = unchanged; explicit null = cleared.")
+class PreferencesInput:
+    language: strawberry.Maybe[str | None]
+    content_language: strawberry.Maybe[str | None]
+    time_zone: strawberry.Maybe[str | None]
+    notifications: strawberry.Maybe[bool | None]
+    daily_goal_minutes: strawberry.Maybe[int | None]
+    custom: strawberry.Maybe[list[PreferenceEntryInput] | None] = strawberry.field(
+        description="The keys to set or remove (others are unchanged); null removes every key."
+    )
+
+
+@strawberry.type(
+    description="The signed-in user: id, email and name from the token; the rest from the server."
+)
 class User:
     id: strawberry.ID
     email: str | None
     name: str | None
     is_admin: bool = strawberry.field(description="Member of the Cognito group `admin` (catalog editors).")
+    created_at: datetime = strawberry.field(description="When the server first saw this user.")
+    last_seen_at: datetime = strawberry.field(
+        description="When the user was last seen (updated every few minutes)."
+    )
+    preferences: Preferences
 
     @classmethod
-    def from_core(cls, user: CoreUser) -> User:
-        return cls(id=strawberry.ID(user.id), email=user.email, name=user.name, is_admin=user.is_admin)
+    def from_core(cls, user: CoreUser, profile: Profile) -> User:
+        preferences = (
+            Preferences.from_record(profile.preferences)
+            if profile.preferences is not None
+            else Preferences.unsaved(profile.created_at)
+        )
+        return cls(
+            id=strawberry.ID(user.id),
+            email=user.email,
+            name=user.name,
+            is_admin=user.is_admin,
+            created_at=profile.created_at,
+            last_seen_at=profile.last_seen_at,
+            preferences=preferences,
+        )
+
+
+@strawberry.type(description="An app installation (a clientId that pushed or pulled).")
+class Device:
+    client_id: strawberry.ID
+    name: str | None = strawberry.field(description="As the app describes itself (`device` of a push).")
+    platform: str | None
+    app_version: str | None
+    first_seen_at: datetime | None
+    last_sync_at: datetime | None = strawberry.field(
+        description="The last push that changed something (pulls update it at most every few minutes)."
+    )
+    last_mutation_id: int
+    revoked: bool = strawberry.field(description="Revoked devices can no longer push or pull.")
+
+    @classmethod
+    def from_core(cls, device: CoreDevice) -> Device:
+        return cls(
+            client_id=strawberry.ID(device.client_id),
+            name=device.name,
+            platform=device.platform,
+            app_version=device.app_version,
+            first_seen_at=device.first_seen_at,
+            last_sync_at=device.last_sync_at,
+            last_mutation_id=device.last_mutation_id,
+            revoked=device.revoked,
+        )
+
+
+@strawberry.input(description="How the app describes the device it runs on (shown in `devices`).")
+class DeviceInput:
+    name: str | None = strawberry.field(default=None, description="Up to 100 characters, e.g. Ada's phone.")
+    platform: str | None = strawberry.field(default=None, description="Up to 40 characters, e.g. ios 18.2.")
+    app_version: str | None = strawberry.field(default=None, description="Up to 40 characters.")
+
+    def to_core(self) -> DeviceInfo:
+        return DeviceInfo(name=self.name, platform=self.platform, app_version=self.app_version)
+
+
+@strawberry.type(description="One consent decision. Decisions are never overwritten; the latest counts.")
+class Consent:
+    kind: str = strawberry.field(
+        description="What it is about: terms, privacy, ai_chat, analytics, research, ..."
+    )
+    granted: bool
+    version: str = strawberry.field(description="The version of the policy the user saw.")
+    recorded_at: datetime
+
+    @classmethod
+    def from_core(cls, consent: CoreConsent) -> Consent:
+        return cls(
+            kind=consent.kind,
+            granted=consent.granted,
+            version=consent.version,
+            recorded_at=consent.recorded_at,
+        )
+
+
+@strawberry.input
+class RecordConsentInput:
+    kind: str = strawberry.field(description="1-40 of a-z 0-9 _, starting with a letter.")
+    granted: bool
+    version: str = strawberry.field(description="Policy version: 1-40 of A-Z a-z 0-9 . _ : + -")
+
+
+@strawberry.type(description="A data export: one JSON document (format in docs/accounts.md).")
+class DataExport:
+    url: str = strawberry.field(description="Presigned download URL.")
+    expires_at: datetime = strawberry.field(description="When the URL stops working (15 minutes).")
+    format: str = strawberry.field(description="`tether-export`.")
+    version: int = strawberry.field(description="The format's version.")
+    size_bytes: int
+    records: int = strawberry.field(description="Synced records in the export (tombstones included).")
+
+    @classmethod
+    def from_core(cls, export: CoreDataExport) -> DataExport:
+        return cls(
+            url=export.url,
+            expires_at=export.expires_at,
+            format=FORMAT,
+            version=VERSION,
+            size_bytes=export.size,
+            records=export.counts["records"],
+        )
+
+
+@strawberry.enum(description="Where one step of an erasure stands.")
+class ErasureStatus(Enum):
+    DONE = "DONE"
+    ALREADY_DONE = "ALREADY_DONE"
+    NOT_CONFIGURED = "NOT_CONFIGURED"
+    PENDING = "PENDING"
+
+
+@strawberry.type(description="What deleteMyAccount erased. `complete: false`: call it again to finish.")
+class AccountErasure:
+    complete: bool
+    items_deleted: int = strawberry.field(description="Database items deleted by this call.")
+    objects_deleted: int = strawberry.field(description="S3 object versions deleted by this call.")
+    media: ErasureStatus = strawberry.field(description="S3 objects under the user's prefix.")
+    cognito_user: ErasureStatus = strawberry.field(
+        description="The Cognito user (NOT_CONFIGURED locally, where there is no user pool)."
+    )
+
+    @classmethod
+    def from_core(cls, result: ErasureResult) -> AccountErasure:
+        return cls(
+            complete=result.complete,
+            items_deleted=result.items_deleted,
+            objects_deleted=result.objects_deleted,
+            media=ErasureStatus(result.media.value),
+            cognito_user=ErasureStatus(result.cognito_user.value),
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from resolvers.account.types import Preferences
 from resolvers.bookmarks.types import Bookmark
 from resolvers.chat.types import ChatMessage, ChatThread
 from resolvers.pieces.types import Piece
@@ -13,6 +14,7 @@ from resolvers.syncable import Syncable
 from tether.bookmarks import BOOKMARKS
 from tether.chat.model import MESSAGES, THREADS
 from tether.pieces import PIECES
+from tether.preferences import PREFERENCES
 from tether.progress import PROGRESS
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
@@ -37,6 +39,7 @@ CHANGES: dict[str, ChangeBinding] = {
     "save_chat_thread": ChangeBinding(THREADS, "save"),
     "delete_chat_thread": ChangeBinding(THREADS, "delete"),
     "send_chat_message": ChangeBinding(MESSAGES, "send"),
+    "save_preferences": ChangeBinding(PREFERENCES, "save"),
 }
 
 # collection name -> (GraphQL type, SyncPullPayload field)
@@ -47,4 +50,5 @@ RECORDS: dict[str, tuple[type[Syncable], str]] = {
     BOOKMARKS.name: (Bookmark, "bookmarks"),
     THREADS.name: (ChatThread, "chat_threads"),
     MESSAGES.name: (ChatMessage, "chat_messages"),
+    PREFERENCES.name: (Preferences, "preferences"),
 }

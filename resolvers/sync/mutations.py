@@ -28,7 +28,10 @@ class SyncMutation:
         user = info.context.user
         started = time.monotonic()
         mutations = [_mutation(item) for item in input.mutations]
-        result = await offload(info.context.services.sync.push, user.id, str(input.client_id), mutations)
+        device = input.device.to_core() if input.device is not None else None
+        result = await offload(
+            info.context.services.sync.push, user.id, str(input.client_id), mutations, device
+        )
         # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
         await offload(info.context.services.chat.after_push, user.id, result.results, started)
         return SyncPushPayload(

@@ -18,6 +18,8 @@ class SyncQuery:
     )
     async def sync_pull(self, info: Info, input: SyncPullInput) -> SyncPullPayload:
         user = info.context.user
+        if input.device is not None:
+            input.device.to_core().checked()  # refused like a push's; recorded once pull writes lastSyncAt
         result = await offload(
             info.context.services.sync.pull,
             user.id,

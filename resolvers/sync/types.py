@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.account.types import DeviceInput, Preferences, PreferencesInput
 from resolvers.bookmarks.types import Bookmark, BookmarkInput
 from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, ChatThreadInput
 from resolvers.pieces.types import Piece, PieceInput
@@ -22,7 +23,7 @@ class SyncStatus(Enum):
 
 
 SyncRecord = Annotated[
-    Piece | PracticeSession | Progress | Bookmark | ChatThread | ChatMessage,
+    Piece | PracticeSession | Progress | Bookmark | ChatThread | ChatMessage | Preferences,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -50,6 +51,7 @@ class SyncChangeInput:
         default=strawberry.UNSET,
         description="The assistant's reply arrives with a later pull (often the next one).",
     )
+    save_preferences: PreferencesInput | None = strawberry.UNSET
 
 
 @strawberry.input(description="One change queued on the device.")
@@ -69,6 +71,9 @@ class SyncPushInput:
         description="One id per app installation (1-128 of A-Z a-z 0-9 . _ : -)."
     )
     mutations: list[SyncMutationInput] = strawberry.field(description="In order; at most 100.")
+    device: DeviceInput | None = strawberry.field(
+        default=None, description="How the app describes this device (stored with the push's changes)."
+    )
 
 
 @strawberry.type
@@ -101,6 +106,9 @@ class SyncPullInput:
     wait_seconds: int = strawberry.field(
         default=0, description="0-20: wait up to this long for a change when there is none (long polling)."
     )
+    device: DeviceInput | None = strawberry.field(
+        default=None, description="How the app describes this device (recorded every few minutes at most)."
+    )
 
 
 @strawberry.type
@@ -117,3 +125,4 @@ class SyncPullPayload:
     bookmarks: list[Bookmark]
     chat_threads: list[ChatThread]
     chat_messages: list[ChatMessage]
+    preferences: list[Preferences] = strawberry.field(description="At most one: the user's preferences.")

@@ -336,11 +336,18 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
     media = [s for s in found if any(a.startswith("s3:") for a in as_list(s["Action"]))]
     granted = {(a, str(r)) for s in media for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
     objects, bucket = str({"Fn::Sub": "${MediaBucket.Arn}/*"}), str({"Fn::GetAtt": ["MediaBucket", "Arn"]})
+    user_data = str({"Fn::Sub": "${MediaBucket.Arn}/users/*"})
     assert granted == {
         ("s3:GetObject", objects),
         ("s3:PutObject", objects),
         ("s3:DeleteObject", objects),
         ("s3:ListBucket", bucket),
+        # data export and erasure, under the users' prefix only
+        ("s3:PutObjectTagging", user_data),
+        ("s3:AbortMultipartUpload", user_data),
+        ("s3:DeleteObjectVersion", user_data),
+        ("s3:ListBucketVersions", bucket),
+        ("s3:ListBucketMultipartUploads", bucket),
     }
 
     cognito = [s for s in found if any(a.startswith("cognito-idp:") for a in as_list(s["Action"]))]
@@ -359,7 +366,13 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
             "Resource": {"Ref": "CursorSecret"},
-        }
+        },
+        {
+            "Sid": "AuditHashKey",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": {"Ref": "AuditSecret"},
+        },
     ]
     model = [s for s in found if any(a.startswith("bedrock:") for a in as_list(s["Action"]))]
     assert model == [
@@ -432,13 +445,16 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     assert variables["TETHER_CHAT_API_KEY_ARN"] == {
         "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/tether/${Stage}/chat-api-key"
     }
+    assert variables["TETHER_AUDIT_SECRET_ARN"] == {"Ref": "AuditSecret"}
+    assert variables["TETHER_USER_POOL_ID"] == {"Ref": "UserPool"}
     assert "TETHER_CURSOR_SECRET" not in variables, "secrets come from Secrets Manager, never plain env"
+    assert "TETHER_AUDIT_SECRET" not in variables
+    assert "TETHER_S3_ENDPOINT" not in variables
     assert "TETHER_DYNAMODB_ENDPOINT" not in variables
     assert not any(name.startswith("TETHER_DEV_PUBLIC_KEY") for name in variables)
     assert "POWERTOOLS_LOGGER_LOG_EVENT" not in variables, "logging events would log Authorization headers"
     # Every TETHER_* variable is a setting the code reads (a typo would silently fall back to a default).
-    # TETHER_MEDIA_BUCKET is set ahead of the media feature that will read it.
-    known = {spec.metadata["env"] for spec in dataclasses.fields(Settings)} | {"TETHER_MEDIA_BUCKET"}
+    known = {spec.metadata["env"] for spec in dataclasses.fields(Settings)}
     assert {name for name in variables if name.startswith("TETHER_")} <= known
     assert template["Parameters"]["Stage"]["AllowedValues"] == ["dev", "prod"]
     # What the template sets is a complete prod configuration (Settings refuses an incomplete one).
@@ -507,3 +523,16 @@ def test_samconfig_deploys_dev_by_default_and_prod_with_confirmation() -> None:
         assert stage["region"] == REGION
     assert config["default"]["build"]["parameters"] == {"cached": True, "parallel": True}
     assert config["default"]["validate"]["parameters"] == {"lint": True}
+
+
+def test_data_exports_expire_from_the_bucket_after_a_day(template: dict[str, Any]) -> None:
+    from tether.accounts.export import TAGS
+
+    rules = {
+        rule["Id"]: rule for rule in properties(template, "MediaBucket")["LifecycleConfiguration"]["Rules"]
+    }
+    expire = rules["ExpireDataExports"]
+    key, _, value = TAGS.partition("=")
+    assert expire["TagFilters"] == [{"Key": key, "Value": value}]
+    assert (expire["Status"], expire["ExpirationInDays"]) == ("Enabled", 1)
+    assert expire["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}

@@ -159,9 +159,9 @@ def test_depth_alias_and_token_limits_reject_before_any_resolver(
     calls: list[str] = []
     original = User.from_core
 
-    def spy(user: Any) -> User:
+    def spy(user: Any, *rest: Any) -> User:
         calls.append(user.id)
-        return original(user)
+        return original(user, *rest)
 
     monkeypatch.setattr(User, "from_core", spy)
     aliases = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(16)) + " }"
@@ -239,7 +239,7 @@ def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
 ) -> None:
     from resolvers.account.types import User
 
-    def explode(user: Any) -> Any:
+    def explode(user: Any, *rest: Any) -> Any:
         raise RuntimeError("secret detail from a bug")
 
     monkeypatch.setattr(User, "from_core", explode)

@@ -19,11 +19,13 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path, Value
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from tether.errors import BadUserInput, RateLimited, Unavailable
 from tether.storage.base import TetherModel
 from tether.sync.collection import Increment
+from tether.sync.devices import DeviceInfo
 from tether.sync.records import Record, Stamp
 
 HEAD = "HEAD"
@@ -233,6 +235,7 @@ def commit(
     writes: Sequence[Write],
     increments: Sequence[Increment] = (),
     token: str,
+    device: DeviceInfo | None = None,
 ) -> None:
     """One transaction: the records, the head moved to `new_head`, the client's position, counters.
 
@@ -253,7 +256,7 @@ def commit(
                 condition=(UserHead.head == head.seq) & (UserHead.epoch == head.epoch),
             )
     if client_id is not None:
-        _client_update(transaction, pk, client_id, client, last_mutation_id, now)
+        _client_update(transaction, pk, client_id, client, last_mutation_id, now, device)
     for write in writes:
         item = record_item(pk, write)
         condition = (
@@ -274,22 +277,32 @@ def _client_update(
     client: ClientInfo,
     last_mutation_id: int,
     now: datetime,
+    device: DeviceInfo | None = None,
 ) -> None:
     condition: Condition = (
         (ClientState.last_mutation_id == client.last_mutation_id) & (ClientState.revoked == False)  # noqa: E712
         if client.exists
         else ClientState.pk.does_not_exist()
     )
+    actions: list[Action] = [
+        ClientState.item_type.set(ClientState),  # an update does not write the model's type itself
+        ClientState.client_id.set(client_id),
+        ClientState.last_mutation_id.set(last_mutation_id),
+        ClientState.first_seen_at.set(ClientState.first_seen_at | now),
+        ClientState.last_sync_at.set(now),
+        ClientState.revoked.set(ClientState.revoked | False),
+    ]
+    if device is not None:  # what the app says about itself: only the parts it sent
+        for attribute, value in (
+            (ClientState.name, device.name),
+            (ClientState.platform, device.platform),
+            (ClientState.app_version, device.app_version),
+        ):
+            if value is not None:
+                actions.append(attribute.set(value))
     transaction.update(
         ClientState(pk=pk, sk=client_key(client_id), client_id=client_id),
-        actions=[
-            ClientState.item_type.set(ClientState),  # an update does not write the model's type itself
-            ClientState.client_id.set(client_id),
-            ClientState.last_mutation_id.set(last_mutation_id),
-            ClientState.first_seen_at.set(ClientState.first_seen_at | now),
-            ClientState.last_sync_at.set(now),
-            ClientState.revoked.set(ClientState.revoked | False),
-        ],
+        actions=actions,
         condition=condition,
     )
 

@@ -27,6 +27,7 @@ from tether.sync.collection import (
     Rejected,
 )
 from tether.sync.cursor import Cursor, decode, encode
+from tether.sync.devices import DeviceInfo
 from tether.sync.fields import LimitExceeded, as_utc
 from tether.sync.records import Record
 from tether.telemetry import logger
@@ -138,11 +139,22 @@ class SyncEngine:
 
     # ---- push ----
 
-    def push(self, user_id: str, client_id: str, mutations: Sequence[Mutation]) -> PushResult:
-        """Apply a client's queued mutations in order, each exactly once."""
+    def push(
+        self,
+        user_id: str,
+        client_id: str,
+        mutations: Sequence[Mutation],
+        device: DeviceInfo | None = None,
+    ) -> PushResult:
+        """Apply a client's queued mutations in order, each exactly once.
+
+        `device` (name, platform, app version) is stored on the client's item by the push's own
+        transaction: it costs no extra write, and nothing is stored when the push writes nothing.
+        """
         _check_client_id(client_id)
         steps = self._check_push(mutations)
-        results, last_mutation_id = self._run(store.user_key(user_id), client_id, steps)
+        device = device.checked() if device is not None else None
+        results, last_mutation_id = self._run(store.user_key(user_id), client_id, steps, device)
         return PushResult(last_mutation_id, results)
 
     def write(self, partition: str, changes: Sequence[ServerChange]) -> list[MutationResult]:
@@ -188,7 +200,9 @@ class SyncEngine:
             )
         return steps
 
-    def _run(self, pk: str, client_id: str | None, steps: list[_Step]) -> tuple[list[MutationResult], int]:
+    def _run(
+        self, pk: str, client_id: str | None, steps: list[_Step], device: DeviceInfo | None = None
+    ) -> tuple[list[MutationResult], int]:
         """Apply the steps, reading again and retrying when another writer got there first."""
         done: dict[int, MutationResult] = {}
         committed: list[tuple[Collection, str, Outcome, Change]] = []
@@ -201,7 +215,7 @@ class SyncEngine:
             if snapshot.client.revoked:
                 raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
             try:
-                last_mutation_id = self._apply(pk, client_id, snapshot, pending, done, committed)
+                last_mutation_id = self._apply(pk, client_id, snapshot, pending, done, committed, device)
                 break
             except store.StaleRead:
                 # Another device of this user committed between our read and our write.
@@ -228,6 +242,7 @@ class SyncEngine:
         pending: list[_Step],
         done: dict[int, MutationResult],
         committed: list[tuple[Collection, str, Outcome, Change]],
+        device: DeviceInfo | None = None,
     ) -> int:
         now = self.clock()
         working = snapshot.records
@@ -239,7 +254,7 @@ class SyncEngine:
             nonlocal head, client, chunk
             if chunk.empty:
                 return
-            head, client = self._commit(pk, client_id, head, epoch, client, chunk, now)
+            head, client = self._commit(pk, client_id, head, epoch, client, chunk, now, device)
             for result in chunk.results:
                 done[result.mutation_id] = result
             committed.extend(chunk.outcomes)
@@ -321,6 +336,7 @@ class SyncEngine:
         client: store.ClientInfo,
         chunk: _Chunk,
         now: datetime,
+        device: DeviceInfo | None = None,
     ) -> tuple[store.Head, store.ClientInfo]:
         writes = []
         for offset, (sort_key, (collection, record)) in enumerate(chunk.dirty.items(), start=1):
@@ -352,6 +368,7 @@ class SyncEngine:
             writes=writes,
             increments=list(chunk.increments.values()),
             token=str(ULID()),
+            device=device,
         )
         for write in writes:
             write.record.stored_version = write.record.version

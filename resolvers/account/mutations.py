@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.account.types import AccountErasure, Consent, DataExport, Device, RecordConsentInput
+from resolvers.context import Info
+from resolvers.offload import offload
+from tether.accounts.erasure import CONFIRMATION
+from tether.errors import BadUserInput
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Record a consent decision (kept with its time and policy version).")
+    async def record_consent(self, info: Info, input: RecordConsentInput) -> Consent:
+        user = info.context.user
+        consent = await offload(
+            info.context.services.accounts.consents.record, user.id, input.kind, input.granted, input.version
+        )
+        return Consent.from_core(consent)
+
+    @strawberry.mutation(
+        description="Sign a device out for good (a lost phone): its further pushes and pulls are FORBIDDEN."
+    )
+    async def revoke_device(self, info: Info, client_id: strawberry.ID) -> Device:
+        user = info.context.user
+        device = await offload(info.context.services.accounts.devices.revoke, user.id, str(client_id))
+        return Device.from_core(device)
+
+    @strawberry.mutation(
+        description="Export everything the user owns as one JSON document; returns a download URL valid 15 minutes."
+    )
+    async def export_my_data(self, info: Info) -> DataExport:
+        user = info.context.user
+        export = await offload(info.context.services.accounts.exports.export, user)
+        return DataExport.from_core(export)
+
+    @strawberry.mutation(
+        description='Erase the account and everything it owns. `confirm` must be "DELETE". Safe to retry; '
+        "call again while `complete` is false."
+    )
+    async def delete_my_account(self, info: Info, confirm: str) -> AccountErasure:
+        user = info.context.user
+        if confirm != CONFIRMATION:
+            raise BadUserInput(f'confirm must be exactly "{CONFIRMATION}"', field="confirm")
+        result = await offload(info.context.services.accounts.erasure.erase, user)
+        return AccountErasure.from_core(result)

@@ -1,0 +1,98 @@
+"""Account fixtures: a local S3-compatible server (moto) for exports and erasure, and the table's items."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from moto.server import ThreadedMotoServer
+from ulid import ULID
+
+from tether.media import Media
+from tether.settings import Settings
+from tether.storage import partition
+from tether.storage.records import user_key
+
+BUCKET = "tether-test-media"
+
+
+@dataclass(frozen=True)
+class LocalS3:
+    endpoint: str
+    bucket: str
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[LocalS3]:
+    """moto's S3 in server mode on a free local port, with a versioned bucket like the real one."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    local = LocalS3(f"http://{host}:{port}", BUCKET)
+    client = Media(Settings(media_bucket=BUCKET, s3_endpoint=local.endpoint)).client
+    client.create_bucket(Bucket=BUCKET)
+    client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    yield local
+    server.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, s3: LocalS3) -> Settings:
+    """The test settings with the media bucket on the local S3."""
+    return dataclasses.replace(settings, media_bucket=s3.bucket, s3_endpoint=s3.endpoint)
+
+
+@pytest.fixture
+def media(settings: Settings) -> Media:
+    return Media(settings)
+
+
+def items(user_id: str) -> list[dict[str, Any]]:
+    """Every item of the user's partition, as plain values."""
+    return [partition.plain(raw) for page in partition.pages(user_key(user_id)) for raw in page]
+
+
+def objects(media: Media, user_id: str) -> list[str]:
+    """Every object version and delete marker under the user's prefix."""
+    listing = media.client.list_object_versions(Bucket=media.bucket, Prefix=f"users/{user_id}/")
+    return [item["Key"] for name in ("Versions", "DeleteMarkers") for item in listing.get(name, [])]
+
+
+def new_id() -> str:
+    return str(ULID())
+
+
+def fill_account(gql: Any, media: Media, user_id: str) -> dict[str, str]:
+    """Data in every collection and kind of item this branch has: pieces (one deleted), sessions
+    (with index entries), preferences, two devices, consents, the profile, and S3 objects."""
+    from tests.operations import operation
+    from tests.sync.conftest import Device, at
+
+    phone, tablet = Device(gql, "phone"), Device(gql, "tablet")
+    piece, gone, session = new_id(), new_id(), new_id()
+    phone.save_piece(at(0), id=piece, title="Oli Aloha", tags=["greeting"], lyrics="E ala e")
+    phone.save_piece(at(1), id=gone, title="Draft")
+    phone.change(at(2), deletePiece={"id": gone})
+    phone.save_session(at(3), id=session, pieceId=piece, startedAt=at(0), durationSeconds=600, rating=4)
+    phone.change(
+        at(4), savePreferences={"timeZone": "Pacific/Honolulu", "custom": [{"key": "theme", "value": "dark"}]}
+    )
+    body = gql(
+        operation("SyncPush"),
+        {"input": {"clientId": "phone", "mutations": phone.queue, "device": {"name": "Ada's phone"}}},
+    )
+    assert "errors" not in body, body
+    tablet.save_session(at(5), id=new_id(), trackId="track-1", startedAt=at(5))
+    tablet.push()
+    gql.data(operation("Me"))
+    for kind, granted in (("privacy", True), ("ai_chat", True), ("ai_chat", False)):
+        gql.data(operation("RecordConsent"), {"input": {"kind": kind, "granted": granted, "version": "1"}})
+    prefix = f"users/{user_id}/"
+    media.client.put_object(Bucket=media.bucket, Key=f"{prefix}audio/take-1.m4a", Body=b"first")
+    media.client.put_object(Bucket=media.bucket, Key=f"{prefix}audio/take-1.m4a", Body=b"second version")
+    return {"piece": piece, "deleted_piece": gone, "session": session}

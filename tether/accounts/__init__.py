@@ -1,0 +1,33 @@
+"""Accounts: profile and preferences, devices, consent, data export and erasure (docs/accounts.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from tether.accounts.consents import Consents, parse_requirements
+from tether.accounts.devices import Devices
+from tether.accounts.erasure import Erasure
+from tether.accounts.export import Exports
+from tether.accounts.profiles import Profiles
+from tether.audit import AuditLog
+from tether.media import Media
+from tether.settings import Settings
+
+
+class Accounts:
+    """The account services of one deployment, built once per process (see tether/services.py)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        log: AuditLog,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.media = Media(settings)
+        self.profiles = Profiles(log, timedelta(seconds=settings.presence_interval_seconds), clock)
+        self.devices = Devices(log)
+        self.consents = Consents(log, parse_requirements(settings.required_consents), clock)
+        self.exports = Exports(self.media, log, clock)
+        self.erasure = Erasure(settings, log, self.media)

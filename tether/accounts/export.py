@@ -1,0 +1,235 @@
+"""Data export (`exportMyData`): everything the user owns as one JSON document in S3.
+
+The user's partition is read page by page (one Query per 1 MB) and written as it is read into a
+streamed (multipart) upload, so memory stays flat whatever the account's size. The format is
+documented, with its version, in docs/accounts.md ("Data export").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from ulid import ULID
+
+from tether import audit
+from tether.auth import User
+from tether.errors import TetherError
+from tether.media import PART_SIZE, Media, s3_errors, user_prefix
+from tether.storage import partition
+from tether.storage.accounts import ConsentItem, ProfileItem
+from tether.storage.base import TTL_ATTRIBUTE
+from tether.storage.records import ClientState, user_key
+from tether.sync.fields import format_time
+
+FORMAT = "tether-export"
+VERSION = 1
+URL_SECONDS = 15 * 60
+CONTENT_TYPE = "application/json"
+# Exports are tagged so the bucket's lifecycle rule removes them after a day.
+TAGS = "tether-kind=export"
+# Items of the partition that are bookkeeping, not the user's data.
+INTERNAL_TYPES = {"head"}
+
+
+@dataclass(frozen=True)
+class DataExport:
+    url: str
+    expires_at: datetime
+    key: str
+    size: int
+    counts: dict[str, int]
+
+
+@dataclass
+class Counts:
+    records: dict[str, int] = field(default_factory=dict)
+    devices: int = 0
+    consents: int = 0
+    counters: int = 0
+    other: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "records": sum(self.records.values()),
+            "devices": self.devices,
+            "consents": self.consents,
+            "counters": self.counters,
+            "other": self.other,
+        }
+
+
+class Exports:
+    def __init__(
+        self,
+        media: Media,
+        log: audit.AuditLog,
+        clock: Callable[[], datetime],
+        *,
+        part_size: int = PART_SIZE,
+    ) -> None:
+        self.media = media
+        self.audit = log
+        self.clock = clock
+        self.part_size = part_size
+
+    def export(self, user: User) -> DataExport:
+        """Write the user's export to `users/<sub>/exports/<id>.json`; a URL valid 15 minutes."""
+        if not self.media.configured:
+            raise TetherError(
+                "Data export needs a media bucket (TETHER_MEDIA_BUCKET)", reason="NOT_CONFIGURED"
+            )
+        self.audit.record(audit.EXPORT_REQUESTED, user.id)
+        now = self.clock()
+        name = f"tether-export-{now.strftime('%Y%m%d-%H%M%S')}.json"
+        key = f"{user_prefix(user.id)}exports/{ULID()}.json"
+        with (
+            s3_errors("export"),
+            self.media.upload(key, content_type=CONTENT_TYPE, tags=TAGS, part_size=self.part_size) as upload,
+        ):
+            counts = write_document(lambda text: upload.write(text.encode()), user, now)
+        with s3_errors("export"):
+            url = self.media.presign(key, URL_SECONDS, name)
+        return DataExport(url, now + timedelta(seconds=URL_SECONDS), key, upload.size, counts.as_dict())
+
+
+def write_document(write: Callable[[str], None], user: User, now: datetime) -> Counts:
+    """Stream the export document of `user` through `write` (text, in order); return what it holds.
+
+    Synced records come grouped by collection: their sort keys are `<PREFIX>#<id>`, one prefix per
+    collection, so each collection's records are contiguous in the partition's key order.
+    """
+    counts = Counts()
+    devices: list[dict[str, Any]] = []
+    consents: list[dict[str, Any]] = []
+    counters: list[dict[str, Any]] = []
+    other: list[dict[str, Any]] = []
+    profile: dict[str, Any] = {}
+    write(_json({"format": FORMAT, "version": VERSION, "exportedAt": format_time(now)})[:-1] + ',"records":{')
+    current: str | None = None
+    for page in partition.pages(user_key(user.id)):
+        chunk: list[str] = []
+        for raw in page:
+            kind = raw.get("type", {}).get("S")
+            if kind in INTERNAL_TYPES:
+                continue
+            if kind == "record":  # the bulk of an account: converted straight from DynamoDB JSON
+                collection: str = raw["collection"]["S"]
+                if collection != current:
+                    if collection in counts.records:
+                        raise RuntimeError(f"records of {collection} are not contiguous")
+                    chunk.append(("]," if current is not None else "") + _json(collection) + ":[")
+                    current = collection
+                    counts.records[collection] = 0
+                elif counts.records[collection]:
+                    chunk.append(",")
+                chunk.append(_json(_record(raw)))
+                counts.records[collection] += 1
+                continue
+            item = partition.model(raw)
+            if isinstance(item, ClientState):
+                devices.append(_device(item))
+            elif isinstance(item, ConsentItem):
+                consents.append(_consent_entry(item))
+            elif isinstance(item, ProfileItem):
+                profile = {"createdAt": _time(item.created_at), "lastSeenAt": _time(item.last_seen_at)}
+            elif kind == "counter":
+                counters.append({"key": raw["sk"]["S"], "values": _attributes(raw)})
+            else:
+                other.append({"key": raw["sk"]["S"], "type": kind, "attributes": _attributes(raw)})
+        if chunk:
+            write("".join(chunk))
+    counts.devices, counts.consents, counts.counters, counts.other = (
+        len(devices),
+        len(consents),
+        len(counters),
+        len(other),
+    )
+    rest = {
+        "user": {"id": user.id, "email": user.email, "name": user.name, **profile},
+        "devices": devices,
+        "consents": consents,
+        "counters": counters,
+        "other": other,
+        "counts": {**counts.as_dict(), "byCollection": counts.records},
+    }
+    write(("]" if current is not None else "") + "}," + _json(rest)[1:])
+    return counts
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return str(value)
+
+
+def _time(value: datetime | None) -> str | None:
+    return format_time(value) if value is not None else None
+
+
+@cache
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _record(raw: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": raw["id"]["S"],
+        "version": int(raw["version"]["N"]),
+        "createdAt": _stored_time(raw["created_at"]["S"]) if "created_at" in raw else None,
+        "updatedAt": _stored_time(raw["updated_at"]["S"]),
+        "deleted": bool(raw.get("deleted", {}).get("BOOL", False)),
+        "fields": {
+            _camel(name): partition.value(value) for name, value in raw.get("data", {}).get("M", {}).items()
+        },
+    }
+    if TTL_ATTRIBUTE in raw:
+        entry["expiresAt"] = format_time(datetime.fromtimestamp(int(raw[TTL_ATTRIBUTE]["N"]), UTC))
+    return entry
+
+
+def _stored_time(text: str) -> str:
+    """A PynamoDB UTC time (`2026-03-01T09:00:00.000000+0000`) as ISO-8601 with milliseconds."""
+    if len(text) == 31 and text.endswith("+0000"):
+        return text[:23] + "Z"
+    return format_time(datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z"))
+
+
+def _device(item: ClientState) -> dict[str, Any]:
+    return {
+        "clientId": item.client_id,
+        "name": item.name,
+        "platform": item.platform,
+        "appVersion": item.app_version,
+        "firstSeenAt": _time(item.first_seen_at),
+        "lastSyncAt": _time(item.last_sync_at),
+        "lastMutationId": int(item.last_mutation_id or 0),
+        "revoked": bool(item.revoked),
+    }
+
+
+def _consent_entry(item: ConsentItem) -> dict[str, Any]:
+    return {
+        "kind": item.kind,
+        "granted": bool(item.granted),
+        "version": item.version,
+        "recordedAt": _time(item.recorded_at),
+    }
+
+
+def _attributes(raw: dict[str, Any], skip: Iterable[str] = ("pk", "sk", "type")) -> dict[str, Any]:
+    values = partition.plain(raw)
+    for name in skip:
+        values.pop(name, None)
+    return values

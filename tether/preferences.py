@@ -1,0 +1,191 @@
+"""Preferences: one synced record per user (id `me`), merged field by field like any record.
+
+The app-defined `custom` map is merged key by key: each key is its own last-writer-wins register,
+so two devices setting different keys offline both keep their value.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import langcodes
+
+from tether.sync.collection import APPLIED, MERGED, Change, Collection, Outcome, Rejected, SavePatch
+from tether.sync.fields import Boolean, Field, Integer, LimitExceeded
+from tether.sync.records import Record
+
+PREFERENCES_ID = "me"
+MAX_CUSTOM_KEYS = 50
+MAX_CUSTOM_VALUE = 1000
+# Removed custom keys keep their stamp (so an older edit can't bring them back) up to this many stamps.
+MAX_CUSTOM_STAMPS = 200
+CUSTOM_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+CUSTOM_STAMP = "custom."
+# RFC 5646 (BCP 47) tags are ASCII letters and digits in hyphen-separated subtags of 1-8 characters.
+TAG_SYNTAX = re.compile(r"^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass(frozen=True)
+class LanguageTag(Field):
+    """A BCP 47 language tag (`en`, `haw`, `pt-BR`, `zh-Hant-TW`), checked against the IANA registry."""
+
+    max_length: int = 35
+
+    def check(self, value: Any, where: str) -> str:
+        if (
+            not isinstance(value, str)
+            or len(value) > self.max_length
+            or not TAG_SYNTAX.match(value)
+            or not langcodes.tag_is_valid(value)
+        ):
+            raise LimitExceeded(
+                f"{where} must be a BCP 47 language tag such as en, haw or pt-BR, not {str(value)[:40]!r}",
+                field=where,
+            )
+        return value
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone name (from the pinned `tzdata` package, or the system's database)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+@dataclass(frozen=True)
+class TimeZone(Field):
+    """An IANA time zone name such as `Pacific/Honolulu` or `UTC`."""
+
+    def check(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or value not in time_zones():
+            raise LimitExceeded(
+                f"{where} must be an IANA time zone such as Pacific/Honolulu, not {str(value)[:40]!r}",
+                field=where,
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class CustomMap(Field):
+    """App-defined settings: string keys to string values. A patch lists the keys it sets
+    (`value` null removes a key); at most 50 keys are kept."""
+
+    def check(self, value: Any, where: str) -> dict[str, str | None]:
+        if not isinstance(value, list) or not all(isinstance(entry, Mapping) for entry in value):
+            raise LimitExceeded(f"{where} must be a list of {{key, value}} entries", field=where)
+        if len(value) > MAX_CUSTOM_KEYS:
+            raise LimitExceeded(
+                f"{where} has {len(value)} entries; the limit is {MAX_CUSTOM_KEYS}",
+                field=where,
+                limit=MAX_CUSTOM_KEYS,
+            )
+        entries: dict[str, str | None] = {}
+        for entry in value:
+            key, text = entry.get("key"), entry.get("value")
+            if not isinstance(key, str) or not CUSTOM_KEY.match(key):
+                raise LimitExceeded(
+                    f"{where} keys are 1-64 characters of letters, digits and . _ : -, not {str(key)[:70]!r}",
+                    field=where,
+                )
+            if key in entries:
+                raise LimitExceeded(f"{where} sets the key {key!r} twice", field=where)
+            if text is not None and (not isinstance(text, str) or len(text) > MAX_CUSTOM_VALUE):
+                raise LimitExceeded(
+                    f"{where}[{key}] must be a string of at most {MAX_CUSTOM_VALUE} characters",
+                    field=where,
+                    limit=MAX_CUSTOM_VALUE,
+                )
+            entries[key] = text
+        return entries
+
+    def load(self, stored: Any) -> Any:
+        return {} if stored is None else {str(key): str(value) for key, value in dict(stored).items()}
+
+
+class SavePreferences(SavePatch):
+    """Patch the user's one preferences record: scalar fields like SavePatch, `custom` key by key."""
+
+    def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
+        given = payload.get("id", PREFERENCES_ID)
+        if given != PREFERENCES_ID:
+            raise LimitExceeded(
+                f"{where}.id of preferences is always {PREFERENCES_ID!r}", field=f"{where}.id"
+            )
+        fields = {name: value for name, value in payload.items() if name != "id"}
+        return {**collection.check_fields({**fields, "id": _ANY_RECORD_ID}, where), "id": PREFERENCES_ID}
+
+    def apply(
+        self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
+    ) -> Outcome:
+        outcome = super().apply(
+            collection, record, {name: value for name, value in payload.items() if name != "custom"}, change
+        )
+        record = outcome.record
+        values: dict[str, str] = dict(record.data.get("custom") or {})
+        custom: dict[str, str | None] = payload.get("custom") or {}
+        if "custom" in payload and payload["custom"] is None:  # null clears every key
+            custom = dict.fromkeys(values)
+        if not custom:
+            return outcome
+        stamp = change.stamp
+        lost = False
+        for key, value in custom.items():
+            name = CUSTOM_STAMP + key
+            current = record.stamps.get(name)
+            if current is None or stamp > current:
+                outcome.changed = outcome.changed or current is None or values.get(key) != value
+                if value is None:
+                    values.pop(key, None)
+                else:
+                    values[key] = value
+                record.stamps[name] = stamp
+            elif values.get(key) != value:
+                lost = True
+        if len(values) > MAX_CUSTOM_KEYS:
+            raise Rejected(
+                "TOO_MANY_KEYS", f"custom would hold {len(values)} keys; at most {MAX_CUSTOM_KEYS} are kept"
+            )
+        _forget_old_removals(record, values)
+        if values:
+            record.data["custom"] = values
+        else:
+            record.data.pop("custom", None)
+        if lost and "custom" not in outcome.conflicting_fields:
+            outcome.conflicting_fields.append("custom")
+        outcome.status = MERGED if outcome.conflicting_fields else APPLIED
+        return outcome
+
+
+# check_fields wants a record id; preferences have a fixed one, checked above.
+_ANY_RECORD_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def _forget_old_removals(record: Record, values: Mapping[str, str]) -> None:
+    stamps = [name for name in record.stamps if name.startswith(CUSTOM_STAMP)]
+    if len(stamps) <= MAX_CUSTOM_STAMPS:
+        return
+    removed = sorted(
+        (name for name in stamps if name.removeprefix(CUSTOM_STAMP) not in values),
+        key=lambda name: record.stamps[name],
+    )
+    for name in removed[: len(stamps) - MAX_CUSTOM_STAMPS]:
+        del record.stamps[name]
+
+
+PREFERENCES = Collection(
+    name="preferences",
+    key_prefix="PREFERENCES",
+    fields={
+        "language": LanguageTag(),
+        "content_language": LanguageTag(),
+        "time_zone": TimeZone(),
+        "notifications": Boolean(),
+        "daily_goal_minutes": Integer(minimum=0, maximum=24 * 60),
+        "custom": CustomMap(),
+    },
+    operations={"save": SavePreferences()},
+)

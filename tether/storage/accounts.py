@@ -1,0 +1,209 @@
+"""Account items in the user's partition: the profile, consent history, and device (client) items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import UpdateError
+from pynamodb.transactions import TransactWrite
+
+from tether.storage.audit import Operation
+from tether.storage.base import TetherModel
+from tether.storage.records import ClientState, RecordItem, _guard, client_key, to_record
+from tether.sync.records import Record
+
+PROFILE = "PROFILE"
+CONSENT_PREFIX = "CONSENT#"
+
+
+class ProfileItem(TetherModel, discriminator="profile"):
+    """`USER#<sub>` / `PROFILE`: when we first and last saw the user (name and email stay in the token)."""
+
+    created_at = UTCDateTimeAttribute()
+    last_seen_at = UTCDateTimeAttribute()
+
+
+class ConsentItem(TetherModel, discriminator="consent"):
+    """`USER#<sub>` / `CONSENT#<kind>#<ULID>`: one consent decision; written once, never changed."""
+
+    kind = UnicodeAttribute()
+    granted = BooleanAttribute()
+    version = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()
+
+
+@dataclass(frozen=True)
+class StoredProfile:
+    created_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredConsent:
+    key: str
+    kind: str
+    granted: bool
+    version: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredDevice:
+    client_id: str
+    name: str | None
+    platform: str | None
+    app_version: str | None
+    first_seen_at: datetime | None
+    last_sync_at: datetime | None
+    last_mutation_id: int
+    revoked: bool
+
+
+def _profile(item: ProfileItem) -> StoredProfile:
+    return StoredProfile(item.created_at, item.last_seen_at)
+
+
+def _consent(item: ConsentItem) -> StoredConsent:
+    return StoredConsent(item.sk, item.kind, bool(item.granted), item.version, item.recorded_at)
+
+
+def _device(item: ClientState) -> StoredDevice:
+    return StoredDevice(
+        client_id=item.client_id,
+        name=item.name,
+        platform=item.platform,
+        app_version=item.app_version,
+        first_seen_at=item.first_seen_at,
+        last_sync_at=item.last_sync_at,
+        last_mutation_id=int(item.last_mutation_id or 0),
+        revoked=bool(item.revoked),
+    )
+
+
+# ---- profile
+
+
+def read_profile(pk: str, *record_keys: str) -> tuple[StoredProfile | None, dict[str, Record]]:
+    """The profile and the named records (e.g. the preferences): one strongly consistent BatchGetItem."""
+    keys = [(pk, PROFILE), *((pk, key) for key in record_keys)]
+    profile: StoredProfile | None = None
+    records: dict[str, Record] = {}
+    for item in _guard(lambda: list(TetherModel.batch_get(keys, consistent_read=True))):
+        if isinstance(item, ProfileItem):
+            profile = _profile(item)
+        elif isinstance(item, RecordItem):
+            records[item.sk] = to_record(item)
+    return profile, records
+
+
+def profile_exists(pk: str) -> bool:
+    return read_profile(pk)[0] is not None
+
+
+def create_profile(pk: str, now: datetime) -> Operation:
+    """The profile of a user seen for the first time (fails if another request created it first)."""
+
+    def add(transaction: TransactWrite) -> None:
+        transaction.save(
+            ProfileItem(pk=pk, sk=PROFILE, created_at=now, last_seen_at=now),
+            condition=ProfileItem.pk.does_not_exist(),
+        )
+
+    return add
+
+
+def touch_profile(pk: str, now: datetime, before: datetime) -> bool:
+    """Set lastSeenAt to `now` if it is older than `before` (one conditional UpdateItem)."""
+    try:
+        _guard(
+            lambda: ProfileItem(pk=pk, sk=PROFILE).update(
+                actions=[ProfileItem.last_seen_at.set(now)],
+                condition=ProfileItem.pk.exists() & (ProfileItem.last_seen_at < before),
+            )
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False  # someone else refreshed it, or the account was just erased
+        raise
+    return True
+
+
+# ---- consents
+
+
+def put_consent(pk: str, key: str, kind: str, granted: bool, version: str, now: datetime) -> Operation:
+    """A new consent decision under a fresh key: history is appended, never overwritten."""
+
+    def add(transaction: TransactWrite) -> None:
+        transaction.save(
+            ConsentItem(pk=pk, sk=key, kind=kind, granted=granted, version=version, recorded_at=now),
+            condition=ConsentItem.pk.does_not_exist(),
+        )
+
+    return add
+
+
+def consent_key(kind: str, unique: str) -> str:
+    return f"{CONSENT_PREFIX}{kind}#{unique}"
+
+
+def get_consent(pk: str, key: str) -> StoredConsent | None:
+    try:
+        item = _guard(lambda: ConsentItem.get(pk, key, consistent_read=True))
+    except ConsentItem.DoesNotExist:
+        return None
+    return _consent(item)
+
+
+def consents(pk: str, kind: str | None = None, *, newest_first: bool = True) -> list[StoredConsent]:
+    """The consent history (of one kind, or all), by kind and then time."""
+    prefix = CONSENT_PREFIX if kind is None else f"{CONSENT_PREFIX}{kind}#"
+    query = ConsentItem.query(
+        pk, ConsentItem.sk.startswith(prefix), consistent_read=True, scan_index_forward=not newest_first
+    )
+    return [_consent(item) for item in _guard(lambda: list(query)) if isinstance(item, ConsentItem)]
+
+
+def latest_consent(pk: str, kind: str) -> StoredConsent | None:
+    """The user's latest decision on one kind (one Query of one item), or None."""
+    query = ConsentItem.query(
+        pk,
+        ConsentItem.sk.startswith(f"{CONSENT_PREFIX}{kind}#"),
+        consistent_read=True,
+        scan_index_forward=False,
+        limit=1,
+    )
+    found = [item for item in _guard(lambda: list(query)) if isinstance(item, ConsentItem)]
+    return _consent(found[0]) if found else None
+
+
+# ---- devices
+
+
+def devices(pk: str) -> list[StoredDevice]:
+    """Every client (device) item of the partition, by client id."""
+    query = ClientState.query(pk, ClientState.sk.startswith("CLIENT#"), consistent_read=True)
+    return [_device(item) for item in _guard(lambda: list(query)) if isinstance(item, ClientState)]
+
+
+def get_device(pk: str, client_id: str) -> StoredDevice | None:
+    try:
+        item = _guard(lambda: ClientState.get(pk, client_key(client_id), consistent_read=True))
+    except ClientState.DoesNotExist:
+        return None
+    return _device(item)
+
+
+def revoke_device(pk: str, client_id: str) -> Operation:
+    """Mark a known, not yet revoked client as revoked (its pushes and pulls are refused from then on)."""
+
+    def add(transaction: TransactWrite) -> None:
+        transaction.update(
+            ClientState(pk=pk, sk=client_key(client_id)),
+            actions=[ClientState.revoked.set(True)],
+            condition=ClientState.pk.exists() & (ClientState.revoked == False),  # noqa: E712
+        )
+
+    return add
