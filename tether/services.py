@@ -33,15 +33,21 @@ class Services:
             cursor_key=cursor_key(settings),
             tombstone_retention=timedelta(days=settings.tombstone_retention_days),
         )
-        chat = Assistant(settings, engine, build_provider(settings))
-        suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         log = AuditLog(audit_key(settings))
         audit.configure(log)
+        accounts = Accounts(settings, log)
+        chat = Assistant(
+            settings,
+            engine,
+            build_provider(settings),
+            consent=lambda user_id: accounts.consents.require(user_id, "chat"),
+        )
+        suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(
             settings=settings,
             sync=engine,
             chat=chat,
             suggestions=suggestions,
             audit=log,
-            accounts=Accounts(settings, log),
+            accounts=accounts,
         )

@@ -68,8 +68,10 @@ def new_id() -> str:
 
 
 def fill_account(gql: Any, media: Media, user_id: str) -> dict[str, str]:
-    """Data in every collection and kind of item this branch has: pieces (one deleted), sessions
-    (with index entries), preferences, two devices, consents, the profile, and S3 objects."""
+    """Data in every collection and kind of item there is: pieces (one deleted), sessions (with index
+    entries), listening progress and its statistics counters, bookmarks, a chat thread with a message
+    and the assistant's reply (and the chat budget), preferences, two devices, consents, the
+    profile, and S3 objects."""
     from tests.operations import operation
     from tests.sync.conftest import Device, at
 
@@ -88,6 +90,17 @@ def fill_account(gql: Any, media: Media, user_id: str) -> dict[str, str]:
     )
     assert "errors" not in body, body
     tablet.save_session(at(5), id=new_id(), trackId="track-1", startedAt=at(5))
+    tablet.change(
+        at(6), recordProgress={"trackId": "track-1", "positionSeconds": 30, "listenedSecondsDelta": 30}
+    )
+    tablet.change(
+        at(7), saveBookmark={"id": new_id(), "trackId": "track-1", "positionSeconds": 12.5, "label": "Breath"}
+    )
+    thread = new_id()
+    tablet.change(at(8), saveChatThread={"id": thread, "title": "Practice"})
+    tablet.change(
+        at(9), sendChatMessage={"id": new_id(), "threadId": thread, "text": "How long should I practise?"}
+    )
     tablet.push()
     gql.data(operation("Me"))
     for kind, granted in (("privacy", True), ("ai_chat", True), ("ai_chat", False)):
@@ -95,4 +108,4 @@ def fill_account(gql: Any, media: Media, user_id: str) -> dict[str, str]:
     prefix = f"users/{user_id}/"
     media.client.put_object(Bucket=media.bucket, Key=f"{prefix}audio/take-1.m4a", Body=b"first")
     media.client.put_object(Bucket=media.bucket, Key=f"{prefix}audio/take-1.m4a", Body=b"second version")
-    return {"piece": piece, "deleted_piece": gone, "session": session}
+    return {"piece": piece, "deleted_piece": gone, "session": session, "thread": thread}

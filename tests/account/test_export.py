@@ -90,7 +90,9 @@ def test_an_export_holds_every_record_exactly_once_in_the_documented_format(
     started = datetime.now(UTC)
     exported = gql.data(operation("ExportMyData"))["exportMyData"]
     assert (exported["format"], exported["version"]) == ("tether-export", 1)
-    assert exported["records"] == 5  # 2 pieces (one a tombstone), 2 sessions, the preferences
+    # 2 pieces (one a tombstone), 2 sessions, progress, a bookmark, a chat thread, the user's
+    # message and the assistant's reply, the preferences
+    assert exported["records"] == 10
     expires = datetime.fromisoformat(exported["expiresAt"])
     assert started + timedelta(minutes=14) < expires <= datetime.now(UTC) + timedelta(minutes=15)
     query = urllib.parse.parse_qs(urllib.parse.urlparse(exported["url"]).query)
@@ -131,7 +133,25 @@ def test_an_export_holds_every_record_exactly_once_in_the_documented_format(
         ("ai_chat", False),
         ("privacy", True),
     ]
-    assert document["counts"]["byCollection"] == {"piece": 2, "preferences": 1, "session": 2}
+    [progress] = document["records"]["progress"]
+    assert progress["id"] == "track-1"
+    assert progress["fields"]["positionSeconds"] == 30
+    [bookmark] = document["records"]["bookmark"]
+    assert bookmark["fields"]["label"] == "Breath"
+    [thread] = document["records"]["chat_thread"]
+    assert thread["id"] == ids["thread"]
+    texts = {m["fields"]["role"]: m["fields"].get("text") for m in document["records"]["chat_message"]}
+    assert texts["USER"] == "How long should I practise?"
+    assert texts["ASSISTANT"]  # the local provider's reply
+    assert document["counts"]["byCollection"] == {
+        "piece": 2,
+        "preferences": 1,
+        "session": 2,
+        "progress": 1,
+        "bookmark": 1,
+        "chat_thread": 1,
+        "chat_message": 2,
+    }
     # The file lies under the user's prefix, tagged for the bucket's lifecycle rule.
     key = urllib.parse.urlparse(exported["url"]).path.removeprefix(f"/{settings.media_bucket}/")
     assert key.startswith(f"users/{user_id}/exports/")

@@ -35,7 +35,7 @@ from tether.chat.model import (
     reply_id,
 )
 from tether.chat.providers.base import TIMEOUT, ChatRequest, ChatResponse, Provider, ProviderError, Turn
-from tether.errors import ConfigurationError, Conflict, NotFound
+from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound
 from tether.pieces import PIECES
 from tether.settings import Settings
 from tether.storage import chat as chat_store
@@ -48,6 +48,7 @@ from tether.telemetry import logger
 
 THREAD_NOT_FOUND = "THREAD_NOT_FOUND"
 RATE_LIMITED = "RATE_LIMITED"
+CONSENT_REQUIRED = "CONSENT_REQUIRED"
 THREAD_NOT_FOUND_MESSAGE = "This message's thread does not exist (create the thread, then retry)."
 # Seconds a lease outlives the time budget: longer than any attempt, so only a crashed one expires.
 LEASE_MARGIN_SECONDS = 10
@@ -78,9 +79,13 @@ class Assistant:
         *,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        consent: Callable[[str], None] = lambda user_id: None,
     ) -> None:
         _check(settings)
         self.settings = settings
+        # Raises FORBIDDEN (reason CONSENT_REQUIRED) when the deployment requires a consent for chat
+        # that the user has not given (TETHER_REQUIRED_CONSENTS, e.g. chat=ai_chat).
+        self.consent = consent
         self.engine = engine
         self.provider = provider
         self.clock = clock
@@ -131,6 +136,7 @@ class Assistant:
         """
         operation = MESSAGES.operations["send"]
         checked = operation.check(MESSAGES, payload, "input")
+        self.consent(user_id)
         pk = store.user_key(user_id)
         thread = reads.get(user_id, THREADS, checked["thread_id"])
         if thread is None:
@@ -160,6 +166,7 @@ class Assistant:
             record = reads.get(user_id, MESSAGES, str(record.data.get("reply_to")))
         if record is None:
             raise NotFound("No chat message with this id", field="messageId")
+        self.consent(user_id)
         pk = store.user_key(user_id)
         self._prepare(pk, [record])
         attempt = self._attempt(pk, record.id, self.deadline(started), retry=True)
@@ -301,6 +308,10 @@ class Assistant:
         if plan.fold:
             reserve += memory.estimate(memory.summary_input(summary, plan.fold))
             reserve += 2 * self.settings.chat_summary_tokens  # its prompt's summary and the new one
+        try:
+            self.consent(pk.removeprefix("USER#"))
+        except Forbidden as refused:  # a message pushed before the user consented: kept, not answered
+            return Attempt(self._write(pk, rid, _failed(CONSENT_REQUIRED, refused.message)))
         charged = self.budget.charge(pk, message_id, reserve, counted=counted)
         if isinstance(charged, Refusal):
             fields = _failed(RATE_LIMITED, charged.message)
