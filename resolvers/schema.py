@@ -18,6 +18,8 @@ from strawberry.extensions import (
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 
 from resolvers.account.queries import AccountQuery
+from resolvers.content.mutations import ContentMutation
+from resolvers.content.queries import ContentQuery
 from resolvers.pieces.queries import PiecesQuery
 from resolvers.sessions.queries import SessionsQuery
 from resolvers.sync.mutations import SyncMutation
@@ -26,12 +28,12 @@ from tether.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery):
+class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery, ContentQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SyncMutation):
+class Mutation(SyncMutation, ContentMutation):
     pass
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from resolvers.content.types import CatalogCollection, CatalogTrack
 from resolvers.pieces.types import Piece
 from resolvers.sessions.types import PracticeSession
 from resolvers.syncable import Syncable
+from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
+from tether.catalog.model import TRACKS
 from tether.pieces import PIECES
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
@@ -30,4 +33,6 @@ CHANGES: dict[str, ChangeBinding] = {
 RECORDS: dict[str, tuple[type[Syncable], str]] = {
     PIECES.name: (Piece, "pieces"),
     SESSIONS.name: (PracticeSession, "sessions"),
+    CATALOG_COLLECTIONS.name: (CatalogCollection, "collections"),
+    TRACKS.name: (CatalogTrack, "tracks"),
 }

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.content.types import CatalogCollection, CatalogTrack
 from resolvers.pieces.types import Piece, PieceInput
 from resolvers.sessions.types import PracticeSession, PracticeSessionInput
 
@@ -19,7 +20,7 @@ class SyncStatus(Enum):
 
 
 SyncRecord = Annotated[
-    Piece | PracticeSession,
+    Piece | PracticeSession | CatalogCollection | CatalogTrack,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -98,3 +99,10 @@ class SyncPullPayload:
     last_mutation_id: int
     pieces: list[Piece]
     sessions: list[PracticeSession]
+    collections: list[CatalogCollection] = strawberry.field(
+        description="Catalog changes (shared by all users): a collection that was unpublished or deleted "
+        "comes as `deleted: true`; remove it."
+    )
+    tracks: list[CatalogTrack] = strawberry.field(
+        description="Catalog changes: a track that was unpublished or deleted comes as `deleted: true`; remove it."
+    )

@@ -406,8 +406,7 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     assert not any(name.startswith("TETHER_DEV_PUBLIC_KEY") for name in variables)
     assert "POWERTOOLS_LOGGER_LOG_EVENT" not in variables, "logging events would log Authorization headers"
     # Every TETHER_* variable is a setting the code reads (a typo would silently fall back to a default).
-    # TETHER_MEDIA_BUCKET is set ahead of the media feature that will read it.
-    known = {spec.metadata["env"] for spec in dataclasses.fields(Settings)} | {"TETHER_MEDIA_BUCKET"}
+    known = {spec.metadata["env"] for spec in dataclasses.fields(Settings)}
     assert {name for name in variables if name.startswith("TETHER_")} <= known
     assert template["Parameters"]["Stage"]["AllowedValues"] == ["dev", "prod"]
     # What the template sets is a complete prod configuration (Settings refuses an incomplete one).
