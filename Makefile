@@ -21,6 +21,7 @@ help:
 	@echo "make test     set up everything and run the whole suite (lint, types, tests)"
 	@echo "make schema   regenerate graphql/schema.graphql from the code"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
+	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make clean    remove .venv, node_modules and build output (keeps .cache and .data)"
 
@@ -42,6 +43,10 @@ schema: deps
 TOKEN_USER := $(if $(filter command line,$(origin USER)),$(USER),dev)
 token: deps
 	@$(PY) -m localdev.cli token $(TOKEN_USER) $(if $(ADMIN),--admin,)
+
+# Loads catalog/demo.json, or FILE=path, into make dev's DynamoDB Local (or TETHER_TABLE in AWS with AWS=1).
+seed: deps dynamodb
+	@$(PY) -m localdev.seed $(if $(FILE),--file "$(FILE)",) $(if $(AWS),--aws,)
 
 # ---- setup (idempotent; each step runs only when its inputs change) ----
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["sync_bench"]
+BENCHMARKS = ["sync_bench", "catalog_bench"]
 
 
 def main(names: list[str]) -> None:
