@@ -22,6 +22,7 @@ help:
 	@echo "make schema   regenerate graphql/schema.graphql from the code"
 	@echo "make docs     regenerate the settings table in README.md"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
+	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make audit-verify   walk the audit log's hash chain (TETHER_TABLE in AWS, else make dev's DynamoDB Local)"
 	@echo "make build    sam build (the Lambda package, GraphiQL assets included)"
@@ -55,6 +56,10 @@ token: deps
 # Local when TETHER_TABLE and TETHER_DYNAMODB_ENDPOINT are unset. Exit status 1 names the first broken link.
 audit-verify: deps
 	@$(PY) -m localdev.cli audit-verify
+
+# Loads catalog/demo.json, or FILE=path, into make dev's DynamoDB Local (or TETHER_TABLE in AWS with AWS=1).
+seed: deps dynamodb
+	@$(PY) -m localdev.seed $(if $(FILE),--file "$(FILE)",) $(if $(AWS),--aws,)
 
 # ---- setup (idempotent; each step runs only when its inputs change) ----
 

@@ -26,11 +26,11 @@ GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     """The whole API as one ASGI app, configured by `settings` (default: the environment)."""
-    settings = settings or Settings.from_env()
+    settings = services.settings if services is not None else settings or Settings.from_env()
     storage.configure(settings)
-    endpoint = GraphQLEndpoint(build_schema(settings), Services.build(settings))
+    endpoint = GraphQLEndpoint(build_schema(settings), services or Services.build(settings))
     routes: list[BaseRoute] = [Route("/graphql", endpoint.handle, methods=ALL_METHODS)]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))

@@ -22,6 +22,8 @@ from resolvers.account.queries import AccountQuery
 from resolvers.bookmarks.queries import BookmarksQuery
 from resolvers.chat.mutations import ChatMutation
 from resolvers.chat.queries import ChatQuery
+from resolvers.content.mutations import ContentMutation
+from resolvers.content.queries import ContentQuery
 from resolvers.pieces.queries import PiecesQuery
 from resolvers.progress.queries import ProgressQuery
 from resolvers.sessions.queries import SessionsQuery
@@ -31,12 +33,21 @@ from tether.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQuery, SyncQuery, PiecesQuery, SessionsQuery, ProgressQuery, BookmarksQuery, ChatQuery):
+class Query(
+    AccountQuery,
+    SyncQuery,
+    PiecesQuery,
+    SessionsQuery,
+    ProgressQuery,
+    BookmarksQuery,
+    ChatQuery,
+    ContentQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(SyncMutation, ChatMutation, AccountMutation):
+class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation):
     pass
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from tether.bookmarks import BOOKMARKS
+from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
+from tether.catalog.model import TRACKS
 from tether.chat.model import MESSAGES, THREADS
 from tether.pieces import PIECES
 from tether.preferences import PREFERENCES
@@ -10,5 +12,15 @@ from tether.progress import PROGRESS
 from tether.sessions import SESSIONS
 from tether.sync.collection import Collection
 
-COLLECTIONS: tuple[Collection, ...] = (PIECES, SESSIONS, PROGRESS, BOOKMARKS, THREADS, MESSAGES, PREFERENCES)
+COLLECTIONS: tuple[Collection, ...] = (
+    PIECES,
+    SESSIONS,
+    PROGRESS,
+    BOOKMARKS,
+    THREADS,
+    MESSAGES,
+    PREFERENCES,
+    CATALOG_COLLECTIONS,
+    TRACKS,
+)
 BY_NAME = {collection.name: collection for collection in COLLECTIONS}

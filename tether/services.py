@@ -8,6 +8,10 @@ from datetime import timedelta
 from tether import audit
 from tether.accounts import Accounts
 from tether.audit import AuditLog
+from tether.catalog.catalog import Catalog
+from tether.catalog.editor import Editor
+from tether.catalog.media import MediaStore
+from tether.catalog.model import user_view
 from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
@@ -15,6 +19,7 @@ from tether.collections import COLLECTIONS
 from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
 from tether.sync.engine import SyncEngine
+from tether.sync.feeds import SharedFeed
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,8 @@ class Services:
     suggestions: SuggestionBook
     audit: AuditLog  # the audit trail (`tether.audit.record` appends to the same log)
     accounts: Accounts
+    catalog: Catalog
+    editor: Editor
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -32,6 +39,8 @@ class Services:
             collections=COLLECTIONS,
             cursor_key=cursor_key(settings),
             tombstone_retention=timedelta(days=settings.tombstone_retention_days),
+            shared_feeds=[SharedFeed("catalog", settings.catalog_partition, user_view)],
+            shared_head_ttl=timedelta(seconds=settings.catalog_head_ttl_seconds),
         )
         log = AuditLog(audit_key(settings))
         audit.configure(log)
@@ -43,6 +52,8 @@ class Services:
             consent=lambda user_id: accounts.consents.require(user_id, "chat"),
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
+        media = MediaStore(settings)
+        catalog = Catalog(engine, media)
         return cls(
             settings=settings,
             sync=engine,
@@ -50,4 +61,6 @@ class Services:
             suggestions=suggestions,
             audit=log,
             accounts=accounts,
+            catalog=catalog,
+            editor=Editor(engine, catalog, media),
         )

@@ -106,7 +106,7 @@ class Settings:
     media_bucket: str | None = _setting(
         "TETHER_MEDIA_BUCKET",
         None,
-        "S3 bucket for media and data exports (SAM sets it). Unset: `exportMyData` is unavailable and erasure skips S3.",
+        "Private S3 bucket for media (catalog files under `catalog/`, users' files and data exports under `users/<sub>/`); SAM sets it. Unset: dev signs media URLs for `tether-media-local`, `exportMyData` is unavailable and erasure skips S3.",
     )
     s3_endpoint: str | None = _setting(
         "TETHER_S3_ENDPOINT",
@@ -228,6 +228,38 @@ class Settings:
     chat_daily_tokens: int = _setting(
         "TETHER_CHAT_DAILY_TOKENS", 200_000, "Provider tokens (input + output) a user may use per UTC day."
     )
+    catalog_partition: str = _setting(
+        "TETHER_CATALOG_PARTITION",
+        "CATALOG",
+        "Partition key of the shared content catalog (its items, head and change feed).",
+    )
+    catalog_head_ttl_seconds: float = _setting(
+        "TETHER_CATALOG_HEAD_TTL_SECONDS",
+        5.0,
+        "Seconds a Lambda trusts its cached catalog head: how late syncPull and catalog reads may see a catalog change.",
+    )
+    media_url_seconds: int = _setting(
+        "TETHER_MEDIA_URL_SECONDS", 900, "Lifetime of a presigned media download URL (`mediaUrl`)."
+    )
+    media_upload_url_seconds: int = _setting(
+        "TETHER_MEDIA_UPLOAD_URL_SECONDS", 900, "Lifetime of a presigned upload URL (`adminMediaUploadUrl`)."
+    )
+    media_audio_types: str = _setting(
+        "TETHER_MEDIA_AUDIO_TYPES",
+        "audio/mpeg,audio/mp4,audio/aac,audio/ogg,audio/wav,video/mp4",
+        "Content types an editor may upload as a track's AUDIO (its main media), comma-separated.",
+    )
+    media_transcript_types: str = _setting(
+        "TETHER_MEDIA_TRANSCRIPT_TYPES", "application/pdf", "Content types allowed for a TRANSCRIPT."
+    )
+    media_image_types: str = _setting(
+        "TETHER_MEDIA_IMAGE_TYPES", "image/jpeg,image/png,image/webp", "Content types allowed for an IMAGE."
+    )
+    media_max_audio_mb: int = _setting("TETHER_MEDIA_MAX_AUDIO_MB", 500, "Largest AUDIO upload, in MiB.")
+    media_max_transcript_mb: int = _setting(
+        "TETHER_MEDIA_MAX_TRANSCRIPT_MB", 20, "Largest TRANSCRIPT upload, in MiB."
+    )
+    media_max_image_mb: int = _setting("TETHER_MEDIA_MAX_IMAGE_MB", 10, "Largest IMAGE upload, in MiB.")
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -252,10 +284,34 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{_env_name(name)} must be at least 1")
+        self._check_catalog()
+
+    def _check_catalog(self) -> None:
+        if self.catalog_head_ttl_seconds < 0:
+            raise ConfigurationError("TETHER_CATALOG_HEAD_TTL_SECONDS must not be negative")
+        for name in ("media_max_audio_mb", "media_max_transcript_mb", "media_max_image_mb"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"{_env_name(name)} must be at least 1")
+        for name in ("media_url_seconds", "media_upload_url_seconds"):
+            if not 1 <= getattr(self, name) <= 7 * 24 * 3600:
+                raise ConfigurationError(
+                    f"{_env_name(name)} must be at least 1 and at most 604800 (7 days, SigV4's limit)"
+                )
 
     @property
     def is_prod(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def media_bucket_name(self) -> str:
+        """The media bucket; dev without one signs URLs for a placeholder name."""
+        if self.media_bucket:
+            return self.media_bucket
+        if self.is_prod:
+            raise ConfigurationError(
+                "prod needs TETHER_MEDIA_BUCKET (the private media bucket) to sign media URLs"
+            )
+        return "tether-media-local"
 
     @property
     def graphiql_enabled(self) -> bool:

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from resolvers.account.types import Preferences
 from resolvers.bookmarks.types import Bookmark
 from resolvers.chat.types import ChatMessage, ChatThread
+from resolvers.content.types import CatalogCollection, CatalogTrack
 from resolvers.pieces.types import Piece
 from resolvers.progress.types import Progress
 from resolvers.sessions.types import PracticeSession
 from resolvers.syncable import Syncable
 from tether.bookmarks import BOOKMARKS
+from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
+from tether.catalog.model import TRACKS
 from tether.chat.model import MESSAGES, THREADS
 from tether.pieces import PIECES
 from tether.preferences import PREFERENCES
@@ -51,4 +54,6 @@ RECORDS: dict[str, tuple[type[Syncable], str]] = {
     THREADS.name: (ChatThread, "chat_threads"),
     MESSAGES.name: (ChatMessage, "chat_messages"),
     PREFERENCES.name: (Preferences, "preferences"),
+    CATALOG_COLLECTIONS.name: (CatalogCollection, "collections"),
+    TRACKS.name: (CatalogTrack, "tracks"),
 }

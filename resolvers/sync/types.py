@@ -9,6 +9,7 @@ import strawberry
 from resolvers.account.types import DeviceInput, Preferences, PreferencesInput
 from resolvers.bookmarks.types import Bookmark, BookmarkInput
 from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, ChatThreadInput
+from resolvers.content.types import CatalogCollection, CatalogTrack
 from resolvers.pieces.types import Piece, PieceInput
 from resolvers.progress.types import Progress, RecordProgressInput, ResetProgressInput
 from resolvers.sessions.types import PracticeSession, PracticeSessionInput
@@ -23,7 +24,15 @@ class SyncStatus(Enum):
 
 
 SyncRecord = Annotated[
-    Piece | PracticeSession | Progress | Bookmark | ChatThread | ChatMessage | Preferences,
+    Piece
+    | PracticeSession
+    | Progress
+    | Bookmark
+    | ChatThread
+    | ChatMessage
+    | Preferences
+    | CatalogCollection
+    | CatalogTrack,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -126,3 +135,10 @@ class SyncPullPayload:
     chat_threads: list[ChatThread]
     chat_messages: list[ChatMessage]
     preferences: list[Preferences] = strawberry.field(description="At most one: the user's preferences.")
+    collections: list[CatalogCollection] = strawberry.field(
+        description="Catalog changes (shared by all users): a collection that was unpublished or deleted "
+        "comes as `deleted: true`; remove it."
+    )
+    tracks: list[CatalogTrack] = strawberry.field(
+        description="Catalog changes: a track that was unpublished or deleted comes as `deleted: true`; remove it."
+    )

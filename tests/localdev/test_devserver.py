@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("devserver")]
 
 EXIT_TIMEOUT_SECONDS = 15.0
 CREATED_TABLE = "Created table tether-local."
+LOADED_DEMO = "Loaded the demo catalog (catalog/demo.json): 15 created, 0 changed, 0 unchanged."
 
 
 def assert_all_gone(server: DevServer) -> None:
@@ -60,6 +61,11 @@ def test_serves_graphiql_and_the_api_and_ctrl_c_stops_everything(
     assert os.getsid(server.dynamodb_pid) != os.getsid(server.process.pid)
 
     assert server.graphql("{ me { id } }", server.token) == {"data": {"me": {"id": "dev"}}}
+    assert LOADED_DEMO in server.stdout
+    catalog = server.graphql("{ collections { nodes { id } } }", server.token)
+    assert catalog == {
+        "data": {"collections": {"nodes": [{"id": "retreats"}, {"id": "foundations-of-mindfulness"}]}}
+    }
     anonymous = server.graphql("{ me { id } }")
     assert anonymous["data"] is None
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -102,6 +108,7 @@ def test_a_second_start_is_fast_and_keeps_the_data(
     second = start_devserver(data)
     second.wait_for_banner()
     assert CREATED_TABLE not in second.stdout, "the table was created again: the data was not kept"
+    assert LOADED_DEMO not in second.stdout, "the demo catalog is loaded only into an empty catalog"
     assert not any("Downloading" in line for line in second.stderr), second.output()
     assert second.ready_after < 30, f"the second start took {second.ready_after:.1f}s"
     item = dynamodb_client(second).get_item(TableName="persistence-check", Key={"pk": {"S": "kept"}})

@@ -7,6 +7,7 @@ from datetime import timedelta
 from tests.sync.conftest import Clock, new_id
 from tether.pieces import PIECES
 from tether.storage import records as store
+from tether.storage.instrumentation import record_calls
 from tether.sync.engine import Mutation, ServerChange, SyncEngine
 
 
@@ -69,3 +70,16 @@ def test_a_shared_partition_has_its_own_feed(engine: SyncEngine) -> None:
     page, more = store.feed_page(partition, after=0, upto=head.seq, limit=10)
     assert not more
     assert [(record.id, record.deleted) for record in page] == [(second, False), (first, True)]
+
+
+def test_a_server_change_that_changes_nothing_writes_nothing(engine: SyncEngine) -> None:
+    partition = f"SHARED#{new_id()}"
+    piece = new_id()
+    engine.write(partition, [ServerChange(PIECES, "save", {"id": piece, "title": "same"})])
+    with record_calls() as calls:
+        [result] = engine.write(partition, [ServerChange(PIECES, "save", {"id": piece, "title": "same"})])
+    assert result.status == "APPLIED"
+    assert result.record is not None
+    assert result.record.version == 1
+    assert calls.operations == ["BatchGetItem"]  # read, found nothing to change, wrote nothing
+    assert store.read_head(partition).seq == 1

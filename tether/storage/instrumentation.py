@@ -16,6 +16,7 @@ class Calls:
     """What DynamoDB was asked while recording: API calls, HTTP attempts, capacity units."""
 
     operations: list[str] = field(default_factory=list)
+    requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (operation, parameters)
     attempts: int = 0
     capacity: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -27,6 +28,19 @@ class Calls:
 
     def count(self, operation: str) -> int:
         return self.operations.count(operation)
+
+    def keys_read(self, operation: str = "BatchGetItem") -> list[tuple[str, str]]:
+        """(pk, sk) of every item a BatchGetItem (or GetItem) asked for."""
+        keys: list[tuple[str, str]] = []
+        for name, params in self.requests:
+            if name != operation:
+                continue
+            if name == "BatchGetItem":
+                for table in params["RequestItems"].values():
+                    keys += [(key["pk"]["S"], key["sk"]["S"]) for key in table["Keys"]]
+            elif name == "GetItem":
+                keys.append((params["Key"]["pk"]["S"], params["Key"]["sk"]["S"]))
+        return keys
 
     @property
     def capacity_units(self) -> float:
@@ -43,6 +57,8 @@ def record_calls(*, consumed_capacity: bool = False) -> Iterator[Calls]:
     events = client().meta.events
 
     def before_parameters(params: dict[str, Any], model: Any, **_: Any) -> None:
+        with calls._lock:
+            calls.requests.append((model.name, dict(params)))
         if consumed_capacity and "ReturnConsumedCapacity" in model.input_shape.members:
             params["ReturnConsumedCapacity"] = "TOTAL"
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import (
+    DESERIALIZE_CLASS_MAP,
     BooleanAttribute,
     MapAttribute,
     NumberAttribute,
@@ -98,6 +102,8 @@ class Snapshot:
     head: Head
     client: ClientInfo
     records: dict[str, Record] = field(default_factory=dict)
+    # Heads of other partitions read in the same request (shared feeds such as the catalog).
+    heads: dict[str, Head] = field(default_factory=dict)
 
 
 class StaleRead(Exception):
@@ -142,26 +148,91 @@ def to_record(item: RecordItem) -> Record:
     )
 
 
+def raw_record(raw: Mapping[str, Any]) -> Record | None:
+    """The Record of a raw DynamoDB item (as a Query returns it), or None if it is not a record.
+
+    The same values `to_record` gives, decoded directly: many times faster than building the
+    PynamoDB model first, which matters for large pulls and for loading the whole catalog.
+    """
+    if raw.get("type", {}).get("S") != "record":
+        return None
+    created = raw.get("created_at", {}).get("S")
+    return Record(
+        collection=raw["collection"]["S"],
+        id=raw["id"]["S"],
+        version=int(raw["version"]["N"]),
+        seq=int(raw["seq"]["N"]) if "seq" in raw else 0,
+        created_at=_TIME.deserialize(created) if created else None,
+        updated_at=_TIME.deserialize(raw["updated_at"]["S"]),
+        deleted=bool(raw.get("deleted", {}).get("BOOL", False)),
+        data=_map(raw.get("data")),
+        stamps={name: Stamp.load(value) for name, value in _map(raw.get("stamps")).items()},
+        state=_map(raw.get("state")),
+        stored_version=int(raw["version"]["N"]),
+    )
+
+
+_TIME = UTCDateTimeAttribute()
+
+
+def _map(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not raw or "M" not in raw:
+        return {}
+    return {name: _value(value) for name, value in raw["M"].items()}
+
+
+def _value(raw: Mapping[str, Any]) -> Any:
+    """A raw attribute value decoded as PynamoDB decodes an untyped map's values."""
+    ((kind, value),) = raw.items()
+    if kind == "S" or kind == "BOOL":
+        return value
+    if kind == "N":
+        try:
+            return int(value)
+        except ValueError:
+            return float(value)
+    if kind == "M":
+        return {name: _value(item) for name, item in value.items()}
+    if kind == "L":
+        return [_value(item) for item in value]
+    if kind == "NULL":
+        return None
+    return DESERIALIZE_CLASS_MAP[kind].deserialize(value)
+
+
 def _plain(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)
 
 
-def load(pk: str, client_id: str | None, sort_keys: Iterable[str]) -> Snapshot:
-    """Head, client state and the named records of a partition, strongly consistent, 100 per batch."""
-    keys = [HEAD] + ([client_key(client_id)] if client_id else []) + sorted(set(sort_keys))
-    items: dict[str, TetherModel] = {}
+def load(pk: str, client_id: str | None, sort_keys: Iterable[str], heads: Iterable[str] = ()) -> Snapshot:
+    """Head, client state and the named records of a partition, strongly consistent, 100 per batch.
+
+    `heads` names other partitions whose head is read in the same BatchGetItem (no extra round trip).
+    """
+    others = sorted(set(heads) - {pk})
+    keys = (
+        [(pk, HEAD)]
+        + ([(pk, client_key(client_id))] if client_id else [])
+        + [(other, HEAD) for other in others]
+        + [(pk, sk) for sk in sorted(set(sort_keys))]
+    )
+    items: dict[tuple[str, str], TetherModel] = {}
     for start in range(0, len(keys), BATCH_GET_LIMIT):
-        chunk = [(pk, sk) for sk in keys[start : start + BATCH_GET_LIMIT]]
+        chunk = keys[start : start + BATCH_GET_LIMIT]
         for item in _guard(lambda chunk=chunk: list(TetherModel.batch_get(chunk, consistent_read=True))):
-            items[item.sk] = item
-    head_item = items.pop(HEAD, None)
-    head = Head(int(head_item.head), head_item.epoch) if isinstance(head_item, UserHead) else Head(0, None)
-    client_item = items.pop(client_key(client_id), None) if client_id else None
+            items[(item.pk, item.sk)] = item
+    head = _head(items.pop((pk, HEAD), None))
+    client_item = items.pop((pk, client_key(client_id)), None) if client_id else None
     client = _client_info(client_item)
-    records = {sk: to_record(item) for sk, item in items.items() if isinstance(item, RecordItem)}
-    return Snapshot(head, client, records)
+    shared = {other: _head(items.pop((other, HEAD), None)) for other in others}
+    records = {sk: to_record(item) for (_, sk), item in items.items() if isinstance(item, RecordItem)}
+    return Snapshot(head, client, records, shared)
+
+
+def _head(item: TetherModel | None) -> Head:
+    return Head(int(item.head), item.epoch) if isinstance(item, UserHead) else Head(0, None)
 
 
 def _client_info(item: TetherModel | None) -> ClientInfo:
@@ -183,6 +254,18 @@ def read_head(pk: str) -> Head:
     except UserHead.DoesNotExist:
         return Head(0, None)
     return Head(int(item.head), item.epoch)
+
+
+def read_heads(pks: Sequence[str]) -> dict[str, Head]:
+    """The heads of several partitions in ONE round trip (a GetItem for one, else a BatchGetItem)."""
+    if len(pks) == 1:
+        return {pks[0]: read_head(pks[0])}
+    keys = [(pk, HEAD) for pk in dict.fromkeys(pks)]
+    found = {
+        item.pk: _head(item)
+        for item in _guard(lambda: list(TetherModel.batch_get(keys, consistent_read=True)))
+    }
+    return {pk: found.get(pk, Head(0, None)) for pk in pks}
 
 
 @dataclass
@@ -376,24 +459,105 @@ def _is_timeout(error: BaseException | None) -> bool:
     return False
 
 
-def feed_page(pk: str, *, after: int, upto: int, limit: int) -> tuple[list[Record], bool]:
+_raw_items = threading.local()
+_hooked_clients: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _keep_items_raw(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    """botocore hook: hand a feed Query's items over as DynamoDB sent them (JSON attribute values).
+
+    botocore's parser would walk every attribute of every item through the service model in Python
+    (most of the CPU of a large pull or of loading the catalog); json.loads gives the same
+    `{"S": ...}` / `{"N": ...}` / `{"M": ...}` structure (records store no binary values, the
+    only type botocore would decode further). Only for the calls `feed_page` marks.
+    """
+    if not getattr(_raw_items, "on", False) or response_dict.get("status_code") != 200:
+        return
+    body = json.loads(response_dict["body"])
+    customized_response_dict["Items"] = body.pop("Items", [])
+    response_dict["body"] = json.dumps(body).encode()
+
+
+# What a reader needs of a record: everything but the merge bookkeeping (field stamps, state).
+READ_ATTRIBUTES = [
+    "pk",
+    "sk",
+    "type",
+    "seq",
+    "collection",
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "deleted",
+    "data",
+]
+
+
+def feed_page(
+    pk: str, *, after: int, upto: int, limit: int, merge_state: bool = True
+) -> tuple[list[Record], bool]:
     """Records with after < seq <= upto in sequence order: ONE strongly consistent Query.
 
     Returns the page and whether records remain in the range (the page stopped at `limit` items
-    or at DynamoDB's 1 MB response cap).
+    or at DynamoDB's 1 MB response cap). Without `merge_state` the records come without their
+    field stamps and state (smaller responses to decode; read units are the same).
     """
-    data = _guard(
-        lambda: TetherModel._get_connection().query(
-            pk,
-            range_key_condition=TetherModel.seq.between(after + 1, upto),
-            index_name=TetherModel.by_seq.Meta.index_name,
-            consistent_read=True,
-            limit=limit,
+    connection = TetherModel._get_connection()
+    client = connection.connection.client
+    if client not in _hooked_clients:
+        client.meta.events.register("before-parse.dynamodb.Query", _keep_items_raw)
+        _hooked_clients.add(client)
+    _raw_items.on = True
+    try:
+        data = _guard(
+            lambda: connection.query(
+                pk,
+                range_key_condition=TetherModel.seq.between(after + 1, upto),
+                index_name=TetherModel.by_seq.Meta.index_name,
+                consistent_read=True,
+                limit=limit,
+                attributes_to_get=None if merge_state else READ_ATTRIBUTES,
+            )
         )
-    )
-    page = [to_record(item) for item in _models(data.get("Items", [])) if isinstance(item, RecordItem)]
+    finally:
+        _raw_items.on = False
+    page = [record for record in map(raw_record, data.get("Items", [])) if record is not None]
     more = bool(data.get("LastEvaluatedKey")) and bool(page) and page[-1].seq < upto
     return page, more
+
+
+def read_feed(pk: str, *, after: int, upto: int, segments: int = 1) -> list[Record]:
+    """Every record with after < seq <= upto, in sequence order (pages of up to 1 MB each), for
+    reading only (no field stamps or state).
+
+    With `segments` > 1 the range is split into that many parts read in parallel threads (a cold
+    load of a large shared feed, such as the catalog, then takes a fraction of the time).
+    """
+    if upto <= after:
+        return []
+    segments = max(1, min(segments, upto - after))
+    step = -(-(upto - after) // segments)
+    bounds = [(start, min(start + step, upto)) for start in range(after, upto, step)]
+
+    def read(bound: tuple[int, int]) -> list[Record]:
+        low, high = bound
+        found: list[Record] = []
+        while low < high:
+            page, more = feed_page(pk, after=low, upto=high, limit=1000, merge_state=False)
+            found.extend(page)
+            if not (more and page):
+                break
+            low = page[-1].seq
+        return found
+
+    if len(bounds) == 1:
+        return read(bounds[0])
+    with ThreadPoolExecutor(max_workers=len(bounds), thread_name_prefix="feed") as pool:
+        parts = list(pool.map(read, bounds))
+    return [record for part in parts for record in part]
 
 
 def get_record(pk: str, sort_key: str) -> Record | None:

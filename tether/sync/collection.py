@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tether.errors import BadUserInput
-from tether.sync.fields import Field, LimitExceeded, check_record_id
+from tether.sync.fields import Field, LimitExceeded, RecordId
 from tether.sync.records import Record, Stamp
 
 APPLIED = "APPLIED"
@@ -93,6 +93,8 @@ class Collection:
     read_only: frozenset[str] = frozenset()
     # Cross-field rules of one patch (e.g. endedAt after startedAt); raises Rejected.
     check_patch: Callable[[Mapping[str, Any]], None] | None = None
+    # What a record id must look like: client-made UUID/ULID, or e.g. CatalogId() for editors' ids.
+    id_field: Field = field(default_factory=RecordId)
 
     def sort_key(self, record_id: str) -> str:
         return f"{self.key_prefix}#{record_id}"
@@ -107,7 +109,7 @@ class Collection:
         checked: dict[str, Any] = {}
         for name, value in payload.items():
             if name == "id":
-                checked["id"] = check_record_id(value, f"{where}.id")
+                checked["id"] = self.id_field.check(value, f"{where}.id")
                 continue
             spec = self.fields.get(name)
             if spec is None or name in self.read_only:
@@ -169,7 +171,7 @@ class Delete(Operation):
     """Make a tombstone: content cleared, `deleted` set, final. Deleting twice is harmless."""
 
     def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
-        return {"id": check_record_id(payload.get("id"), f"{where}.id")}
+        return {"id": collection.id_field.check(payload.get("id"), f"{where}.id")}
 
     def apply(
         self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change

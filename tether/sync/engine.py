@@ -28,6 +28,7 @@ from tether.sync.collection import (
 )
 from tether.sync.cursor import Cursor, decode, encode
 from tether.sync.devices import DeviceInfo
+from tether.sync.feeds import CachedHead, HeadCache, SharedFeed, epoch_tag
 from tether.sync.fields import LimitExceeded, as_utc
 from tether.sync.records import Record
 from tether.telemetry import logger
@@ -100,6 +101,36 @@ class _Step:
 
 
 @dataclass
+class _FeedPosition:
+    """Where one pull stands in one shared feed: the client's position and the head it pulls up to."""
+
+    feed: SharedFeed
+    cache: HeadCache
+    after: int
+    tag: int | None
+    head: CachedHead | None = None
+
+    def stale_for(self, cached: CachedHead | None) -> bool:
+        """No usable cached head: none fresh, or one behind what this client already saw."""
+        if cached is None:
+            return True
+        if self.after > cached.head.seq:
+            return True  # another process saw a newer head: read it rather than reset the client
+        return self.tag is not None and self.tag != epoch_tag(cached.head.epoch)
+
+    @property
+    def known(self) -> CachedHead:
+        assert self.head is not None
+        return self.head
+
+    def must_reset(self) -> bool:
+        head = self.known.head
+        if self.tag is not None and self.tag != epoch_tag(head.epoch):
+            return True  # the feed was erased and started again
+        return self.after > head.seq
+
+
+@dataclass
 class _Chunk:
     """Changes that commit together: at most 100 items and a few MB, one transaction."""
 
@@ -130,12 +161,17 @@ class SyncEngine:
         tombstone_retention: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
+        shared_feeds: Sequence[SharedFeed] = (),
+        shared_head_ttl: timedelta = timedelta(seconds=5),
     ) -> None:
         self.collections = {collection.name: collection for collection in collections}
         self.cursor_key = cursor_key
         self.retention = tombstone_retention
         self.clock = clock
         self.sleep = sleep
+        self.shared_feeds = {feed.name: feed for feed in shared_feeds}
+        self._head_caches = {feed.name: HeadCache(shared_head_ttl, clock) for feed in shared_feeds}
+        self._shared_partitions = {feed.partition: feed.name for feed in shared_feeds}
 
     # ---- push ----
 
@@ -166,8 +202,22 @@ class SyncEngine:
             operation = change.collection.operations[change.operation]
             payload = operation.check(change.collection, change.payload, f"changes[{position - 1}]")
             steps.append(_Step(position, now, change.collection, change.operation, payload))
-        results, _ = self._run(partition, None, steps)
+        shared = self._shared_partitions.get(partition)
+        try:
+            results, _ = self._run(partition, None, steps)
+        finally:
+            if shared is not None:
+                self._head_caches[shared].invalidate()  # this process's next pull sees the change
         return results
+
+    def shared_head(self, name: str, *, fresh: bool = False) -> CachedHead:
+        """The head of a shared feed: the cached one while it is younger than the TTL (or read now)."""
+        cache = self._head_caches[name]
+        cached = None if fresh else cache.fresh()
+        if cached is None:
+            read_at = self.clock()
+            cached = cache.put(store.read_head(self.shared_feeds[name].partition), read_at)
+        return cached
 
     def _check_push(self, mutations: Sequence[Mutation]) -> list[_Step]:
         if len(mutations) > MAX_MUTATIONS_PER_PUSH:
@@ -356,6 +406,8 @@ class SyncEngine:
         if client_id is None and not writes and not chunk.increments:
             return head, client  # a server write that changed nothing: no (empty) transaction to send
         last_mutation_id = chunk.last_key if client_id is not None else client.last_mutation_id
+        if client_id is None and not writes and not chunk.increments:
+            return head, client  # a server change that changed nothing: nothing to store
         store.commit(
             pk=pk,
             head=head,
@@ -406,43 +458,97 @@ class SyncEngine:
             )
         pk = store.user_key(user_id)
         position = decode(cursor, self.cursor_key, user_id) if cursor else None
+        feeds = [self._feed_position(name, position) for name in self.shared_feeds]
         read_at = self.clock()
-        snapshot = store.load(pk, client_id, ())
+        # One BatchGetItem: the user's head, the client, and the head of every shared feed whose
+        # cached head is stale (none while the cache is fresh).
+        stale = [feed for feed in feeds if feed.head is None]
+        snapshot = store.load(pk, client_id, (), heads=[feed.feed.partition for feed in stale])
+        for feed in stale:
+            feed.head = feed.cache.put(snapshot.heads[feed.feed.partition], read_at)
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         head = snapshot.head
         last_mutation_id = snapshot.client.last_mutation_id
-        if position is not None and self._must_reset(position, head, read_at):
+        if position is not None and (
+            self._must_reset(position, head, read_at) or any(feed.must_reset() for feed in feeds)
+        ):
             fresh = Cursor(0, head.epoch or "", int(read_at.timestamp()))
-            return PullResult(
-                encode(fresh, self.cursor_key, user_id), head.seq > 0, True, last_mutation_id, []
-            )
+            anything = head.seq > 0 or any(feed.known.head.seq > 0 for feed in feeds)
+            return PullResult(encode(fresh, self.cursor_key, user_id), anything, True, last_mutation_id, [])
         after = position.seq if position else 0
         epoch = head.epoch or (position.epoch if position else "")
         deadline = time.monotonic() + wait_seconds
         interval = 0.25
-        while head.seq <= after and time.monotonic() < deadline:
+        while not _news(head, after, feeds) and time.monotonic() < deadline:
             self.sleep(min(interval, max(0.0, deadline - time.monotonic())))
             interval = min(interval * 2, 2.0)
             read_at = self.clock()
-            head = store.read_head(pk)
-        if head.seq <= after:
-            idle = Cursor(after, head.epoch or epoch, int(read_at.timestamp()))
-            return PullResult(encode(idle, self.cursor_key, user_id), False, False, last_mutation_id, [])
-        page, more = store.feed_page(pk, after=after, upto=head.seq, limit=limit)
-        if more and page:
-            last = page[-1]
-            safe_at = last.updated_at or read_at
-            next_cursor = Cursor(last.seq, head.epoch or "", int(safe_at.timestamp()))
-        else:
-            next_cursor = Cursor(head.seq, head.epoch or "", int(read_at.timestamp()))
+            for feed in feeds:
+                feed.head = feed.cache.fresh() or feed.head
+            stale = [feed for feed in feeds if feed.cache.fresh() is None]
+            heads = store.read_heads([pk] + [feed.feed.partition for feed in stale])
+            head = heads[pk]
+            for feed in stale:
+                feed.head = feed.cache.put(heads[feed.feed.partition], read_at)
+
+        records: list[Record] = []
+        has_more = False
+        safe_times = [read_at]  # the user's feed, caught up as of read_at unless a page stops short
+        seq = max(after, head.seq)
+        if head.seq > after:
+            page, more = store.feed_page(pk, after=after, upto=head.seq, limit=limit)
+            records.extend(page)
+            if more and page:
+                last = page[-1]
+                seq, safe_times, has_more = last.seq, [last.updated_at or read_at], True
+        positions: dict[str, int] = {}
+        for feed in feeds:
+            known = feed.known
+            position_in_feed = feed.after
+            if known.head.seq <= feed.after:
+                safe_times.append(known.read_at)  # caught up as of that head's read
+            elif has_more or len(records) >= limit:
+                has_more = True  # this pull's page is full: the feed waits for the next pull
+                if position is not None and feed.after > 0:
+                    safe_times.append(datetime.fromtimestamp(position.safe_at, UTC))
+            else:
+                page, more = store.feed_page(
+                    feed.feed.partition, after=feed.after, upto=known.head.seq, limit=limit - len(records)
+                )
+                for record in page:
+                    seen = feed.feed.view(record)
+                    if seen.deleted and feed.after == 0:
+                        continue  # a client starting this feed has nothing to remove
+                    records.append(seen)
+                if more and page:
+                    last = page[-1]
+                    position_in_feed, has_more = last.seq, True
+                    safe_times.append(last.updated_at or known.read_at)
+                else:
+                    position_in_feed = known.head.seq
+                    safe_times.append(known.read_at)
+            if position_in_feed > 0:
+                positions[feed.feed.name] = position_in_feed
+                tag = epoch_tag(known.head.epoch)
+                if tag is not None:
+                    positions[feed.feed.epoch_key] = tag
+        next_cursor = Cursor(seq, head.epoch or epoch, int(min(safe_times).timestamp()), positions)
         return PullResult(
-            encode(next_cursor, self.cursor_key, user_id),
-            bool(more and page),
-            False,
-            last_mutation_id,
-            page,
+            encode(next_cursor, self.cursor_key, user_id), has_more, False, last_mutation_id, records
         )
+
+    def _feed_position(self, name: str, position: Cursor | None) -> _FeedPosition:
+        feed = self.shared_feeds[name]
+        state = _FeedPosition(
+            feed=feed,
+            cache=self._head_caches[name],
+            after=position.positions.get(name, 0) if position else 0,
+            tag=position.positions.get(feed.epoch_key) if position else None,
+        )
+        cached = state.cache.fresh()
+        state.head = None if state.stale_for(cached) else cached
+        return state
 
     def _must_reset(self, position: Cursor, head: store.Head, now: datetime) -> bool:
         if position.epoch and position.epoch != head.epoch:
@@ -451,6 +557,10 @@ class SyncEngine:
             return True
         age = now - datetime.fromtimestamp(position.safe_at, UTC)
         return age > self.retention - RETENTION_MARGIN
+
+
+def _news(head: store.Head, after: int, feeds: Sequence[_FeedPosition]) -> bool:
+    return head.seq > after or any(feed.known.head.seq > feed.after for feed in feeds)
 
 
 def _check_client_id(client_id: str) -> None:

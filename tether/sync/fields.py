@@ -166,6 +166,77 @@ class CatalogId(Field):
         return check_catalog_id(value, where)
 
 
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+MAX_LANGUAGE_TAG = 35
+
+
+def language_tag(value: Any, where: str) -> str:
+    """A BCP 47 language tag (`pt`, `pt-PT`, `zh-Hant-TW`) in its canonical case; `_` reads as `-`."""
+    text = value.replace("_", "-") if isinstance(value, str) else value
+    if not isinstance(text, str) or len(text) > MAX_LANGUAGE_TAG or not LANGUAGE_TAG.match(text):
+        raise LimitExceeded(
+            f"{where} must be a BCP 47 language tag such as en, pt or pt-PT, not {str(value)[:40]!r}",
+            field=where,
+        )
+    return canonical_language(text)
+
+
+def canonical_language(tag: str) -> str:
+    """`PT-pt` -> `pt-PT`, `zh-hant-tw` -> `zh-Hant-TW` (tags are case-insensitive; one spelling each)."""
+    first, *rest = tag.replace("_", "-").split("-")
+    parts = [first.lower()]
+    for part in rest:
+        if len(part) == 2 and part.isalpha():
+            parts.append(part.upper())  # region
+        elif len(part) == 4 and part.isalpha():
+            parts.append(part.title())  # script
+        else:
+            parts.append(part.lower())
+    return "-".join(parts)
+
+
+@dataclass(frozen=True)
+class LanguageTag(Field):
+    """A BCP 47 language tag, stored in canonical case."""
+
+    def check(self, value: Any, where: str) -> str:
+        return language_tag(value, where)
+
+
+@dataclass(frozen=True)
+class LocalizedText(Field):
+    """Text in several languages: a map of BCP 47 tag -> text. Languages are data, not code.
+
+    Each text is limited like `Text`; at most `max_languages` languages; an empty map is refused
+    (clear the field with null instead).
+    """
+
+    max_length: int = 10_000
+    min_length: int = 0
+    max_languages: int = 20
+
+    def check(self, value: Any, where: str) -> dict[str, str]:
+        if not isinstance(value, dict) or not value:
+            raise LimitExceeded(f"{where} must have a text in at least one language", field=where)
+        if len(value) > self.max_languages:
+            raise LimitExceeded(
+                f"{where} has {len(value)} languages; the limit is {self.max_languages}",
+                field=where,
+                limit=self.max_languages,
+            )
+        texts: dict[str, str] = {}
+        text_spec = Text(max_length=self.max_length, min_length=self.min_length)
+        for tag, text in value.items():
+            language = language_tag(tag, f"{where}.language")
+            if language in texts:
+                raise LimitExceeded(f"{where} has the language {language} twice", field=where)
+            texts[language] = text_spec.check(text, f"{where}.{language}")
+        return texts
+
+    def load(self, stored: Any) -> Any:
+        return None if stored is None else {str(tag): str(text) for tag, text in dict(stored).items()}
+
+
 CATALOG_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 

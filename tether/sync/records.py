@@ -24,7 +24,7 @@ class Stamp:
         return cls(int(stored[0]), str(stored[1]), int(stored[2]))
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One record of a collection: its fields (stored forms), their stamps and server bookkeeping."""
 

@@ -1,0 +1,296 @@
+"""Catalog at 50,000 tracks: search latency, the cold load of a Lambda's in-memory copy (time, round
+trips, capacity, memory), and what an idle catalog poll costs in DynamoDB.
+
+`python -m bench catalog_bench` (CATALOG_BENCH_TRACKS=5000 for a quick run). Search latencies are
+reported against two floors measured in the same run: one DynamoDB GetItem round trip (what any
+DynamoDB-backed search would pay at least once) and one in-memory dict lookup (the cheapest thing a
+Lambda can do): a search "fast inside one Lambda" costs less than one GetItem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from ulid import ULID
+
+from bench.common import RESULTS, Report, floor, local_table, measure, timed
+from tether.catalog.catalog import Catalog
+from tether.catalog.media import MediaStore
+from tether.catalog.model import COLLECTIONS, TRACKS, user_view
+from tether.collections import COLLECTIONS as ALL_COLLECTIONS
+from tether.pieces import PIECES
+from tether.settings import Settings
+from tether.storage.instrumentation import Calls, record_calls
+from tether.sync.engine import Mutation, ServerChange, SyncEngine
+from tether.sync.feeds import SharedFeed
+
+TRACK_COUNT = int(os.environ.get("CATALOG_BENCH_TRACKS", "50000"))
+PER_COLLECTION = 100
+WRITE_BATCH = 980  # changes per engine.write (10 transactions)
+SEARCH_RUNS = 100
+EN_TEXT = (
+    "meditation breath breathing kindness loving compassion silence silent retreat talk guided body "
+    "scan attention mindfulness awareness calm rest sleep evening morning walking sitting posture "
+    "practice heart mind thoughts emotions patience gratitude joy equanimity nature forest river "
+    "mountain teacher dharma stillness presence listening sound space light letting go beginners "
+    "course lesson week introduction "
+)
+PT_TEXT = (
+    "meditação respiração respirar bondade amorosa compaixão silêncio retiro palestra guiada corpo "
+    "atenção plena consciência calma descanso sono noite manhã caminhar sentar postura prática "
+    "coração mente pensamentos emoções paciência gratidão alegria equanimidade natureza floresta rio "
+    "montanha professor quietude presença escutar som espaço luz soltar iniciantes curso lição "
+    "semana introdução "
+)
+WORDS_EN, WORDS_PT = EN_TEXT.split(), PT_TEXT.split()
+QUERIES = [
+    ("meditation", "en"),
+    ("breath kindness", "en"),
+    ("silent retreat talk", "en"),
+    ("me", "en"),  # two letters typed: a prefix
+    ("compa", "en"),
+    ("meditação", "pt"),
+    ("respiracao guiada", "pt"),
+    ("corp", "pt"),
+    ("zzzz", "en"),  # matches nothing
+]
+
+
+def engine_for(settings: Settings, ttl: float) -> SyncEngine:
+    return SyncEngine(
+        collections=ALL_COLLECTIONS,
+        cursor_key=b"bench-cursor-key",
+        tombstone_retention=timedelta(days=30),
+        shared_feeds=[SharedFeed("catalog", settings.catalog_partition, user_view)],
+        shared_head_ttl=timedelta(seconds=ttl),
+    )
+
+
+def sentence(rng: random.Random, words: list[str], synthetic: list[str], count: int) -> str:
+    return " ".join(rng.choice(words) if rng.random() < 0.6 else rng.choice(synthetic) for _ in range(count))
+
+
+def generate(rng: random.Random) -> list[ServerChange]:
+    """Collections of 100 tracks, each in English and Portuguese, with a ~20,000-word vocabulary."""
+    syllables = [a + b for a in "klmnrstvdpbf" for b in "aeiou"]
+    synthetic = sorted(
+        {"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(30_000)}
+    )
+    now = datetime.now(UTC)
+    changes = []
+    for c in range(-(-TRACK_COUNT // PER_COLLECTION)):
+        collection_id = f"collection-{c:04d}"
+        changes.append(
+            ServerChange(
+                COLLECTIONS,
+                "save",
+                {
+                    "id": collection_id,
+                    "slug": collection_id,
+                    "kind": "retreat" if c % 2 else "course",
+                    "default_language": "en",
+                    "title": {
+                        "en": sentence(rng, WORDS_EN, synthetic, 4),
+                        "pt": sentence(rng, WORDS_PT, synthetic, 4),
+                    },
+                    "order": c,
+                    "published_at": now,
+                },
+            )
+        )
+        for t in range(min(PER_COLLECTION, TRACK_COUNT - c * PER_COLLECTION)):
+            changes.append(
+                ServerChange(
+                    TRACKS,
+                    "save",
+                    {
+                        "id": f"{collection_id}-track-{t:03d}",
+                        "collection_id": collection_id,
+                        "order": t,
+                        "title": {
+                            "en": sentence(rng, WORDS_EN, synthetic, rng.randint(3, 7)),
+                            "pt": sentence(rng, WORDS_PT, synthetic, rng.randint(3, 7)),
+                        },
+                        "description": {
+                            "en": sentence(rng, WORDS_EN, synthetic, rng.randint(15, 40)),
+                            "pt": sentence(rng, WORDS_PT, synthetic, rng.randint(15, 40)),
+                        },
+                        "duration_seconds": rng.randint(300, 3600),
+                        "language": "en",
+                        "tags": rng.sample(WORDS_EN[:40], 3),
+                        "media_audio": f"catalog/{collection_id}-track-{t:03d}/audio.mp3",
+                        "published_at": now,
+                    },
+                )
+            )
+    return changes
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    return sorted(samples)[max(0, int(len(samples) * fraction) - 1)]
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cold_start(endpoint: str, table: str, partition: str) -> dict[str, Any]:
+    """What a fresh Lambda process pays for its first catalog read and its first searches."""
+    from tether.services import Services
+    from tether.storage import base as storage
+
+    settings = Settings(
+        stage="dev", table_name=table, dynamodb_endpoint=endpoint, catalog_partition=partition
+    )
+    storage.configure(settings)
+    services = Services.build(settings)
+    before = rss_mb()
+    cpu, wall = time.process_time(), time.perf_counter()
+    with record_calls(consumed_capacity=True) as calls:
+        stats = services.catalog.stats()
+    result: dict[str, Any] = {
+        "items": stats["collections"] + stats["tracks"],
+        "load_s": round(time.perf_counter() - wall, 2),
+        "load_cpu_s": round(time.process_time() - cpu, 2),
+        "load_round_trips": calls.round_trips,
+        "load_read_units": round(calls.capacity_units, 1),
+        "rss_catalog_mb": round(rss_mb() - before, 1),
+        "index_build_s": {},
+    }
+    loaded = rss_mb()
+    for locale in ("en", "pt"):
+        started = time.perf_counter()
+        services.catalog.search("x", locale, 1)
+        result["index_build_s"][locale] = round(time.perf_counter() - started, 2)
+    result["rss_two_indexes_mb"] = round(rss_mb() - loaded, 1)
+    result["rss_total_mb"] = round(rss_mb(), 1)
+    return result
+
+
+def main() -> None:
+    rng = random.Random(7)
+    with local_table() as base:
+        settings = dataclasses.replace(base, catalog_partition="CATALOG#bench")
+        writer = engine_for(settings, ttl=5)
+        changes = generate(rng)
+        items = len(changes)
+        started = time.perf_counter()
+        for start in range(0, len(changes), WRITE_BATCH):
+            writer.write(settings.catalog_partition, changes[start : start + WRITE_BATCH])
+        del changes
+        print(f"wrote {items} catalog items in {time.perf_counter() - started:.0f} s")
+
+        get_item = floor()
+        lookup = {f"track-{n}": n for n in range(TRACK_COUNT)}
+        dict_floor = statistics.median(timed(lambda: lookup.get("track-4242"), 10_000))
+        report = Report("catalog", get_item)
+
+        # A cold Lambda: a fresh process loads the whole catalog partition and builds two indexes.
+        assert settings.dynamodb_endpoint is not None
+        process = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.catalog_bench",
+                "--cold-start",
+                settings.dynamodb_endpoint,
+                settings.table_name,
+                settings.catalog_partition,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        cold = json.loads(process.stdout.splitlines()[-1])
+
+        reader = engine_for(settings, ttl=5)
+        catalog = Catalog(reader, MediaStore(settings))
+        catalog.stats()
+        latencies: dict[str, list[float]] = {}
+        for query, locale in QUERIES:
+            catalog.search(query, locale, 20)  # builds the locale's index on its first use
+            samples = timed(partial(catalog.search, query, locale, 20), SEARCH_RUNS)
+            latencies[f"{query} ({locale})"] = samples
+            report.add(f"search {query!r} ({locale})", samples, Calls(), items=1)
+
+        # A user with data of their own and a device that synced the whole catalog.
+        user = "bench-user"
+        reader.push(
+            user,
+            "phone",
+            [Mutation(1, datetime.now(UTC), PIECES, "save", {"id": str(ULID()), "title": "mine"})],
+        )
+        pages: list[Any] = []
+        first_sync = Calls()
+        sync_started = time.perf_counter()
+
+        def next_page() -> None:
+            pages.append(reader.pull(user, "phone", pages[-1].cursor if pages else None, limit=1000))
+
+        while not pages or pages[-1].has_more:
+            _, calls = measure(next_page)
+            first_sync.attempts += calls.attempts
+            for name, units in calls.capacity.items():
+                first_sync.capacity[name] = first_sync.capacity.get(name, 0.0) + units
+        report.add(
+            f"first sync of the catalog ({len(pages)} pulls of 1,000)",
+            [time.perf_counter() - sync_started],
+            first_sync,
+            items,
+        )
+        cursor = pages[-1].cursor
+        cached = [measure(partial(reader.pull, user, "phone", cursor)) for _ in range(50)]
+        report.add("idle poll, catalog head cached", [s for s, _ in cached], cached[-1][1])
+        uncached = engine_for(settings, ttl=0)
+        stale = [measure(partial(uncached.pull, user, "phone", cursor)) for _ in range(50)]
+        report.add("idle poll, catalog head read too", [s for s, _ in stale], stale[-1][1])
+
+        # An editor's change reaches a warm Lambda: one Query of the feed, then re-indexing that item.
+        writer.write(
+            settings.catalog_partition,
+            [
+                ServerChange(
+                    TRACKS, "save", {"id": "collection-0000-track-000", "tags": ["freshly", "edited"]}
+                )
+            ],
+        )
+        refresh_seconds, refresh_calls = measure(catalog.items)
+        report.add("refresh after 1 catalog change", [refresh_seconds], refresh_calls)
+        report.print()
+
+        extra: dict[str, Any] = {
+            "dict_lookup_floor_us": round(dict_floor * 1e6, 3),
+            "cold_start": cold,
+            "search_p95_ms": {
+                name: round(percentile(samples, 0.95) * 1000, 2) for name, samples in latencies.items()
+            },
+            "search_x_dict_lookup": {
+                name: round(statistics.median(samples) / dict_floor) for name, samples in latencies.items()
+            },
+        }
+        print(json.dumps(extra, indent=2, ensure_ascii=False))
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "catalog_extra.json").write_text(json.dumps(extra, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--cold-start"]:
+        print(json.dumps(cold_start(*sys.argv[2:5])))
+    else:
+        main()

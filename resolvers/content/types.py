@@ -1,0 +1,334 @@
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import field
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Self
+
+import strawberry
+
+from resolvers.context import Info
+from resolvers.offload import offload
+from resolvers.pagination import PageInfo
+from resolvers.syncable import Syncable
+from tether.catalog.locale import localize
+from tether.catalog.media import MediaKind, SignedUrl
+from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
+from tether.errors import BadUserInput
+from tether.sync.collection import Collection
+from tether.sync.records import Record
+
+strawberry.enum(
+    MediaKind,
+    name="MediaKind",
+    description="A track's media: AUDIO (its main audio or video), TRANSCRIPT (a PDF), IMAGE.",
+)
+
+
+@strawberry.type(description="A text in one language (a BCP 47 tag such as en, pt or pt-PT).")
+class LocalizedText:
+    language: str
+    text: str
+
+
+@strawberry.input(description="A text in one language (a BCP 47 tag such as en, pt or pt-PT).")
+class LocalizedTextInput:
+    language: str
+    text: str
+
+
+def texts(value: Mapping[str, str] | None) -> list[LocalizedText]:
+    return [LocalizedText(language=tag, text=text) for tag, text in sorted((value or {}).items())]
+
+
+def localized_input(value: Sequence[Mapping[str, str]] | None, name: str) -> dict[str, str] | None:
+    """A list of LocalizedTextInput (as plain dicts) as a core map (None stays None: it clears the field)."""
+    if value is None:
+        return None
+    found: dict[str, str] = {}
+    for item in value:
+        language = item["language"]
+        if language in found:
+            raise BadUserInput(f"input.{name} has the language {language} twice", field=f"input.{name}")
+        found[language] = item["text"]
+    return found
+
+
+def _localized(
+    data: Mapping[str, Any], locale: str | None, fallbacks: Sequence[str | None]
+) -> dict[str, Any]:
+    """title/description in the best language for `locale`, and every language of both."""
+    title_language, title = localize(data.get("title"), locale, fallbacks)
+    description_texts = data.get("description") or {}
+    if title_language in description_texts:
+        description = description_texts[title_language]
+    else:
+        description = localize(description_texts, locale, fallbacks)[1]
+    return {
+        "text_language": title_language,
+        "title": title,
+        "description": description,
+        "titles": texts(data.get("title")),
+        "descriptions": texts(description_texts),
+    }
+
+
+LOCALIZED_DOC = {
+    "title": "In the asked `locale` if it has that language (or a related one: pt-BR for pt-PT), "
+    "else in the default language of the collection. Null only on a tombstone.",
+    "text_language": "The language `title` (and, where it has that language, `description`) is in.",
+    "titles": "The title in every language (for editing, and for apps that localize offline).",
+}
+
+
+@strawberry.type(
+    name="Collection", description="A retreat, course or curriculum unit of the catalog; collections nest."
+)
+class CatalogCollection(Syncable):
+    collection: ClassVar[Collection] = COLLECTIONS
+
+    slug: str | None = strawberry.field(
+        default=None, description="Unique; for links. Null only on a tombstone."
+    )
+    kind: str | None = strawberry.field(default=None, description="Free-form: retreat, course, curriculum...")
+    default_language: str | None = strawberry.field(
+        default=None, description="The language text falls back to when the asked one is missing."
+    )
+    title: str | None = strawberry.field(default=None, description=LOCALIZED_DOC["title"])
+    description: str | None = None
+    text_language: str | None = strawberry.field(default=None, description=LOCALIZED_DOC["text_language"])
+    titles: list[LocalizedText] = strawberry.field(default_factory=list, description=LOCALIZED_DOC["titles"])
+    descriptions: list[LocalizedText] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    cover_image: str | None = strawberry.field(default=None, description="Media key of the cover image.")
+    order: int = strawberry.field(default=0, description="Position among its siblings (ascending).")
+    parent_id: strawberry.ID | None = strawberry.field(default=None, description="The collection it is in.")
+    published_at: datetime | None = strawberry.field(
+        default=None, description="When it was published; users only ever see published items."
+    )
+    visible: bool = strawberry.field(
+        default=False,
+        description="Users see it: not deleted, published, and every collection above it published.",
+    )
+    locale: strawberry.Private[str | None] = None
+    include_hidden: strawberry.Private[bool] = False
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        return cls.of(record)
+
+    @classmethod
+    def of(
+        cls,
+        record: Record,
+        locale: str | None = None,
+        fallbacks: Sequence[str | None] | None = None,
+        include_hidden: bool = False,
+    ) -> Self:
+        data = record.data
+        fallbacks = (data.get("default_language"),) if fallbacks is None else fallbacks
+        return cls(
+            id=strawberry.ID(record.id),
+            version=record.version,
+            updated_at=record.updated_at,  # type: ignore[arg-type]
+            deleted=record.deleted,
+            slug=data.get("slug"),
+            kind=data.get("kind"),
+            default_language=data.get("default_language"),
+            tags=list(data.get("tags") or []),
+            cover_image=data.get("cover_image"),
+            order=int(data.get("order") or 0),
+            parent_id=strawberry.ID(data["parent_id"]) if data.get("parent_id") else None,
+            published_at=COLLECTIONS.value(record, "published_at"),
+            visible=is_visible(record),
+            locale=locale,
+            include_hidden=include_hidden,
+            **_localized(data, locale, fallbacks),
+        )
+
+    @strawberry.field(description="Its tracks in order (the published ones).")
+    async def tracks(self, info: Info) -> list[CatalogTrack]:
+        catalog = info.context.services.catalog
+        found = await offload(catalog.tracks, str(self.id), include_hidden=self.include_hidden)
+        return [
+            CatalogTrack.of(record, self.locale, catalog.fallbacks(record), self.include_hidden)
+            for record in found
+        ]
+
+
+@strawberry.type(description="Keys of a track's files in the media bucket; get URLs with `mediaUrl`.")
+class TrackMedia:
+    audio: str | None = None
+    transcript: str | None = None
+    image: str | None = None
+
+
+@strawberry.type(name="Track", description="One audio or video item (a talk, a lesson) of a collection.")
+class CatalogTrack(Syncable):
+    collection: ClassVar[Collection] = TRACKS
+
+    collection_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Null only on a tombstone."
+    )
+    order: int = strawberry.field(default=0, description="Position in its collection (ascending).")
+    title: str | None = strawberry.field(default=None, description=LOCALIZED_DOC["title"])
+    description: str | None = None
+    text_language: str | None = strawberry.field(default=None, description=LOCALIZED_DOC["text_language"])
+    titles: list[LocalizedText] = strawberry.field(default_factory=list, description=LOCALIZED_DOC["titles"])
+    descriptions: list[LocalizedText] = field(default_factory=list)
+    duration_seconds: int | None = None
+    language: str | None = strawberry.field(default=None, description="The language of the recording.")
+    tags: list[str] = field(default_factory=list)
+    media: TrackMedia = field(default_factory=TrackMedia)
+    published_at: datetime | None = None
+    visible: bool = strawberry.field(
+        default=False,
+        description="Users see it: not deleted, published, and every collection above it published.",
+    )
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        return cls.of(record)
+
+    @classmethod
+    def of(
+        cls,
+        record: Record,
+        locale: str | None = None,
+        fallbacks: Sequence[str | None] | None = None,
+        include_hidden: bool = False,
+    ) -> Self:
+        data = record.data
+        fallbacks = (data.get("language"),) if fallbacks is None else fallbacks
+        duration = data.get("duration_seconds")
+        return cls(
+            id=strawberry.ID(record.id),
+            version=record.version,
+            updated_at=record.updated_at,  # type: ignore[arg-type]
+            deleted=record.deleted,
+            collection_id=strawberry.ID(data["collection_id"]) if data.get("collection_id") else None,
+            order=int(data.get("order") or 0),
+            duration_seconds=None if duration is None else int(duration),
+            language=data.get("language"),
+            tags=list(data.get("tags") or []),
+            media=TrackMedia(
+                audio=data.get("media_audio"),
+                transcript=data.get("media_transcript"),
+                image=data.get("media_image"),
+            ),
+            published_at=TRACKS.value(record, "published_at"),
+            visible=is_visible(record),
+            **_localized(data, locale, fallbacks),
+        )
+
+
+CatalogItem = Annotated[
+    CatalogCollection | CatalogTrack,
+    strawberry.union("CatalogItem", description="A collection or a track."),
+]
+
+
+def catalog_item(
+    record: Record,
+    locale: str | None = None,
+    fallbacks: Sequence[str | None] | None = None,
+    include_hidden: bool = False,
+) -> CatalogCollection | CatalogTrack:
+    if record.collection == COLLECTIONS.name:
+        return CatalogCollection.of(record, locale, fallbacks, include_hidden)
+    return CatalogTrack.of(record, locale, fallbacks, include_hidden)
+
+
+@strawberry.type
+class CollectionConnection:
+    nodes: list[CatalogCollection]
+    page_info: PageInfo
+
+
+@strawberry.type(description="A search match and how well it matched (higher is better).")
+class SearchHit:
+    score: int
+    item: CatalogItem
+
+
+@strawberry.type(
+    description="A presigned download URL: the bucket stays private; fetch it before it expires."
+)
+class MediaUrl:
+    url: str
+    key: str
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, signed: SignedUrl) -> MediaUrl:
+        return cls(url=signed.url, key=signed.key, expires_at=signed.expires_at)
+
+
+@strawberry.type
+class HttpHeader:
+    name: str
+    value: str
+
+
+@strawberry.type(
+    description="A presigned upload: send the file with `method` to `url` with exactly these `headers` "
+    "(its size and type are signed), then save `key` on the track (or as the collection's coverImage)."
+)
+class MediaUpload:
+    url: str
+    method: str
+    key: str
+    headers: list[HttpHeader]
+    expires_at: datetime
+    max_bytes: int
+
+    @classmethod
+    def of(cls, signed: SignedUrl) -> MediaUpload:
+        return cls(
+            url=signed.url,
+            method=signed.method,
+            key=signed.key,
+            headers=[HttpHeader(name=name, value=value) for name, value in signed.headers],
+            expires_at=signed.expires_at,
+            max_bytes=signed.max_bytes or 0,
+        )
+
+
+@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
+class AdminCollectionInput:
+    id: strawberry.ID = strawberry.field(description="Chosen by the editor: 1-100 of A-Z a-z 0-9 . _ : -")
+    slug: strawberry.Maybe[str | None]
+    kind: strawberry.Maybe[str | None]
+    default_language: strawberry.Maybe[str | None]
+    title: strawberry.Maybe[list[LocalizedTextInput] | None] = strawberry.field(
+        description="Every language of the title (replaces the previous set)."
+    )
+    description: strawberry.Maybe[list[LocalizedTextInput] | None] = strawberry.field(
+        description="Every language of the description (replaces the previous set)."
+    )
+    tags: strawberry.Maybe[list[str] | None]
+    cover_image: strawberry.Maybe[str | None]
+    order: strawberry.Maybe[int | None]
+    parent_id: strawberry.Maybe[strawberry.ID | None]
+
+
+@strawberry.input(
+    description="Media keys as adminMediaUploadUrl returned them. Omitted = unchanged; null = removed."
+)
+class TrackMediaInput:
+    audio: strawberry.Maybe[str | None]
+    transcript: strawberry.Maybe[str | None]
+    image: strawberry.Maybe[str | None]
+
+
+@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
+class AdminTrackInput:
+    id: strawberry.ID = strawberry.field(description="Chosen by the editor: 1-100 of A-Z a-z 0-9 . _ : -")
+    collection_id: strawberry.Maybe[strawberry.ID | None]
+    order: strawberry.Maybe[int | None]
+    title: strawberry.Maybe[list[LocalizedTextInput] | None]
+    description: strawberry.Maybe[list[LocalizedTextInput] | None]
+    duration_seconds: strawberry.Maybe[int | None]
+    language: strawberry.Maybe[str | None]
+    tags: strawberry.Maybe[list[str] | None]
+    media: strawberry.Maybe[TrackMediaInput | None]

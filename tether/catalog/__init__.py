@@ -1,0 +1,1 @@
+"""The content catalog: collections and tracks that editors publish and every user browses and syncs."""
