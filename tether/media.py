@@ -61,12 +61,15 @@ class Media:
     @cached_property
     def client(self) -> Any:
         settings = self._settings
-        local = settings.s3_endpoint is not None and not os.environ.get("AWS_ACCESS_KEY_ID")
+        # Locally (a local S3-compatible server, or DynamoDB Local and no AWS credentials) requests and
+        # URLs are signed with placeholder credentials: well-formed, but no real bucket accepts them.
+        # In AWS the function's role signs them.
+        locally = settings.s3_endpoint is not None or settings.dynamodb_endpoint is not None
+        local = locally and not os.environ.get("AWS_ACCESS_KEY_ID")
         return boto3.session.Session().client(
             "s3",
             region_name=settings.region,
             endpoint_url=settings.s3_endpoint,
-            # A local S3-compatible server needs some credentials to sign with; any will do.
             aws_access_key_id="local" if local else None,
             aws_secret_access_key="local" if local else None,
             config=Config(

@@ -16,6 +16,7 @@ from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
+from tether.media import Media
 from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
 from tether.sync.engine import SyncEngine
@@ -41,10 +42,12 @@ class Services:
             tombstone_retention=timedelta(days=settings.tombstone_retention_days),
             shared_feeds=[SharedFeed("catalog", settings.catalog_partition, user_view)],
             shared_head_ttl=timedelta(seconds=settings.catalog_head_ttl_seconds),
+            presence_interval=timedelta(seconds=settings.presence_interval_seconds),
         )
         log = AuditLog(audit_key(settings))
         audit.configure(log)
-        accounts = Accounts(settings, log)
+        media = Media(settings)
+        accounts = Accounts(settings, log, media)
         chat = Assistant(
             settings,
             engine,
@@ -52,8 +55,8 @@ class Services:
             consent=lambda user_id: accounts.consents.require(user_id, "chat"),
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
-        media = MediaStore(settings)
-        catalog = Catalog(engine, media)
+        store = MediaStore(settings, media)
+        catalog = Catalog(engine, store)
         return cls(
             settings=settings,
             sync=engine,
@@ -62,5 +65,5 @@ class Services:
             audit=log,
             accounts=accounts,
             catalog=catalog,
-            editor=Editor(engine, catalog, media),
+            editor=Editor(engine, catalog, store),
         )

@@ -18,8 +18,7 @@ class SyncQuery:
     )
     async def sync_pull(self, info: Info, input: SyncPullInput) -> SyncPullPayload:
         user = info.context.user
-        if input.device is not None:
-            input.device.to_core().checked()  # refused like a push's; recorded once pull writes lastSyncAt
+        device = input.device.to_core().checked() if input.device is not None else None
         result = await offload(
             info.context.services.sync.pull,
             user.id,
@@ -27,6 +26,7 @@ class SyncQuery:
             input.cursor,
             input.limit,
             input.wait_seconds,
+            device,
         )
         lists: dict[str, list[Any]] = {field: [] for _, field in RECORDS.values()}
         for record in result.records:

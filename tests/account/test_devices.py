@@ -155,3 +155,18 @@ def test_another_users_device_cannot_be_revoked(gql: GraphQLClient, client: Any,
         "code"
     ] == ("NOT_FOUND")
     assert devices(gql)["shared-name"]["revoked"] is False
+
+
+def test_a_device_that_only_pulls_is_listed_and_can_be_revoked(gql: GraphQLClient) -> None:
+    pulled = gql(
+        operation("SyncPull"),
+        {"input": {"clientId": "reader", "device": {"name": "Kitchen tablet", "platform": "android"}}},
+    )
+    assert "errors" not in pulled
+    [listed] = gql.data(operation("Devices"))["devices"]
+    assert (listed["clientId"], listed["name"], listed["platform"]) == ("reader", "Kitchen tablet", "android")
+    assert listed["lastMutationId"] == 0
+    assert listed["firstSeenAt"] == listed["lastSyncAt"]
+    gql.data(operation("RevokeDevice"), {"clientId": "reader"})
+    refused = gql(operation("SyncPull"), {"input": {"clientId": "reader"}})
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
 from tether.storage.instrumentation import record_calls
 
@@ -42,6 +44,7 @@ def test_a_push_of_100_changes_to_existing_records_takes_at_most_4_round_trips(
 
 def test_a_pull_page_of_500_changes_takes_2_round_trips(device: Callable[[str], Device]) -> None:
     phone, tablet = device("phone"), device("tablet")
+    tablet.pull()  # the tablet is a known device, seen a moment ago (see test_presence below)
     for batch in range(5):
         for index in range(100):
             phone.save_piece(at(batch * 100 + index), id=new_id(), title=f"piece {batch}-{index}")
@@ -64,3 +67,38 @@ def test_an_idle_pull_takes_exactly_1_round_trip(device: Callable[[str], Device]
     assert idle["pieces"] == []
     assert calls.round_trips == 1
     assert calls.operations == ["BatchGetItem"]
+
+
+def test_presence_costs_one_write_per_device_per_interval_and_none_while_idle(
+    device: Callable[[str], Device], gql: Any, user_id: str
+) -> None:
+    tablet = device("tablet")
+    with record_calls() as first:
+        tablet.pull()
+    assert first.operations == ["BatchGetItem", "UpdateItem"]  # a new device: recorded once
+    with record_calls() as again:
+        tablet.pull()
+        tablet.pull()
+    assert again.operations == ["BatchGetItem", "BatchGetItem"]  # within the interval: reads only
+    listed = gql.data(operation("Devices"))["devices"]
+    assert [d["clientId"] for d in listed] == ["tablet"]
+    assert listed[0]["lastSyncAt"] is not None
+    with record_calls() as described:
+        tablet.pull(device={"appVersion": "2.0"})  # a new app version is written at once
+        tablet.pull(device={"appVersion": "2.0"})
+    assert described.operations == ["BatchGetItem", "UpdateItem", "BatchGetItem"]
+    assert gql.data(operation("Devices"))["devices"][0]["appVersion"] == "2.0"
+
+
+def test_presence_is_written_again_once_the_interval_has_passed(
+    engine: Any, clock: Any, user_id: str
+) -> None:
+    engine.pull(user_id, "tablet", None)
+    clock.advance(minutes=4)
+    with record_calls() as within:
+        engine.pull(user_id, "tablet", None)
+    clock.advance(minutes=2)
+    with record_calls() as after:
+        engine.pull(user_id, "tablet", None)
+    assert within.operations == ["BatchGetItem"]
+    assert after.operations == ["BatchGetItem", "UpdateItem"]

@@ -22,10 +22,11 @@ class Accounts:
         self,
         settings: Settings,
         log: AuditLog,
+        media: Media | None = None,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.media = Media(settings)
+        self.media = media or Media(settings)
         self.profiles = Profiles(log, timedelta(seconds=settings.presence_interval_seconds), clock)
         self.devices = Devices(log)
         self.consents = Consents(log, parse_requirements(settings.required_consents), clock)

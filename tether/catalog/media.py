@@ -8,16 +8,15 @@ checked against the kind's cap here, and S3 refuses a PUT whose headers differ f
 from __future__ import annotations
 
 import mimetypes
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from functools import cached_property
 from typing import Any
 
 from ulid import ULID
 
 from tether.errors import BadUserInput, ConfigurationError
+from tether.media import Media
 from tether.settings import Settings
 
 MEGABYTE = 1024 * 1024
@@ -95,28 +94,16 @@ def upload_rules(settings: Settings) -> dict[MediaKind, UploadRule]:
 class MediaStore:
     """Presigns URLs for objects of the media bucket (the bucket itself stays private)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, media: Media | None = None) -> None:
         self.settings = settings
+        self.media = media or Media(settings)
         self.get_lifetime = timedelta(seconds=settings.media_url_seconds)
         self.put_lifetime = timedelta(seconds=settings.media_upload_url_seconds)
         self.rules = upload_rules(settings)
 
-    @cached_property
+    @property
     def _s3(self) -> Any:
-        import boto3
-        from botocore.config import Config
-
-        config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
-        local = self.settings.dynamodb_endpoint is not None and not os.environ.get("AWS_ACCESS_KEY_ID")
-        # Locally (DynamoDB Local, no AWS credentials) URLs are signed with placeholder credentials:
-        # well-formed, but no real bucket accepts them. In AWS the function's role signs them.
-        return boto3.client(
-            "s3",
-            region_name=self.settings.region,
-            config=config,
-            aws_access_key_id="local" if local else None,
-            aws_secret_access_key="local" if local else None,
-        )
+        return self.media.client
 
     def download_url(self, key: str, now: datetime) -> SignedUrl:
         """A GET URL for the object, valid for TETHER_MEDIA_URL_SECONDS."""

@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path, Value
 from pynamodb.expressions.update import Action
@@ -95,6 +95,7 @@ class ClientInfo:
     exists: bool = False
     first_seen_at: datetime | None = None
     last_sync_at: datetime | None = None
+    device: DeviceInfo = field(default_factory=DeviceInfo)
 
 
 @dataclass
@@ -244,7 +245,53 @@ def _client_info(item: TetherModel | None) -> ClientInfo:
         exists=True,
         first_seen_at=item.first_seen_at,
         last_sync_at=item.last_sync_at,
+        device=DeviceInfo(item.name, item.platform, item.app_version),
     )
+
+
+def touch_client(pk: str, client_id: str, now: datetime, device: DeviceInfo | None) -> bool:
+    """Record that a device synced (lastSyncAt, and what it says about itself), outside any push.
+
+    Creates the device on its first pull; never touches its mutation position, and leaves a device
+    that was revoked meanwhile as it is (False then).
+    """
+    actions: list[Action] = [
+        ClientState.item_type.set(ClientState),
+        ClientState.client_id.set(client_id),
+        ClientState.last_mutation_id.set(ClientState.last_mutation_id | 0),
+        ClientState.first_seen_at.set(ClientState.first_seen_at | now),
+        ClientState.last_sync_at.set(now),
+        ClientState.revoked.set(ClientState.revoked | False),
+    ]
+    actions += _device_actions(device)
+    item = ClientState(pk=pk, sk=client_key(client_id), client_id=client_id)
+    try:
+        _guard(
+            lambda: item.update(
+                actions=actions,
+                condition=ClientState.pk.does_not_exist() | (ClientState.revoked == False),  # noqa: E712
+            )
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _device_actions(device: DeviceInfo | None) -> list[Action]:
+    """What the app says about itself: only the parts it sent."""
+    if device is None:
+        return []
+    return [
+        attribute.set(value)
+        for attribute, value in (
+            (ClientState.name, device.name),
+            (ClientState.platform, device.platform),
+            (ClientState.app_version, device.app_version),
+        )
+        if value is not None
+    ]
 
 
 def read_head(pk: str) -> Head:
@@ -374,15 +421,8 @@ def _client_update(
         ClientState.first_seen_at.set(ClientState.first_seen_at | now),
         ClientState.last_sync_at.set(now),
         ClientState.revoked.set(ClientState.revoked | False),
+        *_device_actions(device),
     ]
-    if device is not None:  # what the app says about itself: only the parts it sent
-        for attribute, value in (
-            (ClientState.name, device.name),
-            (ClientState.platform, device.platform),
-            (ClientState.app_version, device.app_version),
-        ):
-            if value is not None:
-                actions.append(attribute.set(value))
     transaction.update(
         ClientState(pk=pk, sk=client_key(client_id), client_id=client_id),
         actions=actions,

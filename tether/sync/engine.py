@@ -163,8 +163,10 @@ class SyncEngine:
         sleep: Callable[[float], None] = time.sleep,
         shared_feeds: Sequence[SharedFeed] = (),
         shared_head_ttl: timedelta = timedelta(seconds=5),
+        presence_interval: timedelta = timedelta(minutes=5),
     ) -> None:
         self.collections = {collection.name: collection for collection in collections}
+        self.presence_interval = presence_interval
         self.cursor_key = cursor_key
         self.retention = tombstone_retention
         self.clock = clock
@@ -441,6 +443,7 @@ class SyncEngine:
         cursor: str | None,
         limit: int = 500,
         wait_seconds: int = 0,
+        device: DeviceInfo | None = None,
     ) -> PullResult:
         """Records changed after the cursor, in change order, each at its latest state."""
         _check_client_id(client_id)
@@ -468,6 +471,7 @@ class SyncEngine:
             feed.head = feed.cache.put(snapshot.heads[feed.feed.partition], read_at)
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
+        self._record_presence(pk, client_id, snapshot.client, device, read_at)
         head = snapshot.head
         last_mutation_id = snapshot.client.last_mutation_id
         if position is not None and (
@@ -537,6 +541,23 @@ class SyncEngine:
         return PullResult(
             encode(next_cursor, self.cursor_key, user_id), has_more, False, last_mutation_id, records
         )
+
+    def _record_presence(
+        self, pk: str, client_id: str, client: store.ClientInfo, device: DeviceInfo | None, now: datetime
+    ) -> None:
+        """A pulling device is a device: write its lastSyncAt (and what it says about itself) at most
+        once per presence interval, or when that description changed. An idle poll writes nothing."""
+        described = device is not None and any(
+            value is not None and value != getattr(client.device, name)
+            for name, value in vars(device).items()
+        )
+        due = client.last_sync_at is None or now - client.last_sync_at >= self.presence_interval
+        if not (due or described):
+            return
+        try:
+            store.touch_client(pk, client_id, now, device)
+        except store.Contention:  # presence is best effort: the pull itself goes on
+            logger.warning("device presence not recorded", extra={"client_id": client_id})
 
     def _feed_position(self, name: str, position: Cursor | None) -> _FeedPosition:
         feed = self.shared_feeds[name]
