@@ -65,5 +65,5 @@ class Services:
             audit=log,
             accounts=accounts,
             catalog=catalog,
-            editor=Editor(engine, catalog, store),
+            editor=Editor(engine, catalog, store, log=log),
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tether.audit import AuditLog
 from tether.auth import User
 from tether.catalog.catalog import Catalog
 from tether.catalog.media import MediaKind, MediaStore, SignedUrl
@@ -22,6 +23,9 @@ from tether.sync.collection import REJECTED, Collection
 from tether.sync.engine import MutationResult, ServerChange, SyncEngine
 from tether.sync.fields import check_catalog_id
 from tether.sync.records import Record
+
+
+CATALOG_CHANGED = "catalog_changed"
 
 
 def require_admin(user: User) -> None:
@@ -38,11 +42,18 @@ class Editor:
         catalog: Catalog,
         media: MediaStore,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        log: AuditLog | None = None,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
         self.media = media
         self.clock = clock
+        self.log = log
+
+    def _audit(self, user: User, action: str, kind: Collection, item_id: str, **details: Any) -> None:
+        """Every content change goes to the audit trail (after the change is stored)."""
+        if self.log is not None:
+            self.log.record(CATALOG_CHANGED, user.id, action=action, item=f"{kind.name}:{item_id}", **details)
 
     def save_collection(self, user: User, patch: Mapping[str, Any]) -> Record:
         """Create or change a collection (omitted fields unchanged, None clears); returns it."""
@@ -57,13 +68,17 @@ class Editor:
         items = self.catalog.items()
         item_id = checked["id"]
         check_item(kind, item_id, merged(items.of(kind).get(item_id), checked), items, "input")
-        return self._save_all(items, {(kind.name, item_id): checked})[(kind.name, item_id)]
+        saved = self._save_all(items, {(kind.name, item_id): checked})[(kind.name, item_id)]
+        self._audit(user, "save", kind, item_id)
+        return saved
 
     def delete_track(self, user: User, track_id: str) -> Record:
         """Delete a track for good (a tombstone users' devices pull); returns the tombstone."""
         require_admin(user)
         self._live(TRACKS, track_id)
-        return self._write([ServerChange(TRACKS, "delete", {"id": track_id})])[0]
+        deleted = self._write([ServerChange(TRACKS, "delete", {"id": track_id})])[0]
+        self._audit(user, "delete", TRACKS, track_id)
+        return deleted
 
     def delete_collection(self, user: User, collection_id: str) -> Record:
         """Delete an empty collection for good (move or delete its tracks and collections first)."""
@@ -77,7 +92,9 @@ class Editor:
                 field="id",
                 reason="NOT_EMPTY",
             )
-        return self._write([ServerChange(COLLECTIONS, "delete", {"id": collection_id})])[0]
+        deleted = self._write([ServerChange(COLLECTIONS, "delete", {"id": collection_id})])[0]
+        self._audit(user, "delete", COLLECTIONS, collection_id)
+        return deleted
 
     def publish(self, user: User, item_id: str, *, with_tracks: bool = False) -> Record:
         """Make a collection or track visible to users (and a collection's tracks, if asked)."""
@@ -106,7 +123,9 @@ class Editor:
         }
         if not patches:
             return record
-        return self._save_all(items, patches).get((kind.name, item_id), record)
+        saved = self._save_all(items, patches).get((kind.name, item_id), record)
+        self._audit(user, "publish" if published else "unpublish", kind, item_id, items=len(patches))
+        return saved
 
     def upload_url(
         self, user: User, track_id: str, kind: MediaKind, content_type: str, content_length: int
@@ -114,7 +133,9 @@ class Editor:
         """A presigned PUT for a track's media; save the returned key on the track afterwards."""
         require_admin(user)
         self._live(TRACKS, track_id, field="trackId")
-        return self.media.upload_url(track_id, kind, content_type, content_length, self.clock())
+        signed = self.media.upload_url(track_id, kind, content_type, content_length, self.clock())
+        self._audit(user, "upload_url", TRACKS, track_id, media=kind.value)
+        return signed
 
     def cover_upload_url(
         self, user: User, collection_id: str, content_type: str, content_length: int
@@ -122,9 +143,11 @@ class Editor:
         """A presigned PUT for a collection's cover image (then save it as `coverImage`)."""
         require_admin(user)
         self._live(COLLECTIONS, collection_id, field="collectionId")
-        return self.media.upload_url(
+        signed = self.media.upload_url(
             collection_id, MediaKind.IMAGE, content_type, content_length, self.clock()
         )
+        self._audit(user, "upload_url", COLLECTIONS, collection_id, media=MediaKind.IMAGE.value)
+        return signed
 
     # ----
 
