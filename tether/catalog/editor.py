@@ -24,7 +24,6 @@ from tether.sync.engine import MutationResult, ServerChange, SyncEngine
 from tether.sync.fields import check_catalog_id
 from tether.sync.records import Record
 
-
 CATALOG_CHANGED = "catalog_changed"
 
 
