@@ -51,3 +51,12 @@ class Unavailable(TetherError):
 
     def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(message, retryable=True, **extensions)
+
+
+def check_between(
+    field: str, value: int, low: int, high: int, error: type[BadUserInput] = BadUserInput
+) -> int:
+    """`value` if low <= value <= high, else `error` naming the field and the limit."""
+    if not low <= value <= high:
+        raise error(f"{field} must be between {low} and {high}, not {value}", field=field, limit=high)
+    return value

@@ -21,7 +21,7 @@ from tether.catalog.media import MediaKind, MediaStore, SignedUrl
 from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
 from tether.catalog.rules import Items
 from tether.catalog.search import Document, SearchIndex
-from tether.errors import BadUserInput, NotFound
+from tether.errors import BadUserInput, NotFound, check_between
 from tether.storage import records as store
 from tether.sync.engine import SyncEngine
 from tether.sync.fields import CATALOG_ID
@@ -233,10 +233,7 @@ class Catalog:
         include_hidden: bool = False,
     ) -> CollectionPage:
         """Collections under `parent_id` (top-level ones for None), of `kind` if given, by `order`."""
-        if not 1 <= first <= MAX_PAGE:
-            raise BadUserInput(
-                f"first must be between 1 and {MAX_PAGE}, not {first}", field="first", limit=MAX_PAGE
-            )
+        check_between("first", first, 1, MAX_PAGE)
         start = _page_start(after)
         with self._lock:
             found = [
@@ -291,12 +288,7 @@ class Catalog:
                 field="query",
                 limit=MAX_QUERY_LENGTH,
             )
-        if not 1 <= first <= MAX_SEARCH_RESULTS:
-            raise BadUserInput(
-                f"first must be between 1 and {MAX_SEARCH_RESULTS}, not {first}",
-                field="first",
-                limit=MAX_SEARCH_RESULTS,
-            )
+        check_between("first", first, 1, MAX_SEARCH_RESULTS)
         with self._lock:
             state = self._current()
             index = state.index(preference(locale, state.languages()))

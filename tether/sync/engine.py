@@ -15,7 +15,7 @@ from typing import Any
 
 from ulid import ULID
 
-from tether.errors import BadUserInput, Conflict, Forbidden, RateLimited, Unavailable
+from tether.errors import BadUserInput, Conflict, Forbidden, RateLimited, Unavailable, check_between
 from tether.storage import records as store
 from tether.sync.collection import (
     DUPLICATE,
@@ -447,18 +447,8 @@ class SyncEngine:
     ) -> PullResult:
         """Records changed after the cursor, in change order, each at its latest state."""
         _check_client_id(client_id)
-        if not 1 <= limit <= MAX_PULL_LIMIT:
-            raise LimitExceeded(
-                f"limit must be between 1 and {MAX_PULL_LIMIT}, not {limit}",
-                field="limit",
-                limit=MAX_PULL_LIMIT,
-            )
-        if not 0 <= wait_seconds <= MAX_WAIT_SECONDS:
-            raise LimitExceeded(
-                f"waitSeconds must be between 0 and {MAX_WAIT_SECONDS}, not {wait_seconds}",
-                field="waitSeconds",
-                limit=MAX_WAIT_SECONDS,
-            )
+        check_between("limit", limit, 1, MAX_PULL_LIMIT, LimitExceeded)
+        check_between("waitSeconds", wait_seconds, 0, MAX_WAIT_SECONDS, LimitExceeded)
         pk = store.user_key(user_id)
         position = decode(cursor, self.cursor_key, user_id) if cursor else None
         feeds = [self._feed_position(name, position) for name in self.shared_feeds]

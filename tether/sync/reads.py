@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tether.errors import BadUserInput
+from tether.errors import check_between
 from tether.storage import records as store
 from tether.sync.collection import Collection
 from tether.sync.fields import is_record_id
@@ -39,10 +39,7 @@ def page(
     descending: bool = False,
 ) -> RecordPage:
     """Up to `first` live records of the collection, by id or by one of its index keys."""
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(
-            f"first must be between 1 and {MAX_PAGE}, not {first}", field="first", limit=MAX_PAGE
-        )
+    check_between("first", first, 1, MAX_PAGE)
     result = store.list_records(
         store.user_key(user_id),
         prefix=prefix or f"{collection.key_prefix}#",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -17,6 +16,7 @@ from tether.chat.providers.base import (
     ChatRequest,
     ChatResponse,
     ProviderError,
+    SdkProvider,
     code_for_status,
     joined,
 )
@@ -24,21 +24,8 @@ from tether.chat.providers.base import (
 OVERLOADED = 529
 
 
-class AnthropicProvider:
+class AnthropicProvider(SdkProvider):
     name = "anthropic"
-
-    def __init__(
-        self,
-        *,
-        model: str,
-        api_key: Callable[[], str | None],
-        base_url: str | None,
-        connect_timeout: float,
-    ) -> None:
-        self.model = model
-        self._api_key = api_key
-        self._base_url = base_url
-        self._connect_timeout = connect_timeout
 
     @cached_property
     def _client(self) -> anthropic.Anthropic:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -101,3 +101,23 @@ def joined(turns: Sequence[Turn]) -> list[Turn]:
         else:
             merged.append(turn)
     return merged
+
+
+class SdkProvider:
+    """A provider reached through its official SDK: a model, an API key (fetched when first
+    needed), an optional base URL (an API-compatible server) and a connect timeout."""
+
+    name: str
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_key: Callable[[], str | None],
+        base_url: str | None,
+        connect_timeout: float,
+    ) -> None:
+        self.model = model
+        self._api_key = api_key
+        self._base_url = base_url
+        self._connect_timeout = connect_timeout

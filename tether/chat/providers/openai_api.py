@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -17,26 +16,14 @@ from tether.chat.providers.base import (
     ChatRequest,
     ChatResponse,
     ProviderError,
+    SdkProvider,
     code_for_status,
     joined,
 )
 
 
-class OpenAIProvider:
+class OpenAIProvider(SdkProvider):
     name = "openai"
-
-    def __init__(
-        self,
-        *,
-        model: str,
-        api_key: Callable[[], str | None],
-        base_url: str | None,
-        connect_timeout: float,
-    ) -> None:
-        self.model = model
-        self._api_key = api_key
-        self._base_url = base_url
-        self._connect_timeout = connect_timeout
 
     @cached_property
     def _client(self) -> openai.OpenAI:
