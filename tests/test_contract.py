@@ -8,6 +8,7 @@ from pathlib import Path
 from graphql import TokenKind, build_schema, validate
 from graphql.language import Lexer, Source
 from graphql.utilities import separate_operations
+from strawberry.extensions import QueryDepthLimiter
 
 from localdev.cli import SCHEMA_FILE, schema_sdl
 from resolvers import schema as root
@@ -38,7 +39,10 @@ def test_every_client_document_is_valid_against_the_schema() -> None:
 
 def test_client_documents_stay_well_inside_the_request_limits() -> None:
     settings = Settings()
-    for name in separate_operations(documents()):
+    schema = build_schema(SCHEMA_FILE.read_text())
+    depth = QueryDepthLimiter(settings.max_query_depth - 2).validation_rules
+    for name, document in separate_operations(documents()).items():
+        assert validate(schema, document, depth) == [], f"{name} is nearly too deep"
         text = operation(name)
         lexer = Lexer(Source(text))
         tokens = 0

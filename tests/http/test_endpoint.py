@@ -341,3 +341,19 @@ def test_operation_selection_errors_are_graphql_request_errors(
     assert legacy.status_code == 200
     assert legacy.headers["content-type"] == JSON
     assert legacy.json() == modern.json()
+
+
+def test_the_depth_limit_rejects_a_deep_query_before_any_resolver(settings: Settings, token: str) -> None:
+    from tether.storage.instrumentation import record_calls
+
+    shallow = create_app(Settings(**{**settings.__dict__, "max_query_depth": 2}))
+    deep = "{ chatThreads { nodes { context { trackId } } } }"  # depth 3
+    with TestClient(shallow) as client, record_calls() as calls:
+        response = post(client, {"query": deep}, token, Accept="application/graphql-response+json")
+        assert response.status_code == 400
+        assert "exceeds maximum operation depth of 2" in response.json()["errors"][0]["message"]
+        assert codes(response) == ["BAD_USER_INPUT"]
+        assert calls.operations == []  # no resolver ran: nothing was read
+        fine = post(client, {"query": "{ chatThreads { nodes { id } } }"}, token)
+        assert fine.status_code == 200
+        assert "errors" not in fine.json()
