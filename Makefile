@@ -76,7 +76,8 @@ $(PY_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing Python dependencies into $(VENV) ..."
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 \
+		| { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
