@@ -48,15 +48,16 @@ class Services:
         audit.configure(log)
         media = Media(settings)
         accounts = Accounts(settings, log, media)
+        store = MediaStore(settings, media)
+        catalog = Catalog(engine, store)
         chat = Assistant(
             settings,
             engine,
             build_provider(settings),
             consent=lambda user_id: accounts.consents.require(user_id, "chat"),
+            track_title=catalog.track_title,
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
-        store = MediaStore(settings, media)
-        catalog = Catalog(engine, store)
         return cls(
             settings=settings,
             sync=engine,

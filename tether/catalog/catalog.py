@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tether.catalog.locale import preference
+from tether.catalog.locale import localize, preference
 from tether.catalog.media import MediaKind, MediaStore, SignedUrl
 from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
 from tether.catalog.rules import Items
@@ -315,6 +315,17 @@ class Catalog:
         if not key:
             raise NotFound(f"Track {track_id} has no {kind.name.lower()}", field="kind")
         return self.media.download_url(str(key), self.clock())
+
+    def track_title(self, track_id: str) -> str | None:
+        """A published track's title in its own language (one GetItem), or None."""
+        record = (
+            store.get_record(self.partition, TRACKS.sort_key(track_id))
+            if CATALOG_ID.match(track_id)
+            else None
+        )
+        if record is None or not is_visible(record):
+            return None
+        return localize(record.data.get("title"), None, self.fallbacks(record))[1]
 
     # ---- what editors need: everything, as of a fresh read of the head
 

@@ -80,12 +80,14 @@ class Assistant:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         consent: Callable[[str], None] = lambda user_id: None,
+        track_title: Callable[[str], str | None] = lambda track_id: None,
     ) -> None:
         _check(settings)
         self.settings = settings
         # Raises FORBIDDEN (reason CONSENT_REQUIRED) when the deployment requires a consent for chat
         # that the user has not given (TETHER_REQUIRED_CONSENTS, e.g. chat=ai_chat).
         self.consent = consent
+        self.track_title = track_title  # the shared catalog's title of a track, when published
         self.engine = engine
         self.provider = provider
         self.clock = clock
@@ -434,6 +436,9 @@ class Assistant:
             if piece is not None and not piece.deleted and piece.data.get("title"):
                 return f"This conversation is about the user's piece “{piece.data['title']}”."
         if context.get("track_id"):
+            title = self.track_title(str(context["track_id"]))
+            if title:
+                return f"This conversation is about the track “{title}” of the app's catalog."
             return f"This conversation is about the catalog track {context['track_id']}."
         return None
 
