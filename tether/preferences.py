@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import langcodes
-
 from tether.sync.collection import APPLIED, MERGED, Change, Collection, Outcome, Rejected, SavePatch
-from tether.sync.fields import Boolean, Field, Integer, LimitExceeded
+from tether.sync.fields import Boolean, Field, Integer, LanguageTag, LimitExceeded
 from tether.sync.records import Record
 
 PREFERENCES_ID = "me"
@@ -26,28 +24,6 @@ MAX_CUSTOM_VALUE = 1000
 MAX_CUSTOM_STAMPS = 200
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CUSTOM_STAMP = "custom."
-# RFC 5646 (BCP 47) tags are ASCII letters and digits in hyphen-separated subtags of 1-8 characters.
-TAG_SYNTAX = re.compile(r"^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$")
-
-
-@dataclass(frozen=True)
-class LanguageTag(Field):
-    """A BCP 47 language tag (`en`, `haw`, `pt-BR`, `zh-Hant-TW`), checked against the IANA registry."""
-
-    max_length: int = 35
-
-    def check(self, value: Any, where: str) -> str:
-        if (
-            not isinstance(value, str)
-            or len(value) > self.max_length
-            or not TAG_SYNTAX.match(value)
-            or not langcodes.tag_is_valid(value)
-        ):
-            raise LimitExceeded(
-                f"{where} must be a BCP 47 language tag such as en, haw or pt-BR, not {str(value)[:40]!r}",
-                field=where,
-            )
-        return value
 
 
 @cache

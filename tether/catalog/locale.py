@@ -13,7 +13,7 @@ def parse_locale(locale: str | None) -> str | None:
     if locale is None or locale == "":
         return None
     try:
-        return language_tag(locale, "locale")
+        return language_tag(locale, "locale", lenient=True)
     except LimitExceeded as error:
         raise BadUserInput(error.message, field="locale") from None
 

@@ -7,8 +7,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+import langcodes
 from ulid import ULID
 
 from tether.errors import BadUserInput
@@ -170,15 +172,26 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_LANGUAGE_TAG = 35
 
 
-def language_tag(value: Any, where: str) -> str:
-    """A BCP 47 language tag (`pt`, `pt-PT`, `zh-Hant-TW`) in its canonical case; `_` reads as `-`."""
-    text = value.replace("_", "-") if isinstance(value, str) else value
-    if not isinstance(text, str) or len(text) > MAX_LANGUAGE_TAG or not LANGUAGE_TAG.match(text):
+def language_tag(value: Any, where: str, *, lenient: bool = False) -> str:
+    """A BCP 47 language tag (`en`, `haw`, `pt-PT`, `zh-Hant-TW`) valid in the IANA registry, in its
+    canonical case. `lenient` also reads `_` as `-` (a locale as Android or Java writes it)."""
+    text = value.replace("_", "-") if lenient and isinstance(value, str) else value
+    if (
+        not isinstance(text, str)
+        or len(text) > MAX_LANGUAGE_TAG
+        or not LANGUAGE_TAG.match(text)
+        or not _registered(text.lower())
+    ):
         raise LimitExceeded(
             f"{where} must be a BCP 47 language tag such as en, pt or pt-PT, not {str(value)[:40]!r}",
             field=where,
         )
     return canonical_language(text)
+
+
+@lru_cache(maxsize=4096)
+def _registered(tag: str) -> bool:
+    return bool(langcodes.tag_is_valid(tag))
 
 
 def canonical_language(tag: str) -> str:
