@@ -7,14 +7,12 @@ so two devices setting different keys offline both keep their value.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from tether.sync.collection import APPLIED, MERGED, Change, Collection, Outcome, Rejected, SavePatch
-from tether.sync.fields import Boolean, Field, Integer, LanguageTag, LimitExceeded
+from tether.sync.fields import Boolean, Field, Integer, LanguageTag, LimitExceeded, TimeZone
 from tether.sync.records import Record
 
 PREFERENCES_ID = "me"
@@ -24,25 +22,6 @@ MAX_CUSTOM_VALUE = 1000
 MAX_CUSTOM_STAMPS = 200
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CUSTOM_STAMP = "custom."
-
-
-@cache
-def time_zones() -> frozenset[str]:
-    """Every IANA time zone name (from the pinned `tzdata` package, or the system's database)."""
-    return frozenset(zoneinfo.available_timezones())
-
-
-@dataclass(frozen=True)
-class TimeZone(Field):
-    """An IANA time zone name such as `Pacific/Honolulu` or `UTC`."""
-
-    def check(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or value not in time_zones():
-            raise LimitExceeded(
-                f"{where} must be an IANA time zone such as Pacific/Honolulu, not {str(value)[:40]!r}",
-                field=where,
-            )
-        return value
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,18 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tether.errors import BadUserInput
 from tether.storage import counters
 from tether.storage.records import user_key
 from tether.sync.collection import Increment
+from tether.sync.fields import time_zone
 
 SLOT_MS = 15 * 60 * 1000
 DAY_MS = 24 * 3600 * 1000
 SLOTS_PER_DAY = DAY_MS // SLOT_MS
 MAX_RANGE_DAYS = 366
-MAX_ZONE_LENGTH = 100
 EPOCH = date(1970, 1, 1)
 
 DAY_PREFIX = "STATS#DAY#"
@@ -159,14 +159,7 @@ class Stats:
 
 def zone_of(name: str) -> ZoneInfo:
     """The IANA time zone `name` (e.g. Europe/Berlin); BAD_USER_INPUT if there is none."""
-    if not isinstance(name, str) or not 0 < len(name) <= MAX_ZONE_LENGTH:
-        raise BadUserInput("timeZone must be an IANA time zone name such as Europe/Berlin", field="timeZone")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadUserInput(
-            f"timeZone {name[:60]!r} is not an IANA time zone name such as Europe/Berlin", field="timeZone"
-        ) from None
+    return ZoneInfo(time_zone(name, "timeZone"))
 
 
 def check_range(start: date, end: date) -> None:

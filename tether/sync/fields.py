@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import re
 import uuid
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import langcodes
@@ -206,6 +207,29 @@ def canonical_language(tag: str) -> str:
         else:
             parts.append(part.lower())
     return "-".join(parts)
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone name (from the pinned `tzdata` package, or the system's database)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone(value: Any, where: str) -> str:
+    """An IANA time zone name such as `Europe/Berlin`, `Pacific/Honolulu` or `UTC`."""
+    if not isinstance(value, str) or value not in time_zones():
+        raise LimitExceeded(
+            f"{where} {str(value)[:60]!r} is not an IANA time zone name such as Europe/Berlin", field=where
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class TimeZone(Field):
+    """An IANA time zone name."""
+
+    def check(self, value: Any, where: str) -> str:
+        return time_zone(value, where)
 
 
 @dataclass(frozen=True)
