@@ -7,16 +7,14 @@ without code of its own here.
 from __future__ import annotations
 
 import base64
-import json
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 from tether.storage.base import TetherModel, client
+from tether.storage.raw import raw_query_items
 from tether.storage.records import Throttled, _guard
 
 BATCH_WRITE_LIMIT = 25
@@ -59,35 +57,9 @@ def _page(pk: str, start: dict[str, Any] | None) -> tuple[list[RawItem], dict[st
     }
     if start:
         params["ExclusiveStartKey"] = start
-    with _raw_items():
+    with raw_query_items():
         data = _guard(lambda: client().query(**params))
     return list(data.get("Items", [])), data.get("LastEvaluatedKey")
-
-
-_raw = threading.local()
-
-
-@contextmanager
-def _raw_items() -> Iterator[None]:
-    """While active, this thread's Query responses keep `Items` and `LastEvaluatedKey` as the raw
-    DynamoDB JSON of the body (what botocore's parser would build, without its cost). Errors and
-    every other field are parsed by botocore as usual."""
-    client().meta.events.register_last("before-parse.dynamodb.Query", _keep_raw, unique_id="tether-raw-items")
-    _raw.active = True
-    try:
-        yield
-    finally:
-        _raw.active = False
-
-
-def _keep_raw(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
-    if not getattr(_raw, "active", False) or response_dict.get("status_code") != 200:
-        return
-    body = json.loads(response_dict["body"])
-    for name in ("Items", "LastEvaluatedKey"):
-        if name in body:
-            customized_response_dict[name] = body.pop(name)
-    response_dict["body"] = json.dumps(body).encode()
 
 
 def count(pk: str, index: str | None = None) -> int:

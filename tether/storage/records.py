@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from tether.errors import BadUserInput, RateLimited, Unavailable
 from tether.storage.base import TetherModel
+from tether.storage.raw import raw_query_items
 from tether.sync.collection import Increment
 from tether.sync.devices import DeviceInfo
 from tether.sync.records import Record, Stamp
@@ -499,27 +498,6 @@ def _is_timeout(error: BaseException | None) -> bool:
     return False
 
 
-_raw_items = threading.local()
-_hooked_clients: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def _keep_items_raw(
-    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
-) -> None:
-    """botocore hook: hand a feed Query's items over as DynamoDB sent them (JSON attribute values).
-
-    botocore's parser would walk every attribute of every item through the service model in Python
-    (most of the CPU of a large pull or of loading the catalog); json.loads gives the same
-    `{"S": ...}` / `{"N": ...}` / `{"M": ...}` structure (records store no binary values, the
-    only type botocore would decode further). Only for the calls `feed_page` marks.
-    """
-    if not getattr(_raw_items, "on", False) or response_dict.get("status_code") != 200:
-        return
-    body = json.loads(response_dict["body"])
-    customized_response_dict["Items"] = body.pop("Items", [])
-    response_dict["body"] = json.dumps(body).encode()
-
-
 # What a reader needs of a record: everything but the merge bookkeeping (field stamps, state).
 READ_ATTRIBUTES = [
     "pk",
@@ -546,12 +524,7 @@ def feed_page(
     field stamps and state (smaller responses to decode; read units are the same).
     """
     connection = TetherModel._get_connection()
-    client = connection.connection.client
-    if client not in _hooked_clients:
-        client.meta.events.register("before-parse.dynamodb.Query", _keep_items_raw)
-        _hooked_clients.add(client)
-    _raw_items.on = True
-    try:
+    with raw_query_items():
         data = _guard(
             lambda: connection.query(
                 pk,
@@ -562,8 +535,6 @@ def feed_page(
                 attributes_to_get=None if merge_state else READ_ATTRIBUTES,
             )
         )
-    finally:
-        _raw_items.on = False
     page = [record for record in map(raw_record, data.get("Items", [])) if record is not None]
     more = bool(data.get("LastEvaluatedKey")) and bool(page) and page[-1].seq < upto
     return page, more
