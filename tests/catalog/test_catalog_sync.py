@@ -11,33 +11,27 @@ from app import create_app
 from tests.catalog.conftest import new_collection, new_track, publish, save_track, text
 from tests.conftest import GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import at, new_id
+from tests.sync.conftest import Device, at, new_id
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage.instrumentation import record_calls
 from tether.storage.records import HEAD, client_key, user_key
 
 
-class CatalogDevice:
+class CatalogDevice(Device):
     """An app keeping the catalog offline: it applies what syncPull returns, as docs/sync.md says."""
 
     def __init__(self, gql: GraphQLClient, client_id: str) -> None:
-        self.gql = gql
-        self.client_id = client_id
-        self.cursor: str | None = None
+        super().__init__(gql, client_id)
         self.collections: dict[str, dict[str, Any]] = {}
         self.tracks: dict[str, dict[str, Any]] = {}
         self.tombstones_seen = 0
 
-    def pull(self, **extra: Any) -> dict[str, Any]:
-        body = self.gql(
-            operation("SyncPull"), {"input": {"clientId": self.client_id, "cursor": self.cursor, **extra}}
-        )
-        assert "errors" not in body, body["errors"]
-        payload: dict[str, Any] = body["data"]["syncPull"]
-        if payload["resetRequired"]:
-            self.collections.clear()
-            self.tracks.clear()
+    def forget(self) -> None:
+        self.collections.clear()
+        self.tracks.clear()
+
+    def receive(self, payload: dict[str, Any]) -> None:
         for local, records in ((self.collections, payload["collections"]), (self.tracks, payload["tracks"])):
             for record in records:
                 if record["deleted"]:
@@ -45,12 +39,6 @@ class CatalogDevice:
                     local.pop(record["id"], None)
                 else:
                     local[record["id"]] = record
-        self.cursor = payload["cursor"]
-        return payload
-
-    def sync_all(self, **extra: Any) -> None:
-        while self.pull(**extra)["hasMore"]:
-            pass
 
 
 def published_catalog(admin: GraphQLClient, collection_ids: list[str]) -> tuple[set[str], dict[str, int]]:

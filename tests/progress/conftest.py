@@ -10,7 +10,6 @@ import pytest
 from ulid import ULID
 
 from tests.conftest import GraphQLClient
-from tests.operations import operation
 from tests.sync.conftest import Device
 
 RECORD_LISTS = ("pieces", "sessions", "progress", "bookmarks")
@@ -22,6 +21,8 @@ def iso(moment: datetime) -> str:
 
 class Player(Device):
     """A device with a media player: it queues progress reports and keeps every synced record."""
+
+    follows = RECORD_LISTS
 
     def report(self, changed_at: str, track: str, position: float, delta: float, **extra: Any) -> int:
         """Queue a recordProgress (extra: durationSeconds, completed)."""
@@ -37,20 +38,6 @@ class Player(Device):
 
     def reset(self, changed_at: str, track: str) -> int:
         return self.change(changed_at, resetProgress={"trackId": track})
-
-    def pull(self, **extra: Any) -> dict[str, Any]:
-        body = self.gql(
-            operation("SyncPull"), {"input": {"clientId": self.client_id, "cursor": self.cursor, **extra}}
-        )
-        assert "errors" not in body, body["errors"]
-        payload: dict[str, Any] = body["data"]["syncPull"]
-        if payload["resetRequired"]:
-            self.local.clear()
-        for name in RECORD_LISTS:
-            for record in payload[name]:
-                self.local[record["id"]] = record
-        self.cursor = payload["cursor"]
-        return payload
 
 
 @pytest.fixture

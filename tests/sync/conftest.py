@@ -29,6 +29,8 @@ def at(seconds: float) -> str:
 class Device:
     """One app installation: a queue of offline changes, a mutation counter and a pull cursor."""
 
+    follows: tuple[str, ...] = ("pieces", "sessions")  # the SyncPullPayload lists it keeps
+
     def __init__(self, gql: GraphQLClient, client_id: str) -> None:
         self.gql = gql
         self.client_id = client_id
@@ -71,21 +73,30 @@ class Device:
         return payload
 
     def pull(self, **extra: Any) -> dict[str, Any]:
+        """One pull: applies the records (forgetting everything first on a reset), keeps the cursor."""
         body = self.gql(
             operation("SyncPull"), {"input": {"clientId": self.client_id, "cursor": self.cursor, **extra}}
         )
         assert "errors" not in body, body["errors"]
         payload: dict[str, Any] = body["data"]["syncPull"]
         if payload["resetRequired"]:
-            self.local.clear()
-        for record in payload["pieces"] + payload["sessions"]:
-            self.local[record["id"]] = record
+            self.forget()
+        self.receive(payload)
         self.cursor = payload["cursor"]
         return payload
 
-    def sync_all(self) -> dict[str, dict[str, Any]]:
+    def forget(self) -> None:
+        self.local.clear()
+
+    def receive(self, payload: dict[str, Any]) -> None:
+        """Keep every record of the collections this device follows, tombstones included."""
+        for name in self.follows:
+            for record in payload[name]:
+                self.local[record["id"]] = record
+
+    def sync_all(self, **extra: Any) -> dict[str, dict[str, Any]]:
         """Pull until nothing more is waiting; the device's copy of every record."""
-        while self.pull()["hasMore"]:
+        while self.pull(**extra)["hasMore"]:
             pass
         return self.local
 
