@@ -408,8 +408,6 @@ class SyncEngine:
         if client_id is None and not writes and not chunk.increments:
             return head, client  # a server write that changed nothing: no (empty) transaction to send
         last_mutation_id = chunk.last_key if client_id is not None else client.last_mutation_id
-        if client_id is None and not writes and not chunk.increments:
-            return head, client  # a server change that changed nothing: nothing to store
         store.commit(
             pk=pk,
             head=head,
