@@ -13,7 +13,7 @@ from typing import Any
 
 from tether.sync.collection import APPLIED, MERGED, Change, Collection, Outcome, Rejected, SavePatch
 from tether.sync.fields import Boolean, Field, Integer, LanguageTag, LimitExceeded, TimeZone
-from tether.sync.records import Record
+from tether.sync.records import Record, Stamp
 
 PREFERENCES_ID = "me"
 MAX_CUSTOM_KEYS = 50
@@ -22,6 +22,7 @@ MAX_CUSTOM_VALUE = 1000
 MAX_CUSTOM_STAMPS = 200
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CUSTOM_STAMP = "custom."
+CUSTOM_CLEARED = "custom"  # the stamp of the latest `custom: null` (clear every key)
 
 
 @dataclass(frozen=True)
@@ -79,27 +80,14 @@ class SavePreferences(SavePatch):
         outcome = super().apply(
             collection, record, {name: value for name, value in payload.items() if name != "custom"}, change
         )
+        if "custom" not in payload:
+            return outcome
         record = outcome.record
         values: dict[str, str] = dict(record.data.get("custom") or {})
-        custom: dict[str, str | None] = payload.get("custom") or {}
-        if "custom" in payload and payload["custom"] is None:  # null clears every key
-            custom = dict.fromkeys(values)
-        if not custom:
-            return outcome
-        stamp = change.stamp
-        lost = False
-        for key, value in custom.items():
-            name = CUSTOM_STAMP + key
-            current = record.stamps.get(name)
-            if current is None or stamp > current:
-                outcome.changed = outcome.changed or current is None or values.get(key) != value
-                if value is None:
-                    values.pop(key, None)
-                else:
-                    values[key] = value
-                record.stamps[name] = stamp
-            elif values.get(key) != value:
-                lost = True
+        if payload["custom"] is None:
+            changed, lost = _clear_custom(record, values, change.stamp)
+        else:
+            changed, lost = _set_custom(record, values, payload["custom"], change.stamp)
         if len(values) > MAX_CUSTOM_KEYS:
             raise Rejected(
                 "TOO_MANY_KEYS", f"custom would hold {len(values)} keys; at most {MAX_CUSTOM_KEYS} are kept"
@@ -109,10 +97,53 @@ class SavePreferences(SavePatch):
             record.data["custom"] = values
         else:
             record.data.pop("custom", None)
+        outcome.changed = outcome.changed or changed
         if lost and "custom" not in outcome.conflicting_fields:
             outcome.conflicting_fields.append("custom")
         outcome.status = MERGED if outcome.conflicting_fields else APPLIED
         return outcome
+
+
+def _key_stamp(record: Record, key: str) -> Stamp | None:
+    """The stamp a key's value (or its absence) has: its own edit's, or a later clear of every key."""
+    own, cleared = record.stamps.get(CUSTOM_STAMP + key), record.stamps.get(CUSTOM_CLEARED)
+    if own is None or cleared is None:
+        return own or cleared
+    return max(own, cleared)
+
+
+def _set_custom(
+    record: Record, values: dict[str, str], entries: Mapping[str, str | None], stamp: Stamp
+) -> tuple[bool, bool]:
+    """Each key is a last-writer-wins register (a null value removes it). A newer stamp is stored even
+    when the value (or the absence) is the one already there. Returns (changed, some value lost)."""
+    changed = lost = False
+    for key, value in entries.items():
+        current = _key_stamp(record, key)
+        if current is None or stamp > current:
+            if value is None:
+                values.pop(key, None)
+            else:
+                values[key] = value
+            record.stamps[CUSTOM_STAMP + key] = stamp
+            changed = True
+        elif values.get(key) != value:
+            lost = True
+    return changed, lost
+
+
+def _clear_custom(record: Record, values: dict[str, str], stamp: Stamp) -> tuple[bool, bool]:
+    """`custom: null` removes every key edited before it, also keys whose edits arrive later: it is
+    one stamp (`custom`) that every key's own edit must be newer than. Returns (changed, lost)."""
+    cleared = record.stamps.get(CUSTOM_CLEARED)
+    changed = cleared is None or stamp > cleared
+    if changed:
+        record.stamps[CUSTOM_CLEARED] = stamp
+        for name in [name for name in record.stamps if name.startswith(CUSTOM_STAMP)]:
+            if record.stamps[name] < stamp:  # dominated by the clear: its own stamp is no longer needed
+                del record.stamps[name]
+                values.pop(name.removeprefix(CUSTOM_STAMP), None)
+    return changed, bool(values)  # keys edited after the clear stay
 
 
 # check_fields wants a record id; preferences have a fixed one, checked above.

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import Device, at
+from tests.sync.conftest import Device, at, new_id
 
 
 def pull_preferences(device: Device) -> dict[str, Any] | None:
@@ -147,3 +147,57 @@ def test_invalid_preferences_are_bad_user_input_and_nothing_is_applied(
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+@pytest.mark.parametrize(
+    ("first", "re_save", "older", "expected"),
+    [
+        # a field set to the value it already has, later
+        ({"dailyGoalMinutes": 10}, {"dailyGoalMinutes": 10}, {"dailyGoalMinutes": 30}, {"goal": 10}),
+        # a custom key set to the value it already has, later
+        (
+            {"custom": [{"key": "theme", "value": "dark"}]},
+            {"custom": [{"key": "theme", "value": "dark"}]},
+            {"custom": [{"key": "theme", "value": "light"}]},
+            {"custom": {"theme": "dark"}},
+        ),
+        # a custom key removed again, later (it was already absent)
+        (
+            {"custom": [{"key": "theme", "value": None}]},
+            {"custom": [{"key": "theme", "value": None}]},
+            {"custom": [{"key": "theme", "value": "light"}]},
+            {"custom": {}},
+        ),
+        # a key removed that was never set, later than an older set of it arriving afterwards
+        (
+            {"notifications": True},
+            {"custom": [{"key": "theme", "value": None}]},
+            {"custom": [{"key": "theme", "value": "light"}]},
+            {"custom": {}},
+        ),
+    ],
+)
+def test_a_re_save_of_an_unchanged_preference_keeps_its_newer_time_in_every_order(
+    client: Any,
+    make_token: Any,
+    first: dict[str, Any],
+    re_save: dict[str, Any],
+    older: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
+    """A sets; B re-saves the same later; C's older edit of it syncs before or after B: B wins."""
+    for order in ("BC", "CB"):
+        user = GraphQLClient(client, make_token(f"prefs-{order}-{new_id()}"))
+        a, b, c = Device(user, "a"), Device(user, "b"), Device(user, "c")
+        a.change(at(0), savePreferences=first)
+        a.push()
+        b.change(at(20), savePreferences=re_save)
+        c.change(at(10), savePreferences=older)
+        for name in order:
+            {"B": b, "C": c}[name].push()
+        pulled = pull_preferences(Device(user, "reader"))
+        assert pulled is not None
+        if "goal" in expected:
+            assert pulled["dailyGoalMinutes"] == expected["goal"], order
+        if "custom" in expected:
+            assert custom(pulled) == expected["custom"], order

@@ -100,3 +100,27 @@ def test_bookmark_ids_are_uuids_or_ulids(player: Callable[[str], Player]) -> Non
     phone = player("phone")
     phone.change(at(0), saveBookmark={"id": "bookmark-1", "trackId": TRACK, "positionSeconds": 1})
     assert phone.push_raw()["errors"][0]["extensions"]["field"] == "mutations[0].change.id"
+
+
+def test_a_re_save_of_an_unchanged_note_keeps_its_newer_time(
+    player: Callable[[str], Player], gql: GraphQLClient
+) -> None:
+    """Issue 10's reproduction: A creates, B re-saves the same note later, C's older edit arrives last.
+    B's newer time must be stored, so C loses (MERGED) and the note stays "same"."""
+    mark = new_id()
+    a, b, c = player("device-a"), player("device-b"), player("device-c")
+    a.change(
+        at(0),
+        saveBookmark={"id": mark, "trackId": "t1", "positionSeconds": 5, "label": "L", "note": "same"},
+    )
+    assert statuses(a.push()) == ["APPLIED"]
+    b.change(at(2 * 86_400), saveBookmark={"id": mark, "note": "same"})
+    b_result = b.push()["results"][0]
+    assert b_result["status"] == "APPLIED"
+    assert b_result["record"]["version"] == 2  # the newer time is a change: stored and numbered
+    c.change(at(86_400), saveBookmark={"id": mark, "note": "older"})
+    c_result = c.push()["results"][0]
+    assert c_result["status"] == "MERGED"
+    assert c_result["conflictingFields"] == ["note"]
+    assert c_result["record"]["note"] == "same"
+    assert player("reader").sync_all()[mark]["note"] == "same"

@@ -125,3 +125,20 @@ def test_the_same_offline_edits_converge_in_every_sync_order(
                 devices[index].push()
             finals.append(content(Device(user, "reader").sync_all()[piece]))
         assert all(final == finals[0] for final in finals), finals
+
+
+def test_a_re_save_of_an_unchanged_value_keeps_its_newer_time_in_every_order(
+    gql: GraphQLClient,
+) -> None:
+    """A re-saves its form; B re-saves the same notes later; C edited them in between, offline.
+    Whichever of B and C syncs first, B's later edit wins (the pieces case of issue 10)."""
+    for order in ("BC", "CB"):
+        piece = new_id()
+        a, b, c = (Device(gql, f"{name}-{piece}") for name in "abc")
+        a.save_piece(at(0), id=piece, title="Start", notes="same")
+        a.push()
+        b.save_piece(at(20), id=piece, notes="same")
+        c.save_piece(at(10), id=piece, notes="older")
+        for name in order:
+            {"B": b, "C": c}[name].push()
+        assert Device(gql, f"reader-{piece}").sync_all()[piece]["notes"] == "same", order

@@ -146,25 +146,31 @@ class SavePatch(Operation):
             if missing:
                 raise Rejected("REQUIRED_FIELD", f"a new {collection.name} needs {', '.join(missing)}")
             record = Record(collection=collection.name, id=str(payload["id"]), created_at=change.changed_at)
-        stamp = change.stamp
-        changed = False
-        conflicting: list[str] = []
-        for name, value in fields.items():
-            current = record.stamps.get(name)
-            if current is None or stamp > current:
-                if record.data.get(name) != value:
-                    changed = True
-                if value is None:
-                    record.data.pop(name, None)
-                else:
-                    record.data[name] = value
-                record.stamps[name] = stamp
-                changed = changed or current is None
-            elif record.data.get(name) != value:
-                conflicting.append(name)
-        if not record.exists:
+        changed, conflicting = set_latest(record, fields, change.stamp)
+        return Outcome(MERGED if conflicting else APPLIED, record, changed or not record.exists, conflicting)
+
+
+def set_latest(record: Record, fields: Mapping[str, Any], stamp: Stamp) -> tuple[bool, list[str]]:
+    """Last-writer-wins registers: each field takes the value whose stamp is newest.
+
+    Returns (changed, the fields whose value lost). A newer stamp is a change even when the value is
+    the one already stored (a re-saved form): it must be stored, or an older edit arriving later
+    would win over it, and the result would depend on the sync order (docs/sync.md, guarantee 2).
+    """
+    changed = False
+    conflicting: list[str] = []
+    for name, value in fields.items():
+        current = record.stamps.get(name)
+        if current is None or stamp > current:
+            if value is None:
+                record.data.pop(name, None)
+            else:
+                record.data[name] = value
+            record.stamps[name] = stamp
             changed = True
-        return Outcome(MERGED if conflicting else APPLIED, record, changed, conflicting)
+        elif record.data.get(name) != value:
+            conflicting.append(name)
+    return changed, conflicting
 
 
 class Delete(Operation):
