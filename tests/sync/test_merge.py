@@ -6,7 +6,10 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+import pytest
 
 from tests.conftest import GraphQLClient
 from tests.sync.conftest import Device, at, new_id
@@ -85,46 +88,148 @@ def test_conflicting_fields_name_graphql_fields(device: Callable[[str], Device])
     assert result["record"]["durationSeconds"] == 900
 
 
-def random_edits(rng: random.Random, piece: str, device_index: int) -> list[dict[str, Any]]:
-    edits = []
-    for _ in range(rng.randint(1, 4)):
-        field = rng.choice(["title", "category", "notes", "tags", "favorite", "language"])
-        value: Any = {
-            "title": f"title {rng.randint(0, 9)}",
-            "category": rng.choice([None, "oli", "mele"]),
-            "notes": rng.choice([None, f"note {rng.randint(0, 9)}"]),
-            "tags": rng.sample(["a", "b", "c", "d"], rng.randint(0, 3)),
-            "favorite": rng.choice([True, False]),
-            "language": rng.choice(["haw", "en", None]),
-        }[field]
-        # Times collide on purpose (several devices editing in the same second).
-        edits.append({"second": rng.randint(1, 6), "fields": {"id": piece, field: value}})
-    return edits
+@dataclass(frozen=True)
+class Kind:
+    """A collection as the convergence test edits it: how to create it, and the values to try."""
+
+    change: str  # the SyncChangeInput member
+    pulled: str  # the SyncPullPayload list
+    initial: dict[str, Any]  # the creating edit
+    values: dict[str, list[Any]]  # field -> values to set (the initial one among them: re-saves)
+    tie: dict[str, list[Any]]  # one mutation per device, same time and same mutationId
+    # (tie fields and re-saved fields are distinct, so that each case decides on its own)
+    re_save: dict[str, Any]  # the initial values again, later...
+    older: dict[str, Any]  # ...than this other edit of them, made earlier on another device
+    record_id: str | None = None  # fixed id (preferences are always "me")
 
 
+def theme(value: str | None, key: str = "theme") -> list[dict[str, Any]]:
+    return [{"key": key, "value": value}]
+
+
+KINDS = {
+    "pieces": Kind(
+        "savePiece",
+        "pieces",
+        {"title": "start", "notes": "same", "tags": ["a"]},
+        {
+            "title": ["start", "title 1", "title 2"],
+            "category": [None, "oli", "mele"],
+            "notes": [None, "same", "note 1"],
+            "tags": [[], ["a"], ["a", "b"], ["c"]],
+            "favorite": [True, False],
+            "language": [None, "haw", "en"],
+        },
+        tie={"title": ["tie a", "tie b", "tie c"], "category": ["x", "y", "z"]},
+        re_save={"notes": "same", "tags": ["a"]},
+        older={"notes": "older", "tags": ["b"]},
+    ),
+    "sessions": Kind(
+        "saveSession",
+        "sessions",
+        {"startedAt": at(0), "notes": "same", "trackId": "track-1"},
+        {
+            "notes": [None, "same", "note 1"],
+            "rating": [None, 3, 4, 5],
+            "durationSeconds": [None, 60, 300],
+            "trackId": [None, "track-1", "track-2"],
+        },
+        tie={"rating": [1, 2, 5], "durationSeconds": [600, 700, 800]},
+        re_save={"notes": "same", "trackId": "track-1"},
+        older={"notes": "older", "trackId": "track-2"},
+    ),
+    "bookmarks": Kind(
+        "saveBookmark",
+        "bookmarks",
+        {"trackId": "t1", "positionSeconds": 5, "label": "L", "note": "same"},
+        {
+            "positionSeconds": [5, 10, 20],
+            "label": [None, "L", "M"],
+            "note": [None, "same", "note 1"],
+        },
+        tie={"label": ["tie a", "tie b", "tie c"], "positionSeconds": [1, 2, 3]},
+        re_save={"note": "same"},
+        older={"note": "older"},
+    ),
+    "preferences": Kind(
+        "savePreferences",
+        "preferences",
+        {"language": "en", "dailyGoalMinutes": 10, "custom": [*theme("dark"), *theme(None, "gone")]},
+        {
+            "language": [None, "en", "haw", "ja"],
+            "timeZone": [None, "UTC", "Pacific/Honolulu"],
+            "notifications": [True, False],
+            "dailyGoalMinutes": [None, 10, 20],
+            "custom": [
+                None,
+                theme("dark"),
+                theme("light"),
+                theme(None),
+                theme("x", "gone"),
+                theme(None, "gone"),
+            ],
+        },
+        tie={"dailyGoalMinutes": [30, 40, 50], "custom": [theme("a"), theme("b"), theme("c")]},
+        re_save={"language": "en", "custom": [*theme("dark"), *theme(None, "gone")]},
+        older={"language": "ja", "custom": [*theme("light"), *theme("back", "gone")]},
+        record_id="me",
+    ),
+}
+
+
+class Everything(Device):
+    follows = ("pieces", "sessions", "bookmarks", "preferences")
+
+
+def offline_edits(rng: random.Random, kind: Kind) -> list[list[tuple[int, dict[str, Any]]]]:
+    """Three devices' queues of (second, fields). Every device's first mutation edits the same fields
+    at the same time with the same mutationId (only the clientId can order them); device 0 re-saves
+    initial values after device 1 edited them; random edits follow, often at the same second and
+    mutationId as the other devices' and often setting values the record already has."""
+    queues: list[list[tuple[int, dict[str, Any]]]] = [
+        [(20, {name: values[index] for name, values in kind.tie.items()})] for index in range(3)
+    ]
+    queues[0].append((31, dict(kind.re_save)))
+    queues[1].append((30, dict(kind.older)))
+    for _ in range(rng.randint(2, 4)):
+        shared_second, shared_field = rng.randint(1, 6), rng.choice(list(kind.values))
+        for queue in queues:
+            same = rng.random() < 0.5
+            name = shared_field if same else rng.choice(list(kind.values))
+            second = shared_second if same else rng.randint(1, 6)
+            queue.append((second, {name: rng.choice(kind.values[name])}))
+    return queues
+
+
+def final_state(record: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in record.items() if name not in ("id", "version", "updatedAt")}
+
+
+@pytest.mark.parametrize("name", list(KINDS))
 def test_the_same_offline_edits_converge_in_every_sync_order(
-    gql: GraphQLClient, make_token: Any, client: Any
+    gql: GraphQLClient, make_token: Any, client: Any, name: str
 ) -> None:
-    rng = random.Random(20261124)
-    for round_ in range(4):
-        edits = [random_edits(rng, "PIECE", index) for index in range(3)]
+    kind = KINDS[name]
+    rng = random.Random(f"20261124-{name}")
+    for round_ in range(2):
+        queues = offline_edits(rng, kind)
         finals = []
         for order in itertools.permutations(range(3)):
-            user = GraphQLClient(
-                client, make_token(f"converge-{round_}-{''.join(map(str, order))}-{new_id()}")
-            )
-            piece = new_id()
-            creator = Device(user, "creator")
-            creator.save_piece(at(0), id=piece, title="start")
-            creator.push()
-            devices = [Device(user, f"device-{index}") for index in range(3)]
-            for device, device_edits in zip(devices, edits, strict=True):
-                for edit in device_edits:
-                    device.save_piece(at(edit["second"]), **{**edit["fields"], "id": piece})
+            user = GraphQLClient(client, make_token(f"converge-{name}-{round_}-{new_id()}"))
+            record_id = kind.record_id or new_id()
+            creator = Everything(user, "creator")
+            named = {} if kind.record_id else {"id": record_id}
+            creator.change(at(0), **{kind.change: {**kind.initial, **named}})
+            assert creator.push()["results"][0]["status"] == "APPLIED"
+            devices = [Everything(user, f"device-{index}") for index in range(3)]
+            for device, queue in zip(devices, queues, strict=True):
+                for second, fields in queue:
+                    device.change(at(second), **{kind.change: {**fields, **named}})
             for index in order:
-                devices[index].push()
-            finals.append(content(Device(user, "reader").sync_all()[piece]))
-        assert all(final == finals[0] for final in finals), finals
+                device_results = devices[index].push()["results"]
+                assert all(result["status"] != "REJECTED" for result in device_results), device_results
+            finals.append(final_state(Everything(user, "reader").sync_all()[record_id]))
+        assert all(final == finals[0] for final in finals), (name, round_, finals)
 
 
 def test_a_re_save_of_an_unchanged_value_keeps_its_newer_time_in_every_order(
