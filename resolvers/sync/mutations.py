@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import re
 import time
+from typing import Any
 
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
@@ -16,6 +18,7 @@ from resolvers.sync.types import (
     SyncStatus,
 )
 from resolvers.syncable import patch
+from tether.errors import BadUserInput, TetherError
 from tether.sync.engine import Mutation, MutationResult
 
 
@@ -27,11 +30,14 @@ class SyncMutation:
     async def sync_push(self, info: Info, input: SyncPushInput) -> SyncPushPayload:
         user = info.context.user
         started = time.monotonic()
-        mutations = [_mutation(item) for item in input.mutations]
+        mutations = [_mutation(index, item) for index, item in enumerate(input.mutations)]
         device = input.device.to_core() if input.device is not None else None
-        result = await offload(
-            info.context.services.sync.push, user.id, str(input.client_id), mutations, device
-        )
+        try:
+            result = await offload(
+                info.context.services.sync.push, user.id, str(input.client_id), mutations, device
+            )
+        except TetherError as error:
+            raise in_api_terms(error, input.mutations) from None
         # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
         await offload(info.context.services.chat.after_push, user.id, result.results, started)
         return SyncPushPayload(
@@ -40,18 +46,58 @@ class SyncMutation:
         )
 
 
-def _mutation(item: SyncMutationInput) -> Mutation:
-    for name, binding in CHANGES.items():
+def _mutation(index: int, item: SyncMutationInput) -> Mutation:
+    if item.changed_at.tzinfo is None or item.changed_at.utcoffset() is None:
+        where = f"mutations[{index}].changedAt"
+        raise BadUserInput(
+            f"{where} {item.changed_at.isoformat()} has no time-zone offset; send the device's time with "
+            "its offset (2026-03-01T09:00:00+10:00) or in UTC (2026-03-01T09:00:00Z)",
+            field=where,
+        )
+    name, value = _member(item)
+    binding = CHANGES[name]
+    return Mutation(
+        mutation_id=item.mutation_id,
+        changed_at=item.changed_at,
+        collection=binding.collection,
+        operation=binding.operation,
+        payload=patch(value),
+    )
+
+
+def _member(item: SyncMutationInput) -> tuple[str, Any]:
+    """The one SyncChangeInput member set (snake_case) and its input."""
+    for name in CHANGES:
         value = getattr(item.change, name, None)
         if value is not None and value is not strawberry.UNSET:
-            return Mutation(
-                mutation_id=item.mutation_id,
-                changed_at=item.changed_at,
-                collection=binding.collection,
-                operation=binding.operation,
-                payload=patch(value),
-            )
+            return name, value
     raise AssertionError("@oneOf guarantees one change")  # pragma: no cover
+
+
+CHANGE_PATH = re.compile(r"^mutations\[(\d+)\]\.change(?=\.|$)")
+
+
+def in_api_terms(error: TetherError, mutations: list[SyncMutationInput]) -> TetherError:
+    """The core names a mutation's fields by their stored names (`mutations[0].change.daily_goal_minutes`);
+    the client sent them as `mutations[0].change.savePreferences.dailyGoalMinutes`. Rename the path
+    (in `extensions.field` and in the message) for every collection at once."""
+    internal = error.extensions.get("field")
+    found = CHANGE_PATH.match(internal) if isinstance(internal, str) else None
+    if internal is None or found is None or int(found.group(1)) >= len(mutations):
+        return error
+    member, _ = _member(mutations[int(found.group(1))])
+    rest = internal[found.end() :].split(".")[1:]
+    public = ".".join([found.group(0), to_camel_case(member), *(_camel(part) for part in rest)])
+    error.extensions["field"] = public
+    error.message = error.message.replace(internal, public)
+    error.args = (error.message,)
+    return error
+
+
+def _camel(part: str) -> str:
+    """`daily_goal_minutes` -> `dailyGoalMinutes`; an index or key in brackets is kept as it is."""
+    name, bracket, tail = part.partition("[")
+    return to_camel_case(name) + bracket + tail
 
 
 def _result(result: MutationResult) -> SyncMutationResult:

@@ -141,12 +141,8 @@ def test_invalid_preferences_are_bad_user_input_and_nothing_is_applied(
     body = phone.push_raw()
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert error["extensions"]["field"] == f"mutations[1].change.{_snake(field)}"
+    assert error["extensions"]["field"] == f"mutations[1].change.savePreferences.{field}"
     assert pull_preferences(Device(gql, "tablet")) is None
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 @pytest.mark.parametrize(

@@ -80,8 +80,8 @@ def test_a_new_bookmark_needs_a_track_and_a_position(player: Callable[[str], Pla
     [
         ({"label": "l" * 201}, "label", 200),
         ({"note": "n" * 5_001}, "note", 5_000),
-        ({"positionSeconds": -1}, "position_seconds", [0, 86_400]),
-        ({"trackId": "not a track"}, "track_id", None),
+        ({"positionSeconds": -1}, "positionSeconds", [0, 86_400]),
+        ({"trackId": "not a track"}, "trackId", None),
     ],
 )
 def test_bookmark_limits(
@@ -92,14 +92,14 @@ def test_bookmark_limits(
     phone.change(at(0), saveBookmark=change)
     error = phone.push_raw()["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert error["extensions"]["field"] == f"mutations[0].change.{field}"
+    assert error["extensions"]["field"] == f"mutations[0].change.saveBookmark.{field}"
     assert error["extensions"].get("limit") == limit
 
 
 def test_bookmark_ids_are_uuids_or_ulids(player: Callable[[str], Player]) -> None:
     phone = player("phone")
     phone.change(at(0), saveBookmark={"id": "bookmark-1", "trackId": TRACK, "positionSeconds": 1})
-    assert phone.push_raw()["errors"][0]["extensions"]["field"] == "mutations[0].change.id"
+    assert phone.push_raw()["errors"][0]["extensions"]["field"] == "mutations[0].change.saveBookmark.id"
 
 
 def test_a_re_save_of_an_unchanged_note_keeps_its_newer_time(

@@ -166,11 +166,11 @@ def test_the_plain_queries_list_threads_by_latest_activity(gql: GraphQLClient) -
     [
         (
             {"sendChatMessage": {"id": "m-1", "threadId": "01J0000000000000000000000A", "text": "hi"}},
-            "mutations[0].change.id",
+            "mutations[0].change.sendChatMessage.id",
         ),
         (
             {"sendChatMessage": {"id": "01J0000000000000000000000B", "threadId": "nope", "text": "hi"}},
-            "mutations[0].change.threadId",
+            "mutations[0].change.sendChatMessage.threadId",
         ),
         (
             {
@@ -180,7 +180,7 @@ def test_the_plain_queries_list_threads_by_latest_activity(gql: GraphQLClient) -
                     "text": "x" * 4001,
                 }
             },
-            "mutations[0].change.text",
+            "mutations[0].change.sendChatMessage.text",
         ),
         (
             {
@@ -190,19 +190,19 @@ def test_the_plain_queries_list_threads_by_latest_activity(gql: GraphQLClient) -
                     "text": "   ",
                 }
             },
-            "mutations[0].change.text",
+            "mutations[0].change.sendChatMessage.text",
         ),
         (
             {"saveChatThread": {"id": "01J0000000000000000000000A", "title": "t" * 201}},
-            "mutations[0].change.title",
+            "mutations[0].change.saveChatThread.title",
         ),
         (
             {"saveChatThread": {"id": "01J0000000000000000000000A", "context": {"trackId": "no spaces"}}},
-            "mutations[0].change.context.trackId",
+            "mutations[0].change.saveChatThread.context.trackId",
         ),
         (
             {"saveChatThread": {"id": "01J0000000000000000000000A", "context": {"pieceId": "not-an-id"}}},
-            "mutations[0].change.context.pieceId",
+            "mutations[0].change.saveChatThread.context.pieceId",
         ),
     ],
 )

@@ -204,14 +204,14 @@ def test_negative_and_absurd_deltas_are_rejected(player: Callable[[str], Player]
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"trackId": "no spaces", "positionSeconds": 1, "listenedSecondsDelta": 1}, "track_id"),
-        ({"trackId": "", "positionSeconds": 1, "listenedSecondsDelta": 1}, "track_id"),
-        ({"trackId": "t" * 101, "positionSeconds": 1, "listenedSecondsDelta": 1}, "track_id"),
-        ({"trackId": "t", "positionSeconds": -1, "listenedSecondsDelta": 1}, "position_seconds"),
-        ({"trackId": "t", "positionSeconds": 86_401, "listenedSecondsDelta": 1}, "position_seconds"),
+        ({"trackId": "no spaces", "positionSeconds": 1, "listenedSecondsDelta": 1}, "trackId"),
+        ({"trackId": "", "positionSeconds": 1, "listenedSecondsDelta": 1}, "trackId"),
+        ({"trackId": "t" * 101, "positionSeconds": 1, "listenedSecondsDelta": 1}, "trackId"),
+        ({"trackId": "t", "positionSeconds": -1, "listenedSecondsDelta": 1}, "positionSeconds"),
+        ({"trackId": "t", "positionSeconds": 86_401, "listenedSecondsDelta": 1}, "positionSeconds"),
         (
             {"trackId": "t", "positionSeconds": 1, "listenedSecondsDelta": 1, "durationSeconds": -1},
-            "duration_seconds",
+            "durationSeconds",
         ),
     ],
 )
@@ -223,7 +223,7 @@ def test_a_report_over_a_limit_refuses_the_push(
     phone.change(at(1), recordProgress=change)
     error = phone.push_raw()["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert error["extensions"]["field"] == f"mutations[1].change.{field}"
+    assert error["extensions"]["field"] == f"mutations[1].change.recordProgress.{field}"
     assert player("tablet").sync_all() == {}  # nothing applied
 
 
@@ -231,7 +231,10 @@ def test_a_reset_needs_a_catalog_track_id(player: Callable[[str], Player]) -> No
     phone = player("phone")
     phone.reset(at(0), "bad id")
     error = phone.push_raw()["errors"][0]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "mutations[0].change.track_id"}
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "field": "mutations[0].change.resetProgress.trackId",
+    }
 
 
 def test_progress_queries(player: Callable[[str], Player], gql: GraphQLClient) -> None:
