@@ -183,74 +183,130 @@ class RecordProgress(Operation):
         self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
     ) -> Outcome:
         stamp = change.stamp
-        at = stamp.millis
         delta = float(payload["listened_seconds_delta"])
-        if delta < 0:
-            raise Rejected("INVALID_DELTA", f"listenedSecondsDelta is negative ({delta:g})")
-        delta_ms = round(delta * 1000)
-        if delta_ms > MAX_DELTA_MS:
-            raise Rejected(
-                "DELTA_TOO_LARGE", f"listenedSecondsDelta is {delta:g} s; one report covers at most 24 h"
-            )
+        delta_ms = _checked_delta(delta)
         record = _new(collection, record, payload, change)
         before = copy.deepcopy((record.data, record.stamps, record.state))
         clients: dict[str, Any] = record.state.setdefault("clients", {})
         mine: dict[str, Any] = dict(clients.get(change.client_id) or {})
-        if mine:
-            elapsed = max(0, at - int(mine["at"]))
-            if delta_ms > elapsed + DELTA_MARGIN_MS:
-                raise Rejected(
-                    "DELTA_EXCEEDS_ELAPSED",
-                    f"listenedSecondsDelta is {delta:g} s, but only {elapsed / 1000:g} s passed since this "
-                    "device's previous report of this track",
-                )
+        _check_elapsed(mine, stamp.millis, delta, delta_ms)
+        report = _Report.of(payload, mine, stamp, delta_ms)
+        conflicting: list[str] = []
+        before_ms = _completed_ms(record)
+        pass_id = _count_pass(record, report, mine, conflicting)
+        _set_latest(record, "position_seconds", report.position, stamp, conflicting)
+        if payload.get("duration_seconds") is not None:
+            _set_latest(record, "duration_seconds", round(payload["duration_seconds"]), stamp, conflicting)
+        _add_listening(record, report, change)
+        clients[change.client_id] = _client_entry(mine, report, pass_id)
+        _keep_latest_clients(clients)
+        changes = statistics.listening(stamp.millis, delta_ms)
+        statistics.completion(changes, before_ms, _completed_ms(record))
+        return _outcome(before, record, conflicting, changes)
+
+
+def _checked_delta(delta: float) -> int:
+    """The listened time of one report, in milliseconds: never negative, at most a day."""
+    if delta < 0:
+        raise Rejected("INVALID_DELTA", f"listenedSecondsDelta is negative ({delta:g})")
+    delta_ms = round(delta * 1000)
+    if delta_ms > MAX_DELTA_MS:
+        raise Rejected(
+            "DELTA_TOO_LARGE", f"listenedSecondsDelta is {delta:g} s; one report covers at most 24 h"
+        )
+    return delta_ms
+
+
+def _check_elapsed(mine: Mapping[str, Any], at: int, delta: float, delta_ms: int) -> None:
+    """A device can't have listened longer than the time since its previous report (plus a margin)."""
+    if not mine:
+        return
+    elapsed = max(0, at - int(mine["at"]))
+    if delta_ms > elapsed + DELTA_MARGIN_MS:
+        raise Rejected(
+            "DELTA_EXCEEDS_ELAPSED",
+            f"listenedSecondsDelta is {delta:g} s, but only {elapsed / 1000:g} s passed since this "
+            "device's previous report of this track",
+        )
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What one report says, read against this device's previous reports of the track."""
+
+    stamp: Stamp
+    position: float
+    duration: float  # 0: unknown
+    delta_ms: int
+    completing: bool  # at (or told to be at) the end
+    new_play: bool  # listening again after a gap, or after finishing
+    heard: int | None  # when this device last listened (before this report)
+
+    @classmethod
+    def of(cls, payload: Mapping[str, Any], mine: Mapping[str, Any], stamp: Stamp, delta_ms: int) -> _Report:
         position = float(payload["position_seconds"])
-        duration = float(payload.get("duration_seconds") or mine.get("dur") or 0)  # 0: unknown
+        duration = float(payload.get("duration_seconds") or mine.get("dur") or 0)
         completing = payload.get("completed") is True or (duration > 0 and position >= END_SHARE * duration)
         heard = mine.get("heard")
         new_play = delta_ms > 0 and (
-            heard is None or at - int(heard) > NEW_PLAY_GAP_MS or (bool(mine.get("fin")) and not completing)
+            heard is None
+            or stamp.millis - int(heard) > NEW_PLAY_GAP_MS
+            or (bool(mine.get("fin")) and not completing)
         )
-        conflicting: list[str] = []
-        before_ms = _completed_ms(record)
-        passes, reset = _completion(record)
-        pass_id: Stamp | None = None
-        if completing:  # a new pass, or the next report of this device's current one
-            pass_id = Stamp.load(mine["pass"]) if mine.get("pass") else stamp
-            current = next((p for p in passes if p.id == pass_id), None)
-            if current is None:
-                passes.append(Pass(pass_id, min(pass_id, stamp), stamp))
-            else:
-                current.lo, current.hi = min(current.lo, stamp), max(current.hi, stamp)
-        _settle(record, passes, reset)
-        if completing and not record.data["completed"]:
-            conflicting.append("completed")  # a reset made later wins
-        _set_latest(record, "position_seconds", position, stamp, conflicting)
-        if payload.get("duration_seconds") is not None:
-            _set_latest(record, "duration_seconds", round(payload["duration_seconds"]), stamp, conflicting)
-        data = record.data
-        data["listened_seconds"] = int(data.get("listened_seconds", 0)) + delta_ms
-        data["play_count"] = int(data.get("play_count", 0)) + int(new_play)
-        if not data.get("last_played_at") or at > millis(parse_time(data["last_played_at"])):
-            data["last_played_at"] = format_time(change.changed_at)
-        entry: dict[str, Any] = {
-            "at": max(at, int(mine.get("at", at))),
-            "fin": completing or (bool(mine.get("fin")) and not new_play),
-        }
-        if delta_ms > 0:
-            entry["heard"] = at if heard is None else max(at, int(heard))
-        elif heard is not None:
-            entry["heard"] = heard
-        if pass_id is not None:
-            entry["pass"] = pass_id.dump()
-        if duration:
-            entry["dur"] = duration
-        clients[change.client_id] = entry
-        for stale in sorted(clients, key=lambda client: (int(clients[client]["at"]), client))[:-MAX_CLIENTS]:
-            del clients[stale]
-        changes = statistics.listening(at, delta_ms)
-        statistics.completion(changes, before_ms, _completed_ms(record))
-        return _outcome(before, record, conflicting, changes)
+        return cls(stamp, position, duration, delta_ms, completing, new_play, heard)
+
+
+def _count_pass(
+    record: Record, report: _Report, mine: Mapping[str, Any], conflicting: list[str]
+) -> Stamp | None:
+    """A completing report starts a pass through the end, or extends this device's current one;
+    then completion is settled again. Returns the pass it belongs to (None if not completing)."""
+    passes, reset = _completion(record)
+    pass_id: Stamp | None = None
+    stamp = report.stamp
+    if report.completing:
+        pass_id = Stamp.load(mine["pass"]) if mine.get("pass") else stamp
+        current = next((p for p in passes if p.id == pass_id), None)
+        if current is None:
+            passes.append(Pass(pass_id, min(pass_id, stamp), stamp))
+        else:
+            current.lo, current.hi = min(current.lo, stamp), max(current.hi, stamp)
+    _settle(record, passes, reset)
+    if report.completing and not record.data["completed"]:
+        conflicting.append("completed")  # a reset made later wins
+    return pass_id
+
+
+def _add_listening(record: Record, report: _Report, change: Change) -> None:
+    """Listened time and plays add up; lastPlayedAt is the latest report's time."""
+    data = record.data
+    data["listened_seconds"] = int(data.get("listened_seconds", 0)) + report.delta_ms
+    data["play_count"] = int(data.get("play_count", 0)) + int(report.new_play)
+    if not data.get("last_played_at") or report.stamp.millis > millis(parse_time(data["last_played_at"])):
+        data["last_played_at"] = format_time(change.changed_at)
+
+
+def _client_entry(mine: Mapping[str, Any], report: _Report, pass_id: Stamp | None) -> dict[str, Any]:
+    """What the next report of this device is checked against (its latest time, play and pass)."""
+    at = report.stamp.millis
+    entry: dict[str, Any] = {
+        "at": max(at, int(mine.get("at", at))),
+        "fin": report.completing or (bool(mine.get("fin")) and not report.new_play),
+    }
+    if report.delta_ms > 0:
+        entry["heard"] = at if report.heard is None else max(at, int(report.heard))
+    elif report.heard is not None:
+        entry["heard"] = report.heard
+    if pass_id is not None:
+        entry["pass"] = pass_id.dump()
+    if report.duration:
+        entry["dur"] = report.duration
+    return entry
+
+
+def _keep_latest_clients(clients: dict[str, Any]) -> None:
+    for stale in sorted(clients, key=lambda client: (int(clients[client]["at"]), client))[:-MAX_CLIENTS]:
+        del clients[stale]
 
 
 class ResetProgress(Operation):
