@@ -23,6 +23,7 @@ from bench.common import Report, floor, local_table, measure
 from localdev.dynamodb import free_port, port_in_use
 from tether.auth import User
 from tether.media import PART_SIZE
+from tether.model.record import Record
 from tether.pieces import PIECES
 from tether.services import Services
 from tether.sessions import SESSIONS
@@ -30,8 +31,8 @@ from tether.settings import Settings
 from tether.storage import base as storage
 from tether.storage import partition
 from tether.storage.base import TetherModel, client
-from tether.storage.records import Write, record_item, user_key
-from tether.sync.records import Record
+from tether.storage.keys import user_key
+from tether.storage.record_items import Write, record_item
 
 RECORDS = 100_000
 BUCKET = "tether-bench-media"

@@ -16,8 +16,8 @@ from ulid import ULID
 from localdev import dynamodb
 from tether.settings import Settings
 from tether.storage import base as storage
+from tether.storage.heads import UserHead
 from tether.storage.instrumentation import Calls, record_calls
-from tether.storage.records import UserHead
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -15,7 +15,7 @@ from tether.services import Services
 from tether.sessions import SESSIONS
 from tether.storage import counters
 from tether.storage.instrumentation import Calls
-from tether.storage.records import user_key
+from tether.storage.keys import user_key
 from tether.sync.engine import Mutation, SyncEngine
 
 RUNS = 15

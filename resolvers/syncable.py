@@ -8,8 +8,8 @@ from typing import Any, ClassVar, Self
 
 import strawberry
 
+from tether.model.record import Record
 from tether.sync.collection import Collection
-from tether.sync.records import Record
 
 
 @strawberry.interface(

@@ -24,9 +24,8 @@ from typing import Any
 
 from ulid import ULID
 
-from tether.errors import Conflict
+from tether.errors import Busy, Conflict, StaleRead
 from tether.storage import audit as store
-from tether.storage.records import Busy, StaleRead
 from tether.sync.fields import format_time
 
 FIRST_SIGN_IN = "first_sign_in"

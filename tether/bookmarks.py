@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tether.model.record import Record
 from tether.progress import MAX_SECONDS
 from tether.sync import reads
 from tether.sync.collection import Collection, Delete, SavePatch
 from tether.sync.fields import CatalogId, Number, Text, check_catalog_id
-from tether.sync.records import Record
 
 
 def _by_track(record: Record) -> str | None:

@@ -53,6 +53,48 @@ class Unavailable(TetherError):
         super().__init__(message, retryable=True, **extensions)
 
 
+class StaleRead(Conflict):
+    """Someone else wrote first (a write's condition failed): read again and redo the work.
+
+    Writers retry it themselves; one that is still stale after its retries reaches the client as
+    this retryable CONFLICT.
+    """
+
+    def __init__(self, reasons: str = "") -> None:
+        super().__init__("Someone else changed the same data at the same time; try again", retryable=True)
+        self.reasons = reasons
+
+
+class Throttled(RateLimited):
+    """DynamoDB throttled us and botocore's retries are spent (or a transaction was throttled).
+
+    `retry_now` is set when botocore has not retried it itself (a cancelled transaction).
+    """
+
+    def __init__(self, *, retry_now: bool = False) -> None:
+        super().__init__(
+            "The database is busy; nothing was lost, try again shortly",
+            retryable=True,
+            retryAfterSeconds=2,
+        )
+        self.retry_now = retry_now
+
+
+class Busy(Unavailable):
+    """A transaction conflict or a timeout: nothing is known to be half-done; worth retrying.
+
+    `retry_now` is set when botocore has not retried it itself (a cancelled transaction).
+    """
+
+    def __init__(self, reason: str, *, retry_now: bool = False) -> None:
+        super().__init__("The database did not answer in time; try again", reason=reason)
+        self.retry_now = retry_now
+
+
+# The database errors that are worth retrying as they are (the same request, later).
+CONTENTION = (Throttled, Busy)
+
+
 def check_between(
     field: str, value: int, low: int, high: int, error: type[BadUserInput] = BadUserInput
 ) -> int:

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tether.model.record import Record, Stamp
 from tether.sync.collection import APPLIED, MERGED, Change, Collection, Outcome, Rejected, SavePatch
 from tether.sync.fields import Boolean, Field, Integer, LanguageTag, LimitExceeded, TimeZone
-from tether.sync.records import Record, Stamp
 
 PREFERENCES_ID = "me"
 MAX_CUSTOM_KEYS = 50

@@ -16,7 +16,9 @@ from typing import Any
 
 from tether import statistics
 from tether.errors import BadUserInput
-from tether.storage import records as store
+from tether.model.record import Record, Stamp
+from tether.storage.keys import user_key
+from tether.storage.listing import get_record
 from tether.sync import reads
 from tether.sync.collection import APPLIED, MERGED, Change, Collection, Operation, Outcome, Rejected
 from tether.sync.fields import (
@@ -32,7 +34,6 @@ from tether.sync.fields import (
     millis,
     parse_time,
 )
-from tether.sync.records import Record, Stamp
 
 MAX_SECONDS = 86_400  # positions and durations: tracks are shorter than a day
 END_SHARE = 0.95  # reaching the last 5% of the track completes it
@@ -376,7 +377,7 @@ PROGRESS = Collection(
 def get(user_id: str, track_id: str) -> Record | None:
     """The user's progress on a track, or None if they never reported it."""
     check_catalog_id(track_id, "trackId")
-    return store.get_record(store.user_key(user_id), PROGRESS.sort_key(track_id))
+    return get_record(user_key(user_id), PROGRESS.sort_key(track_id))
 
 
 def page(

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from tether import statistics
+from tether.model.record import Record
 from tether.sync.collection import Change, Collection, Delete, Outcome, Rejected, SavePatch
 from tether.sync.fields import CatalogId, Integer, RecordId, Text, Timestamp, millis, parse_time
-from tether.sync.records import Record
 
 DAY_SECONDS = 24 * 3600
 

@@ -24,9 +24,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tether.errors import BadUserInput
+from tether.model.increment import Increment
 from tether.storage import counters
-from tether.storage.records import user_key
-from tether.sync.collection import Increment
+from tether.storage.keys import user_key
 from tether.sync.fields import time_zone
 
 SLOT_MS = 15 * 60 * 1000

@@ -14,10 +14,10 @@ from tether.accounts.export import FORMAT, VERSION
 from tether.accounts.export import DataExport as CoreDataExport
 from tether.accounts.profiles import Profile
 from tether.auth import User as CoreUser
+from tether.model.device import DeviceInfo
+from tether.model.record import Record
 from tether.preferences import PREFERENCES, PREFERENCES_ID
 from tether.sync.collection import Collection
-from tether.sync.devices import DeviceInfo
-from tether.sync.records import Record
 
 
 @strawberry.type(description="One app-defined setting.")

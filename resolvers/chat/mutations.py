@@ -8,7 +8,7 @@ from resolvers.chat.types import ChatMessage, ChatMessageInput
 from resolvers.context import Info
 from resolvers.offload import offload
 from tether.errors import Unavailable
-from tether.sync.records import Record
+from tether.model.record import Record
 
 
 @strawberry.type

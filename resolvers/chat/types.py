@@ -9,8 +9,8 @@ import strawberry
 from resolvers.pagination import PageInfo
 from resolvers.syncable import Syncable
 from tether.chat.model import MESSAGES, THREADS
+from tether.model.record import Record
 from tether.sync.collection import Collection
-from tether.sync.records import Record
 
 
 @strawberry.enum(description="Who wrote a chat message.")

@@ -15,8 +15,8 @@ from tether.catalog.locale import localize
 from tether.catalog.media import MediaKind, SignedUrl
 from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
 from tether.errors import BadUserInput
+from tether.model.record import Record
 from tether.sync.collection import Collection
-from tether.sync.records import Record
 
 strawberry.enum(
     MediaKind,

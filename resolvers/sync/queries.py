@@ -18,7 +18,7 @@ class SyncQuery:
     )
     async def sync_pull(self, info: Info, input: SyncPullInput) -> SyncPullPayload:
         user = info.context.user
-        device = input.device.to_core().checked() if input.device is not None else None
+        device = input.device.to_core() if input.device is not None else None
         result = await offload(
             info.context.services.sync.pull,
             user.id,

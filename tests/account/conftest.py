@@ -15,7 +15,7 @@ from ulid import ULID
 from tether.media import Media
 from tether.settings import Settings
 from tether.storage import partition
-from tether.storage.records import user_key
+from tether.storage.keys import user_key
 
 BUCKET = "tether-test-media"
 

@@ -24,7 +24,7 @@ from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 from tether.storage import partition
-from tether.storage.records import user_key
+from tether.storage.keys import user_key
 
 INDEXES = ("bySeq", "byLookup", "byTime")
 

@@ -20,13 +20,14 @@ from tether.accounts.export import Exports
 from tether.auth import User
 from tether.errors import TetherError
 from tether.media import MIN_PART_SIZE, Media
+from tether.model.record import Record
 from tether.pieces import PIECES
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 from tether.storage.base import TetherModel
-from tether.storage.records import Write, record_item, user_key
-from tether.sync.records import Record
+from tether.storage.keys import user_key
+from tether.storage.record_items import Write, record_item
 
 
 def download(url: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from tests.sync.conftest import Device, at, new_id
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage.instrumentation import record_calls
-from tether.storage.records import HEAD, client_key, user_key
+from tether.storage.keys import HEAD, client_key, user_key
 
 
 class CatalogDevice(Device):

@@ -16,18 +16,19 @@ from tether.chat.providers.base import ProviderError
 from tether.errors import RateLimited
 from tether.settings import Settings
 from tether.storage import chat as chat_store
-from tether.storage import records as store
+from tether.storage.keys import user_key
+from tether.storage.listing import get_record
 
 
 def counters(user_id: str, day: str) -> chat_store.Usage:
-    return chat_store.read_budget(store.user_key(user_id), day)
+    return chat_store.read_budget(user_key(user_id), day)
 
 
 def test_concurrent_charges_at_the_limit_let_exactly_the_limit_through(
     settings: Settings, user_id: str
 ) -> None:
     budget = Budget(max_messages=3, max_tokens=10_000, now=lambda: datetime.now(UTC))
-    pk = store.user_key(user_id)
+    pk = user_key(user_id)
     barrier = threading.Barrier(8)
     outcomes: list[Any] = []
 
@@ -90,7 +91,7 @@ def test_a_pushed_message_over_the_budget_is_kept_and_its_reply_fails_rate_limit
     [result] = chat.push(("message", {"id": (over := new_id()), "thread_id": thread, "text": "second"}))
     assert result.status == "APPLIED", "the push itself never fails for a budget"
     assert len(chat.provider.calls) == 1
-    stored = store.get_record(store.user_key(user_id), MESSAGES.sort_key(reply_id(over)))
+    stored = get_record(user_key(user_id), MESSAGES.sort_key(reply_id(over)))
     assert stored is not None
     assert stored.data["status"] == "FAILED"
     assert stored.data["error_code"] == "RATE_LIMITED"
@@ -119,7 +120,7 @@ def test_the_token_budget_reserves_an_estimate_and_keeps_the_real_usage(
     tight_thread = tight.thread()
     message = tight.say(tight_thread, "x" * 2_000)  # ~500 tokens + the 600 a reply may use: over 700
     assert tight.provider.calls == []
-    stored = store.get_record(store.user_key(f"{user_id}-b"), MESSAGES.sort_key(reply_id(message)))
+    stored = get_record(user_key(f"{user_id}-b"), MESSAGES.sort_key(reply_id(message)))
     assert stored is not None
     assert stored.data["error_code"] == "RATE_LIMITED"
     assert counters(f"{user_id}-b", day).tokens == 0

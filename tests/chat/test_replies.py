@@ -11,12 +11,13 @@ from tether.chat.model import MESSAGES, reply_id
 from tether.chat.providers.base import ProviderError
 from tether.settings import Settings
 from tether.storage import chat as chat_store
-from tether.storage import records as store
+from tether.storage.keys import user_key
+from tether.storage.listing import get_record
 from tether.sync import reads
 
 
 def reply(chat: Chat, message_id: str) -> dict[str, Any]:
-    record = store.get_record(store.user_key(chat.user_id), MESSAGES.sort_key(reply_id(message_id)))
+    record = get_record(user_key(chat.user_id), MESSAGES.sort_key(reply_id(message_id)))
     assert record is not None
     return {**record.data, "deleted": record.deleted, "version": record.version}
 
@@ -72,7 +73,7 @@ def test_a_crashed_attempt_blocks_only_until_its_lease_expires(chat: Chat) -> No
     chat.provider.errors = [ProviderError("PROVIDER_UNAVAILABLE")]
     message = chat.say(thread, "hello")
     chat.provider.calls.clear()
-    pk = store.user_key(chat.user_id)
+    pk = user_key(chat.user_id)
     now_ms = int(chat.clock.now().timestamp() * 1000)
     # An attempt took the lease and died (its Lambda timed out) without giving it back.
     assert chat_store.claim_lease(
@@ -182,7 +183,7 @@ def test_deleting_a_thread_deletes_its_messages_and_stops_their_replies(chat: Ch
     chat.push(("delete_thread", {"id": thread}))
     for message_id in (first, second, pending):
         for record_id in (message_id, reply_id(message_id)):
-            stored = store.get_record(store.user_key(chat.user_id), MESSAGES.sort_key(record_id))
+            stored = get_record(user_key(chat.user_id), MESSAGES.sort_key(record_id))
             assert stored is not None
             assert stored.deleted, "a tombstone devices pull"
     assert len(chat.provider.calls) == calls

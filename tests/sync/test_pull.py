@@ -158,7 +158,7 @@ def test_a_cursor_mid_feed_is_only_as_fresh_as_its_last_record(
 
 def test_a_cursor_from_before_the_data_was_erased_requires_a_reset(engine: SyncEngine, user_id: str) -> None:
     from tether.storage.base import TetherModel
-    from tether.storage.records import user_key
+    from tether.storage.keys import user_key
 
     engine.push(user_id, "phone", [save(1, title="a")])
     cursor = engine.pull(user_id, "tablet", None).cursor

@@ -11,7 +11,8 @@ import pytest
 from tests.conftest import GraphQLClient
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
-from tether.storage.records import RecordItem, user_key
+from tether.storage.keys import user_key
+from tether.storage.record_items import RecordItem
 
 
 def statuses(payload: dict[str, Any]) -> list[str]:

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from tests.sync.conftest import Clock, new_id
 from tether.pieces import PIECES
-from tether.storage import records as store
+from tether.storage.feed import feed_page
+from tether.storage.heads import read_head
 from tether.storage.instrumentation import record_calls
+from tether.storage.keys import user_key
 from tether.sync.engine import Mutation, ServerChange, SyncEngine
 
 
@@ -22,7 +24,7 @@ def test_server_changes_are_numbered_in_the_users_feed(
     )
     cursor = engine.pull(user_id, "tablet", None).cursor
     [result] = engine.write(
-        store.user_key(user_id), [ServerChange(PIECES, "save", {"id": piece, "notes": "server"})]
+        user_key(user_id), [ServerChange(PIECES, "save", {"id": piece, "notes": "server"})]
     )
     assert result.status == "APPLIED"
     changed = engine.pull(user_id, "tablet", cursor)
@@ -39,7 +41,7 @@ def test_server_changes_merge_by_time_like_any_edit(engine: SyncEngine, clock: C
     piece = new_id()
     engine.push(user_id, "phone", [Mutation(1, clock.now, PIECES, "save", {"id": piece, "title": "a"})])
     clock.advance(seconds=10)
-    engine.write(store.user_key(user_id), [ServerChange(PIECES, "save", {"id": piece, "title": "server"})])
+    engine.write(user_key(user_id), [ServerChange(PIECES, "save", {"id": piece, "title": "server"})])
     stale = engine.push(
         user_id,
         "phone",
@@ -65,9 +67,9 @@ def test_a_shared_partition_has_its_own_feed(engine: SyncEngine) -> None:
             ServerChange(PIECES, "delete", {"id": first}),
         ],
     )
-    head = store.read_head(partition)
+    head = read_head(partition)
     assert head.seq == 3  # three numbered changes
-    page, more = store.feed_page(partition, after=0, upto=head.seq, limit=10)
+    page, more = feed_page(partition, after=0, upto=head.seq, limit=10)
     assert not more
     assert [(record.id, record.deleted) for record in page] == [(second, False), (first, True)]
 
@@ -82,4 +84,4 @@ def test_a_server_change_that_changes_nothing_writes_nothing(engine: SyncEngine)
     assert result.record is not None
     assert result.record.version == 1
     assert calls.operations == ["BatchGetItem"]  # read, found nothing to change, wrote nothing
-    assert store.read_head(partition).seq == 1
+    assert read_head(partition).seq == 1

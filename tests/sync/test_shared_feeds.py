@@ -10,13 +10,13 @@ import pytest
 
 from tests.sync.conftest import Clock, new_id
 from tether.collections import COLLECTIONS
+from tether.model.record import Record
 from tether.pieces import PIECES
 from tether.storage.base import TetherModel
 from tether.storage.instrumentation import record_calls
-from tether.storage.records import HEAD, client_key, user_key
+from tether.storage.keys import HEAD, client_key, user_key
 from tether.sync.engine import Mutation, ServerChange, SyncEngine
 from tether.sync.feeds import SharedFeed
-from tether.sync.records import Record
 
 TTL = timedelta(seconds=5)
 

@@ -16,7 +16,7 @@ from tether import audit
 from tether.errors import BadUserInput, ConfigurationError, Forbidden
 from tether.storage import accounts as store
 from tether.storage.audit import Operation
-from tether.storage.records import user_key
+from tether.storage.keys import user_key
 
 KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 VERSION = re.compile(r"^[A-Za-z0-9._:+-]{1,40}$")

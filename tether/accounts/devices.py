@@ -8,7 +8,7 @@ from tether import audit
 from tether.errors import BadUserInput, NotFound
 from tether.storage import accounts as store
 from tether.storage.audit import Operation
-from tether.storage.records import user_key
+from tether.storage.keys import user_key
 from tether.sync.engine import CLIENT_ID
 
 Device = store.StoredDevice

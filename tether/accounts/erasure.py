@@ -23,7 +23,7 @@ from tether.errors import Unavailable
 from tether.media import Media, s3_errors, user_prefix
 from tether.settings import Settings
 from tether.storage import partition
-from tether.storage.records import user_key
+from tether.storage.keys import user_key
 from tether.telemetry import logger
 
 CONFIRMATION = "DELETE"

@@ -23,7 +23,8 @@ from tether.media import PART_SIZE, Media, s3_errors, user_prefix
 from tether.storage import partition
 from tether.storage.accounts import ConsentItem, ProfileItem
 from tether.storage.base import TTL_ATTRIBUTE
-from tether.storage.records import ClientState, user_key
+from tether.storage.clients import ClientState
+from tether.storage.keys import user_key
 from tether.sync.fields import format_time
 
 FORMAT = "tether-export"

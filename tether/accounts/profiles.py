@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tether import audit
+from tether.model.record import Record
 from tether.preferences import PREFERENCES, PREFERENCES_ID
 from tether.storage import accounts as store
 from tether.storage.audit import Operation
-from tether.storage.records import user_key
-from tether.sync.records import Record
+from tether.storage.keys import user_key
 
 
 @dataclass(frozen=True)

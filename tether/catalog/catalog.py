@@ -22,10 +22,11 @@ from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
 from tether.catalog.rules import Items
 from tether.catalog.search import Document, SearchIndex
 from tether.errors import BadUserInput, NotFound, check_between
-from tether.storage import records as store
+from tether.model.record import Record
+from tether.storage.feed import read_feed
+from tether.storage.listing import get_record
 from tether.sync.engine import SyncEngine
 from tether.sync.fields import CATALOG_ID
-from tether.sync.records import Record
 
 MAX_PAGE = 100
 MAX_SEARCH_RESULTS = 50
@@ -213,11 +214,11 @@ class Catalog:
         state = self._state
         if state is None or state.epoch != head.epoch:
             state = _State(head.epoch)
-            state.apply(store.read_feed(self.partition, after=0, upto=head.seq, segments=self.load_segments))
+            state.apply(read_feed(self.partition, after=0, upto=head.seq, segments=self.load_segments))
             state.seq = head.seq
             self._state = state
         elif head.seq > state.seq:
-            state.apply(store.read_feed(self.partition, after=state.seq, upto=head.seq))
+            state.apply(read_feed(self.partition, after=state.seq, upto=head.seq))
             state.seq = head.seq
         return state
 
@@ -308,7 +309,7 @@ class Catalog:
         """
         record = None
         if CATALOG_ID.match(track_id):
-            record = store.get_record(self.partition, TRACKS.sort_key(track_id))
+            record = get_record(self.partition, TRACKS.sort_key(track_id))
         if record is None or not is_visible(record):
             raise NotFound(f"There is no track {track_id}", field="trackId")
         key = record.data.get(f"media_{kind.value}")
@@ -318,11 +319,7 @@ class Catalog:
 
     def track_title(self, track_id: str) -> str | None:
         """A published track's title in its own language (one GetItem), or None."""
-        record = (
-            store.get_record(self.partition, TRACKS.sort_key(track_id))
-            if CATALOG_ID.match(track_id)
-            else None
-        )
+        record = get_record(self.partition, TRACKS.sort_key(track_id)) if CATALOG_ID.match(track_id) else None
         if record is None or not is_visible(record):
             return None
         return localize(record.data.get("title"), None, self.fallbacks(record))[1]

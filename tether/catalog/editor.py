@@ -19,10 +19,10 @@ from tether.catalog.media import MediaKind, MediaStore, SignedUrl
 from tether.catalog.model import COLLECTIONS, KINDS, TRACKS
 from tether.catalog.rules import Items, Patches, cascade, check_item, check_patch, merged
 from tether.errors import BadUserInput, Forbidden, NotFound
+from tether.model.record import Record
 from tether.sync.collection import REJECTED, Collection
 from tether.sync.engine import MutationResult, ServerChange, SyncEngine
 from tether.sync.fields import check_catalog_id
-from tether.sync.records import Record
 
 CATALOG_CHANGED = "catalog_changed"
 

@@ -19,9 +19,9 @@ from tether.catalog.catalog import Catalog
 from tether.catalog.model import COLLECTIONS, KINDS, SERVER_FIELDS, TRACKS, is_visible
 from tether.catalog.rules import NAMES, Items, Patches, cascade, check_item, check_patch
 from tether.errors import BadUserInput
+from tether.model.record import Record
 from tether.sync.collection import REJECTED, Collection
 from tether.sync.engine import ServerChange, SyncEngine
-from tether.sync.records import Record
 
 FILE_NAMES = {public: name for name, public in NAMES.items() if "." not in public}
 MEDIA = {"audio": "media_audio", "transcript": "media_transcript", "image": "media_image"}

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tether.model.record import Record
 from tether.sync.collection import Collection, Delete, SavePatch
 from tether.sync.fields import (
     Boolean,
@@ -19,7 +20,6 @@ from tether.sync.fields import (
     Text,
     Timestamp,
 )
-from tether.sync.records import Record
 
 MAX_ORDER = 1_000_000
 MAX_TRACK_SECONDS = 48 * 3600

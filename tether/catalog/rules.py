@@ -9,8 +9,8 @@ from typing import Any
 
 from tether.catalog.model import COLLECTIONS, SERVER_FIELDS, TRACKS
 from tether.errors import BadUserInput
+from tether.model.record import Record
 from tether.sync.collection import Collection
-from tether.sync.records import Record
 
 MAX_DEPTH = 20  # collections nest at most this deep
 # Field names as editors write them (the admin API's input and the catalog file).

@@ -36,14 +36,16 @@ from tether.chat.model import (
 )
 from tether.chat.providers.base import TIMEOUT, ChatRequest, ChatResponse, Provider, ProviderError, Turn
 from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound
+from tether.model.record import Record
 from tether.pieces import PIECES
 from tether.settings import Settings
 from tether.storage import chat as chat_store
-from tether.storage import records as store
+from tether.storage.keys import user_key
+from tether.storage.listing import get_record
+from tether.storage.snapshot import read_snapshot
 from tether.sync import reads
 from tether.sync.collection import REJECTED
 from tether.sync.engine import MutationResult, ServerChange, SyncEngine
-from tether.sync.records import Record
 from tether.telemetry import logger
 
 THREAD_NOT_FOUND = "THREAD_NOT_FOUND"
@@ -109,7 +111,7 @@ class Assistant:
         chat = [result for result in results if result.collection in (THREADS, MESSAGES)]
         if not chat:
             return
-        pk = store.user_key(user_id)
+        pk = user_key(user_id)
         for result in chat:
             if result.collection is THREADS and result.record is not None and result.record.deleted:
                 self.delete_thread_messages(user_id, result.record.id)
@@ -139,7 +141,7 @@ class Assistant:
         operation = MESSAGES.operations["send"]
         checked = operation.check(MESSAGES, payload, "input")
         self.consent(user_id)
-        pk = store.user_key(user_id)
+        pk = user_key(user_id)
         thread = reads.get(user_id, THREADS, checked["thread_id"])
         if thread is None:
             raise NotFound("No chat thread with this id", field="input.threadId")
@@ -169,7 +171,7 @@ class Assistant:
         if record is None:
             raise NotFound("No chat message with this id", field="messageId")
         self.consent(user_id)
-        pk = store.user_key(user_id)
+        pk = user_key(user_id)
         self._prepare(pk, [record])
         attempt = self._attempt(pk, record.id, self.deadline(started), retry=True)
         if attempt.refusal is not None:
@@ -178,7 +180,7 @@ class Assistant:
 
     def delete_thread_messages(self, user_id: str, thread_id: str) -> int:
         """Tombstone every message of a (deleted) thread, a page per transaction; devices drop them on pull."""
-        pk = store.user_key(user_id)
+        pk = user_key(user_id)
         deleted = 0
         while True:
             page = reads.page(
@@ -199,7 +201,7 @@ class Assistant:
             return []
         keys = {MESSAGES.sort_key(reply_id(m.id)) for m in messages}
         keys |= {THREADS.sort_key(str(m.data.get("thread_id"))) for m in messages}
-        found = store.load(pk, None, keys).records
+        found = read_snapshot(pk, None, keys).records
         changes: list[ServerChange] = []
         waiting: list[str] = []
         for message in messages:
@@ -276,7 +278,7 @@ class Assistant:
         self, pk: str, message_id: str, deadline: float, *, retry: bool, counted: bool
     ) -> Attempt:
         rid = reply_id(message_id)
-        found = store.load(pk, None, [MESSAGES.sort_key(message_id), MESSAGES.sort_key(rid)]).records
+        found = read_snapshot(pk, None, [MESSAGES.sort_key(message_id), MESSAGES.sort_key(rid)]).records
         message = found.get(MESSAGES.sort_key(message_id))
         reply = found.get(MESSAGES.sort_key(rid))
         if message is None or message.deleted or reply is None or reply.deleted:
@@ -285,7 +287,7 @@ class Assistant:
         if status == COMPLETE or (status == FAILED and not retry):
             return Attempt(reply)  # answered already: the provider is never asked twice
         thread_id = str(message.data.get("thread_id"))
-        thread = store.get_record(pk, THREADS.sort_key(thread_id))
+        thread = get_record(pk, THREADS.sort_key(thread_id))
         if thread is None or not thread.exists:
             return Attempt(
                 self._write(pk, rid, _failed(THREAD_NOT_FOUND, THREAD_NOT_FOUND_MESSAGE)),
@@ -432,7 +434,7 @@ class Assistant:
         """What the thread is about, for the system prompt (only ever the owner's own data)."""
         context = thread.data.get("context") or {}
         if context.get("piece_id"):
-            piece = store.get_record(pk, PIECES.sort_key(str(context["piece_id"])))
+            piece = get_record(pk, PIECES.sort_key(str(context["piece_id"])))
             if piece is not None and not piece.deleted and piece.data.get("title"):
                 return f"This conversation is about the user's piece “{piece.data['title']}”."
         if context.get("track_id"):
@@ -458,14 +460,14 @@ class Assistant:
         return self.engine.write(pk, changes)[0].record
 
     def _reply(self, pk: str, message_id: str) -> Record | None:
-        return store.get_record(pk, MESSAGES.sort_key(reply_id(message_id)))
+        return get_record(pk, MESSAGES.sort_key(reply_id(message_id)))
 
     def _sweep(self, user_id: str, deadline: float, tried: set[str]) -> None:
         """Older PENDING replies (an earlier push ran out of time, or an attempt crashed)."""
         if self._remaining(deadline) < self._min_call():
             return
         page = reads.page(user_id, MESSAGES, first=SWEEP, index="byTime", prefix=PENDING_PREFIX)
-        pk = store.user_key(user_id)
+        pk = user_key(user_id)
         for reply in page.records:
             message_id = str(reply.data.get("reply_to"))
             if message_id in tried:

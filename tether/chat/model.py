@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tether.model.record import Record
 from tether.sync.collection import (
     APPLIED,
     Change,
@@ -28,7 +29,6 @@ from tether.sync.fields import (
     check_record_id,
     format_time,
 )
-from tether.sync.records import Record
 
 USER = "USER"
 ASSISTANT = "ASSISTANT"

@@ -9,10 +9,12 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeA
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
+from tether.model.record import Record
 from tether.storage.audit import Operation
-from tether.storage.base import TetherModel
-from tether.storage.records import ClientState, RecordItem, _guard, client_key, to_record
-from tether.sync.records import Record
+from tether.storage.base import TetherModel, batch_get, guard
+from tether.storage.clients import ClientState
+from tether.storage.keys import client_key
+from tether.storage.record_items import RecordItem, to_record
 
 PROFILE = "PROFILE"
 CONSENT_PREFIX = "CONSENT#"
@@ -90,7 +92,7 @@ def read_profile(pk: str, *record_keys: str) -> tuple[StoredProfile | None, dict
     keys = [(pk, PROFILE), *((pk, key) for key in record_keys)]
     profile: StoredProfile | None = None
     records: dict[str, Record] = {}
-    for item in _guard(lambda: list(TetherModel.batch_get(keys, consistent_read=True))):
+    for item in guard(batch_get, keys):
         if isinstance(item, ProfileItem):
             profile = _profile(item)
         elif isinstance(item, RecordItem):
@@ -117,7 +119,7 @@ def create_profile(pk: str, now: datetime) -> Operation:
 def touch_profile(pk: str, now: datetime, before: datetime) -> bool:
     """Set lastSeenAt to `now` if it is older than `before` (one conditional UpdateItem)."""
     try:
-        _guard(
+        guard(
             lambda: ProfileItem(pk=pk, sk=PROFILE).update(
                 actions=[ProfileItem.last_seen_at.set(now)],
                 condition=ProfileItem.pk.exists() & (ProfileItem.last_seen_at < before),
@@ -151,7 +153,7 @@ def consent_key(kind: str, unique: str) -> str:
 
 def get_consent(pk: str, key: str) -> StoredConsent | None:
     try:
-        item = _guard(lambda: ConsentItem.get(pk, key, consistent_read=True))
+        item = guard(lambda: ConsentItem.get(pk, key, consistent_read=True))
     except ConsentItem.DoesNotExist:
         return None
     return _consent(item)
@@ -163,7 +165,7 @@ def consents(pk: str, kind: str | None = None, *, newest_first: bool = True) -> 
     query = ConsentItem.query(
         pk, ConsentItem.sk.startswith(prefix), consistent_read=True, scan_index_forward=not newest_first
     )
-    return [_consent(item) for item in _guard(lambda: list(query)) if isinstance(item, ConsentItem)]
+    return [_consent(item) for item in guard(lambda: list(query)) if isinstance(item, ConsentItem)]
 
 
 def latest_consent(pk: str, kind: str) -> StoredConsent | None:
@@ -175,7 +177,7 @@ def latest_consent(pk: str, kind: str) -> StoredConsent | None:
         scan_index_forward=False,
         limit=1,
     )
-    found = [item for item in _guard(lambda: list(query)) if isinstance(item, ConsentItem)]
+    found = [item for item in guard(lambda: list(query)) if isinstance(item, ConsentItem)]
     return _consent(found[0]) if found else None
 
 
@@ -185,12 +187,12 @@ def latest_consent(pk: str, kind: str) -> StoredConsent | None:
 def devices(pk: str) -> list[StoredDevice]:
     """Every client (device) item of the partition, by client id."""
     query = ClientState.query(pk, ClientState.sk.startswith("CLIENT#"), consistent_read=True)
-    return [_device(item) for item in _guard(lambda: list(query)) if isinstance(item, ClientState)]
+    return [_device(item) for item in guard(lambda: list(query)) if isinstance(item, ClientState)]
 
 
 def get_device(pk: str, client_id: str) -> StoredDevice | None:
     try:
-        item = _guard(lambda: ClientState.get(pk, client_key(client_id), consistent_read=True))
+        item = guard(lambda: ClientState.get(pk, client_key(client_id), consistent_read=True))
     except ClientState.DoesNotExist:
         return None
     return _device(item)

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.transactions import TransactWrite
 
-from tether.storage.base import TetherModel
-from tether.storage.records import _guard
+from tether.storage.base import TetherModel, guard
 
 PARTITION = "AUDIT"
 HEAD = "HEAD"
@@ -64,7 +63,7 @@ class StoredEntry:
 def read_head(partition: str) -> ChainHead:
     """The chain's head, strongly consistent (number 0 and the genesis hash when empty)."""
     try:
-        item = _guard(lambda: AuditHeadItem.get(partition, HEAD, consistent_read=True))
+        item = guard(lambda: AuditHeadItem.get(partition, HEAD, consistent_read=True))
     except AuditHeadItem.DoesNotExist:
         return ChainHead(0, GENESIS)
     return ChainHead(int(item.last), item.hash)
@@ -106,7 +105,7 @@ def append(
         )
     for operation in also:
         operation(transaction)
-    _guard(transaction._commit)
+    guard(transaction._commit)
 
 
 def entries(partition: str) -> Iterator[StoredEntry]:
@@ -119,7 +118,7 @@ def entries(partition: str) -> Iterator[StoredEntry]:
     )
     iterator = iter(query)
     while True:
-        item = _guard(lambda: next(iterator, None))
+        item = guard(lambda: next(iterator, None))
         if item is None:
             return
         if isinstance(item, AuditEntryItem):

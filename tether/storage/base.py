@@ -1,10 +1,14 @@
-"""The single DynamoDB table: its PynamoDB base model, indexes, connection and local creation."""
+"""The single DynamoDB table: its PynamoDB base model, indexes, connection and local creation, and
+`guard`, which every storage call goes through to turn DynamoDB's refusals into core errors."""
 
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from pynamodb.attributes import (
     DiscriminatorAttribute,
     NumberAttribute,
@@ -13,12 +17,16 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import TableConnection
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.indexes import AllProjection, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
+from tether.errors import Busy, StaleRead, Throttled
 from tether.settings import Settings
 
 TTL_ATTRIBUTE = "expiresAt"
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class SeqIndex(LocalSecondaryIndex["TetherModel"]):
@@ -128,3 +136,55 @@ def create_table() -> bool:
         return False
     TetherModel.create_table(wait=True, billing_mode=PAY_PER_REQUEST_BILLING_MODE)
     return True
+
+
+def guard(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a DynamoDB call, `call(*args, **kwargs)`; a failed transaction condition raises StaleRead,
+    throttling Throttled, a transaction conflict or a timeout Busy (see `classify`). Other errors
+    pass unchanged."""
+    try:
+        return call(*args, **kwargs)
+    except TransactWriteError as error:
+        reasons = [reason.code for reason in (error.cancellation_reasons or []) if reason is not None]
+        if "ConditionalCheckFailed" in reasons:
+            raise StaleRead(",".join(str(reason) for reason in reasons)) from error
+        if "TransactionConflict" in reasons:
+            raise Busy("TRANSACTION_CONFLICT", retry_now=True) from error
+        if any(code in ("ThrottlingError", "ProvisionedThroughputExceeded") for code in reasons):
+            raise Throttled(retry_now=True) from error
+        raise classify(error) from error
+    except (PynamoDBException, BotoCoreError, ClientError) as error:
+        raise classify(error) from error
+
+
+def batch_get(keys: Sequence[tuple[str, str]]) -> list[TetherModel]:
+    """The items with these keys (at most 100), strongly consistent: ONE BatchGetItem (unprocessed
+    keys are sent again by PynamoDB)."""
+    return list(TetherModel.batch_get(keys, consistent_read=True))
+
+
+def classify(error: Exception) -> Exception:
+    """The core error a failed DynamoDB call means (Throttled, Busy), or the error itself."""
+    code = getattr(error, "cause_response_code", None) or _client_error_code(error)
+    if code in ("ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"):
+        return Throttled()
+    if code in ("TransactionConflictException", "TransactionInProgressException"):
+        return Busy("TRANSACTION_CONFLICT")
+    if _is_timeout(error):
+        return Busy("TIMEOUT")
+    return error
+
+
+def _client_error_code(error: Exception) -> str | None:
+    cause = error.__cause__ if not isinstance(error, ClientError) else error
+    if isinstance(cause, ClientError):
+        return str(cause.response.get("Error", {}).get("Code"))
+    return None
+
+
+def _is_timeout(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, (ReadTimeoutError, ConnectTimeoutError, BotoConnectionError)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

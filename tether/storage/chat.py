@@ -9,8 +9,7 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
-from tether.storage.base import TetherModel
-from tether.storage.records import _guard
+from tether.storage.base import TetherModel, guard
 
 
 class ChatBudgetItem(TetherModel, discriminator="chat_budget"):
@@ -50,7 +49,7 @@ def _conditional_failed(error: Exception) -> bool:
 def read_budget(pk: str, day: str) -> Usage:
     """Today's counters (strongly consistent); zero when nothing was used."""
     try:
-        item = _guard(lambda: ChatBudgetItem.get(pk, budget_key(day), consistent_read=True))
+        item = guard(lambda: ChatBudgetItem.get(pk, budget_key(day), consistent_read=True))
     except ChatBudgetItem.DoesNotExist:
         return Usage(0, 0, frozenset())
     return Usage(int(item.messages or 0), int(item.tokens or 0), frozenset(item.charged or ()))
@@ -89,7 +88,7 @@ def charge(
     else:
         condition &= ChatBudgetItem.charged.contains(message_id)
     try:
-        _guard(lambda: item.update(actions=actions, condition=condition, add_version_condition=False))
+        guard(lambda: item.update(actions=actions, condition=condition, add_version_condition=False))
     except UpdateError as error:
         if _conditional_failed(error):
             return False
@@ -102,7 +101,7 @@ def settle(pk: str, day: str, tokens: int) -> None:
     if tokens == 0:
         return
     item = ChatBudgetItem(pk=pk, sk=budget_key(day))
-    _guard(
+    guard(
         lambda: item.update(
             actions=[ChatBudgetItem.item_type.set(ChatBudgetItem), ChatBudgetItem.tokens.add(tokens)],
             add_version_condition=False,
@@ -115,7 +114,7 @@ def claim_lease(pk: str, reply_id: str, owner: str, now_ms: int, until_ms: int, 
     lease = ChatLeaseItem(pk=pk, sk=lease_key(reply_id), owner=owner, until=until_ms, expires_at=expires_at)
     condition = ChatLeaseItem.sk.does_not_exist() | (ChatLeaseItem.until < now_ms)
     try:
-        _guard(lambda: lease.save(condition=condition, add_version_condition=False))
+        guard(lambda: lease.save(condition=condition, add_version_condition=False))
     except PutError as error:
         if _conditional_failed(error):
             return False
@@ -127,7 +126,7 @@ def release_lease(pk: str, reply_id: str, owner: str) -> None:
     """Give the lease back (only if it is still ours)."""
     lease = ChatLeaseItem(pk=pk, sk=lease_key(reply_id))
     try:
-        _guard(lambda: lease.delete(condition=ChatLeaseItem.owner == owner, add_version_condition=False))
+        guard(lambda: lease.delete(condition=ChatLeaseItem.owner == owner, add_version_condition=False))
     except DeleteError as error:
         if not _conditional_failed(error):
             raise

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tether.storage.base import TetherModel, client
+from tether.errors import Throttled
+from tether.storage.base import TetherModel, client, guard
 from tether.storage.raw import raw_query_items
-from tether.storage.records import Throttled, _guard
 
 BATCH_WRITE_LIMIT = 25
 DELETE_PAGE = 1000  # keys read per Query while erasing: the time budget is checked between pages
@@ -58,7 +58,7 @@ def _page(pk: str, start: dict[str, Any] | None) -> tuple[list[RawItem], dict[st
     if start:
         params["ExclusiveStartKey"] = start
     with raw_query_items():
-        data = _guard(lambda: client().query(**params))
+        data = guard(lambda: client().query(**params))
     return list(data.get("Items", [])), data.get("LastEvaluatedKey")
 
 
@@ -77,7 +77,7 @@ def count(pk: str, index: str | None = None) -> int:
             params["IndexName"] = index
         if start:
             params["ExclusiveStartKey"] = start
-        data = _guard(lambda params=params: client().query(**params))
+        data = guard(client().query, **params)
         total += int(data.get("Count", 0))
         start = data.get("LastEvaluatedKey")
         if not start:
@@ -151,7 +151,7 @@ def delete_all(
         while True:
             if time.monotonic() >= deadline:
                 return deleted, False
-            data = _guard(
+            data = guard(
                 lambda: client().query(
                     TableName=_table(),
                     KeyConditionExpression="pk = :pk",
@@ -173,9 +173,7 @@ def _delete_batch(keys: list[dict[str, Any]], sleep: Callable[[float], None]) ->
     """One BatchWriteItem of deletes, sending again what DynamoDB left unprocessed (with backoff)."""
     requests: list[dict[str, Any]] = [{"DeleteRequest": {"Key": key}} for key in keys]
     for attempt in range(UNPROCESSED_ATTEMPTS):
-        response = _guard(
-            lambda requests=requests: client().batch_write_item(RequestItems={_table(): requests})
-        )
+        response = guard(client().batch_write_item, RequestItems={_table(): requests})
         requests = list(response.get("UnprocessedItems", {}).get(_table(), []))
         if not requests:
             return len(keys)

@@ -1,14 +1,18 @@
-"""Query responses kept as DynamoDB JSON: a large page without the cost of botocore's parser."""
+"""Query responses kept as DynamoDB JSON (a large page without the cost of botocore's parser), and
+records decoded straight from that JSON."""
 
 from __future__ import annotations
 
 import json
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from pynamodb.attributes import DESERIALIZE_CLASS_MAP, UTCDateTimeAttribute
+
+from tether.model.record import Record, Stamp
 from tether.storage.base import client
 
 _active = threading.local()
@@ -44,3 +48,55 @@ def _keep_raw(response_dict: dict[str, Any], customized_response_dict: dict[str,
         if name in body:
             customized_response_dict[name] = body.pop(name)
     response_dict["body"] = json.dumps(body).encode()
+
+
+def raw_record(raw: Mapping[str, Any]) -> Record | None:
+    """The Record of a raw DynamoDB item (as a Query returns it), or None if it is not a record.
+
+    The same values `record_items.to_record` gives, decoded directly: many times faster than
+    building the PynamoDB model first, which matters for large pulls and for loading the catalog.
+    """
+    if raw.get("type", {}).get("S") != "record":
+        return None
+    created = raw.get("created_at", {}).get("S")
+    return Record(
+        collection=raw["collection"]["S"],
+        id=raw["id"]["S"],
+        version=int(raw["version"]["N"]),
+        seq=int(raw["seq"]["N"]) if "seq" in raw else 0,
+        created_at=_TIME.deserialize(created) if created else None,
+        updated_at=_TIME.deserialize(raw["updated_at"]["S"]),
+        deleted=bool(raw.get("deleted", {}).get("BOOL", False)),
+        data=_map(raw.get("data")),
+        stamps={name: Stamp.load(value) for name, value in _map(raw.get("stamps")).items()},
+        state=_map(raw.get("state")),
+        stored_version=int(raw["version"]["N"]),
+    )
+
+
+_TIME = UTCDateTimeAttribute()
+
+
+def _map(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not raw or "M" not in raw:
+        return {}
+    return {name: _value(value) for name, value in raw["M"].items()}
+
+
+def _value(raw: Mapping[str, Any]) -> Any:
+    """A raw attribute value decoded as PynamoDB decodes an untyped map's values."""
+    ((kind, value),) = raw.items()
+    if kind == "S" or kind == "BOOL":
+        return value
+    if kind == "N":
+        try:
+            return int(value)
+        except ValueError:
+            return float(value)
+    if kind == "M":
+        return {name: _value(item) for name, item in value.items()}
+    if kind == "L":
+        return [_value(item) for item in value]
+    if kind == "NULL":
+        return None
+    return DESERIALIZE_CLASS_MAP[kind].deserialize(value)

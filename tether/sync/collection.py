@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tether.errors import BadUserInput
+from tether.model.increment import Increment
+from tether.model.record import Record, Stamp
 from tether.sync.fields import Field, LimitExceeded, RecordId
-from tether.sync.records import Record, Stamp
 
 APPLIED = "APPLIED"
 MERGED = "MERGED"
@@ -40,15 +41,6 @@ class Change:
     @property
     def stamp(self) -> Stamp:
         return Stamp(int(self.changed_at.timestamp() * 1000), self.client_id, self.mutation_id)
-
-
-@dataclass(frozen=True)
-class Increment:
-    """A counter update in the user's partition, written in the same transaction (e.g. daily stats)."""
-
-    sort_key: str
-    add: Mapping[str, int | float]
-    set_once: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -15,22 +15,34 @@ from typing import Any
 
 from ulid import ULID
 
-from tether.errors import BadUserInput, Conflict, Forbidden, RateLimited, Unavailable, check_between
-from tether.storage import records as store
-from tether.sync.collection import (
-    DUPLICATE,
-    REJECTED,
-    Change,
-    Collection,
-    Increment,
-    Outcome,
-    Rejected,
+from tether.errors import (
+    CONTENTION,
+    BadUserInput,
+    Busy,
+    Conflict,
+    Forbidden,
+    RateLimited,
+    StaleRead,
+    Throttled,
+    Unavailable,
+    check_between,
 )
+from tether.model.device import ClientInfo, DeviceInfo
+from tether.model.head import Head
+from tether.model.increment import Increment
+from tether.model.record import Record
+from tether.storage import transaction
+from tether.storage.feed import feed_page
+from tether.storage.heads import read_head, read_heads
+from tether.storage.keys import user_key
+from tether.storage.presence import touch_client
+from tether.storage.record_items import Write, record_item
+from tether.storage.snapshot import Snapshot, read_snapshot
+from tether.sync.collection import DUPLICATE, REJECTED, Change, Collection, Outcome, Rejected
 from tether.sync.cursor import Cursor, decode, encode
-from tether.sync.devices import DeviceInfo
+from tether.sync.devices import check_device
 from tether.sync.feeds import CachedHead, HeadCache, SharedFeed, epoch_tag
 from tether.sync.fields import LimitExceeded, as_utc
-from tether.sync.records import Record
 from tether.telemetry import logger
 
 MAX_MUTATIONS_PER_PUSH = 100
@@ -191,8 +203,8 @@ class SyncEngine:
         """
         _check_client_id(client_id)
         steps = self._check_push(mutations)
-        device = device.checked() if device is not None else None
-        results, last_mutation_id = self._run(store.user_key(user_id), client_id, steps, device)
+        device = check_device(device) if device is not None else None
+        results, last_mutation_id = self._run(user_key(user_id), client_id, steps, device)
         return PushResult(last_mutation_id, results)
 
     def write(self, partition: str, changes: Sequence[ServerChange]) -> list[MutationResult]:
@@ -218,7 +230,7 @@ class SyncEngine:
         cached = None if fresh else cache.fresh()
         if cached is None:
             read_at = self.clock()
-            cached = cache.put(store.read_head(self.shared_feeds[name].partition), read_at)
+            cached = cache.put(read_head(self.shared_feeds[name].partition), read_at)
         return cached
 
     def _check_push(self, mutations: Sequence[Mutation]) -> list[_Step]:
@@ -261,7 +273,7 @@ class SyncEngine:
         attempt = 0
         while True:
             pending = [step for step in steps if step.key not in done]
-            snapshot = store.load(
+            snapshot = read_snapshot(
                 pk, client_id, {s.collection.sort_key(str(s.payload["id"])) for s in pending}
             )
             if snapshot.client.revoked:
@@ -269,7 +281,7 @@ class SyncEngine:
             try:
                 last_mutation_id = self._apply(pk, client_id, snapshot, pending, done, committed, device)
                 break
-            except store.StaleRead:
+            except StaleRead:
                 # Another device of this user committed between our read and our write.
                 attempt += 1
                 if attempt >= MAX_ATTEMPTS:
@@ -277,7 +289,7 @@ class SyncEngine:
                         "Other devices kept changing the same records; push again", retryable=True
                     ) from None
                 self.sleep(0.01 * attempt * random.random())
-            except store.Contention as contention:
+            except CONTENTION as contention:
                 attempt += 1
                 if not contention.retry_now or attempt >= MAX_ATTEMPTS:
                     raise _retry_later(contention) from None
@@ -290,7 +302,7 @@ class SyncEngine:
         self,
         pk: str,
         client_id: str | None,
-        snapshot: store.Snapshot,
+        snapshot: Snapshot,
         pending: list[_Step],
         done: dict[int, MutationResult],
         committed: list[tuple[Collection, str, Outcome, Change]],
@@ -350,13 +362,13 @@ class SyncEngine:
                 record = outcome.record
                 record.version += 1
                 record.updated_at = now
-                size = store.estimated_size(store.record_item(pk, store.Write(sort_key, record)))
+                size = transaction.estimated_size(record_item(pk, Write(sort_key, record)))
                 new_items = (0 if sort_key in chunk.dirty else 1) + sum(
                     1 for increment in outcome.increments if increment.sort_key not in chunk.increments
                 )
                 if (
-                    chunk.items + new_items > store.TRANSACTION_ITEM_LIMIT
-                    or chunk.size + size > store.TRANSACTION_BYTE_BUDGET
+                    chunk.items + new_items > transaction.TRANSACTION_ITEM_LIMIT
+                    or chunk.size + size > transaction.TRANSACTION_BYTE_BUDGET
                 ):
                     flush()
                 working[sort_key] = record
@@ -383,19 +395,19 @@ class SyncEngine:
         self,
         pk: str,
         client_id: str | None,
-        head: store.Head,
+        head: Head,
         epoch: str,
-        client: store.ClientInfo,
+        client: ClientInfo,
         chunk: _Chunk,
         now: datetime,
         device: DeviceInfo | None = None,
-    ) -> tuple[store.Head, store.ClientInfo]:
+    ) -> tuple[Head, ClientInfo]:
         writes = []
         for offset, (sort_key, (collection, record)) in enumerate(chunk.dirty.items(), start=1):
             record.seq = head.seq + offset
             live = not record.deleted
             writes.append(
-                store.Write(
+                Write(
                     sort_key,
                     record,
                     lookup_key=collection.lookup_key(record) if live and collection.lookup_key else None,
@@ -408,7 +420,7 @@ class SyncEngine:
         if client_id is None and not writes and not chunk.increments:
             return head, client  # a server write that changed nothing: no (empty) transaction to send
         last_mutation_id = chunk.last_key if client_id is not None else client.last_mutation_id
-        store.commit(
+        transaction.commit(
             pk=pk,
             head=head,
             new_head=new_head,
@@ -426,10 +438,8 @@ class SyncEngine:
             write.record.stored_version = write.record.version
         logger.debug("sync chunk committed", extra={"records": len(writes), "head": new_head})
         return (
-            store.Head(new_head, head.epoch or epoch) if writes else head,
-            store.ClientInfo(
-                last_mutation_id=last_mutation_id, exists=client_id is not None or client.exists
-            ),
+            Head(new_head, head.epoch or epoch) if writes else head,
+            ClientInfo(last_mutation_id=last_mutation_id, exists=client_id is not None or client.exists),
         )
 
     # ---- pull ----
@@ -447,14 +457,15 @@ class SyncEngine:
         _check_client_id(client_id)
         check_between("limit", limit, 1, MAX_PULL_LIMIT, LimitExceeded)
         check_between("waitSeconds", wait_seconds, 0, MAX_WAIT_SECONDS, LimitExceeded)
-        pk = store.user_key(user_id)
+        device = check_device(device) if device is not None else None
+        pk = user_key(user_id)
         position = decode(cursor, self.cursor_key, user_id) if cursor else None
         feeds = [self._feed_position(name, position) for name in self.shared_feeds]
         read_at = self.clock()
         # One BatchGetItem: the user's head, the client, and the head of every shared feed whose
         # cached head is stale (none while the cache is fresh).
         stale = [feed for feed in feeds if feed.head is None]
-        snapshot = store.load(pk, client_id, (), heads=[feed.feed.partition for feed in stale])
+        snapshot = read_snapshot(pk, client_id, (), heads=[feed.feed.partition for feed in stale])
         for feed in stale:
             feed.head = feed.cache.put(snapshot.heads[feed.feed.partition], read_at)
         if snapshot.client.revoked:
@@ -479,7 +490,7 @@ class SyncEngine:
             for feed in feeds:
                 feed.head = feed.cache.fresh() or feed.head
             stale = [feed for feed in feeds if feed.cache.fresh() is None]
-            heads = store.read_heads([pk] + [feed.feed.partition for feed in stale])
+            heads = read_heads([pk] + [feed.feed.partition for feed in stale])
             head = heads[pk]
             for feed in stale:
                 feed.head = feed.cache.put(heads[feed.feed.partition], read_at)
@@ -489,7 +500,7 @@ class SyncEngine:
         safe_times = [read_at]  # the user's feed, caught up as of read_at unless a page stops short
         seq = max(after, head.seq)
         if head.seq > after:
-            page, more = store.feed_page(pk, after=after, upto=head.seq, limit=limit)
+            page, more = feed_page(pk, after=after, upto=head.seq, limit=limit)
             records.extend(page)
             if more and page:
                 last = page[-1]
@@ -505,7 +516,7 @@ class SyncEngine:
                 if position is not None and feed.after > 0:
                     safe_times.append(datetime.fromtimestamp(position.safe_at, UTC))
             else:
-                page, more = store.feed_page(
+                page, more = feed_page(
                     feed.feed.partition, after=feed.after, upto=known.head.seq, limit=limit - len(records)
                 )
                 for record in page:
@@ -531,7 +542,7 @@ class SyncEngine:
         )
 
     def _record_presence(
-        self, pk: str, client_id: str, client: store.ClientInfo, device: DeviceInfo | None, now: datetime
+        self, pk: str, client_id: str, client: ClientInfo, device: DeviceInfo | None, now: datetime
     ) -> None:
         """A pulling device is a device: write its lastSyncAt (and what it says about itself) at most
         once per presence interval, or when that description changed. An idle poll writes nothing."""
@@ -543,8 +554,8 @@ class SyncEngine:
         if not (due or described):
             return
         try:
-            store.touch_client(pk, client_id, now, device)
-        except store.Contention:  # presence is best effort: the pull itself goes on
+            touch_client(pk, client_id, now, device)
+        except CONTENTION:  # presence is best effort: the pull itself goes on
             logger.warning("device presence not recorded", extra={"client_id": client_id})
 
     def _feed_position(self, name: str, position: Cursor | None) -> _FeedPosition:
@@ -559,7 +570,7 @@ class SyncEngine:
         state.head = None if state.stale_for(cached) else cached
         return state
 
-    def _must_reset(self, position: Cursor, head: store.Head, now: datetime) -> bool:
+    def _must_reset(self, position: Cursor, head: Head, now: datetime) -> bool:
         if position.epoch and position.epoch != head.epoch:
             return True  # the user's data was erased and started again
         if position.seq > head.seq:
@@ -568,7 +579,7 @@ class SyncEngine:
         return age > self.retention - RETENTION_MARGIN
 
 
-def _news(head: store.Head, after: int, feeds: Sequence[_FeedPosition]) -> bool:
+def _news(head: Head, after: int, feeds: Sequence[_FeedPosition]) -> bool:
     return head.seq > after or any(feed.known.head.seq > feed.after for feed in feeds)
 
 
@@ -589,8 +600,8 @@ def _merge(existing: Increment | None, increment: Increment) -> Increment:
     return Increment(increment.sort_key, added, {**increment.set_once, **existing.set_once})
 
 
-def _retry_later(error: store.Throttled | store.Busy) -> Exception:
-    if isinstance(error, store.Throttled):
+def _retry_later(error: Throttled | Busy) -> Exception:
+    if isinstance(error, Throttled):
         return RateLimited(
             "The database is busy; nothing of this push was lost, push it again shortly",
             retryable=True,

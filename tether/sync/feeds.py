@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tether.storage.records import Head
-from tether.sync.records import Record
+from tether.model.head import Head
+from tether.model.record import Record
 
 
 @dataclass(frozen=True)

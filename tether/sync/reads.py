@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tether.errors import check_between
-from tether.storage import records as store
+from tether.model.record import Record
+from tether.storage.keys import user_key
+from tether.storage.listing import get_record, list_records
 from tether.sync.collection import Collection
 from tether.sync.fields import is_record_id
-from tether.sync.records import Record
 
 MAX_PAGE = 100
 
@@ -24,7 +25,7 @@ def get(user_id: str, collection: Collection, record_id: str) -> Record | None:
     """The live record with this id, or None (unknown, malformed or deleted ids alike)."""
     if not is_record_id(record_id):
         return None
-    record = store.get_record(store.user_key(user_id), collection.sort_key(record_id))
+    record = get_record(user_key(user_id), collection.sort_key(record_id))
     return None if record is None or record.deleted else record
 
 
@@ -40,8 +41,8 @@ def page(
 ) -> RecordPage:
     """Up to `first` live records of the collection, by id or by one of its index keys."""
     check_between("first", first, 1, MAX_PAGE)
-    result = store.list_records(
-        store.user_key(user_id),
+    result = list_records(
+        user_key(user_id),
         prefix=prefix or f"{collection.key_prefix}#",
         first=first,
         after=after,

@@ -10,8 +10,9 @@ from tether.collections import COLLECTIONS
 from tether.pieces import PIECES
 from tether.sessions import SESSIONS
 from tether.settings import Settings
-from tether.storage import records as store
 from tether.storage.base import TetherModel
+from tether.storage.listing import get_record
+from tether.storage.raw import raw_record
 from tether.sync.engine import ServerChange, SyncEngine
 
 
@@ -53,9 +54,9 @@ def test_raw_items_decode_like_the_models(settings: Settings) -> None:
     )
     engine.write(partition, [ServerChange(PIECES, "delete", {"id": gone})])
     raw = TetherModel._get_connection().query(partition, consistent_read=True)["Items"]
-    decoded = {record.id: record for record in map(store.raw_record, raw) if record is not None}
+    decoded = {record.id: record for record in map(raw_record, raw) if record is not None}
     assert set(decoded) == {piece, session, gone, track}
     for item_id, collection in ((piece, PIECES), (session, SESSIONS), (gone, PIECES), (track, TRACKS)):
-        model = store.get_record(partition, collection.sort_key(item_id))
+        model = get_record(partition, collection.sort_key(item_id))
         assert decoded[item_id] == model, item_id
-    assert store.raw_record({"type": {"S": "head"}}) is None
+    assert raw_record({"type": {"S": "head"}}) is None

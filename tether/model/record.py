@@ -1,4 +1,4 @@
-"""A synced record as the engine sees it, and the stamps that order field edits."""
+"""A synced record as storage and the engine share it, and the stamps that order field edits."""
 
 from __future__ import annotations
 

@@ -1,0 +1,27 @@
+"""An app installation (device): what it says about itself, and what the server keeps of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """Optional, client-supplied (name, platform, app version); checked by `tether.sync.devices`."""
+
+    name: str | None = None
+    platform: str | None = None
+    app_version: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """A device's stored state: its exactly-once position, whether it was revoked, when it synced."""
+
+    last_mutation_id: int = 0
+    revoked: bool = False
+    exists: bool = False
+    first_seen_at: datetime | None = None
+    last_sync_at: datetime | None = None
+    device: DeviceInfo = field(default_factory=DeviceInfo)

@@ -1,0 +1,42 @@
+"""A partition's head item (its change counter), and reading heads alone (what a waiting pull polls)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+
+from tether.model.head import Head
+from tether.storage.base import TetherModel, batch_get, guard
+from tether.storage.keys import HEAD
+
+
+class UserHead(TetherModel, discriminator="head"):
+    """`USER#<sub>` / `HEAD`: the last sequence number given to a change of this user's records."""
+
+    head = NumberAttribute(default=0)
+    epoch = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+def to_head(item: TetherModel | None) -> Head:
+    """The Head of a head item; Head(0, None) for a partition that has none yet."""
+    return Head(int(item.head), item.epoch) if isinstance(item, UserHead) else Head(0, None)
+
+
+def read_head(pk: str) -> Head:
+    """Only the head (one strongly consistent GetItem): what a waiting pull polls."""
+    try:
+        item = guard(lambda: UserHead.get(pk, HEAD, consistent_read=True))
+    except UserHead.DoesNotExist:
+        return Head(0, None)
+    return to_head(item)
+
+
+def read_heads(pks: Sequence[str]) -> dict[str, Head]:
+    """The heads of several partitions in ONE round trip (a GetItem for one, else a BatchGetItem)."""
+    if len(pks) == 1:
+        return {pks[0]: read_head(pks[0])}
+    keys = [(pk, HEAD) for pk in dict.fromkeys(pks)]
+    found = {item.pk: to_head(item) for item in guard(batch_get, keys)}
+    return {pk: found.get(pk, Head(0, None)) for pk in pks}

@@ -1,0 +1,138 @@
+"""Online reads of records: one by key, and pages of live records by sort key or by index key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tether.errors import BadUserInput
+from tether.model.record import Record
+from tether.storage.base import TetherModel, batch_get, guard
+from tether.storage.record_items import RecordItem, to_record
+
+INDEX_KEYS = {None: ("sk",), "byLookup": ("sk", "lk"), "byTime": ("sk", "tk")}
+_INDEX_ATTRIBUTES = {None: TetherModel.sk, "byLookup": TetherModel.lk, "byTime": TetherModel.tk}
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[Record]
+    next_key: dict[str, str] | None  # where the next page starts; None on the last page
+
+
+@dataclass(frozen=True)
+class _Listed:
+    record: Record
+    key: dict[str, str]  # the record's keys in the listing (sk, and the index key if any)
+
+
+def get_record(pk: str, sort_key: str) -> Record | None:
+    """One record by key (strongly consistent), or None."""
+    try:
+        item = guard(lambda: RecordItem.get(pk, sort_key, consistent_read=True))
+    except RecordItem.DoesNotExist:
+        return None
+    return to_record(item)
+
+
+def list_records(
+    pk: str,
+    *,
+    prefix: str,
+    first: int,
+    after: Mapping[str, str] | None = None,
+    index: str | None = None,
+    descending: bool = False,
+) -> Page:
+    """Live (not deleted) records whose sort key (or index key) starts with `prefix`, in key order.
+
+    With `index` ("byLookup" / "byTime", keys only) each page's records come by one BatchGetItem.
+    One record more than asked is read, so `next_key` is None exactly when nothing follows.
+    """
+    key_names = INDEX_KEYS[index]
+    _check_after(after, key_names, prefix)
+    found: list[_Listed] = []
+    start = dict(after) if after else None
+    while len(found) <= first:
+        data = _query_keys(pk, prefix, index, first + 1 - len(found), start, descending)
+        raw_items = data.get("Items", [])
+        found += _live(raw_items, _records_of(pk, raw_items, index), key_names)
+        start = _next_start(data, key_names)
+        if start is None:
+            break
+    return Page(
+        [listed.record for listed in found[:first]], found[first - 1].key if len(found) > first else None
+    )
+
+
+def _check_after(after: Mapping[str, str] | None, key_names: tuple[str, ...], prefix: str) -> None:
+    """A cursor must be one this listing returned: its keys, as strings, inside the prefix."""
+    if after is not None and (
+        set(after) != set(key_names)
+        or not all(isinstance(after[name], str) for name in key_names)
+        or not after[key_names[-1]].startswith(prefix)
+    ):
+        raise BadUserInput(
+            "`after` is not a cursor of this list; pass the endCursor it returned", field="after"
+        )
+
+
+def _query_keys(
+    pk: str, prefix: str, index: str | None, limit: int, start: Mapping[str, str] | None, descending: bool
+) -> dict[str, Any]:
+    """One strongly consistent Query of the items whose (index) key starts with `prefix`."""
+    exclusive_start = _start_key(pk, start) if start else None
+    return guard(
+        lambda: TetherModel._get_connection().query(
+            pk,
+            range_key_condition=_INDEX_ATTRIBUTES[index].startswith(prefix),
+            index_name=index,
+            consistent_read=True,
+            limit=limit,
+            exclusive_start_key=exclusive_start,
+            scan_index_forward=not descending,
+        )
+    )
+
+
+def _records_of(pk: str, raw_items: list[dict[str, Any]], index: str | None) -> dict[str, Record]:
+    """The records of a page by sort key: decoded from the page itself, or (an index holds keys
+    only) fetched by ONE BatchGetItem."""
+    if index is None:
+        items: Iterable[TetherModel] = _models(raw_items)
+    else:
+        keys = [(pk, raw["sk"]["S"]) for raw in raw_items]
+        items = guard(batch_get, keys)
+    return {item.sk: to_record(item) for item in items if isinstance(item, RecordItem)}
+
+
+def _live(
+    raw_items: list[dict[str, Any]], records: Mapping[str, Record], key_names: tuple[str, ...]
+) -> list[_Listed]:
+    """The page's records that are not deleted, in the page's order, with their listing keys."""
+    listed = []
+    for raw in raw_items:
+        record = records.get(raw["sk"]["S"])
+        if record is not None and not record.deleted:
+            listed.append(_Listed(record, {name: raw[name]["S"] for name in key_names if name in raw}))
+    return listed
+
+
+def _next_start(data: Mapping[str, Any], key_names: tuple[str, ...]) -> dict[str, str] | None:
+    """Where the next Query starts, or None when DynamoDB has nothing more."""
+    last = data.get("LastEvaluatedKey")
+    if not last:
+        return None
+    return {name: value["S"] for name, value in last.items() if name in key_names}
+
+
+def _start_key(pk: str, key: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    # The partition is always the caller's own: a client-supplied key never picks another user.
+    start = {name: {"S": str(value)} for name, value in key.items()}
+    start["pk"] = {"S": pk}
+    return start
+
+
+def _models(items: Iterable[Mapping[str, Any]]) -> list[TetherModel]:
+    return [TetherModel.from_raw_data(dict(item)) for item in items]

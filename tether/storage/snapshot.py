@@ -1,0 +1,53 @@
+"""What a push or a pull reads first: a partition's head, the client and the named records, in one
+strongly consistent batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tether.model.device import ClientInfo
+from tether.model.head import Head
+from tether.model.record import Record
+from tether.storage.base import TetherModel, batch_get, guard
+from tether.storage.clients import to_client_info
+from tether.storage.heads import to_head
+from tether.storage.keys import HEAD, client_key
+from tether.storage.record_items import RecordItem, to_record
+
+BATCH_GET_LIMIT = 100
+
+
+@dataclass
+class Snapshot:
+    head: Head
+    client: ClientInfo
+    records: dict[str, Record] = field(default_factory=dict)
+    # Heads of other partitions read in the same request (shared feeds such as the catalog).
+    heads: dict[str, Head] = field(default_factory=dict)
+
+
+def read_snapshot(
+    pk: str, client_id: str | None, sort_keys: Iterable[str], heads: Iterable[str] = ()
+) -> Snapshot:
+    """Head, client state and the named records of a partition, strongly consistent, 100 per batch.
+
+    `heads` names other partitions whose head is read in the same BatchGetItem (no extra round trip).
+    """
+    others = sorted(set(heads) - {pk})
+    keys = (
+        [(pk, HEAD)]
+        + ([(pk, client_key(client_id))] if client_id else [])
+        + [(other, HEAD) for other in others]
+        + [(pk, sk) for sk in sorted(set(sort_keys))]
+    )
+    items: dict[tuple[str, str], TetherModel] = {}
+    for start in range(0, len(keys), BATCH_GET_LIMIT):
+        chunk = keys[start : start + BATCH_GET_LIMIT]
+        for item in guard(batch_get, chunk):
+            items[(item.pk, item.sk)] = item
+    head = to_head(items.pop((pk, HEAD), None))
+    client = to_client_info(items.pop((pk, client_key(client_id)), None) if client_id else None)
+    shared = {other: to_head(items.pop((other, HEAD), None)) for other in others}
+    records = {sk: to_record(item) for (_, sk), item in items.items() if isinstance(item, RecordItem)}
+    return Snapshot(head, client, records, shared)

@@ -1,0 +1,104 @@
+"""The commit of a push (or a server write): records, head, client position and counters in ONE
+conditioned transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from tether.model.device import ClientInfo, DeviceInfo
+from tether.model.head import Head
+from tether.model.increment import Increment
+from tether.storage.base import TetherModel, guard
+from tether.storage.clients import ClientState, sync_actions
+from tether.storage.counters import CounterItem, counter_actions
+from tether.storage.heads import UserHead
+from tether.storage.keys import HEAD, client_key
+from tether.storage.record_items import RecordItem, Write, record_item
+
+TRANSACTION_ITEM_LIMIT = 100
+# DynamoDB caps a transaction at 4 MB; stay well below with our own size estimate.
+TRANSACTION_BYTE_BUDGET = 3_500_000
+
+
+def estimated_size(item: TetherModel) -> int:
+    """Roughly the bytes an item takes in a request (for the 4 MB transaction budget)."""
+    return len(json.dumps(item.serialize(), separators=(",", ":"))) + 100
+
+
+def commit(
+    *,
+    pk: str,
+    head: Head,
+    new_head: int,
+    epoch: str,
+    now: datetime,
+    client_id: str | None,
+    client: ClientInfo,
+    last_mutation_id: int,
+    writes: Sequence[Write],
+    increments: Sequence[Increment] = (),
+    token: str,
+    device: DeviceInfo | None = None,
+) -> None:
+    """One transaction: the records, the head moved to `new_head`, the client's position, counters.
+
+    Every item is conditioned on what was read, so a concurrent writer makes this raise StaleRead.
+    Server-side writes (no `client_id`) leave every client's position alone.
+    """
+    transaction = TransactWrite(
+        connection=TetherModel._get_connection().connection, client_request_token=token
+    )
+    if new_head != head.seq:
+        _head_update(transaction, pk, head, new_head, epoch, now)
+    if client_id is not None:
+        _client_update(transaction, pk, client_id, client, last_mutation_id, now, device)
+    for write in writes:
+        condition = (
+            RecordItem.pk.does_not_exist()
+            if write.record.stored_version is None
+            else RecordItem.version == write.record.stored_version
+        )
+        transaction.save(record_item(pk, write), condition=condition)
+    for increment in increments:
+        transaction.update(CounterItem(pk=pk, sk=increment.sort_key), actions=counter_actions(increment))
+    guard(transaction._commit)
+
+
+def _head_update(
+    transaction: TransactWrite, pk: str, head: Head, new_head: int, epoch: str, now: datetime
+) -> None:
+    head_item = UserHead(pk=pk, sk=HEAD, head=new_head, epoch=head.epoch or epoch, created_at=now)
+    if head.epoch is None:
+        transaction.save(head_item, condition=UserHead.pk.does_not_exist())
+    else:
+        transaction.update(
+            head_item,
+            actions=[UserHead.head.set(new_head)],
+            condition=(UserHead.head == head.seq) & (UserHead.epoch == head.epoch),
+        )
+
+
+def _client_update(
+    transaction: TransactWrite,
+    pk: str,
+    client_id: str,
+    client: ClientInfo,
+    last_mutation_id: int,
+    now: datetime,
+    device: DeviceInfo | None = None,
+) -> None:
+    condition: Condition = (
+        (ClientState.last_mutation_id == client.last_mutation_id) & (ClientState.revoked == False)  # noqa: E712
+        if client.exists
+        else ClientState.pk.does_not_exist()
+    )
+    transaction.update(
+        ClientState(pk=pk, sk=client_key(client_id), client_id=client_id),
+        actions=sync_actions(client_id, now, last_mutation_id, device),
+        condition=condition,
+    )
