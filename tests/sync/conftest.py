@@ -137,3 +137,27 @@ def engine(settings: Any, clock: Clock) -> SyncEngine:
         clock=clock,
         sleep=lambda seconds: None,
     )
+
+
+class Sleep:
+    """The engine's sleep for a `Clock`: sleeping moves the clock at once (no real time passes).
+
+    `meanwhile(seconds, action)` runs `action` (another device's write, say) inside the sleep that
+    takes the clock `seconds` past the moment it was scheduled: what happens while a pull waits.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.slept: list[float] = []
+        self._due: list[tuple[datetime, Callable[[], object]]] = []
+
+    def meanwhile(self, seconds: float, action: Callable[[], object]) -> None:
+        self._due.append((self.clock.now + timedelta(seconds=seconds), action))
+
+    def __call__(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.clock.advance(seconds=seconds)
+        due = [action for at, action in self._due if at <= self.clock.now]
+        self._due = [(at, action) for at, action in self._due if at > self.clock.now]
+        for action in due:
+            action()

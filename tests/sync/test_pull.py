@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from tests.conftest import GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import Clock, Device, at, new_id
+from tests.sync.conftest import Clock, Device, Sleep, at, new_id
+from tether.collections import COLLECTIONS
 from tether.errors import BadUserInput
 from tether.pieces import PIECES
+from tether.storage.instrumentation import Calls, record_calls
+from tether.storage.keys import HEAD, user_key
 from tether.sync.cursor import Cursor, decode, encode
 from tether.sync.engine import Mutation, SyncEngine
 
@@ -158,7 +160,6 @@ def test_a_cursor_mid_feed_is_only_as_fresh_as_its_last_record(
 
 def test_a_cursor_from_before_the_data_was_erased_requires_a_reset(engine: SyncEngine, user_id: str) -> None:
     from tether.storage.base import TetherModel
-    from tether.storage.keys import user_key
 
     engine.push(user_id, "phone", [save(1, title="a")])
     cursor = engine.pull(user_id, "tablet", None).cursor
@@ -181,26 +182,68 @@ def test_cursors_are_bound_to_their_user(engine: SyncEngine, user_id: str) -> No
         engine.pull(f"{user_id}-other", "tablet", cursor)
 
 
-def test_a_waiting_pull_returns_the_change_that_arrives_meanwhile(settings: Any, user_id: str) -> None:
-    from tether.services import Services
+def waiting_engine(settings: Any, clock: Clock, sleep: Sleep) -> SyncEngine:
+    """An engine on a test clock whose sleep moves the clock (no real time passes)."""
+    return SyncEngine(
+        collections=COLLECTIONS,
+        cursor_key=b"test-cursor-key",
+        tombstone_retention=timedelta(days=settings.tombstone_retention_days),
+        clock=clock,
+        sleep=sleep,
+    )
 
-    engine = Services.build(settings).sync
+
+def head_reads(calls: Calls, user_id: str) -> int:
+    """How often the user's head was read on its own (a waiting pull's polls)."""
+    return calls.keys_read("GetItem").count((user_key(user_id), HEAD))
+
+
+def test_a_waiting_pull_returns_the_change_that_arrives_meanwhile(
+    settings: Any, clock: Clock, user_id: str
+) -> None:
+    sleep = Sleep(clock)
+    engine = waiting_engine(settings, clock, sleep)
     cursor = engine.pull(user_id, "tablet", None).cursor
-    pusher = threading.Timer(0.5, lambda: engine.push(user_id, "phone", [save(1, title="arrived")]))
-    pusher.start()
-    try:
-        result = engine.pull(user_id, "tablet", cursor, wait_seconds=10)
-    finally:
-        pusher.join()
+    started = clock.now
+    sleep.meanwhile(3, lambda: engine.push(user_id, "phone", [save(1, title="arrived")]))
+    with record_calls() as calls:
+        result = engine.pull(user_id, "tablet", cursor, wait_seconds=20)
     assert [record.data["title"] for record in result.records] == ["arrived"]
+    # Polled at 0.25, 0.75, 1.75 and 3.75 s: the change made at 3 s is seen by the fourth poll.
+    assert sleep.slept == [0.25, 0.5, 1.0, 2.0]
+    assert clock.now - started == timedelta(seconds=3.75)
+    assert head_reads(calls, user_id) == 4
+    assert not result.has_more
 
 
-def test_a_waiting_pull_with_nothing_new_answers_empty(settings: Any, user_id: str) -> None:
-    from tether.services import Services
-
-    engine = Services.build(settings).sync
+@pytest.mark.parametrize(
+    ("wait", "sleeps"),
+    [
+        (1, [0.25, 0.5, 0.25]),
+        (20, [0.25, 0.5, 1.0, *[2.0] * 9, 0.25]),
+    ],
+)
+def test_a_waiting_pull_with_nothing_new_answers_empty_at_the_deadline(
+    settings: Any, clock: Clock, user_id: str, wait: int, sleeps: list[float]
+) -> None:
+    sleep = Sleep(clock)
+    engine = waiting_engine(settings, clock, sleep)
+    engine.push(user_id, "phone", [save(1, title="seen")])
     cursor = engine.pull(user_id, "tablet", None).cursor
-    result = engine.pull(user_id, "tablet", cursor, wait_seconds=1)
+    started = clock.now
+    with record_calls() as calls:
+        result = engine.pull(user_id, "tablet", cursor, wait_seconds=wait)
     assert result.records == []
     assert not result.has_more
     assert not result.reset_required
+    # It waited the whole time on the engine's clock, re-reading only the head (docs/sync.md:
+    # a 20-second wait makes exactly 13 head reads after the pull's first BatchGetItem).
+    assert clock.now - started == timedelta(seconds=wait)
+    assert sleep.slept == sleeps
+    assert calls.operations == ["BatchGetItem"] + ["GetItem"] * len(sleeps)
+    assert head_reads(calls, user_id) == len(sleeps)
+    # The answer is an ordinary cursor: the next pull carries on from it.
+    engine.push(user_id, "phone", [save(2, title="later")])
+    assert [record.data["title"] for record in engine.pull(user_id, "tablet", result.cursor).records] == [
+        "later"
+    ]

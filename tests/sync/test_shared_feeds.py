@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.sync.conftest import Clock, new_id
+from tests.sync.conftest import Clock, Sleep, new_id
 from tether.collections import COLLECTIONS
 from tether.model.record import Record
 from tether.pieces import PIECES
@@ -224,20 +224,43 @@ def test_idle_pulls_keep_a_cursor_fresh_for_both_feeds(
         cursor = pulled.cursor
 
 
-def test_a_waiting_pull_wakes_up_for_a_shared_change(settings: Any, partition: str, user_id: str) -> None:
-    def now() -> datetime:
-        return datetime.now(UTC)
-
-    reader = make_engine(partition, now, sleep=__import__("time").sleep, ttl=timedelta(seconds=0.2))
-    editor = make_engine(partition, now)
+def test_a_waiting_pull_wakes_up_for_a_shared_change(
+    settings: Any, clock: Clock, partition: str, user_id: str
+) -> None:
+    sleep = Sleep(clock)
+    reader, editor = make_engine(partition, clock, sleep), make_engine(partition, clock)
     cursor = reader.pull(user_id, "tablet", None).cursor
-    writer = threading.Timer(0.5, lambda: publish(editor, partition, (new_id(), "arrived", True)))
-    writer.start()
-    try:
-        result = reader.pull(user_id, "tablet", cursor, wait_seconds=10)
-    finally:
-        writer.join()
+    started = clock.now
+    sleep.meanwhile(3, lambda: publish(editor, partition, (new_id(), "arrived", True)))
+    with record_calls() as calls:
+        result = reader.pull(user_id, "tablet", cursor, wait_seconds=20)
     assert titles(result.records) == [("arrived", False)]
+    # The reader trusts its cached shared head for the TTL (5 s): it polls its own head alone at
+    # 0.25, 0.75, 1.75 and 3.75 s (the editor publishes during the sleep before the fourth poll),
+    # and both heads in one BatchGetItem at 5.75 s, which sees the change.
+    assert clock.now - started == timedelta(seconds=5.75)
+    polls_and_publish = ["GetItem"] * 3 + ["BatchGetItem", "TransactWriteItems"] + ["GetItem", "BatchGetItem"]
+    assert calls.operations == ["BatchGetItem", *polls_and_publish, "Query"]
+    assert (partition, HEAD) in calls.keys_read("BatchGetItem")
+
+
+def test_a_20_second_wait_reads_the_shared_head_once_per_ttl(
+    settings: Any, clock: Clock, partition: str, user_id: str
+) -> None:
+    sleep = Sleep(clock)
+    engine = make_engine(partition, clock, sleep)
+    cursor = engine.pull(user_id, "tablet", None).cursor
+    with record_calls() as calls:
+        result = engine.pull(user_id, "tablet", cursor, wait_seconds=20)
+    assert result.records == []
+    assert sum(sleep.slept) == 20
+    # 13 head reads after the first request (docs/sync.md); the stale shared head joins the polls
+    # at 5.75, 11.75 and 17.75 s.
+    assert calls.operations[0] == "BatchGetItem"
+    polls = calls.operations[1:]
+    assert len(polls) == 13
+    assert [index for index, name in enumerate(polls) if name == "BatchGetItem"] == [4, 7, 10]
+    assert calls.keys_read("BatchGetItem").count((partition, HEAD)) == 3
 
 
 def test_paging_while_the_shared_feed_changes_misses_nothing(

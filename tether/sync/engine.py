@@ -19,12 +19,9 @@ from tether.errors import (
     CONTENTION,
     BadUserInput,
     Busy,
-    Conflict,
     Forbidden,
-    RateLimited,
     StaleRead,
     Throttled,
-    Unavailable,
     check_between,
 )
 from tether.model.device import ClientInfo, DeviceInfo
@@ -49,6 +46,9 @@ MAX_MUTATIONS_PER_PUSH = 100
 MAX_PULL_LIMIT = 1000
 MAX_WAIT_SECONDS = 20
 MAX_ATTEMPTS = 6
+# A waiting pull reads the heads again after 0.25 s, then twice as long each time, up to 2 s.
+FIRST_POLL_SECONDS = 0.25
+LAST_POLL_SECONDS = 2.0
 # A cursor counts as too old this long before its tombstones can expire (clock skew, slow pushes).
 RETENTION_MARGIN = timedelta(hours=1)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -143,6 +143,53 @@ class _FeedPosition:
 
 
 @dataclass
+class _Pull:
+    """One pull as it goes: the heads it reads up to, and the page and cursor it builds."""
+
+    pk: str
+    position: Cursor | None
+    head: Head
+    read_at: datetime  # when `head` was read: every change numbered above it committed after this
+    last_mutation_id: int
+    feeds: list[_FeedPosition]
+    records: list[Record] = field(default_factory=list)
+    has_more: bool = False
+    seq: int = 0  # the user's feed position the next cursor holds
+    safe_times: list[datetime] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    epoch: str = field(init=False)  # the epoch the next cursor names if the head still has none
+
+    def __post_init__(self) -> None:
+        self.epoch = self.head.epoch or (self.position.epoch if self.position else "")
+
+    @property
+    def after(self) -> int:
+        return self.position.seq if self.position else 0
+
+    def must_reset(self, max_age: timedelta) -> bool:
+        """The cursor cannot go on: the user's data was erased and started again, the cursor is
+        ahead of the head, too old for the tombstones it may need, or a shared feed says so."""
+        assert self.position is not None
+        if self.position.epoch and self.position.epoch != self.head.epoch:
+            return True
+        if self.position.seq > self.head.seq:
+            return True
+        if self.read_at - datetime.fromtimestamp(self.position.safe_at, UTC) > max_age:
+            return True
+        return any(feed.must_reset() for feed in self.feeds)
+
+    def news(self) -> bool:
+        """Whether any feed has a change after the cursor."""
+        return self.head.seq > self.after or any(feed.known.head.seq > feed.after for feed in self.feeds)
+
+    def next_cursor(self) -> Cursor:
+        """Where the client stands once it has this page; safe as of the oldest feed's safe time."""
+        return Cursor(
+            self.seq, self.head.epoch or self.epoch, int(min(self.safe_times).timestamp()), self.positions
+        )
+
+
+@dataclass
 class _Chunk:
     """Changes that commit together: at most 100 items and a few MB, one transaction."""
 
@@ -160,6 +207,58 @@ class _Chunk:
     @property
     def empty(self) -> bool:
         return self.last_key is None
+
+    def fits(self, sort_key: str, increments: Sequence[Increment], size: int) -> bool:
+        """Whether a record of `size` bytes (and its increments) still fits in this transaction."""
+        new_items = (0 if sort_key in self.dirty else 1) + sum(
+            1 for increment in increments if increment.sort_key not in self.increments
+        )
+        return (
+            self.items + new_items <= transaction.TRANSACTION_ITEM_LIMIT
+            and self.size + size <= transaction.TRANSACTION_BYTE_BUDGET
+        )
+
+    def stage(
+        self,
+        sort_key: str,
+        collection: Collection,
+        record: Record,
+        size: int,
+        increments: Sequence[Increment],
+    ) -> None:
+        self.dirty[sort_key] = (collection, record)
+        self.size += size
+        for increment in increments:
+            self.increments[increment.sort_key] = _merge(self.increments.get(increment.sort_key), increment)
+
+    def add(
+        self,
+        key: int,
+        result: MutationResult,
+        outcome: tuple[Collection, str, Outcome, Change] | None = None,
+    ) -> None:
+        """A step's result (and the outcome its after-commit hook gets), committed with the chunk."""
+        self.results.append(result)
+        if outcome is not None:
+            self.outcomes.append(outcome)
+        self.last_key = key
+
+
+@dataclass
+class _Attempt:
+    """One attempt at applying a push's pending steps: what moves as its chunks commit."""
+
+    pk: str
+    client_id: str | None
+    device: DeviceInfo | None
+    now: datetime
+    epoch: str
+    head: Head
+    client: ClientInfo
+    working: dict[str, Record]  # the records as this attempt has changed them so far
+    done: dict[int, MutationResult]
+    committed: list[tuple[Collection, str, Outcome, Change]]
+    chunk: _Chunk = field(default_factory=lambda: _Chunk())
 
 
 class SyncEngine:
@@ -267,36 +366,48 @@ class SyncEngine:
     def _run(
         self, pk: str, client_id: str | None, steps: list[_Step], device: DeviceInfo | None = None
     ) -> tuple[list[MutationResult], int]:
-        """Apply the steps, reading again and retrying when another writer got there first."""
+        """Load → apply in order → chunk → commit, reading again and retrying when another writer
+        got there first (or the database asked us to), then the operations' after-commit hooks."""
         done: dict[int, MutationResult] = {}
         committed: list[tuple[Collection, str, Outcome, Change]] = []
         attempt = 0
         while True:
             pending = [step for step in steps if step.key not in done]
-            snapshot = read_snapshot(
-                pk, client_id, {s.collection.sort_key(str(s.payload["id"])) for s in pending}
-            )
-            if snapshot.client.revoked:
-                raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
+            snapshot = self._load(pk, client_id, pending)
             try:
                 last_mutation_id = self._apply(pk, client_id, snapshot, pending, done, committed, device)
                 break
-            except StaleRead:
-                # Another device of this user committed between our read and our write.
+            except (StaleRead, *CONTENTION) as error:
                 attempt += 1
-                if attempt >= MAX_ATTEMPTS:
-                    raise Conflict(
-                        "Other devices kept changing the same records; push again", retryable=True
-                    ) from None
-                self.sleep(0.01 * attempt * random.random())
-            except CONTENTION as contention:
-                attempt += 1
-                if not contention.retry_now or attempt >= MAX_ATTEMPTS:
-                    raise _retry_later(contention) from None
-                self.sleep(min(1.0, 0.025 * 2**attempt) * (0.5 + random.random()))
+                self._back_off(error, attempt)
         for collection, operation, outcome, change in committed:
             collection.operations[operation].after_commit(collection, outcome, change)
         return [done[step.key] for step in steps], last_mutation_id
+
+    def _load(self, pk: str, client_id: str | None, pending: Sequence[_Step]) -> Snapshot:
+        """Head, client and every record the pending steps touch: one strongly consistent read."""
+        snapshot = read_snapshot(
+            pk, client_id, {s.collection.sort_key(str(s.payload["id"])) for s in pending}
+        )
+        if snapshot.client.revoked:
+            raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
+        return snapshot
+
+    def _back_off(self, error: StaleRead | Throttled | Busy, attempt: int) -> None:
+        """Wait before the next attempt, or raise the error itself when it is not worth retrying now.
+
+        A stale read (another device of this user committed between our read and our write) is
+        retried after a short random pause; a cancelled transaction (`retry_now`) with exponential
+        backoff; what botocore already retried (throttling, timeouts) reaches the client at once.
+        """
+        if attempt >= MAX_ATTEMPTS:
+            raise error
+        if isinstance(error, StaleRead):
+            self.sleep(0.01 * attempt * random.random())
+        elif error.retry_now:
+            self.sleep(min(1.0, 0.025 * 2**attempt) * (0.5 + random.random()))
+        else:
+            raise error
 
     def _apply(
         self,
@@ -308,88 +419,99 @@ class SyncEngine:
         committed: list[tuple[Collection, str, Outcome, Change]],
         device: DeviceInfo | None = None,
     ) -> int:
-        now = self.clock()
-        working = snapshot.records
-        head, client = snapshot.head, snapshot.client
-        epoch = head.epoch or str(ULID())
-        chunk = _Chunk()
-
-        def flush() -> None:
-            nonlocal head, client, chunk
-            if chunk.empty:
-                return
-            head, client = self._commit(pk, client_id, head, epoch, client, chunk, now, device)
-            for result in chunk.results:
-                done[result.mutation_id] = result
-            committed.extend(chunk.outcomes)
-            chunk = _Chunk()
-
+        """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
+        change would not fit in it, and the last chunk at the end. Returns the client's position."""
+        attempt = _Attempt(
+            pk=pk,
+            client_id=client_id,
+            device=device,
+            now=self.clock(),
+            epoch=snapshot.head.epoch or str(ULID()),
+            head=snapshot.head,
+            client=snapshot.client,
+            working=snapshot.records,
+            done=done,
+            committed=committed,
+        )
         for step in pending:
-            collection = step.collection
-            sort_key = collection.sort_key(str(step.payload["id"]))
-            current = working.get(sort_key)
-            if client_id is not None and step.key <= client.last_mutation_id:
-                done[step.key] = MutationResult(
-                    step.key, DUPLICATE, collection, current.copy() if current else None
-                )
-                continue
-            change = Change(
-                partition=pk,
-                client_id=client_id or SERVER,
-                mutation_id=step.key,
-                changed_at=min(as_utc(step.changed_at), now),
-                now=now,
-                tombstone_retention=self.retention,
+            self._apply_step(attempt, step)
+        self._flush(attempt)
+        return attempt.client.last_mutation_id
+
+    def _apply_step(self, attempt: _Attempt, step: _Step) -> None:
+        """One step: DUPLICATE if the client sent it before, else its operation's merge rule."""
+        collection = step.collection
+        sort_key = collection.sort_key(str(step.payload["id"]))
+        current = attempt.working.get(sort_key)
+        if attempt.client_id is not None and step.key <= attempt.client.last_mutation_id:
+            attempt.done[step.key] = MutationResult(
+                step.key, DUPLICATE, collection, current.copy() if current else None
             )
-            operation = collection.operations[step.operation]
-            try:
-                outcome = operation.apply(
-                    collection, current.copy() if current else None, step.payload, change
-                )
-            except Rejected as rejection:
-                result = MutationResult(
-                    step.key,
-                    REJECTED,
-                    collection,
-                    current.copy() if current else None,
-                    code=rejection.code,
-                    message=rejection.message,
-                )
-                chunk.results.append(result)
-                chunk.last_key = step.key
-                continue
-            if outcome.changed:
-                record = outcome.record
-                record.version += 1
-                record.updated_at = now
-                size = transaction.estimated_size(record_item(pk, Write(sort_key, record)))
-                new_items = (0 if sort_key in chunk.dirty else 1) + sum(
-                    1 for increment in outcome.increments if increment.sort_key not in chunk.increments
-                )
-                if (
-                    chunk.items + new_items > transaction.TRANSACTION_ITEM_LIMIT
-                    or chunk.size + size > transaction.TRANSACTION_BYTE_BUDGET
-                ):
-                    flush()
-                working[sort_key] = record
-                chunk.dirty[sort_key] = (collection, record)
-                chunk.size += size
-                for increment in outcome.increments:
-                    chunk.increments[increment.sort_key] = _merge(
-                        chunk.increments.get(increment.sort_key), increment
-                    )
+            return
+        change = Change(
+            partition=attempt.pk,
+            client_id=attempt.client_id or SERVER,
+            mutation_id=step.key,
+            changed_at=min(as_utc(step.changed_at), attempt.now),
+            now=attempt.now,
+            tombstone_retention=self.retention,
+        )
+        operation = collection.operations[step.operation]
+        try:
+            outcome = operation.apply(collection, current.copy() if current else None, step.payload, change)
+        except Rejected as rejection:
             result = MutationResult(
                 step.key,
-                outcome.status,
+                REJECTED,
                 collection,
-                outcome.record.copy(),
-                conflicting_fields=outcome.conflicting_fields,
+                current.copy() if current else None,
+                code=rejection.code,
+                message=rejection.message,
             )
-            chunk.results.append(result)
-            chunk.outcomes.append((collection, step.operation, outcome, change))
-            chunk.last_key = step.key
-        flush()
-        return client.last_mutation_id
+            attempt.chunk.add(step.key, result)
+            return
+        if outcome.changed:
+            self._stage(attempt, sort_key, collection, outcome)
+        result = MutationResult(
+            step.key,
+            outcome.status,
+            collection,
+            outcome.record.copy(),
+            conflicting_fields=outcome.conflicting_fields,
+        )
+        attempt.chunk.add(step.key, result, (collection, step.operation, outcome, change))
+
+    def _stage(self, attempt: _Attempt, sort_key: str, collection: Collection, outcome: Outcome) -> None:
+        """Put a changed record (and its counter increments) in the chunk, committing the chunk
+        first when the record would take it past 100 items or the byte budget."""
+        record = outcome.record
+        record.version += 1
+        record.updated_at = attempt.now
+        size = transaction.estimated_size(record_item(attempt.pk, Write(sort_key, record)))
+        if not attempt.chunk.fits(sort_key, outcome.increments, size):
+            self._flush(attempt)
+        attempt.working[sort_key] = record
+        attempt.chunk.stage(sort_key, collection, record, size, outcome.increments)
+
+    def _flush(self, attempt: _Attempt) -> None:
+        """Commit the chunk (if it holds anything) and start the next one."""
+        chunk = attempt.chunk
+        if chunk.empty:
+            return
+        attempt.head, attempt.client = self._commit(
+            attempt.pk,
+            attempt.client_id,
+            attempt.head,
+            attempt.epoch,
+            attempt.client,
+            chunk,
+            attempt.now,
+            attempt.device,
+        )
+        for result in chunk.results:
+            attempt.done[result.mutation_id] = result
+        attempt.committed.extend(chunk.outcomes)
+        attempt.chunk = _Chunk()
 
     def _commit(
         self,
@@ -453,17 +575,38 @@ class SyncEngine:
         wait_seconds: int = 0,
         device: DeviceInfo | None = None,
     ) -> PullResult:
-        """Records changed after the cursor, in change order, each at its latest state."""
+        """Records changed after the cursor, in change order, each at its latest state.
+
+        Check the cursor → read the heads → (reset?) → wait while nothing is new → page the user's
+        feed → page the shared feeds with what is left of the page → the next cursor.
+        """
         _check_client_id(client_id)
         check_between("limit", limit, 1, MAX_PULL_LIMIT, LimitExceeded)
         check_between("waitSeconds", wait_seconds, 0, MAX_WAIT_SECONDS, LimitExceeded)
         device = check_device(device) if device is not None else None
-        pk = user_key(user_id)
         position = decode(cursor, self.cursor_key, user_id) if cursor else None
+        pull = self._read_heads(user_key(user_id), client_id, position, device)
+        if position is not None and pull.must_reset(self.retention - RETENTION_MARGIN):
+            return self._reset(user_id, pull)
+        self._wait(pull, wait_seconds)
+        self._page_own_feed(pull, limit)
+        for feed in pull.feeds:
+            self._page_shared_feed(pull, feed, limit)
+        return PullResult(
+            encode(pull.next_cursor(), self.cursor_key, user_id),
+            pull.has_more,
+            False,
+            pull.last_mutation_id,
+            pull.records,
+        )
+
+    def _read_heads(
+        self, pk: str, client_id: str, position: Cursor | None, device: DeviceInfo | None
+    ) -> _Pull:
+        """One BatchGetItem: the user's head, the client, and the head of every shared feed whose
+        cached head is stale (none while the cache is fresh). Records the device's presence."""
         feeds = [self._feed_position(name, position) for name in self.shared_feeds]
         read_at = self.clock()
-        # One BatchGetItem: the user's head, the client, and the head of every shared feed whose
-        # cached head is stale (none while the cache is fresh).
         stale = [feed for feed in feeds if feed.head is None]
         snapshot = read_snapshot(pk, client_id, (), heads=[feed.feed.partition for feed in stale])
         for feed in stale:
@@ -471,75 +614,80 @@ class SyncEngine:
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         self._record_presence(pk, client_id, snapshot.client, device, read_at)
-        head = snapshot.head
-        last_mutation_id = snapshot.client.last_mutation_id
-        if position is not None and (
-            self._must_reset(position, head, read_at) or any(feed.must_reset() for feed in feeds)
-        ):
-            fresh = Cursor(0, head.epoch or "", int(read_at.timestamp()))
-            anything = head.seq > 0 or any(feed.known.head.seq > 0 for feed in feeds)
-            return PullResult(encode(fresh, self.cursor_key, user_id), anything, True, last_mutation_id, [])
-        after = position.seq if position else 0
-        epoch = head.epoch or (position.epoch if position else "")
-        deadline = time.monotonic() + wait_seconds
-        interval = 0.25
-        while not _news(head, after, feeds) and time.monotonic() < deadline:
-            self.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-            interval = min(interval * 2, 2.0)
-            read_at = self.clock()
-            for feed in feeds:
-                feed.head = feed.cache.fresh() or feed.head
-            stale = [feed for feed in feeds if feed.cache.fresh() is None]
-            heads = read_heads([pk] + [feed.feed.partition for feed in stale])
-            head = heads[pk]
-            for feed in stale:
-                feed.head = feed.cache.put(heads[feed.feed.partition], read_at)
+        return _Pull(pk, position, snapshot.head, read_at, snapshot.client.last_mutation_id, feeds)
 
-        records: list[Record] = []
-        has_more = False
-        safe_times = [read_at]  # the user's feed, caught up as of read_at unless a page stops short
-        seq = max(after, head.seq)
-        if head.seq > after:
-            page, more = feed_page(pk, after=after, upto=head.seq, limit=limit)
-            records.extend(page)
+    def _reset(self, user_id: str, pull: _Pull) -> PullResult:
+        """The answer to a cursor that cannot go on: start over (`resetRequired`), nothing else."""
+        fresh = Cursor(0, pull.head.epoch or "", int(pull.read_at.timestamp()))
+        anything = pull.head.seq > 0 or any(feed.known.head.seq > 0 for feed in pull.feeds)
+        return PullResult(encode(fresh, self.cursor_key, user_id), anything, True, pull.last_mutation_id, [])
+
+    def _wait(self, pull: _Pull, wait_seconds: int) -> None:
+        """While no feed has anything new and `wait_seconds` (on the engine's clock) have not passed,
+        sleep and read the heads again: after 0.25 s, then twice as long each time up to 2 s, the
+        last sleep cut short to end at the deadline."""
+        deadline = self.clock() + timedelta(seconds=wait_seconds)
+        interval = FIRST_POLL_SECONDS
+        while not pull.news() and (now := self.clock()) < deadline:
+            self.sleep(min(interval, (deadline - now).total_seconds()))
+            interval = min(interval * 2, LAST_POLL_SECONDS)
+            self._poll_heads(pull)
+
+    def _poll_heads(self, pull: _Pull) -> None:
+        """The user's head, and the shared heads whose cached copy went stale: ONE round trip."""
+        read_at = self.clock()
+        for feed in pull.feeds:
+            feed.head = feed.cache.fresh() or feed.head
+        stale = [feed for feed in pull.feeds if feed.cache.fresh() is None]
+        heads = read_heads([pull.pk] + [feed.feed.partition for feed in stale])
+        pull.head, pull.read_at = heads[pull.pk], read_at
+        for feed in stale:
+            feed.head = feed.cache.put(heads[feed.feed.partition], read_at)
+
+    def _page_own_feed(self, pull: _Pull, limit: int) -> None:
+        """The user's changes after the cursor up to the head: one Query of at most `limit`."""
+        pull.seq = max(pull.after, pull.head.seq)
+        pull.safe_times = [pull.read_at]  # caught up as of read_at, unless the page stops short
+        if pull.head.seq <= pull.after:
+            return
+        page, more = feed_page(pull.pk, after=pull.after, upto=pull.head.seq, limit=limit)
+        pull.records.extend(page)
+        if more and page:
+            last = page[-1]
+            pull.seq, pull.safe_times, pull.has_more = last.seq, [last.updated_at or pull.read_at], True
+
+    def _page_shared_feed(self, pull: _Pull, feed: _FeedPosition, limit: int) -> None:
+        """One shared feed's changes up to its head, with what is left of the page (as each
+        user may see them), and where the client stands in it afterwards."""
+        known = feed.known
+        reached = feed.after
+        if known.head.seq <= feed.after:
+            pull.safe_times.append(known.read_at)  # caught up as of that head's read
+        elif pull.has_more or len(pull.records) >= limit:
+            pull.has_more = True  # this pull's page is full: the feed waits for the next pull
+            if pull.position is not None and feed.after > 0:
+                pull.safe_times.append(datetime.fromtimestamp(pull.position.safe_at, UTC))
+        else:
+            page, more = feed_page(
+                feed.feed.partition, after=feed.after, upto=known.head.seq, limit=limit - len(pull.records)
+            )
+            for record in page:
+                seen = feed.feed.view(record)
+                if seen.deleted and feed.after == 0:
+                    continue  # a client starting this feed has nothing to remove
+                pull.records.append(seen)
             if more and page:
                 last = page[-1]
-                seq, safe_times, has_more = last.seq, [last.updated_at or read_at], True
-        positions: dict[str, int] = {}
-        for feed in feeds:
-            known = feed.known
-            position_in_feed = feed.after
-            if known.head.seq <= feed.after:
-                safe_times.append(known.read_at)  # caught up as of that head's read
-            elif has_more or len(records) >= limit:
-                has_more = True  # this pull's page is full: the feed waits for the next pull
-                if position is not None and feed.after > 0:
-                    safe_times.append(datetime.fromtimestamp(position.safe_at, UTC))
+                reached, pull.has_more = last.seq, True
+                pull.safe_times.append(last.updated_at or known.read_at)
             else:
-                page, more = feed_page(
-                    feed.feed.partition, after=feed.after, upto=known.head.seq, limit=limit - len(records)
-                )
-                for record in page:
-                    seen = feed.feed.view(record)
-                    if seen.deleted and feed.after == 0:
-                        continue  # a client starting this feed has nothing to remove
-                    records.append(seen)
-                if more and page:
-                    last = page[-1]
-                    position_in_feed, has_more = last.seq, True
-                    safe_times.append(last.updated_at or known.read_at)
-                else:
-                    position_in_feed = known.head.seq
-                    safe_times.append(known.read_at)
-            if position_in_feed > 0:
-                positions[feed.feed.name] = position_in_feed
-                tag = epoch_tag(known.head.epoch)
-                if tag is not None:
-                    positions[feed.feed.epoch_key] = tag
-        next_cursor = Cursor(seq, head.epoch or epoch, int(min(safe_times).timestamp()), positions)
-        return PullResult(
-            encode(next_cursor, self.cursor_key, user_id), has_more, False, last_mutation_id, records
-        )
+                reached = known.head.seq
+                pull.safe_times.append(known.read_at)
+        if reached > 0:
+            pull.positions[feed.feed.name] = reached
+            tag = epoch_tag(known.head.epoch)
+            if tag is not None:
+                pull.positions[feed.feed.epoch_key] = tag
 
     def _record_presence(
         self, pk: str, client_id: str, client: ClientInfo, device: DeviceInfo | None, now: datetime
@@ -570,18 +718,6 @@ class SyncEngine:
         state.head = None if state.stale_for(cached) else cached
         return state
 
-    def _must_reset(self, position: Cursor, head: Head, now: datetime) -> bool:
-        if position.epoch and position.epoch != head.epoch:
-            return True  # the user's data was erased and started again
-        if position.seq > head.seq:
-            return True
-        age = now - datetime.fromtimestamp(position.safe_at, UTC)
-        return age > self.retention - RETENTION_MARGIN
-
-
-def _news(head: Head, after: int, feeds: Sequence[_FeedPosition]) -> bool:
-    return head.seq > after or any(feed.known.head.seq > feed.after for feed in feeds)
-
 
 def _check_client_id(client_id: str) -> None:
     if not CLIENT_ID.match(client_id):
@@ -598,16 +734,3 @@ def _merge(existing: Increment | None, increment: Increment) -> Increment:
     for name, amount in increment.add.items():
         added[name] = added.get(name, 0) + amount
     return Increment(increment.sort_key, added, {**increment.set_once, **existing.set_once})
-
-
-def _retry_later(error: Throttled | Busy) -> Exception:
-    if isinstance(error, Throttled):
-        return RateLimited(
-            "The database is busy; nothing of this push was lost, push it again shortly",
-            retryable=True,
-            retryAfterSeconds=2,
-        )
-    return Unavailable(
-        "The database did not answer in time; push again (nothing is applied twice)",
-        reason=error.extensions.get("reason"),
-    )
