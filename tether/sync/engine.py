@@ -577,15 +577,15 @@ class SyncEngine:
     ) -> PullResult:
         """Records changed after the cursor, in change order, each at its latest state.
 
-        Check the cursor → read the heads → (reset?) → wait while nothing is new → page the user's
-        feed → page the shared feeds with what is left of the page → the next cursor.
+        Check the cursor → read the heads (`_first_read`) → reset? → wait while nothing is new →
+        page the user's feed → page the shared feeds with what is left of the page → next cursor.
         """
         _check_client_id(client_id)
         check_between("limit", limit, 1, MAX_PULL_LIMIT, LimitExceeded)
         check_between("waitSeconds", wait_seconds, 0, MAX_WAIT_SECONDS, LimitExceeded)
         device = check_device(device) if device is not None else None
         position = decode(cursor, self.cursor_key, user_id) if cursor else None
-        pull = self._read_heads(user_key(user_id), client_id, position, device)
+        pull = self._first_read(user_key(user_id), client_id, position, device)
         if position is not None and pull.must_reset(self.retention - RETENTION_MARGIN):
             return self._reset(user_id, pull)
         self._wait(pull, wait_seconds)
@@ -600,7 +600,7 @@ class SyncEngine:
             pull.records,
         )
 
-    def _read_heads(
+    def _first_read(
         self, pk: str, client_id: str, position: Cursor | None, device: DeviceInfo | None
     ) -> _Pull:
         """One BatchGetItem: the user's head, the client, and the head of every shared feed whose
