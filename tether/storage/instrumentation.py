@@ -23,8 +23,9 @@ class Calls:
 
     @property
     def round_trips(self) -> int:
-        """HTTP requests sent (retries included)."""
-        return self.attempts
+        """API calls made: what the code decides, the same on any machine. botocore's retries of a
+        call that timed out or was throttled are counted apart, in `attempts`."""
+        return len(self.operations)
 
     def count(self, operation: str) -> int:
         return self.operations.count(operation)
