@@ -101,6 +101,22 @@ def test_an_idle_pull_is_one_request_and_reads_the_shared_head_only_once_per_ttl
     assert len(calls.keys_read()) == 3
 
 
+def test_a_pull_with_changes_in_both_feeds_takes_3_round_trips(
+    engine: SyncEngine, partition: str, clock: Clock, user_id: str
+) -> None:
+    """docs/sync.md's cost table: BatchGetItem (heads + client), then one Query per feed with news."""
+    publish(engine, partition, (new_id(), "shown", True))
+    cursor = engine.pull(user_id, "tablet", None).cursor
+    engine.push(user_id, "phone", [Mutation(1, clock.now, PIECES, "save", {"id": new_id(), "title": "mine"})])
+    publish(engine, partition, (new_id(), "news", True))
+    clock.advance(seconds=5)  # this Lambda's cached head is too old: it comes with the BatchGetItem
+    with record_calls() as calls:
+        pulled = engine.pull(user_id, "tablet", cursor)
+    assert titles(pulled.records) == [("mine", False), ("news", False)]
+    assert calls.operations == ["BatchGetItem", "Query", "Query"]
+    assert calls.round_trips == 3
+
+
 def test_another_process_sees_a_shared_change_within_the_ttl(
     settings: Any, clock: Clock, partition: str, user_id: str
 ) -> None:
