@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -13,16 +13,10 @@ from tether.settings import Settings
 
 
 @dataclass
-class Loaders:
-    """Per-request DataLoaders. Never module-level: a warm Lambda serves many users."""
-
-
-@dataclass
 class Context:
     services: Services
     request_id: str
     maybe_user: User | None
-    loaders: Loaders = field(default_factory=Loaders)
 
     @property
     def settings(self) -> Settings:

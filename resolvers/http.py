@@ -22,24 +22,21 @@ from strawberry.types.graphql import OperationType
 from ulid import ULID
 
 from resolvers.context import Context
-from resolvers.errors import error_body, translate
+from resolvers.errors import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    HTTPError,
+    failure,
+    result_headers,
+    result_status,
+    translate,
+)
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
 from tether.services import Services
 from tether.telemetry import logger, metrics
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-JSON = "application/json"
 GRAPHIQL_PAGE = Path(__file__).resolve().parent.parent / "static" / "graphiql" / "index.html"
-
-
-class HTTPError(Exception):
-    """A request that never reaches execution: its status, code and message."""
-
-    def __init__(self, status: int, message: str, code: str = "BAD_USER_INPUT", **extra: Any) -> None:
-        super().__init__(message)
-        self.status, self.message, self.code, self.extra = status, message, code, extra
-        self.headers: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -70,34 +67,25 @@ class GraphQLEndpoint:
                 return self._graphiql(request_id)
             media_type = _negotiate(request.headers.get("accept"))
             if request.method not in ("GET", "POST"):
-                error = HTTPError(405, "GraphQL accepts only GET and POST requests")
-                error.headers["Allow"] = "GET, POST"
-                raise error
+                raise HTTPError(
+                    405, "GraphQL accepts only GET and POST requests", headers={"Allow": "GET, POST"}
+                )
             user = self._identify(request)
             params = await self._params(request)
             operation = params.operation_name
             context = Context(services=self.services, request_id=request_id, maybe_user=user)
             result = await self._execute(request.method, params, context)
-            if result.errors:
-                result.errors = [translate(error, request_id) for error in result.errors]
-                internal_errors = sum(
-                    1 for e in result.errors if (e.extensions or {}).get("code") == "INTERNAL"
-                )
-            status = 400 if media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result) else 200
+            errors = [translate(error, request_id) for error in result.errors or []]
+            result.errors = errors or None
+            internal_errors = sum(1 for e in errors if (e.extensions or {}).get("code") == "INTERNAL")
+            status = result_status(errors, _is_request_error(result), result.data, media_type)
             response = _json(_body(result), status, media_type)
-        except HTTPError as error:
-            response = _json(error_body(error.message, error.code, **error.extra), error.status, media_type)
-            response.headers.update(error.headers)
-        except Unauthenticated as error:
-            response = _json(error_body(error.message, error.code, **error.extensions), 401, media_type)
-            response.headers["WWW-Authenticate"] = (
-                f'Bearer error="invalid_token", error_description="{error.message}"'
-            )
-        except Exception:
-            internal_errors = 1
-            logger.exception("unhandled error in the HTTP layer", extra={"request_id": request_id})
-            body = error_body("Internal error", "INTERNAL", requestId=request_id)
-            response = _json(body, 500, media_type)
+            response.headers.update(result_headers(status))
+        except Exception as error:  # HTTP-level, sign-in and unexpected errors: one translator
+            refused = failure(error, request_id, media_type)
+            internal_errors = int(refused.internal)
+            response = _json(refused.body, refused.status, media_type)
+            response.headers.update(refused.headers)
         response.headers["X-Request-Id"] = request_id
         response.headers["Cache-Control"] = "no-store"
         response.headers["Vary"] = "Accept, Authorization"
@@ -204,12 +192,11 @@ class GraphQLEndpoint:
             if error.operation_type == OperationType.SUBSCRIPTION:
                 # No method would do: a GraphQL request error, not an HTTP one.
                 return _request_error("Subscriptions are not supported over HTTP")
-            http_error = HTTPError(
+            raise HTTPError(
                 405,
                 f"{error.operation_type.value.capitalize()}s must be sent with POST, not {method}",
-            )
-            http_error.headers["Allow"] = "POST"
-            raise http_error from None
+                headers={"Allow": "POST"},
+            ) from None
         except CannotGetOperationTypeError as error:
             # A GraphQL request error on a well-formed HTTP request (the spec's GetOperation()):
             # 400 with graphql-response+json, 200 with application/json, as for validation errors.

@@ -177,10 +177,32 @@ def test_depth_alias_and_token_limits_reject_before_any_resolver(
     assert calls == []
 
 
+MODERN = {"Accept": "application/graphql-response+json"}
+LEGACY = {"Accept": "application/json"}
+
+
 def test_missing_token_is_unauthenticated(anonymous: Any) -> None:
     body = anonymous("{ me { id } }")
     assert body["data"] is None
     assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED", "reason": "MISSING_TOKEN"}
+
+
+def test_missing_token_is_401_with_graphql_response_json_and_200_with_json(client: TestClient) -> None:
+    modern = post(client, {"query": "{ me { id } }"}, **MODERN)
+    assert modern.status_code == 401
+    assert modern.headers["www-authenticate"] == "Bearer"
+    assert codes(modern) == ["UNAUTHENTICATED"]
+    legacy = post(client, {"query": "{ me { id } }"}, **LEGACY)
+    assert legacy.status_code == 200
+    assert "www-authenticate" not in legacy.headers
+    assert codes(legacy) == ["UNAUTHENTICATED"]
+
+
+def test_a_partial_answer_without_a_token_is_200(client: TestClient) -> None:
+    """Some data ran (no sign-in needed for it): a 2xx, as the spec requires for a present `data`."""
+    response = post(client, {"query": '{ __typename piece(id: "p") { id } }'}, **MODERN)
+    assert response.status_code == 200
+    assert codes(response) == ["UNAUTHENTICATED"]
 
 
 def test_typename_needs_no_token(anonymous: Any) -> None:
@@ -195,19 +217,23 @@ def test_typename_needs_no_token(anonymous: Any) -> None:
         ("Bearer ", "INVALID_TOKEN"),
     ],
 )
-def test_malformed_authorization_is_401(client: TestClient, authorization: str, reason: str) -> None:
-    response = post(client, {"query": "{ me { id } }"}, Authorization=authorization)
-    assert response.status_code == 401
-    assert response.json()["errors"][0]["extensions"] == {
-        "code": "UNAUTHENTICATED",
-        "reason": reason,
-    }
-    assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+def test_malformed_authorization_is_401_with_graphql_response_json_and_200_with_json(
+    client: TestClient, authorization: str, reason: str
+) -> None:
+    modern = post(client, {"query": "{ me { id } }"}, Authorization=authorization, **MODERN)
+    assert modern.status_code == 401
+    assert modern.json()["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED", "reason": reason}
+    assert modern.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    for accept in ("application/json", "", "*/*"):
+        legacy = post(client, {"query": "{ me { id } }"}, Authorization=authorization, Accept=accept)
+        assert legacy.status_code == 200, accept
+        assert legacy.headers["content-type"] == JSON
+        assert legacy.json() == modern.json()
 
 
 def test_expired_token_is_401(client: TestClient, make_token: Any) -> None:
     expired = make_token("someone", ttl_seconds=-3600)
-    response = post(client, {"query": "{ me { id } }"}, expired)
+    response = post(client, {"query": "{ me { id } }"}, expired, **MODERN)
     assert response.status_code == 401
     assert response.json()["errors"][0]["message"] == "The token has expired"
     assert response.json()["errors"][0]["extensions"]["reason"] == "TOKEN_EXPIRED"
@@ -217,7 +243,7 @@ def test_forged_token_is_401(client: TestClient, tmp_path: Any) -> None:
     from localdev import tokens
 
     forged = tokens.mint("victim", key_dir=tmp_path)  # right shape, someone else's key
-    response = post(client, {"query": "{ me { id } }"}, forged)
+    response = post(client, {"query": "{ me { id } }"}, forged, **MODERN)
     assert response.status_code == 401
     assert response.json()["errors"][0]["message"] == "The token is invalid"
 
@@ -227,7 +253,7 @@ def test_unsigned_token_is_401(client: TestClient) -> None:
 
     claims = {"sub": "victim", "iss": "tether-dev", "aud": "tether-dev", "exp": 2**31}
     unsigned = jwt.encode(claims, "", algorithm="none")
-    response = post(client, {"query": "{ me { id } }"}, unsigned)
+    response = post(client, {"query": "{ me { id } }"}, unsigned, **MODERN)
     assert response.status_code == 401
 
 
@@ -311,7 +337,7 @@ def test_prod_refuses_the_dev_key_and_dev_tokens(settings: Settings, token: str)
         **{**settings.__dict__, "stage": "prod", "dev_public_key_file": None, "cursor_secret": "test"}
     )
     with TestClient(create_app(prod)) as client:
-        response = post(client, {"query": "{ me { id } }"}, token)
+        response = post(client, {"query": "{ me { id } }"}, token, **MODERN)
         assert response.status_code == 401
 
 
