@@ -24,7 +24,7 @@ help:
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
 	@echo "make bench    run the benchmarks in bench/"
-	@echo "make audit-verify   walk the audit log's hash chain (TETHER_TABLE in AWS, else make dev's DynamoDB Local)"
+	@echo "make audit-verify [AWS=1]   walk the audit log's hash chain in make dev's DynamoDB Local (or TETHER_TABLE in AWS)"
 	@echo "make build    sam build (the Lambda package, GraphiQL assets included)"
 	@echo "make deploy   sam deploy (dev); make deploy-prod for prod"
 	@echo "make dev takes TETHER_API_PORT (3000), TETHER_DYNAMODB_PORT (8000), TETHER_DATA_DIR (.data), RELOAD=0"
@@ -52,10 +52,11 @@ TOKEN_USER := $(if $(filter command line,$(origin USER)),$(USER),dev)
 token: deps
 	@$(PY) -m localdev.cli token $(TOKEN_USER) $(if $(ADMIN),--admin,)
 
-# The audit log's hash chain: TETHER_TABLE=<TableName> with AWS credentials, or make dev's DynamoDB
-# Local when TETHER_TABLE and TETHER_DYNAMODB_ENDPOINT are unset. Exit status 1 names the first broken link.
+# The audit log's hash chain in make dev's database (the same settings: TETHER_DYNAMODB_ENDPOINT, else
+# DynamoDB Local at TETHER_DYNAMODB_PORT), or with AWS=1 TETHER_TABLE in AWS with your AWS credentials.
+# Exit status 1 names the first broken link, or says which DynamoDB it cannot reach.
 audit-verify: deps
-	@$(PY) -m localdev.cli audit-verify
+	@$(PY) -m localdev.cli audit-verify $(if $(AWS),--aws,)
 
 # Loads catalog/demo.json, or FILE=path, into make dev's DynamoDB Local (or TETHER_TABLE in AWS with AWS=1).
 seed: deps dynamodb

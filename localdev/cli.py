@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     verify = commands.add_parser(
         "audit-verify", help="walk the audit log's hash chain (the environment's table)"
     )
+    verify.add_argument("--aws", action="store_true", help="verify TETHER_TABLE in AWS")
     verify.add_argument("--partition", default=None, help=argparse.SUPPRESS)  # tests use their own chains
     args = parser.parse_args(argv)
 
@@ -69,32 +70,38 @@ def main(argv: list[str] | None = None) -> int:
         README.write_text(readme_with_settings(README.read_text()))
         print("wrote the settings table in README.md")
     elif args.command == "audit-verify":
-        return audit_verify(args.partition)
+        return audit_verify(args.partition, aws=args.aws)
     return 0
 
 
-def audit_verify(partition: str | None = None) -> int:
-    """Walk the audit chain; 1 (and the first broken link) if it is broken.
+def audit_verify(partition: str | None = None, *, aws: bool = False) -> int:
+    """Walk the audit chain; 1 (and the first broken link) if it is broken or cannot be read.
 
-    The table is TETHER_TABLE in AWS (with your AWS credentials), or, when neither TETHER_TABLE nor
-    TETHER_DYNAMODB_ENDPOINT is set, `make dev`'s DynamoDB Local (port TETHER_DYNAMODB_PORT, 8000).
+    The table is `make dev`'s (the same settings: TETHER_DYNAMODB_ENDPOINT, else DynamoDB Local at
+    TETHER_DYNAMODB_PORT, 8000; TETHER_TABLE, else tether-local), or with `aws` TETHER_TABLE in AWS
+    with your AWS credentials.
     """
-    import os
-
+    from localdev.devserver import dev_environment
     from tether.audit import AuditLog
     from tether.settings import Settings
     from tether.storage import base as storage
     from tether.storage.audit import PARTITION
 
-    environ = dict(os.environ)
-    if not environ.get("TETHER_TABLE") and not environ.get("TETHER_DYNAMODB_ENDPOINT"):
-        environ["TETHER_DYNAMODB_ENDPOINT"] = (
-            f"http://127.0.0.1:{environ.get('TETHER_DYNAMODB_PORT', '8000')}"
-        )
-    settings = Settings.from_env(environ)
+    settings = Settings.from_env() if aws else Settings.from_env(dev_environment())
+    if aws and settings.dynamodb_endpoint:
+        print("error: unset TETHER_DYNAMODB_ENDPOINT to verify the table in AWS", file=sys.stderr)
+        return 1
+    where = settings.dynamodb_endpoint or f"DynamoDB in {settings.region}"
+    if settings.dynamodb_endpoint and not _reachable(settings.dynamodb_endpoint):
+        return _unreachable(where)
     storage.configure(settings)
-    # Verifying needs no key: each hash covers the entry as stored (the key only hashes user ids).
-    result = AuditLog(b"", partition=partition or PARTITION).verify()
+    try:
+        # Verifying needs no key: each hash covers the entry as stored (the key only hashes user ids).
+        result = AuditLog(b"", partition=partition or PARTITION).verify()
+    except Exception as error:
+        if _refused(error):
+            return _unreachable(where)
+        raise
     if result.ok:
         print(f"audit log intact: {result.checked} entries verified in {settings.table_name}")
         return 0
@@ -102,6 +109,41 @@ def audit_verify(partition: str | None = None) -> int:
         f"audit log BROKEN after {result.checked} good entries; first broken link: entry {result.broken_at}"
     )
     print(f"  {result.problem}")
+    return 1
+
+
+def _reachable(url: str) -> bool:
+    """Whether anything accepts a TCP connection at `url`'s host and port."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether `error` was caused by a connection that could not be made."""
+    from botocore.exceptions import EndpointConnectionError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (EndpointConnectionError, ConnectionRefusedError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _unreachable(where: str) -> int:
+    print(
+        f"error: cannot reach DynamoDB at {where} (is `make dev` running? it uses "
+        "TETHER_DYNAMODB_PORT or TETHER_DYNAMODB_ENDPOINT; AWS=1 verifies the table in AWS)",
+        file=sys.stderr,
+    )
     return 1
 
 

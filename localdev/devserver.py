@@ -22,6 +22,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -31,6 +32,27 @@ from localdev.tokens import ensure_key, mint
 ROOT = dynamodb.ROOT
 API_HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 60.0
+
+
+def dynamodb_port(environ: Mapping[str, str] | None = None) -> int:
+    """DynamoDB Local's port for `make dev`: TETHER_DYNAMODB_PORT, else 8000."""
+    return int((os.environ if environ is None else environ).get("TETHER_DYNAMODB_PORT") or "8000")
+
+
+def dev_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment `make dev` runs the API with; every dev command uses the same one.
+
+    The DynamoDB endpoint is TETHER_DYNAMODB_ENDPOINT if set, else DynamoDB Local on 127.0.0.1 at
+    TETHER_DYNAMODB_PORT (8000); the table is TETHER_TABLE, else `tether-local`.
+    """
+    base = dict(os.environ if environ is None else environ)
+    endpoint = base.get("TETHER_DYNAMODB_ENDPOINT") or f"http://127.0.0.1:{dynamodb_port(base)}"
+    return {
+        **base,
+        "TETHER_STAGE": "dev",
+        "TETHER_DYNAMODB_ENDPOINT": endpoint,
+        "TETHER_TABLE": base.get("TETHER_TABLE") or "tether-local",
+    }
 
 
 def data_dir() -> Path:
@@ -54,19 +76,16 @@ def main() -> int:
         if external:
             endpoint, where = external, "external"
         else:
-            port = int(os.environ.get("TETHER_DYNAMODB_PORT", "8000"))
             data = data_dir()
-            server = dynamodb.start(port=port, db_path=data)
+            server = dynamodb.start(port=dynamodb_port(), db_path=data)
             endpoint, where = server.endpoint, f"pid {server.process.pid}, data in {_shown(data)}"
         os.environ.update(
             {
-                "TETHER_STAGE": "dev",
-                "TETHER_DYNAMODB_ENDPOINT": endpoint,
+                **dev_environment({**os.environ, "TETHER_DYNAMODB_ENDPOINT": endpoint}),
                 "TETHER_DEV_PUBLIC_KEY_FILE": str(ensure_key()),
                 "POWERTOOLS_METRICS_DISABLED": "true",
             }
         )
-        os.environ.setdefault("TETHER_TABLE", "tether-local")
         from localdev.seed import prepare
 
         prepare()

@@ -67,20 +67,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _seed_locally(path: Path) -> int:
     from localdev import dynamodb
-    from localdev.devserver import data_dir
+    from localdev.devserver import data_dir, dev_environment, dynamodb_port
 
-    endpoint = os.environ.get("TETHER_DYNAMODB_ENDPOINT")
-    port = int(os.environ.get("TETHER_DYNAMODB_PORT", "8000"))
     server = None
-    if not endpoint:
-        if dynamodb.port_in_use(port):
-            endpoint = f"http://127.0.0.1:{port}"  # the DynamoDB Local of a running `make dev`
-        else:
-            server = dynamodb.start(port=port, db_path=data_dir())
-            endpoint = server.endpoint
+    port = dynamodb_port()
+    if not os.environ.get("TETHER_DYNAMODB_ENDPOINT") and not dynamodb.port_in_use(port):
+        server = dynamodb.start(port=port, db_path=data_dir())  # no `make dev` running: our own
     try:
-        environ = {**os.environ, "TETHER_STAGE": "dev", "TETHER_DYNAMODB_ENDPOINT": endpoint}
-        settings = Settings.from_env(environ)
+        settings = Settings.from_env(dev_environment())
         return _report(path, seed(path, settings), settings)
     finally:
         if server is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from ulid import ULID
@@ -135,8 +137,16 @@ def test_entries_take_only_small_plain_details(log: AuditLog, kind: str, details
     assert list(log.entries()) == []
 
 
-def test_record_appends_to_the_deployments_log(log: AuditLog) -> None:
+@pytest.fixture
+def deployment_log(log: AuditLog, monkeypatch: pytest.MonkeyPatch) -> AuditLog:
+    """`log` as the deployment's log for one test; the one configured before is restored after."""
+    monkeypatch.setattr(audit, "_default", audit._default)
     audit.configure(log)
+    return log
+
+
+def test_record_appends_to_the_deployments_log(deployment_log: AuditLog) -> None:
+    log = deployment_log
     entry = audit.record("catalog.track_changed", "editor-1", track="tr-12", action="update")
     assert entry.subject == log.subject("editor-1")
     assert list(log.entries())[-1].details == {"track": "tr-12", "action": "update"}
@@ -155,6 +165,34 @@ def test_audit_verify_command_names_the_first_broken_link(
     out = capsys.readouterr().out
     assert "first broken link: entry 2" in out
     assert "entry 2 is missing" in out
+
+
+def test_audit_verify_uses_make_devs_settings_for_the_port(
+    log: AuditLog, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shell that exported make dev's table and port (no endpoint) verifies that DynamoDB Local."""
+    port = urlsplit(str(settings.dynamodb_endpoint)).port
+    monkeypatch.delenv("TETHER_DYNAMODB_ENDPOINT", raising=False)
+    monkeypatch.setenv("TETHER_DYNAMODB_PORT", str(port))
+    monkeypatch.setenv("TETHER_TABLE", settings.table_name)
+    fill(log, 2)
+    assert cli.main(["audit-verify", "--partition", log.partition]) == 0
+    assert f"audit log intact: 2 entries verified in {settings.table_name}" in capsys.readouterr().out
+
+
+def test_audit_verify_says_plainly_that_dynamodb_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.delenv("TETHER_DYNAMODB_ENDPOINT", raising=False)
+    monkeypatch.setenv("TETHER_DYNAMODB_PORT", str(port))
+    assert cli.main(["audit-verify"]) == 1
+    captured = capsys.readouterr()
+    assert f"cannot reach DynamoDB at http://127.0.0.1:{port}" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert "Busy" not in captured.err + captured.out
 
 
 def test_the_audit_key_is_never_the_public_dev_key_outside_dev() -> None:
