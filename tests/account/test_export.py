@@ -55,6 +55,10 @@ def exported_keys(document: dict[str, Any]) -> Counter[tuple[str, str]]:
     return found
 
 
+# The core's collection names -> the API's (the export's keys); the others are the same in both.
+API_NAMES = {"chat_thread": "chatThread", "chat_message": "chatMessage"}
+
+
 def stored_keys(user_id: str) -> Counter[tuple[str, str]]:
     """The same pairs, read from the store (the sync head is bookkeeping, not exported)."""
     found: Counter[tuple[str, str]] = Counter()
@@ -63,7 +67,8 @@ def stored_keys(user_id: str) -> Counter[tuple[str, str]]:
         if kind == "head":
             continue
         if kind == "record":
-            found[("record", f"{item['collection']}:{item['id']}")] += 1
+            collection = API_NAMES.get(item["collection"], item["collection"])
+            found[("record", f"{collection}:{item['id']}")] += 1
         elif kind == "client":
             found[("client", item["client_id"])] += 1
         elif kind == "consent":
@@ -90,7 +95,7 @@ def test_an_export_holds_every_record_exactly_once_in_the_documented_format(
     fill_account(other, media, "unused")  # another user's data stays out of this export
     started = datetime.now(UTC)
     exported = gql.data(operation("ExportMyData"))["exportMyData"]
-    assert (exported["format"], exported["version"]) == ("tether-export", 1)
+    assert (exported["format"], exported["version"]) == ("tether-export", 2)
     # 2 pieces (one a tombstone), 2 sessions, progress, a bookmark, a chat thread, the user's
     # message and the assistant's reply, the preferences
     assert exported["records"] == 10
@@ -139,9 +144,9 @@ def test_an_export_holds_every_record_exactly_once_in_the_documented_format(
     assert progress["fields"]["positionSeconds"] == 30
     [bookmark] = document["records"]["bookmark"]
     assert bookmark["fields"]["label"] == "Breath"
-    [thread] = document["records"]["chat_thread"]
+    [thread] = document["records"]["chatThread"]
     assert thread["id"] == ids["thread"]
-    texts = {m["fields"]["role"]: m["fields"].get("text") for m in document["records"]["chat_message"]}
+    texts = {m["fields"]["role"]: m["fields"].get("text") for m in document["records"]["chatMessage"]}
     assert texts["USER"] == "How long should I practise?"
     assert texts["ASSISTANT"]  # the local provider's reply
     assert document["counts"]["byCollection"] == {
@@ -150,8 +155,8 @@ def test_an_export_holds_every_record_exactly_once_in_the_documented_format(
         "session": 2,
         "progress": 1,
         "bookmark": 1,
-        "chat_thread": 1,
-        "chat_message": 2,
+        "chatThread": 1,
+        "chatMessage": 2,
     }
     # The file lies under the user's prefix, tagged for the bucket's lifecycle rule.
     key = urllib.parse.urlparse(exported["url"]).path.removeprefix(f"/{settings.media_bucket}/")
@@ -217,7 +222,13 @@ def test_a_large_export_streams_in_parts_and_holds_every_record_once(
 ) -> None:
     seed(user_id, 600, 9000)  # ~5.5 MB: more than one 5 MB part, several 1 MB pages
     services = Services.build(settings)
-    exports = Exports(Media(settings), services.audit, lambda: datetime.now(UTC), part_size=MIN_PART_SIZE)
+    exports = Exports(
+        Media(settings),
+        services.audit,
+        services.accounts.profiles,
+        lambda: datetime.now(UTC),
+        part_size=MIN_PART_SIZE,
+    )
     uploads: list[str] = []
     original = exports.media.client.upload_part
 
@@ -240,7 +251,9 @@ def test_a_large_export_streams_in_parts_and_holds_every_record_once(
 
 def test_export_needs_a_media_bucket(settings: Settings, user_id: str) -> None:
     services = Services.build(settings)
-    unconfigured = Exports(Media(Settings()), services.audit, lambda: datetime.now(UTC))
+    unconfigured = Exports(
+        Media(Settings()), services.audit, services.accounts.profiles, lambda: datetime.now(UTC)
+    )
     with pytest.raises(TetherError) as error:
         unconfigured.export(User(user_id))
     assert error.value.extensions == {"reason": "NOT_CONFIGURED"}
@@ -250,8 +263,17 @@ def test_an_export_of_a_new_user_is_valid_and_empty(gql: GraphQLClient, user_id:
     exported = gql.data(operation("ExportMyData"))["exportMyData"]
     document = download(exported["url"])
     assert document["records"] == {}
-    assert document["user"] == {
-        "id": user_id,
-        "email": f"{user_id}@example.test",
-        "name": user_id.capitalize(),
-    }
+    # The app never asked for `me`: the export still carries the whole profile, the one `me` shows.
+    me = gql.data("{ me { createdAt lastSeenAt } }")["me"]
+    user = document["user"]
+    assert set(user) == {"id", "email", "name", "createdAt", "lastSeenAt"}
+    assert (user["id"], user["email"], user["name"]) == (
+        user_id,
+        f"{user_id}@example.test",
+        user_id.capitalize(),
+    )
+    for name in ("createdAt", "lastSeenAt"):  # the export keeps milliseconds
+        shown = datetime.fromisoformat(me[name])
+        assert datetime.fromisoformat(user[name]) == shown.replace(
+            microsecond=shown.microsecond // 1000 * 1000
+        )

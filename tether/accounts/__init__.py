@@ -30,5 +30,5 @@ class Accounts:
         self.profiles = Profiles(log, timedelta(seconds=settings.presence_interval_seconds), clock)
         self.devices = Devices(log)
         self.consents = Consents(log, parse_requirements(settings.required_consents), clock)
-        self.exports = Exports(self.media, log, clock)
+        self.exports = Exports(self.media, log, self.profiles, clock)
         self.erasure = Erasure(settings, log, self.media)

@@ -17,6 +17,7 @@ from typing import Any
 from ulid import ULID
 
 from tether import audit
+from tether.accounts.profiles import Profiles
 from tether.auth import User
 from tether.errors import TetherError
 from tether.media import PART_SIZE, Media, s3_errors, user_prefix
@@ -28,7 +29,7 @@ from tether.storage.keys import user_key
 from tether.sync.fields import format_time
 
 FORMAT = "tether-export"
-VERSION = 1
+VERSION = 2  # 2: collections under the API's names (chatThread), the profile always present
 URL_SECONDS = 15 * 60
 CONTENT_TYPE = "application/json"
 # Exports are tagged so the bucket's lifecycle rule removes them after a day.
@@ -69,12 +70,14 @@ class Exports:
         self,
         media: Media,
         log: audit.AuditLog,
+        profiles: Profiles,
         clock: Callable[[], datetime],
         *,
         part_size: int = PART_SIZE,
     ) -> None:
         self.media = media
         self.audit = log
+        self.profiles = profiles
         self.clock = clock
         self.part_size = part_size
 
@@ -85,6 +88,9 @@ class Exports:
                 "Data export needs a media bucket (TETHER_MEDIA_BUCKET)", reason="NOT_CONFIGURED"
             )
         self.audit.record(audit.EXPORT_REQUESTED, user.id)
+        # The user is here: the profile (createdAt, lastSeenAt) exists before the partition is read,
+        # so the export is complete even for a user whose app never asked for `me`.
+        self.profiles.seen(user.id)
         now = self.clock()
         name = f"tether-export-{now.strftime('%Y%m%d-%H%M%S')}.json"
         key = f"{user_prefix(user.id)}exports/{ULID()}.json"
@@ -101,8 +107,9 @@ class Exports:
 def write_document(write: Callable[[str], None], user: User, now: datetime) -> Counts:
     """Stream the export document of `user` through `write` (text, in order); return what it holds.
 
-    Synced records come grouped by collection: their sort keys are `<PREFIX>#<id>`, one prefix per
-    collection, so each collection's records are contiguous in the partition's key order.
+    Synced records come grouped by collection, named as in the API (`piece`, `chatThread`): their
+    sort keys are `<PREFIX>#<id>`, one prefix per collection, so each collection's records are
+    contiguous in the partition's key order.
     """
     counts = Counts()
     devices: list[dict[str, Any]] = []
@@ -119,7 +126,7 @@ def write_document(write: Callable[[str], None], user: User, now: datetime) -> C
             if kind in INTERNAL_TYPES:
                 continue
             if kind == "record":  # the bulk of an account: converted straight from DynamoDB JSON
-                collection: str = raw["collection"]["S"]
+                collection = _camel(raw["collection"]["S"])
                 if collection != current:
                     if collection in counts.records:
                         raise RuntimeError(f"records of {collection} are not contiguous")
