@@ -15,7 +15,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from resolvers.http import GRAPHQL_RESPONSE_JSON, GraphQLEndpoint
+from resolvers.errors import GRAPHQL_RESPONSE_JSON
+from resolvers.http import GraphQLEndpoint
 from resolvers.schema import build_schema
 from tether.services import Services
 from tether.settings import Settings

@@ -12,22 +12,25 @@ DEV_CURSOR_KEY = b"tether-dev-cursor-key: never used outside the dev stage"
 CACHE_SECONDS = 300
 
 
-def secret(value: str | None, arn: str | None) -> str | None:
+def secret(value: str | None, arn: str | None, *, fresh: bool = False) -> str | None:
     """A secret given directly, else fetched by ARN (cached for 5 minutes): an SSM parameter
-    (`arn:aws:ssm:...:parameter/...`, decrypted) or a Secrets Manager secret."""
+    (`arn:aws:ssm:...:parameter/...`, decrypted) or a Secrets Manager secret.
+
+    `fresh` bypasses the cache (and refills it): for a key the service has just rejected.
+    """
     if value:
         return value
     if arn:
-        return _fetch(arn)
+        return _fetch(arn, fresh)
     return None
 
 
-def _fetch(arn: str) -> str:
+def _fetch(arn: str, fresh: bool) -> str:
     from aws_lambda_powertools.utilities import parameters
 
     if arn.split(":")[2:3] == ["ssm"]:
-        return str(parameters.get_parameter(arn, decrypt=True, max_age=CACHE_SECONDS))
-    return str(parameters.get_secret(arn, max_age=CACHE_SECONDS))
+        return str(parameters.get_parameter(arn, decrypt=True, max_age=CACHE_SECONDS, force_fetch=fresh))
+    return str(parameters.get_secret(arn, max_age=CACHE_SECONDS, force_fetch=fresh))
 
 
 def cursor_key(settings: Settings) -> bytes:

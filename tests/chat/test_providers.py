@@ -60,13 +60,13 @@ class Dialect:
 
 def _openai(fake: FakeAPI) -> Provider:
     return OpenAIProvider(
-        model="gpt-test", api_key=lambda: "sk-test", base_url=f"{fake.url}/v1", connect_timeout=1.0
+        model="gpt-test", api_key=lambda *_: "sk-test", base_url=f"{fake.url}/v1", connect_timeout=1.0
     )
 
 
 def _anthropic(fake: FakeAPI) -> Provider:
     return AnthropicProvider(
-        model="claude-test", api_key=lambda: "sk-ant-test", base_url=fake.url, connect_timeout=1.0
+        model="claude-test", api_key=lambda *_: "sk-ant-test", base_url=fake.url, connect_timeout=1.0
     )
 
 
@@ -220,8 +220,8 @@ def test_a_missing_api_key_is_a_configuration_error_not_a_crash(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     for provider in (
-        OpenAIProvider(model="m", api_key=lambda: None, base_url=f"{fake_api.url}/v1", connect_timeout=1),
-        AnthropicProvider(model="m", api_key=lambda: None, base_url=fake_api.url, connect_timeout=1),
+        OpenAIProvider(model="m", api_key=lambda *_: None, base_url=f"{fake_api.url}/v1", connect_timeout=1),
+        AnthropicProvider(model="m", api_key=lambda *_: None, base_url=fake_api.url, connect_timeout=1),
     ):
         with pytest.raises(ProviderError) as raised:
             provider.complete(REQUEST)

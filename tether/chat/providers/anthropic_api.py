@@ -55,7 +55,7 @@ class AnthropicProvider(SdkProvider):
             status = error.status_code
             code = UNAVAILABLE if status == OVERLOADED else code_for_status(status)
             if code == NOT_CONFIGURED:
-                self.__dict__.pop("_client", None)  # fetch the key again next time (it may have rotated)
+                self._reject_key()  # fetch the key again, past the cache, next time (it may have rotated)
             raise ProviderError(code, status=status, kind=type(error).__name__) from None
         except anthropic.AnthropicError as error:  # e.g. no API key configured
             raise ProviderError(NOT_CONFIGURED, kind=type(error).__name__) from None

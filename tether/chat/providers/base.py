@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -103,6 +103,12 @@ def joined(turns: Sequence[Turn]) -> list[Turn]:
     return merged
 
 
+class KeySource(Protocol):
+    """Where an API key comes from; `fresh` bypasses any cache (the last key was rejected)."""
+
+    def __call__(self, fresh: bool = False, /) -> str | None: ...
+
+
 class SdkProvider:
     """A provider reached through its official SDK: a model, an API key (fetched when first
     needed), an optional base URL (an API-compatible server) and a connect timeout."""
@@ -113,11 +119,25 @@ class SdkProvider:
         self,
         *,
         model: str,
-        api_key: Callable[[], str | None],
+        api_key: KeySource,
         base_url: str | None,
         connect_timeout: float,
     ) -> None:
         self.model = model
-        self._api_key = api_key
+        self._key_source = api_key
+        self._key_rejected = False
         self._base_url = base_url
         self._connect_timeout = connect_timeout
+
+    def _api_key(self) -> str | None:
+        """The API key; fetched past the secrets cache once the provider has rejected the last one."""
+        if not self._key_rejected:
+            return self._key_source()
+        key = self._key_source(True)
+        self._key_rejected = False
+        return key
+
+    def _reject_key(self) -> None:
+        """The provider refused the key (401/403): the next request builds a client with a fresh one."""
+        self._key_rejected = True
+        self.__dict__.pop("_client", None)

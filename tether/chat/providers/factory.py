@@ -27,9 +27,9 @@ def build_provider(settings: Settings) -> Provider:
             connect_timeout=settings.chat_connect_timeout_seconds,
         )
 
-    def api_key() -> str | None:
+    def api_key(fresh: bool = False) -> str | None:
         try:
-            return secret(settings.chat_api_key, settings.chat_api_key_arn)
+            return secret(settings.chat_api_key, settings.chat_api_key_arn, fresh=fresh)
         except Exception as error:  # Secrets Manager / SSM unreachable or denied
             raise ProviderError(NOT_CONFIGURED, kind=type(error).__name__) from None
 

@@ -48,7 +48,7 @@ class OpenAIProvider(SdkProvider):
         except openai.APIStatusError as error:
             code = code_for_status(error.status_code)
             if code == NOT_CONFIGURED:
-                self.__dict__.pop("_client", None)  # fetch the key again next time (it may have rotated)
+                self._reject_key()  # fetch the key again, past the cache, next time (it may have rotated)
             raise ProviderError(code, status=error.status_code, kind=type(error).__name__) from None
         except openai.OpenAIError as error:  # e.g. no API key configured
             raise ProviderError(NOT_CONFIGURED, kind=type(error).__name__) from None
