@@ -59,8 +59,12 @@ def items(user_id: str) -> list[dict[str, Any]]:
 
 def objects(media: Media, user_id: str) -> list[str]:
     """Every object version and delete marker under the user's prefix."""
-    listing = media.client.list_object_versions(Bucket=media.bucket, Prefix=f"users/{user_id}/")
-    return [item["Key"] for name in ("Versions", "DeleteMarkers") for item in listing.get(name, [])]
+    pages = media.client.get_paginator("list_object_versions").paginate(
+        Bucket=media.bucket, Prefix=f"users/{user_id}/"
+    )
+    return [
+        item["Key"] for page in pages for name in ("Versions", "DeleteMarkers") for item in page.get(name, [])
+    ]
 
 
 def new_id() -> str:

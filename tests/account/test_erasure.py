@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -77,6 +78,66 @@ def test_erasure_leaves_nothing_of_the_user_and_touches_no_one_else(
     assert audit.CONSENT_CHANGED in kinds
     assert audit.EXPORT_REQUESTED in kinds
     assert log.verify().ok
+
+
+def put_items(user_id: str, count: int) -> None:
+    """`count` items straight into the user's partition (25 per BatchWriteItem, several at once)."""
+    pk, table = user_key(user_id), str(storage.TetherModel.Meta.table_name)
+
+    def write(start: int) -> None:
+        requests = [
+            {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": f"ZZBULK#{n:06d}"}, "type": {"S": "bulk"}}}}
+            for n in range(start, min(start + 25, count))
+        ]
+        while requests:
+            unprocessed = storage.client().batch_write_item(RequestItems={table: requests})
+            requests = unprocessed.get("UnprocessedItems", {}).get(table, [])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, range(0, count, 25)))
+
+
+def versions_and_markers(media: Media, user_id: str) -> tuple[int, int]:
+    pages = media.client.get_paginator("list_object_versions").paginate(
+        Bucket=media.bucket, Prefix=f"users/{user_id}/"
+    )
+    listed = list(pages)
+    return (
+        sum(len(page.get("Versions", [])) for page in listed),
+        sum(len(page.get("DeleteMarkers", [])) for page in listed),
+    )
+
+
+def test_erasure_of_a_large_account_leaves_no_item_version_or_delete_marker(
+    settings: Settings, user_id: str
+) -> None:
+    """More than two 1,000-item pages of the partition, and more than one 1,000-key page of S3
+    versions: old versions of a rewritten file, delete markers of removed ones, a live file."""
+    put_items(user_id, 2_150)
+    media = Media(settings)
+    prefix = f"users/{user_id}/"
+    for n in range(3):
+        key = f"{prefix}audio/take-{n}.m4a"
+        for version in range(3):
+            media.client.put_object(Bucket=media.bucket, Key=key, Body=f"take {n} v{version}".encode())
+        media.client.delete_object(Bucket=media.bucket, Key=key)  # a delete marker over 3 versions
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(
+            pool.map(
+                lambda n: media.client.put_object(
+                    Bucket=media.bucket, Key=f"{prefix}notes/{n}.txt", Body=b"n"
+                ),
+                range(1_010),
+            )
+        )
+    assert versions_and_markers(media, user_id) == (9 + 1_010, 3)
+    before = stored(user_id)[None]
+    assert before >= 2_150
+
+    result = Services.build(settings).accounts.erasure.erase(User(user_id))
+    assert (result.complete, result.items_deleted, result.objects_deleted) == (True, before, 1_022)
+    assert stored(user_id) == {None: 0, "bySeq": 0, "byLookup": 0, "byTime": 0}
+    assert versions_and_markers(media, user_id) == (0, 0)
 
 
 def test_erasing_again_is_harmless_and_devices_must_start_over(gql: GraphQLClient, user_id: str) -> None:
