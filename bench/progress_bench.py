@@ -95,7 +95,7 @@ def main() -> None:
             query = functools.partial(statistics.progress_stats, who, start, end, ZONE)
             runs: list[tuple[float, Calls]] = [measure(query) for _ in range(RUNS)]
             report.add(name, [elapsed for elapsed, _ in runs], runs[-1][1])
-        result = statistics.progress_stats(user, *year, ZONE)
+        result = statistics.progress_stats(user, *year, ZONE, datetime.now(UTC))
         next_id = pushed + 1
         now = datetime.now(UTC)
 

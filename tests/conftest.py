@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from ulid import ULID
 
 from app import create_app
 from localdev import dynamodb, tokens
+from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 
@@ -127,3 +129,36 @@ def gql(client: TestClient, token: str) -> GraphQLClient:
 @pytest.fixture
 def anonymous(client: TestClient) -> GraphQLClient:
     return GraphQLClient(client, None)
+
+
+class ServerClock:
+    """The server's wall clock, moved by hand: every service of an app built on it reads it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def server_clock() -> ServerClock:
+    """An evening (UTC) after the fixed times the sync tests send (tests/sync/conftest.py `at`)."""
+    return ServerClock(datetime(2026, 3, 10, 18, 30, tzinfo=UTC))
+
+
+def clocked_app(settings: Settings, clock: Callable[[], datetime]) -> Any:
+    """The app with every service on `clock` ("today", budgets, presence, profiles, audit times)."""
+    return create_app(services=Services.build(settings, clock=clock))
+
+
+@pytest.fixture
+def clocked(
+    settings: Settings, server_clock: ServerClock, make_token: Callable[..., str], user_id: str
+) -> Iterator[GraphQLClient]:
+    """A GraphQL client (the `user_id` user) of an app whose clock is `server_clock`."""
+    with TestClient(clocked_app(settings, server_clock)) as test_client:
+        yield GraphQLClient(test_client, make_token(user_id))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tether import audit
 from tether.accounts import Accounts
@@ -33,9 +34,12 @@ class Services:
     accounts: Accounts
     catalog: Catalog
     editor: Editor
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
+    def build(cls, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Services:
+        """Every service of the deployment, all on `clock` (tests inject one they move by hand)."""
+        now = clock or (lambda: datetime.now(UTC))
         engine = SyncEngine(
             collections=COLLECTIONS,
             cursor_key=cursor_key(settings),
@@ -43,19 +47,21 @@ class Services:
             shared_feeds=[SharedFeed("catalog", settings.catalog_partition, user_view)],
             shared_head_ttl=timedelta(seconds=settings.catalog_head_ttl_seconds),
             presence_interval=timedelta(seconds=settings.presence_interval_seconds),
+            clock=now,
         )
-        log = AuditLog(audit_key(settings))
+        log = AuditLog(audit_key(settings), clock=now)
         audit.configure(log)
         media = Media(settings)
-        accounts = Accounts(settings, log, media)
+        accounts = Accounts(settings, log, media, clock=now)
         store = MediaStore(settings, media)
-        catalog = Catalog(engine, store)
+        catalog = Catalog(engine, store, clock=now)
         chat = Assistant(
             settings,
             engine,
             build_provider(settings),
             consent=lambda user_id: accounts.consents.require(user_id, "chat"),
             track_title=catalog.track_title,
+            now=now,
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(
@@ -66,5 +72,6 @@ class Services:
             audit=log,
             accounts=accounts,
             catalog=catalog,
-            editor=Editor(engine, catalog, store, log=log),
+            editor=Editor(engine, catalog, store, log=log, clock=now),
+            clock=now,
         )

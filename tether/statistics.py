@@ -174,11 +174,10 @@ def check_range(start: date, end: date) -> None:
         )
 
 
-def progress_stats(
-    user_id: str, start: date, end: date, zone_name: str, now: datetime | None = None
-) -> Stats:
+def progress_stats(user_id: str, start: date, end: date, zone_name: str, now: datetime) -> Stats:
     """Totals and a per-day series for the local days start..end (inclusive) in `zone_name`, and the
-    current and longest daily streak over all of the user's history. Two queries (see docs/progress.md)."""
+    current and longest daily streak over all of the user's history, "today" being `now`'s local day
+    (the services' clock). Two queries (see docs/progress.md)."""
     zone = zone_of(zone_name)
     check_range(start, end)
     pk = user_key(user_id)
@@ -190,9 +189,8 @@ def progress_stats(
             pk, start=day_key(start - timedelta(days=1)), end=day_key(end + timedelta(days=1))
         )
         week_items = weeks.result()
-    moment = now or datetime.now(UTC)
     active = _active_days(week_items, zone)
-    current, longest = _streaks(active, moment.astimezone(zone).date())
+    current, longest = _streaks(active, now.astimezone(zone).date())
     return Stats(
         start=start,
         end=end,

@@ -39,5 +39,8 @@ class ProgressQuery:
     )
     async def progress_stats(self, info: Info, range: DateRangeInput, time_zone: str) -> ProgressStats:
         user = info.context.user
-        stats = await offload(statistics.progress_stats, user.id, range.from_, range.to, time_zone)
+        services = info.context.services
+        stats = await offload(
+            statistics.progress_stats, user.id, range.from_, range.to, time_zone, services.clock()
+        )
         return ProgressStats.of(stats)

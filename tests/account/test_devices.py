@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, ServerClock
 from tests.faults import before_write
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
@@ -32,9 +32,12 @@ def revocations(settings: Any, user_id: str) -> int:
     return sum(1 for e in log.entries() if e.subject == subject and e.kind == audit.DEVICE_REVOKED)
 
 
-def test_devices_list_what_each_app_sent_with_its_pushes(gql: GraphQLClient) -> None:
+def test_devices_list_what_each_app_sent_with_its_pushes(
+    clocked: GraphQLClient, server_clock: ServerClock
+) -> None:
+    gql = clocked
     phone, tablet = Device(gql, "phone-1"), Device(gql, "tablet-1")
-    before = datetime.now(UTC) - timedelta(seconds=1)
+    first_push = server_clock()
     phone.save_piece(at(0), id=new_id(), title="Oli")
     phone.save_piece(at(1), id=new_id(), title="Mele")
     info = {"name": "Ada's phone", "platform": "ios 18.2", "appVersion": "1.4.0"}
@@ -47,12 +50,13 @@ def test_devices_list_what_each_app_sent_with_its_pushes(gql: GraphQLClient) -> 
     assert {key: phone_entry[key] for key in ("name", "platform", "appVersion")} == info
     assert phone_entry["lastMutationId"] == 2
     assert phone_entry["revoked"] is False
-    first_seen = datetime.fromisoformat(phone_entry["firstSeenAt"])
-    assert before <= first_seen <= datetime.fromisoformat(phone_entry["lastSyncAt"])
+    assert datetime.fromisoformat(phone_entry["firstSeenAt"]) == first_push
+    assert datetime.fromisoformat(phone_entry["lastSyncAt"]) == first_push
     assert listed["tablet-1"]["name"] is None
     # A later push that says only its new version changes only that, and keeps firstSeenAt.
     phone.queue = []
     phone.save_piece(at(3), id=new_id(), title="Oli 2")
+    server_clock.advance(milliseconds=1)  # the least the API shows: a later sync, however close
     assert "errors" not in push(phone, device={"appVersion": "1.5.0"})
     updated = devices(gql)["phone-1"]
     assert (updated["name"], updated["appVersion"], updated["firstSeenAt"]) == (
@@ -60,7 +64,7 @@ def test_devices_list_what_each_app_sent_with_its_pushes(gql: GraphQLClient) -> 
         "1.5.0",
         phone_entry["firstSeenAt"],
     )
-    assert updated["lastSyncAt"] > phone_entry["lastSyncAt"]
+    assert datetime.fromisoformat(updated["lastSyncAt"]) == first_push + timedelta(milliseconds=1)
 
 
 def test_device_info_costs_no_write_of_its_own(gql: GraphQLClient) -> None:

@@ -18,7 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from app import create_app
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, clocked_app
 from tests.operations import operation
 from tests.sync.conftest import new_id
 from tether.chat.assistant import Assistant
@@ -189,8 +189,11 @@ def chat_client(
     """`chat_client(user=..., **settings)`: a GraphQL client of an app with these chat settings."""
     with ExitStack() as stack:
 
-        def make(user: str | None = None, **overrides: Any) -> GraphQLClient:
-            app = create_app(chat_settings(settings, **overrides))
+        def make(
+            user: str | None = None, clock: Callable[[], datetime] | None = None, **overrides: Any
+        ) -> GraphQLClient:
+            configured = chat_settings(settings, **overrides)
+            app = create_app(configured) if clock is None else clocked_app(configured, clock)
             client = stack.enter_context(TestClient(app))
             return GraphQLClient(client, make_token(user or user_id))
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.chat.conftest import Answer, FakeAPI, change, openai_error, openai_reply, openai_settings, push
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, ServerClock
 from tests.operations import operation
 from tests.sync.conftest import at, new_id
 from tether.chat.model import reply_id
@@ -80,10 +80,11 @@ def test_a_slow_provider_leaves_the_reply_pending(
 
 
 def test_the_daily_message_budget_is_rate_limited_with_its_reset_time(
-    chat_client: Callable[..., GraphQLClient], fake_api: FakeAPI
+    chat_client: Callable[..., GraphQLClient], fake_api: FakeAPI, server_clock: ServerClock
 ) -> None:
     fake_api.default = lambda received: openai_reply("ok")
-    gql = chat_client(**openai_settings(fake_api, chat_daily_messages=2))
+    server_clock.now = datetime(2026, 3, 10, 23, 59, tzinfo=UTC)  # a minute before the reset
+    gql = chat_client(clock=server_clock, **openai_settings(fake_api, chat_daily_messages=2))
     thread = new_thread(gql)
     for text in ("one", "two"):
         assert "errors" not in send(gql, thread, text)
@@ -92,11 +93,12 @@ def test_the_daily_message_budget_is_rate_limited_with_its_reset_time(
     assert error["extensions"]["code"] == "RATE_LIMITED"
     assert error["extensions"]["budget"] == "messages"
     assert error["extensions"]["limit"] == 2
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-    assert error["extensions"]["resetsAt"] == f"{tomorrow}T00:00:00Z"
+    assert error["extensions"]["resetsAt"] == "2026-03-11T00:00:00Z"
     assert len(fake_api.requests) == 2, "a refused message costs no provider call"
     messages = gql.data(operation("ChatMessages"), {"threadId": thread})["chatMessages"]["nodes"]
     assert [m["text"] for m in messages if m["role"] == "USER"] == ["one", "two"], "nothing stored"
+    server_clock.advance(minutes=1)  # the next UTC day: a new budget
+    assert "errors" not in send(gql, thread, "three")
 
 
 def test_bad_input_is_refused_before_anything_is_stored_or_sent(

@@ -4,13 +4,13 @@ at write time (listening, completions, practice sessions and their edits and del
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, ServerClock
 from tests.operations import operation
 from tests.progress.conftest import Player, iso
 from tests.sync.conftest import at, new_id
@@ -154,16 +154,20 @@ def test_the_current_streak_runs_up_to_today_or_yesterday(
     assert streaks(4, 9, 0) == (1, 6)
 
 
-def test_the_current_streak_now(player: Callable[[str], Player], gql: GraphQLClient) -> None:
+def test_the_current_streak_now(clocked: GraphQLClient, server_clock: ServerClock) -> None:
+    """ "Today" is the server clock's local day in the asked zone (18:30 UTC is 10:30 in LA)."""
     zone = "America/Los_Angeles"
-    phone = player("phone")
-    today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
-    for back in (0, 1, 3):
-        day = today - timedelta(days=back)
-        phone.save_session(at(0), id=new_id(), startedAt=local(zone, day.year, day.month, day.day, 12, 0))
+    phone = Player(clocked, "phone")
+    for day in (10, 9, 7):
+        phone.save_session(at(0), id=new_id(), startedAt=local(zone, 2026, 3, day, 9, 0))
     phone.push()
-    data = stats(gql, (today - timedelta(days=7)).isoformat(), today.isoformat(), zone)
+    data = stats(clocked, "2026-03-03", "2026-03-10", zone)
     assert (data["currentStreakDays"], data["longestStreakDays"]) == (2, 2)
+    server_clock.advance(hours=24)  # Mar 11 in LA, nothing yet: the streak is still alive
+    assert stats(clocked, "2026-03-03", "2026-03-11", zone)["currentStreakDays"] == 2
+    server_clock.advance(hours=24)  # Mar 12: a whole day without practice ended it
+    data = stats(clocked, "2026-03-03", "2026-03-12", zone)
+    assert (data["currentStreakDays"], data["longestStreakDays"]) == (0, 2)
 
 
 def test_a_user_only_sees_their_own_statistics(
