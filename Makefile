@@ -19,6 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
 	@echo "make test     set up everything and run the whole suite (lint, types, tests)"
+	@echo "make lint     ruff, ruff format --check and mypy (strict)"
 	@echo "make schema   regenerate graphql/schema.graphql from the code"
 	@echo "make docs     regenerate the settings table in README.md"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
@@ -29,6 +30,10 @@ help:
 	@echo "make deploy   sam deploy (dev); make deploy-prod for prod"
 	@echo "make dev takes TETHER_API_PORT (3000), TETHER_DYNAMODB_PORT (8000), TETHER_DATA_DIR (.data), RELOAD=0"
 	@echo "make clean    remove .venv, node_modules and build output (keeps .cache and .data)"
+	@echo "setup steps, run by the targets above as needed: make deps (.venv and npm packages),"
+	@echo "  make system-deps (java, npm), make assets (GraphiQL files), make dynamodb (DynamoDB Local),"
+	@echo "  make browser-deps (chromium, for the GraphiQL browser test)"
+	@echo "make help     this list"
 
 dev: deps assets dynamodb
 	@$(PY) -m localdev.devserver

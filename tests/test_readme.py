@@ -17,3 +17,21 @@ def test_readme_starts_with_the_two_commands() -> None:
     text = README.read_text()
     assert text.index("make dev") < text.index("make test") < text.index("## Deploying")
     assert "sam build && sam deploy --guided" in text
+
+
+def test_make_help_lists_every_target() -> None:
+    """The README says `make help` lists every target: each .PHONY target appears as `make <target>`."""
+    import re
+    import subprocess
+
+    from localdev.cli import ROOT
+
+    makefile = (ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY:(.*)$", makefile, re.MULTILINE)
+    assert phony is not None
+    shown = subprocess.run(
+        ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    listed = set(re.findall(r"make ([a-z][a-z-]*)", shown))
+    missing = sorted(set(phony.group(1).split()) - listed)
+    assert missing == [], f"`make help` does not list {missing}"

@@ -133,7 +133,6 @@ class DevServer:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        self.started_at = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "localdev.devserver"],
             cwd=ROOT,
@@ -155,7 +154,6 @@ class DevServer:
             reader.start()
         self.url = self.token = ""
         self.dynamodb_pid = 0
-        self.ready_after = 0.0
 
     def _read(self, stream: Any, lines: list[str]) -> None:
         for line in stream:
@@ -183,7 +181,6 @@ class DevServer:
                     raise AssertionError(f"no banner after {timeout}s\n{self.output()}")
                 self._changed.wait(min(remaining, 0.5))
             text = "\n".join(self.stdout)
-        self.ready_after = time.monotonic() - self.started_at
         url = re.search(r"GraphiQL explorer\s+(http://\S+)", text)
         ddb = re.search(r"DynamoDB Local\s+(http://\S+)\s+\(pid (\d+)", text)
         tokens = [line.strip() for line in text.splitlines() if JWT.match(line.strip())]
