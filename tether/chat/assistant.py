@@ -17,7 +17,7 @@ from typing import Any
 from ulid import ULID
 
 from tether.chat import memory
-from tether.chat.budget import Budget, Refusal
+from tether.chat.budget import Budget, Refusal, Reservation
 from tether.chat.model import (
     ASSISTANT,
     COMPLETE,
@@ -66,8 +66,30 @@ class Attempt:
 
     reply: Record | None
     refusal: Refusal | None = None
-    busy: bool = False  # another attempt holds the lease
     called: bool = False  # the provider was asked
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """A user message waiting for its reply (the reply's id is derived from the message's)."""
+
+    message_id: str
+    rid: str
+    message: Record
+    reply: Record
+    thread_id: str
+
+
+@dataclass(frozen=True)
+class _Prompt:
+    """What an attempt will send: the memory plan, the thread's summary and context, and the
+    tokens reserved against the budgets for all of it."""
+
+    plan: memory.Plan
+    summary: str | None
+    context: str | None
+    max_output: int
+    reserve: int
 
 
 class Assistant:
@@ -263,7 +285,7 @@ class Assistant:
         if not chat_store.claim_lease(
             pk, rid, owner, now_ms, now_ms + self.lease_ms, now + timedelta(days=1)
         ):
-            return Attempt(None, busy=True)
+            return Attempt(None)  # another attempt holds the lease
         try:
             return self._attempt_leased(pk, message_id, deadline, retry=retry, counted=counted)
         finally:
@@ -277,6 +299,22 @@ class Assistant:
     def _attempt_leased(
         self, pk: str, message_id: str, deadline: float, *, retry: bool, counted: bool
     ) -> Attempt:
+        """Under the lease: load the turn, check its thread, plan the prompt, admit it (consent and
+        budget), then call the provider and store the reply."""
+        loaded = self._load_turn(pk, message_id, retry=retry)
+        if isinstance(loaded, Attempt):
+            return loaded
+        thread = self._live_thread(pk, loaded)
+        if isinstance(thread, Attempt):
+            return thread
+        prompt = self._plan(pk, thread, loaded.message)
+        charged = self._admit(pk, loaded, prompt.reserve, counted=counted)
+        if isinstance(charged, Attempt):
+            return charged
+        return self._answer(pk, loaded, prompt, charged, deadline)
+
+    def _load_turn(self, pk: str, message_id: str, *, retry: bool) -> _Turn | Attempt:
+        """The message and its reply; an Attempt when there is nothing (more) to answer."""
         rid = reply_id(message_id)
         found = read_snapshot(pk, None, [MESSAGES.sort_key(message_id), MESSAGES.sort_key(rid)]).records
         message = found.get(MESSAGES.sort_key(message_id))
@@ -286,22 +324,28 @@ class Assistant:
         status = reply.data.get("status")
         if status == COMPLETE or (status == FAILED and not retry):
             return Attempt(reply)  # answered already: the provider is never asked twice
-        thread_id = str(message.data.get("thread_id"))
-        thread = get_record(pk, THREADS.sort_key(thread_id))
+        return _Turn(message_id, rid, message, reply, str(message.data.get("thread_id")))
+
+    def _live_thread(self, pk: str, turn: _Turn) -> Record | Attempt:
+        """The message's thread; a missing one fails the reply, a deleted one removes the turn."""
+        thread = get_record(pk, THREADS.sort_key(turn.thread_id))
         if thread is None or not thread.exists:
             return Attempt(
-                self._write(pk, rid, _failed(THREAD_NOT_FOUND, THREAD_NOT_FOUND_MESSAGE)),
+                self._write(pk, turn.rid, _failed(THREAD_NOT_FOUND, THREAD_NOT_FOUND_MESSAGE)),
             )
         if thread.deleted:
             self.engine.write(
                 pk,
                 [
-                    ServerChange(MESSAGES, "delete", {"id": message_id}),
-                    ServerChange(MESSAGES, "delete", {"id": rid}),
+                    ServerChange(MESSAGES, "delete", {"id": turn.message_id}),
+                    ServerChange(MESSAGES, "delete", {"id": turn.rid}),
                 ],
             )
             return Attempt(None)
+        return thread
 
+    def _plan(self, pk: str, thread: Record, message: Record) -> _Prompt:
+        """The memory plan, the thread's context and the tokens to reserve for the whole attempt."""
         history = self._history(pk, thread, message)
         plan = memory.plan(history, self.settings.chat_memory_tokens)
         summary = thread.data.get("summary")
@@ -312,32 +356,49 @@ class Assistant:
         if plan.fold:
             reserve += memory.estimate(memory.summary_input(summary, plan.fold))
             reserve += 2 * self.settings.chat_summary_tokens  # its prompt's summary and the new one
+        return _Prompt(plan, summary, context, max_output, reserve)
+
+    def _admit(self, pk: str, turn: _Turn, reserve: int, *, counted: bool) -> Reservation | Attempt:
+        """Consent, then the budgets: a reservation, or the reply failed with the reason."""
         try:
             self.consent(pk.removeprefix("USER#"))
         except Forbidden as refused:  # a message pushed before the user consented: kept, not answered
-            return Attempt(self._write(pk, rid, _failed(CONSENT_REQUIRED, refused.message)))
-        charged = self.budget.charge(pk, message_id, reserve, counted=counted)
+            return Attempt(self._write(pk, turn.rid, _failed(CONSENT_REQUIRED, refused.message)))
+        charged = self.budget.charge(pk, turn.message_id, reserve, counted=counted)
         if isinstance(charged, Refusal):
             fields = _failed(RATE_LIMITED, charged.message)
             fields["retry_at"] = charged.resets_at
-            return Attempt(self._write(pk, rid, fields), refusal=charged)
+            return Attempt(self._write(pk, turn.rid, fields), refusal=charged)
+        return charged
 
+    def _answer(
+        self,
+        pk: str,
+        turn: _Turn,
+        prompt: _Prompt,
+        charged: Reservation,
+        deadline: float,
+    ) -> Attempt:
+        """Fold old turns if there is time, call the provider, store the reply; settle the budget."""
+        rid, reply, thread_id = turn.rid, turn.reply, turn.thread_id
         used = 0
+        summary = prompt.summary
         thread_fields: dict[str, Any] = {}
+        fields: dict[str, Any]
         started = self.clock()
         try:
-            if plan.fold and self._remaining(deadline) >= 2 * self._min_call():
-                folded = self._fold(summary, plan.fold, deadline)
+            if prompt.plan.fold and self._remaining(deadline) >= 2 * self._min_call():
+                folded = self._fold(summary, prompt.plan.fold, deadline)
                 if folded is not None:
                     used += _tokens(folded)
                     summary = folded.text[:MAX_SUMMARY]
-                    thread_fields = {"summary": summary, "folded_through": plan.fold[-1].position}
+                    thread_fields = {"summary": summary, "folded_through": prompt.plan.fold[-1].position}
             if self._remaining(deadline) < self._min_call():
                 return Attempt(self._write(pk, rid, {}, thread_id, thread_fields))  # stays PENDING
             request = ChatRequest(
-                system=memory.system_prompt(self.settings.chat_system_prompt, context, summary),
-                turns=[Turn(turn.role, turn.text) for turn in plan.window],
-                max_tokens=max_output,
+                system=memory.system_prompt(self.settings.chat_system_prompt, prompt.context, summary),
+                turns=[Turn(t.role, t.text) for t in prompt.plan.window],
+                max_tokens=prompt.max_output,
                 **self._limits(deadline),
             )
             try:
@@ -550,4 +611,4 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError("TETHER_CHAT_MEMORY_TOKENS must be at least 1200 (the longest message fits)")
     for name in ("chat_max_output_tokens", "chat_summary_tokens", "chat_daily_messages", "chat_daily_tokens"):
         if getattr(settings, name) < 1:
-            raise ConfigurationError(f"{name} must be at least 1")
+            raise ConfigurationError(f"TETHER_{name.upper()} must be at least 1")
