@@ -4,8 +4,7 @@ import strawberry
 
 from resolvers.bookmarks.types import Bookmark, BookmarkConnection
 from resolvers.context import Info
-from resolvers.offload import offload
-from resolvers.pagination import decode_after, page_info
+from resolvers.pagination import decode_after, page_of
 from tether import bookmarks
 
 
@@ -16,10 +15,12 @@ class BookmarksQuery:
         self, info: Info, track_id: strawberry.ID, first: int = 100, after: str | None = None
     ) -> BookmarkConnection:
         user = info.context.user
-        result = await offload(
-            bookmarks.of_track, user.id, str(track_id), first=first, after=decode_after(after)
-        )
-        return BookmarkConnection(
-            nodes=[Bookmark.from_record(record) for record in result.records],
-            page_info=page_info(result.next_key),
+        return await page_of(
+            BookmarkConnection,
+            Bookmark.from_record,
+            bookmarks.of_track,
+            user.id,
+            str(track_id),
+            first=first,
+            after=decode_after(after),
         )

@@ -11,8 +11,7 @@ from resolvers.chat.types import (
     ChatThreadConnection,
 )
 from resolvers.context import Info
-from resolvers.offload import offload
-from resolvers.pagination import decode_after, page_info
+from resolvers.pagination import decode_after, one_of, page_info, page_of
 from tether.chat.model import MESSAGES, THREAD_TIME_PREFIX, THREADS, position_prefix
 from tether.sync import reads
 from tether.sync.fields import is_record_id
@@ -25,7 +24,9 @@ class ChatQuery:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> ChatThreadConnection:
         user = info.context.user
-        result = await offload(
+        return await page_of(
+            ChatThreadConnection,
+            ChatThread.from_record,
             reads.page,
             user.id,
             THREADS,
@@ -35,16 +36,10 @@ class ChatQuery:
             prefix=THREAD_TIME_PREFIX,
             descending=True,
         )
-        return ChatThreadConnection(
-            nodes=[ChatThread.from_record(record) for record in result.records],
-            page_info=page_info(result.next_key),
-        )
 
     @strawberry.field(description="One chat thread, or null if it doesn't exist (or was deleted).")
     async def chat_thread(self, info: Info, id: strawberry.ID) -> ChatThread | None:
-        user = info.context.user
-        record = await offload(reads.get, user.id, THREADS, str(id))
-        return None if record is None else ChatThread.from_record(record)
+        return await one_of(ChatThread.from_record, reads.get, info.context.user.id, THREADS, str(id))
 
     @strawberry.field(
         description="A thread's messages in conversation order (each user message, then its reply)."
@@ -55,7 +50,9 @@ class ChatQuery:
         user = info.context.user
         if not is_record_id(str(thread_id)):
             return ChatMessageConnection(nodes=[], page_info=page_info(None))
-        result = await offload(
+        return await page_of(
+            ChatMessageConnection,
+            ChatMessage.from_record,
             reads.page,
             user.id,
             MESSAGES,
@@ -63,10 +60,6 @@ class ChatQuery:
             after=decode_after(after),
             index="byLookup",
             prefix=position_prefix(str(thread_id)),
-        )
-        return ChatMessageConnection(
-            nodes=[ChatMessage.from_record(record) for record in result.records],
-            page_info=page_info(result.next_key),
         )
 
     @strawberry.field(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import strawberry
 
@@ -77,9 +77,7 @@ class ContentMutation:
         id: strawberry.ID,
         with_tracks: Annotated[bool, strawberry.argument(description=WITH_TRACKS)] = False,
     ) -> CatalogItem:
-        user = info.context.user
-        record = await offload(info.context.services.editor.publish, user, str(id), with_tracks=with_tracks)
-        return catalog_item(record, include_hidden=True)
+        return await _publication(info, "publish", id, with_tracks)
 
     @strawberry.mutation(description="Editors: hide a collection or track from users again.")
     async def admin_unpublish(
@@ -88,9 +86,7 @@ class ContentMutation:
         id: strawberry.ID,
         with_tracks: Annotated[bool, strawberry.argument(description=WITH_TRACKS)] = False,
     ) -> CatalogItem:
-        user = info.context.user
-        record = await offload(info.context.services.editor.unpublish, user, str(id), with_tracks=with_tracks)
-        return catalog_item(record, include_hidden=True)
+        return await _publication(info, "unpublish", id, with_tracks)
 
     @strawberry.mutation(
         description="Editors: a presigned PUT URL to upload a track's media of this type and exact size "
@@ -127,3 +123,13 @@ class ContentMutation:
             content_length,
         )
         return MediaUpload.of(signed)
+
+
+async def _publication(
+    info: Info, action: Literal["publish", "unpublish"], id: strawberry.ID, with_tracks: bool
+) -> CatalogItem:
+    """`adminPublish` / `adminUnpublish`: the editor's step, then the item as editors see it."""
+    editor = info.context.services.editor
+    step = editor.publish if action == "publish" else editor.unpublish
+    record = await offload(step, info.context.user, str(id), with_tracks=with_tracks)
+    return catalog_item(record, include_hidden=True)

@@ -3,8 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
-from resolvers.offload import offload
-from resolvers.pagination import decode_after, page_info
+from resolvers.pagination import decode_after, one_of, page_of
 from resolvers.pieces.types import Piece, PieceConnection
 from tether.pieces import PIECES
 from tether.sync import reads
@@ -15,14 +14,16 @@ class PiecesQuery:
     @strawberry.field(description="The user's pieces (not deleted), by id.")
     async def pieces(self, info: Info, first: int = 20, after: str | None = None) -> PieceConnection:
         user = info.context.user
-        result = await offload(reads.page, user.id, PIECES, first=first, after=decode_after(after))
-        return PieceConnection(
-            nodes=[Piece.from_record(record) for record in result.records],
-            page_info=page_info(result.next_key),
+        return await page_of(
+            PieceConnection,
+            Piece.from_record,
+            reads.page,
+            user.id,
+            PIECES,
+            first=first,
+            after=decode_after(after),
         )
 
     @strawberry.field(description="One piece, or null if it doesn't exist (or was deleted).")
     async def piece(self, info: Info, id: strawberry.ID) -> Piece | None:
-        user = info.context.user
-        record = await offload(reads.get, user.id, PIECES, str(id))
-        return None if record is None else Piece.from_record(record)
+        return await one_of(Piece.from_record, reads.get, info.context.user.id, PIECES, str(id))

@@ -4,7 +4,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.offload import offload
-from resolvers.pagination import decode_after, page_info
+from resolvers.pagination import decode_after, one_of, page_of
 from resolvers.progress.types import DateRangeInput, Progress, ProgressConnection, ProgressStats
 from tether import progress, statistics
 
@@ -13,9 +13,7 @@ from tether import progress, statistics
 class ProgressQuery:
     @strawberry.field(description="The user's progress on a track, or null if they never played it.")
     async def progress(self, info: Info, track_id: strawberry.ID) -> Progress | None:
-        user = info.context.user
-        record = await offload(progress.get, user.id, str(track_id))
-        return None if record is None else Progress.from_record(record)
+        return await one_of(Progress.from_record, progress.get, info.context.user.id, str(track_id))
 
     @strawberry.field(
         description="The user's progress records, most recently played first; optionally only the "
@@ -25,12 +23,14 @@ class ProgressQuery:
         self, info: Info, first: int = 20, after: str | None = None, completed: bool | None = None
     ) -> ProgressConnection:
         user = info.context.user
-        result = await offload(
-            progress.page, user.id, first=first, after=decode_after(after), completed=completed
-        )
-        return ProgressConnection(
-            nodes=[Progress.from_record(record) for record in result.records],
-            page_info=page_info(result.next_key),
+        return await page_of(
+            ProgressConnection,
+            Progress.from_record,
+            progress.page,
+            user.id,
+            first=first,
+            after=decode_after(after),
+            completed=completed,
         )
 
     @strawberry.field(

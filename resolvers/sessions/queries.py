@@ -3,8 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
-from resolvers.offload import offload
-from resolvers.pagination import decode_after, page_info
+from resolvers.pagination import decode_after, one_of, page_info, page_of
 from resolvers.sessions.types import PracticeSession, PracticeSessionConnection
 from tether.sessions import SESSIONS
 from tether.sync import reads
@@ -30,7 +29,9 @@ class SessionsQuery:
             index, prefix = "byLookup", f"SESSION#{piece_id}#"
         else:
             index, prefix = "byTime", "SESSION#"
-        result = await offload(
+        return await page_of(
+            PracticeSessionConnection,
+            PracticeSession.from_record,
             reads.page,
             user.id,
             SESSIONS,
@@ -40,13 +41,7 @@ class SessionsQuery:
             prefix=prefix,
             descending=True,
         )
-        return PracticeSessionConnection(
-            nodes=[PracticeSession.from_record(record) for record in result.records],
-            page_info=page_info(result.next_key),
-        )
 
     @strawberry.field(description="One practice session, or null if it doesn't exist (or was deleted).")
     async def session(self, info: Info, id: strawberry.ID) -> PracticeSession | None:
-        user = info.context.user
-        record = await offload(reads.get, user.id, SESSIONS, str(id))
-        return None if record is None else PracticeSession.from_record(record)
+        return await one_of(PracticeSession.from_record, reads.get, info.context.user.id, SESSIONS, str(id))
