@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, ServerClock
 from tests.operations import operation
 from tests.sync.conftest import Clock
 from tether import audit
@@ -22,8 +22,10 @@ def first_sign_ins(log: AuditLog, user_id: str) -> list[audit.Entry]:
     return [e for e in log.entries() if e.subject == subject and e.kind == audit.FIRST_SIGN_IN]
 
 
-def test_me_answers_from_the_token_and_the_profile(gql: GraphQLClient, user_id: str) -> None:
-    before = datetime.now(UTC)
+def test_me_answers_from_the_token_and_the_profile(
+    clocked: GraphQLClient, server_clock: ServerClock, user_id: str
+) -> None:
+    gql = clocked
     me = gql.data(operation("Me"))["me"]
     assert {key: me[key] for key in ("id", "email", "name", "isAdmin")} == {
         "id": user_id,
@@ -31,8 +33,7 @@ def test_me_answers_from_the_token_and_the_profile(gql: GraphQLClient, user_id: 
         "name": user_id.capitalize(),
         "isAdmin": False,
     }
-    created = datetime.fromisoformat(me["createdAt"])
-    assert before - timedelta(seconds=1) <= created <= datetime.now(UTC)
+    assert datetime.fromisoformat(me["createdAt"]) == server_clock()  # the first request
     assert me["lastSeenAt"] == me["createdAt"]
     # Preferences nobody saved yet: every field unset, version 0.
     assert me["preferences"] == {
