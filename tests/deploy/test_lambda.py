@@ -111,7 +111,9 @@ def test_without_claims_or_token_me_is_unauthenticated(
 
     response = lambda_handler(event, lambda_context)
 
-    assert response["statusCode"] == 200
+    # The event asks for application/graphql-response+json: nothing ran without a sign-in, so 401.
+    assert response["statusCode"] == 401
+    assert headers(response)["www-authenticate"] == "Bearer"
     result = body(response)
     assert result["data"] is None
     assert [error["extensions"]["code"] for error in result["errors"]] == ["UNAUTHENTICATED"]
