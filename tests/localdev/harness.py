@@ -232,11 +232,12 @@ class DevServer:
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read().decode()
 
-    def graphql(self, query: str, token: str | None = None) -> dict[str, Any]:
+    def graphql(self, query: str, token: str | None = None, *, status: int = 200) -> dict[str, Any]:
+        """POST `query` asking for graphql-response+json; the answer must have `status`."""
         headers = {"Accept": "application/graphql-response+json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        status, _, text = self.request("POST", {"query": query}, headers)
-        assert status == 200, text
+        answered, _, text = self.request("POST", {"query": query}, headers)
+        assert answered == status, text
         body: dict[str, Any] = json.loads(text)
         return body

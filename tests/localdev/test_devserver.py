@@ -66,7 +66,7 @@ def test_serves_graphiql_and_the_api_and_ctrl_c_stops_everything(
     assert catalog == {
         "data": {"collections": {"nodes": [{"id": "retreats"}, {"id": "foundations-of-mindfulness"}]}}
     }
-    anonymous = server.graphql("{ me { id } }")
+    anonymous = server.graphql("{ me { id } }", status=401)  # nothing answered without a sign-in
     assert anonymous["data"] is None
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     status, headers, page = server.request("GET", headers={"Accept": "text/html"})
