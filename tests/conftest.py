@@ -131,7 +131,7 @@ def anonymous(client: TestClient) -> GraphQLClient:
     return GraphQLClient(client, None)
 
 
-class ServerClock:
+class Clock:
     """The server's wall clock, moved by hand: every service of an app built on it reads it."""
 
     def __init__(self, now: datetime) -> None:
@@ -145,9 +145,9 @@ class ServerClock:
 
 
 @pytest.fixture
-def server_clock() -> ServerClock:
+def server_clock() -> Clock:
     """An evening (UTC) after the fixed times the sync tests send (tests/sync/conftest.py `at`)."""
-    return ServerClock(datetime(2026, 3, 10, 18, 30, tzinfo=UTC))
+    return Clock(datetime(2026, 3, 10, 18, 30, tzinfo=UTC))
 
 
 def clocked_app(settings: Settings, clock: Callable[[], datetime]) -> Any:
@@ -157,7 +157,7 @@ def clocked_app(settings: Settings, clock: Callable[[], datetime]) -> Any:
 
 @pytest.fixture
 def clocked(
-    settings: Settings, server_clock: ServerClock, make_token: Callable[..., str], user_id: str
+    settings: Settings, server_clock: Clock, make_token: Callable[..., str], user_id: str
 ) -> Iterator[GraphQLClient]:
     """A GraphQL client (the `user_id` user) of an app whose clock is `server_clock`."""
     with TestClient(clocked_app(settings, server_clock)) as test_client:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.conftest import GraphQLClient, ServerClock
+from tests.conftest import Clock, GraphQLClient
 from tests.faults import before_write
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
@@ -32,9 +32,7 @@ def revocations(settings: Any, user_id: str) -> int:
     return sum(1 for e in log.entries() if e.subject == subject and e.kind == audit.DEVICE_REVOKED)
 
 
-def test_devices_list_what_each_app_sent_with_its_pushes(
-    clocked: GraphQLClient, server_clock: ServerClock
-) -> None:
+def test_devices_list_what_each_app_sent_with_its_pushes(clocked: GraphQLClient, server_clock: Clock) -> None:
     gql = clocked
     phone, tablet = Device(gql, "phone-1"), Device(gql, "tablet-1")
     first_push = server_clock()

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.conftest import GraphQLClient, ServerClock
+from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import Clock
 from tether import audit
 from tether.accounts.profiles import Profiles
 from tether.audit import AuditLog
@@ -23,7 +22,7 @@ def first_sign_ins(log: AuditLog, user_id: str) -> list[audit.Entry]:
 
 
 def test_me_answers_from_the_token_and_the_profile(
-    clocked: GraphQLClient, server_clock: ServerClock, user_id: str
+    clocked: GraphQLClient, server_clock: Clock, user_id: str
 ) -> None:
     gql = clocked
     me = gql.data(operation("Me"))["me"]

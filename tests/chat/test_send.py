@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.chat.conftest import Answer, FakeAPI, change, openai_error, openai_reply, openai_settings, push
-from tests.conftest import GraphQLClient, ServerClock
+from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
 from tests.sync.conftest import at, new_id
 from tether.chat.model import reply_id
@@ -80,7 +80,7 @@ def test_a_slow_provider_leaves_the_reply_pending(
 
 
 def test_the_daily_message_budget_is_rate_limited_with_its_reset_time(
-    chat_client: Callable[..., GraphQLClient], fake_api: FakeAPI, server_clock: ServerClock
+    chat_client: Callable[..., GraphQLClient], fake_api: FakeAPI, server_clock: Clock
 ) -> None:
     fake_api.default = lambda received: openai_reply("ok")
     server_clock.now = datetime(2026, 3, 10, 23, 59, tzinfo=UTC)  # a minute before the reset

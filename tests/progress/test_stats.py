@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import GraphQLClient, ServerClock
+from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
 from tests.progress.conftest import Player, iso
 from tests.sync.conftest import at, new_id
@@ -154,7 +154,7 @@ def test_the_current_streak_runs_up_to_today_or_yesterday(
     assert streaks(4, 9, 0) == (1, 6)
 
 
-def test_the_current_streak_now(clocked: GraphQLClient, server_clock: ServerClock) -> None:
+def test_the_current_streak_now(clocked: GraphQLClient, server_clock: Clock) -> None:
     """ "Today" is the server clock's local day in the asked zone (18:30 UTC is 10:30 in LA)."""
     zone = "America/Los_Angeles"
     phone = Player(clocked, "phone")

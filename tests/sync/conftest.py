@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from ulid import ULID
 
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
 from tether.collections import COLLECTIONS
 from tether.sync.engine import SyncEngine
@@ -107,19 +107,6 @@ def device(gql: GraphQLClient) -> Callable[[str], Device]:
         return Device(gql, client_id)
 
     return make
-
-
-class Clock:
-    """A server clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import Clock, Device, Sleep, at, new_id
+from tests.sync.conftest import Device, Sleep, at, new_id
 from tether.collections import COLLECTIONS
 from tether.errors import BadUserInput
 from tether.pieces import PIECES

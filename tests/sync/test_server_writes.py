@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.sync.conftest import Clock, new_id
+from tests.conftest import Clock
+from tests.sync.conftest import new_id
 from tether.pieces import PIECES
 from tether.storage.feed import feed_page
 from tether.storage.heads import read_head

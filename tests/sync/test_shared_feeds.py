@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.sync.conftest import Clock, Sleep, new_id
+from tests.conftest import Clock
+from tests.sync.conftest import Sleep, new_id
 from tether.collections import COLLECTIONS
 from tether.model.record import Record
 from tether.pieces import PIECES
