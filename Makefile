@@ -14,13 +14,14 @@ VENDOR := static/graphiql/vendor
 ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help dev test lint schema docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
+.PHONY: help dev test lint schema manifest docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
 	@echo "make test     set up everything and run the whole suite (lint, types, tests)"
 	@echo "make lint     ruff, ruff format --check and mypy (strict)"
-	@echo "make schema   regenerate graphql/schema.graphql from the code"
+	@echo "make schema   regenerate graphql/schema.graphql and the persisted-query manifest"
+	@echo "make manifest regenerate graphql/persisted-query-manifest.json from graphql/operations/"
 	@echo "make docs     regenerate the settings table in README.md"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
@@ -46,8 +47,13 @@ lint: deps
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
 
+# The contract: graphql/schema.graphql and the persisted-query manifest of graphql/operations/.
 schema: deps
 	@$(PY) -m localdev.cli schema
+	@$(PY) -m localdev.cli manifest
+
+manifest: deps
+	@$(PY) -m localdev.cli manifest
 
 docs: deps
 	@$(PY) -m localdev.cli readme
@@ -104,7 +110,7 @@ dynamodb: $(PY_STAMP)
 bench: deps dynamodb
 	@$(PY) -m bench
 
-build: deps assets
+build: deps assets manifest
 	@sam build
 
 deploy: build

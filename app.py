@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette_compress import CompressMiddleware, add_compress_type
 
+from resolvers.client import NAME_HEADER, VERSION_HEADER
 from resolvers.errors import GRAPHQL_RESPONSE_JSON
 from resolvers.http import GraphQLEndpoint
 from resolvers.schema import build_schema
@@ -25,6 +28,10 @@ from tether.telemetry import logger, metrics
 
 GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+# What browsers may send (template.yaml's CorsConfiguration lists the same, a test keeps them equal):
+# Apollo's client-awareness headers name the app and version in the logs and metrics.
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", NAME_HEADER, VERSION_HEADER]
+DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -35,19 +42,33 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     routes: list[BaseRoute] = [Route("/graphql", endpoint.handle, methods=ALL_METHODS)]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))
-    middleware = []
-    origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
-    if origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=origins,
-                allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
-                max_age=600,
-            )
-        )
+    middleware = [*_cors(settings), _compression(settings)]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Browser origins: the configured ones, and in dev any port of localhost and 127.0.0.1."""
+    origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
+    local = None if settings.is_prod else DEV_ORIGINS
+    if not origins and local is None:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_origin_regex=local,
+            allow_methods=["GET", "POST"],
+            allow_headers=CORS_ALLOW_HEADERS,
+            expose_headers=["X-Request-Id"],
+            max_age=600,
+        )
+    ]
+
+
+def _compression(settings: Settings) -> Middleware:
+    """zstd, br or gzip (the client's `Accept-Encoding` decides) for bodies above the threshold."""
+    add_compress_type(GRAPHQL_RESPONSE_JSON)
+    return Middleware(CompressMiddleware, minimum_size=settings.compress_min_bytes)
 
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -65,7 +86,7 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
-        response: dict[str, Any] = mangum(event, context)
+        response: dict[str, Any] = _binary_if_encoded(mangum(event, context))
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         metrics.add_metric(
             name="Latency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
@@ -73,6 +94,19 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         return response
 
     return handler
+
+
+def _binary_if_encoded(response: dict[str, Any]) -> dict[str, Any]:
+    """A compressed body is bytes, whatever its media type: API Gateway must get it base64-encoded.
+
+    (Mangum sends a text media type as text when the bytes happen to decode as UTF-8.)
+    """
+    headers = {name.lower(): value for name, value in (response.get("headers") or {}).items()}
+    if headers.get("content-encoding") and not response.get("isBase64Encoded"):
+        body = response.get("body") or ""
+        response["body"] = base64.b64encode(body.encode("utf-8")).decode("ascii")
+        response["isBase64Encoded"] = True
+    return response
 
 
 app = create_app()

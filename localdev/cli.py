@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--admin", action="store_true", help="put the user in the `admin` group")
     token.add_argument("--ttl", type=int, default=7 * 24 * 3600, help="lifetime in seconds")
     commands.add_parser("schema", help="write graphql/schema.graphql")
+    commands.add_parser("manifest", help="write graphql/persisted-query-manifest.json")
     commands.add_parser("ensure-dynamodb", help="download and verify DynamoDB Local if needed")
     commands.add_parser("readme", help="regenerate the settings table in README.md")
     verify = commands.add_parser(
@@ -62,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         SCHEMA_FILE.parent.mkdir(exist_ok=True)
         SCHEMA_FILE.write_text(schema_sdl())
         print(f"wrote {SCHEMA_FILE.relative_to(ROOT)}")
+    elif args.command == "manifest":
+        from localdev.manifest import MANIFEST_FILE, manifest_text
+
+        MANIFEST_FILE.write_text(manifest_text(), encoding="utf-8")
+        print(f"wrote {MANIFEST_FILE.relative_to(ROOT)}")
     elif args.command == "ensure-dynamodb":
         from localdev.dynamodb import ensure_installed
 

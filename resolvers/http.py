@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from ulid import ULID
 
-from resolvers.context import Context
+from resolvers.batch import run_batch
+from resolvers.client import client_awareness
+from resolvers.context import Context, SyncBudget
 from resolvers.errors import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -31,8 +33,11 @@ from resolvers.errors import (
     result_status,
     translate,
 )
+from resolvers.offload import offload
+from resolvers.persisted import PersistedDocuments
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
+from tether.persisted import Manifest
 from tether.services import Services
 from tether.telemetry import logger, metrics
 
@@ -55,12 +60,15 @@ class GraphQLEndpoint:
         self.services = services
         self.settings = services.settings
         self.authenticator = Authenticator(services.settings)
+        self.documents = PersistedDocuments(
+            services.settings, services.documents, Manifest.for_settings(services.settings)
+        )
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         request_id = _request_id(request)
         media_type = JSON
-        operation = None
+        operations: list[str | None] = []
         internal_errors = 0
         try:
             if self._wants_graphiql(request):
@@ -71,16 +79,34 @@ class GraphQLEndpoint:
                     405, "GraphQL accepts only GET and POST requests", headers={"Allow": "GET, POST"}
                 )
             user = self._identify(request)
-            params = await self._params(request)
-            operation = params.operation_name
-            context = Context(services=self.services, request_id=request_id, maybe_user=user)
-            result = await self._execute(request.method, params, context)
-            errors = [translate(error, request_id) for error in result.errors or []]
-            result.errors = errors or None
-            internal_errors = sum(1 for e in errors if (e.extensions or {}).get("code") == "INTERNAL")
-            status = result_status(errors, _is_request_error(result), result.data, media_type)
-            response = _json(_body(result), status, media_type)
-            response.headers.update(result_headers(status))
+            payload = await self._payload(request)
+            budget = SyncBudget()
+
+            async def run(raw: Mapping[str, Any]) -> tuple[dict[str, Any], int, int]:
+                context = Context(
+                    services=self.services, request_id=request_id, maybe_user=user, budget=budget
+                )
+                operations.append(raw.get("operationName") if isinstance(raw, Mapping) else None)
+                return await self._run(request.method, raw, context, media_type)
+
+            async def run_entry(raw: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+                try:
+                    body, _, errors = await run(raw)
+                except HTTPError as error:  # this operation is refused; the others still run
+                    return failure(error, request_id, media_type).body, 0
+                return body, errors
+
+            if isinstance(payload, list):
+                if request.method != "POST":
+                    raise HTTPError(400, "A batch must be sent with POST")
+                bodies, internal_errors = await run_batch(
+                    payload, run_entry, self.settings.max_batch_operations
+                )
+                response = _json_array(bodies, media_type)
+            else:
+                body, status, internal_errors = await run(payload)
+                response = _json(body, status, media_type)
+                response.headers.update(result_headers(status))
         except Exception as error:  # HTTP-level, sign-in and unexpected errors: one translator
             refused = failure(error, request_id, media_type)
             internal_errors = int(refused.internal)
@@ -90,19 +116,38 @@ class GraphQLEndpoint:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Vary"] = "Accept, Authorization"
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        client = client_awareness(request.headers)
         logger.info(
             "graphql request",
             extra={
                 "request_id": request_id,
                 "method": request.method,
                 "status": response.status_code,
-                "operation": operation,
+                "operation": operations[0] if len(operations) == 1 else operations or None,
                 "duration_ms": duration_ms,
+                **client.log_fields(),
             },
         )
         if "aws.event" in request.scope:  # EMF metrics reach CloudWatch from Lambda only
+            metrics.add_dimension(name="ClientName", value=client.name)
+            metrics.add_dimension(name="ClientVersion", value=client.version)
             _count_errors(response.status_code, internal_errors)
         return response
+
+    async def _run(
+        self, method: str, raw: Mapping[str, Any], context: Context, media_type: str
+    ) -> tuple[dict[str, Any], int, int]:
+        """One operation: its response body, HTTP status and count of internal errors."""
+        params = _params(raw)
+        document = await offload(self.documents.resolve, dict(raw))
+        result = await self._execute(method, replace(params, query=document.query), context)
+        if document.register and not _is_request_error(result):
+            await offload(self.documents.remember, document)
+        errors = [translate(error, context.request_id) for error in result.errors or []]
+        result.errors = errors or None
+        internal_errors = sum(1 for e in errors if (e.extensions or {}).get("code") == "INTERNAL")
+        status = result_status(errors, _is_request_error(result), result.data, media_type)
+        return _body(result), status, internal_errors
 
     def _wants_graphiql(self, request: Request) -> bool:
         return (
@@ -130,29 +175,16 @@ class GraphQLEndpoint:
             raise Unauthenticated("This deployment verifies no tokens itself", reason="INVALID_TOKEN")
         return self.authenticator.verify(token.strip())
 
-    async def _params(self, request: Request) -> GraphQLParams:
+    async def _payload(self, request: Request) -> Mapping[str, Any] | list[Any]:
+        """The GET parameters, or the POST body: one request object, or an array of them (a batch)."""
         if request.method == "GET":
-            raw: Mapping[str, Any] = {
+            return {
                 key: _json_param(key, value) if key in ("variables", "extensions") else value
                 for key, value in request.query_params.items()
             }
-        else:
-            raw = await self._json_body(request)
-        query = raw.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise HTTPError(400, "The request has no GraphQL document: `query` must be a non-empty string")
-        variables = raw.get("variables")
-        if variables is not None and not isinstance(variables, dict):
-            raise HTTPError(400, "`variables` must be a JSON object")
-        operation_name = raw.get("operationName")
-        if operation_name is not None and not isinstance(operation_name, str):
-            raise HTTPError(400, "`operationName` must be a string")
-        extensions = raw.get("extensions")
-        if extensions is not None and not isinstance(extensions, dict):
-            raise HTTPError(400, "`extensions` must be a JSON object")
-        return GraphQLParams(query, variables, operation_name or None, extensions)
+        return await self._json_body(request)
 
-    async def _json_body(self, request: Request) -> Mapping[str, Any]:
+    async def _json_body(self, request: Request) -> Mapping[str, Any] | list[Any]:
         content_type = request.headers.get("content-type", "")
         media, _, parameters = content_type.partition(";")
         if media.strip().lower() != JSON:
@@ -173,8 +205,8 @@ class GraphQLEndpoint:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise HTTPError(400, "The request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise HTTPError(400, "The request body must be a JSON object (batching is not supported)")
+        if not isinstance(data, dict | list):
+            raise HTTPError(400, "The request body must be a JSON object, or an array of them (a batch)")
         return data
 
     async def _execute(self, method: str, params: GraphQLParams, context: Context) -> ExecutionResult:
@@ -205,6 +237,20 @@ class GraphQLEndpoint:
             return _request_error(f'Unknown operation named "{error.operation_name}".')
         except MissingQueryError:
             raise HTTPError(400, "The request has no GraphQL document") from None
+
+
+def _params(raw: Mapping[str, Any]) -> GraphQLParams:
+    """The request's variables, operation name and extensions, checked (the document comes apart)."""
+    variables = raw.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise HTTPError(400, "`variables` must be a JSON object")
+    operation_name = raw.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise HTTPError(400, "`operationName` must be a string")
+    extensions = raw.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise HTTPError(400, "`extensions` must be a JSON object")
+    return GraphQLParams("", variables, operation_name or None, extensions)
 
 
 def _count_errors(status: int, internal_errors: int) -> None:
@@ -300,6 +346,12 @@ def _body(result: ExecutionResult) -> dict[str, Any]:
     if result.extensions:
         body["extensions"] = result.extensions
     return body
+
+
+def _json_array(bodies: list[dict[str, Any]], media_type: str) -> Response:
+    """A batch's answer: one result per operation, in order (what Apollo's BatchHttpLink reads)."""
+    content = json.dumps(bodies, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(content, status_code=200, media_type=f"{media_type}; charset=utf-8")
 
 
 def _json(body: Mapping[str, Any], status: int, media_type: str) -> Response:

@@ -10,6 +10,7 @@ from typing import Any
 from tether.errors import ConfigurationError
 
 STAGES = ("dev", "prod")
+PERSISTED_MODES = ("off", "apq", "manifest")
 
 
 def _setting(env: str, default: Any, help: str) -> Any:
@@ -141,9 +142,47 @@ class Settings:
     cors_origins: str = _setting(
         "TETHER_CORS_ORIGINS",
         "",
-        "Comma-separated browser origins allowed by CORS (local server; API Gateway has its own).",
+        "Comma-separated browser origins allowed by CORS (`*` for any). Dev also allows `http://localhost:<any port>` and `http://127.0.0.1:<any port>`.",
     )
     log_level: str = _setting("POWERTOOLS_LOG_LEVEL", "INFO", "Log level of the JSON logs.")
+    persisted_documents: str | None = _setting(
+        "TETHER_PERSISTED_DOCUMENTS",
+        None,
+        "Which documents run (docs/clients.md): `off` (any document; APQ and manifest ids work too), `apq` (only documents sent by hash: registered with Automatic Persisted Queries or in the manifest), `manifest` (only the trusted documents of the manifest). Default: `off` in dev, `manifest` in prod.",
+    )
+    persisted_manifest: str | None = _setting(
+        "TETHER_PERSISTED_MANIFEST",
+        None,
+        "Path of the persisted-query manifest (Apollo's format). Default: the bundled `persisted-query-manifest.json` (made by `make manifest` from graphql/operations/).",
+    )
+    apq_ttl_seconds: int = _setting(
+        "TETHER_APQ_TTL_SECONDS",
+        7 * 24 * 3600,
+        "Seconds a document registered with Automatic Persisted Queries is kept (DynamoDB TTL); clients re-register after.",
+    )
+    apq_max_documents: int = _setting(
+        "TETHER_APQ_MAX_DOCUMENTS",
+        2000,
+        "Most documents registered per TTL window (so at most twice this many are kept); past it documents still run, unregistered.",
+    )
+    apq_max_document_bytes: int = _setting(
+        "TETHER_APQ_MAX_DOCUMENT_BYTES",
+        32_768,
+        "Largest document registered with Automatic Persisted Queries; a larger one still runs, unregistered.",
+    )
+    apq_cache_size: int = _setting(
+        "TETHER_APQ_CACHE_SIZE", 1000, "Registered documents each Lambda instance keeps in memory (LRU)."
+    )
+    max_batch_operations: int = _setting(
+        "TETHER_MAX_BATCH_OPERATIONS",
+        10,
+        "Most operations in one batched request (a JSON array body, as Apollo's BatchHttpLink sends).",
+    )
+    compress_min_bytes: int = _setting(
+        "TETHER_COMPRESS_MIN_BYTES",
+        1024,
+        "Responses at least this large are compressed (zstd, br or gzip, from `Accept-Encoding`).",
+    )
     # ---- AI chat (docs/chat.md) ----
     chat_provider: str = _setting(
         "TETHER_CHAT_PROVIDER",
@@ -281,10 +320,22 @@ class Settings:
             "max_body_bytes",
             "dynamodb_max_attempts",
             "presence_interval_seconds",
+            "apq_ttl_seconds",
+            "apq_max_documents",
+            "apq_max_document_bytes",
+            "apq_cache_size",
+            "max_batch_operations",
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{_env_name(name)} must be at least 1")
         self._check_catalog()
+        if self.persisted_documents not in (None, *PERSISTED_MODES):
+            raise ConfigurationError(
+                f"TETHER_PERSISTED_DOCUMENTS must be one of {', '.join(PERSISTED_MODES)}, "
+                f"not {self.persisted_documents!r}"
+            )
+        if self.compress_min_bytes < 0:
+            raise ConfigurationError("TETHER_COMPRESS_MIN_BYTES must not be negative")
 
     def _check_catalog(self) -> None:
         if self.catalog_head_ttl_seconds < 0:
@@ -316,6 +367,13 @@ class Settings:
     @property
     def graphiql_enabled(self) -> bool:
         return (not self.is_prod) if self.graphiql is None else self.graphiql
+
+    @property
+    def persisted_mode(self) -> str:
+        """`off`, `apq` or `manifest` (the stage's default when unset)."""
+        if self.persisted_documents is not None:
+            return self.persisted_documents
+        return "manifest" if self.is_prod else "off"
 
     @property
     def introspection_enabled(self) -> bool:

@@ -29,6 +29,7 @@ class SyncMutation:
     )
     async def sync_push(self, info: Info, input: SyncPushInput) -> SyncPushPayload:
         user = info.context.user
+        info.context.budget.claim_push()
         started = time.monotonic()
         mutations = [_mutation(index, item) for index, item in enumerate(input.mutations)]
         device = input.device.to_core() if input.device is not None else None

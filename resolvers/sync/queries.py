@@ -18,6 +18,7 @@ class SyncQuery:
     )
     async def sync_pull(self, info: Info, input: SyncPullInput) -> SyncPullPayload:
         user = info.context.user
+        info.context.budget.claim_pull(input.wait_seconds)
         device = input.device.to_core() if input.device is not None else None
         result = await offload(
             info.context.services.sync.pull,

@@ -12,7 +12,14 @@ from tests.deploy.cfn import ROOT
 
 FUNCTION = ROOT / "function"
 # The only entries of function/: symlinks to the code the Lambda runs, and the pins.
-LINKS = {"app.py": "../app.py", "tether": "../tether", "resolvers": "../resolvers", "static": "../static"}
+LINKS = {
+    "app.py": "../app.py",
+    "tether": "../tether",
+    "resolvers": "../resolvers",
+    "static": "../static",
+    # The trusted documents (a file: a graphql/ folder in the package would shadow graphql-core).
+    "persisted-query-manifest.json": "../graphql/persisted-query-manifest.json",
+}
 
 
 def _normalised(line: str) -> tuple[str, frozenset[str], str, str | None]:
