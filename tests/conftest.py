@@ -57,6 +57,20 @@ def table(base_settings: Settings) -> str:
     return base_settings.table_name
 
 
+PAGE_SIZE = 1000  # the largest syncPull page
+
+
+@pytest.fixture(scope="session")
+def page_user(base_settings: Settings, table: str) -> str:
+    """A user with a full page (1,000) of pieces in the feed, seeded once per worker: mark tests
+    that use it `xdist_group("page-of-1000")` so they share one worker (and one seeding)."""
+    from tests.pages import seed_pieces
+
+    user = f"user-{ULID()}"
+    seed_pieces(base_settings, user, PAGE_SIZE)
+    return user
+
+
 @pytest.fixture
 def settings(base_settings: Settings, table: str) -> Settings:
     storage.configure(base_settings)

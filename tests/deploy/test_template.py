@@ -117,6 +117,10 @@ def test_sam_build_packages_only_the_runtime_without_docker(tmp_path: Path) -> N
         assert (artifact / package / "__init__.py").is_file(), package
         assert not (artifact / package).is_symlink()
     assert (artifact / "static" / "graphiql" / "index.html").is_file()
+    # The trusted documents ship at the package root (TETHER_PERSISTED_DOCUMENTS=manifest in prod).
+    shipped_manifest = artifact / "persisted-query-manifest.json"
+    assert shipped_manifest.read_text() == (ROOT / "graphql" / "persisted-query-manifest.json").read_text()
+    assert not (artifact / "graphql" / "operations").exists(), "graphql/ is graphql-core's there"
     shipped_static = sorted(p.relative_to(artifact) for p in (artifact / "static").rglob("*") if p.is_file())
     assert shipped_static == sorted(p.relative_to(ROOT) for p in (ROOT / "static").rglob("*") if p.is_file())
     for dependency in ("strawberry", "graphql", "starlette", "mangum", "pynamodb", "jwt", "ulid"):
@@ -250,6 +254,12 @@ def test_media_bucket_is_private_encrypted_and_tls_only(template: dict[str, Any]
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in deny)
     allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert not allows, "the bucket policy grants nothing; the function's role does"
+
+
+def test_the_api_allows_the_headers_the_local_server_allows(template: dict[str, Any]) -> None:
+    cors = properties(template, "HttpApi")["CorsConfiguration"]["Fn::If"]
+    for branch in cors[1:]:
+        assert branch["AllowHeaders"] == app.CORS_ALLOW_HEADERS
 
 
 def _routes(template: dict[str, Any]) -> dict[str, Any]:
