@@ -19,6 +19,7 @@ from tether.persisted import DocumentRegistry, Manifest, sha256_hex
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import documents as store
+from tether.storage.instrumentation import record_calls
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 NOT_FOUND = {"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}
@@ -163,6 +164,26 @@ def test_the_registry_expires_documents_and_caps_each_window(settings: Settings)
     now[0] += timedelta(hours=1)  # a new window: room again, and an expired document is replaced
     assert registry.register(sha256_hex(first), first)
     assert registry.lookup(sha256_hex(first)) == first
+
+
+def test_a_persisted_query_costs_one_getitem_cold_and_none_warm(settings: Settings) -> None:
+    registry = DocumentRegistry(
+        ttl=timedelta(days=1), max_documents=10_000, max_document_bytes=10_000, cache_size=10
+    )
+    query = unique_query()
+    with record_calls() as registering:
+        assert registry.register(sha256_hex(query), query)
+    assert registering.operations == ["TransactWriteItems"]
+    with record_calls() as warm:
+        assert registry.lookup(sha256_hex(query)) == query
+    assert warm.operations == []
+    cold_instance = DocumentRegistry(
+        ttl=timedelta(days=1), max_documents=1, max_document_bytes=1, cache_size=10
+    )
+    with record_calls() as cold:
+        assert cold_instance.lookup(sha256_hex(query)) == query
+        assert cold_instance.lookup(sha256_hex(query)) == query
+    assert cold.operations == ["GetItem"]
 
 
 def test_the_manifest_holds_every_operation_and_is_up_to_date() -> None:
