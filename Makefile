@@ -93,7 +93,7 @@ $(PY_STAMP): pyproject.toml
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	@echo "Installing npm packages (GraphiQL assets, graphql-http audit) ..."
+	@echo "Installing npm packages (GraphiQL assets, graphql-http audit, codegen, Apollo Client) ..."
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

@@ -71,6 +71,27 @@ def page_user(base_settings: Settings, table: str) -> str:
     return user
 
 
+@pytest.fixture(scope="session")
+def codegen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """graphql-codegen's output for graphql/codegen.yml (operations.ts, possibleTypes.json), once per worker."""
+    import subprocess
+
+    out = tmp_path_factory.mktemp("codegen")
+    tool = ROOT / "node_modules" / ".bin" / "graphql-codegen"
+    assert tool.exists(), "node_modules has no graphql-codegen: `make test` installs it (npm ci)"
+    completed = subprocess.run(
+        [str(tool), "--config", "graphql/codegen.yml"],
+        cwd=ROOT,
+        env={**os.environ, "CODEGEN_OUT": str(out)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return out
+
+
 @pytest.fixture
 def settings(base_settings: Settings, table: str) -> Settings:
     storage.configure(base_settings)

@@ -19,7 +19,10 @@ from tether.catalog.editor import require_admin
 from tether.catalog.locale import parse_locale
 from tether.catalog.media import MediaKind
 
-LOCALE = "BCP 47 tag (e.g. pt-PT): texts in that language, else a related one, else the collection's default."
+SEARCH_LOCALE = (
+    "BCP 47 tag (e.g. pt-PT): match texts in that language. Results' texts take their own "
+    "`locale` (e.g. `title(locale:)`), so a normalized cache keeps each language apart."
+)
 UNPUBLISHED = "Editors only: include drafts (FORBIDDEN for others)."
 
 
@@ -34,7 +37,6 @@ class ContentQuery:
         info: Info,
         parent_id: strawberry.ID | None = None,
         kind: str | None = None,
-        locale: Annotated[str | None, strawberry.argument(description=LOCALE)] = None,
         first: int = 20,
         after: str | None = None,
         include_unpublished: Annotated[bool, strawberry.argument(description=UNPUBLISHED)] = False,
@@ -42,7 +44,6 @@ class ContentQuery:
         user = info.context.user
         if include_unpublished:
             require_admin(user)
-        language = parse_locale(locale)
         catalog = info.context.services.catalog
         page = await offload(
             catalog.collections,
@@ -54,7 +55,7 @@ class ContentQuery:
         )
         return CollectionConnection(
             nodes=[
-                CatalogCollection.of(record, language, catalog.fallbacks(record), include_unpublished)
+                CatalogCollection.of(record, catalog.fallbacks(record), include_unpublished)
                 for record in page.collections
             ],
             page_info=page_info(page.next_key),
@@ -66,13 +67,11 @@ class ContentQuery:
         info: Info,
         id: strawberry.ID | None = None,
         slug: str | None = None,
-        locale: Annotated[str | None, strawberry.argument(description=LOCALE)] = None,
         include_unpublished: Annotated[bool, strawberry.argument(description=UNPUBLISHED)] = False,
     ) -> CatalogCollection | None:
         user = info.context.user
         if include_unpublished:
             require_admin(user)
-        language = parse_locale(locale)
         catalog = info.context.services.catalog
         record = await offload(
             catalog.collection,
@@ -82,25 +81,23 @@ class ContentQuery:
         )
         if record is None:
             return None
-        return CatalogCollection.of(record, language, catalog.fallbacks(record), include_unpublished)
+        return CatalogCollection.of(record, catalog.fallbacks(record), include_unpublished)
 
     @strawberry.field(description="One published track, or null.")
     async def track(
         self,
         info: Info,
         id: strawberry.ID,
-        locale: Annotated[str | None, strawberry.argument(description=LOCALE)] = None,
         include_unpublished: Annotated[bool, strawberry.argument(description=UNPUBLISHED)] = False,
     ) -> CatalogTrack | None:
         user = info.context.user
         if include_unpublished:
             require_admin(user)
-        language = parse_locale(locale)
         catalog = info.context.services.catalog
         record = await offload(catalog.track, str(id), include_hidden=include_unpublished)
         if record is None:
             return None
-        return CatalogTrack.of(record, language, catalog.fallbacks(record), include_unpublished)
+        return CatalogTrack.of(record, catalog.fallbacks(record), include_unpublished)
 
     @strawberry.field(
         description="Published collections and tracks matching `query` in the `locale`'s language, best first: "
@@ -111,7 +108,7 @@ class ContentQuery:
         self,
         info: Info,
         query: Annotated[str, strawberry.argument(description="Up to 200 characters.")],
-        locale: Annotated[str | None, strawberry.argument(description=LOCALE)] = None,
+        locale: Annotated[str | None, strawberry.argument(description=SEARCH_LOCALE)] = None,
         first: Annotated[int, strawberry.argument(description="1-50 results.")] = 20,
     ) -> list[SearchHit]:
         info.context.user  # noqa: B018 - signed-in users only
@@ -121,7 +118,7 @@ class ContentQuery:
         return [
             SearchHit(
                 score=result.score,
-                item=catalog_item(result.record, language, catalog.fallbacks(result.record)),
+                item=catalog_item(result.record, catalog.fallbacks(result.record)),
             )
             for result in results
         ]

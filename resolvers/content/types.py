@@ -11,7 +11,7 @@ from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.pagination import PageInfo
 from resolvers.syncable import Syncable
-from tether.catalog.locale import localize
+from tether.catalog.locale import localize, parse_locale
 from tether.catalog.media import MediaKind, SignedUrl
 from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
 from tether.errors import BadUserInput
@@ -54,37 +54,74 @@ def localized_input(value: Sequence[Mapping[str, str]] | None, name: str) -> dic
     return found
 
 
-def _localized(
-    data: Mapping[str, Any], locale: str | None, fallbacks: Sequence[str | None]
-) -> dict[str, Any]:
-    """title/description in the best language for `locale`, and every language of both."""
-    title_language, title = localize(data.get("title"), locale, fallbacks)
-    description_texts = data.get("description") or {}
-    if title_language in description_texts:
-        description = description_texts[title_language]
-    else:
-        description = localize(description_texts, locale, fallbacks)[1]
+def _localized(data: Mapping[str, Any], fallbacks: Sequence[str | None]) -> dict[str, Any]:
+    """Every language of title and description, and the languages to fall back to."""
     return {
-        "text_language": title_language,
-        "title": title,
-        "description": description,
+        "title_texts": dict(data.get("title") or {}),
+        "description_texts": dict(data.get("description") or {}),
+        "fallbacks": tuple(fallbacks),
         "titles": texts(data.get("title")),
-        "descriptions": texts(description_texts),
+        "descriptions": texts(data.get("description")),
     }
 
 
+LOCALE = (
+    "BCP 47 tag (e.g. pt-PT): the text in that language, else a related one (pt-BR for pt-PT), "
+    "else the default language. A field argument, so a normalized cache keeps each language apart."
+)
 LOCALIZED_DOC = {
-    "title": "In the asked `locale` if it has that language (or a related one: pt-BR for pt-PT), "
-    "else in the default language of the collection. Null only on a tombstone.",
-    "text_language": "The language `title` (and, where it has that language, `description`) is in.",
+    "title": "In `locale`'s language if it has it (or a related one: pt-BR for pt-PT), else in the "
+    "default language of the collection. Null only on a tombstone.",
+    "description": "In the language of `title` where it has that one, else as `title` chooses.",
+    "text_language": "The language `title(locale:)` (and, where it has that language, `description`) is in.",
     "titles": "The title in every language (for editing, and for apps that localize offline).",
 }
+
+
+@strawberry.type
+class Localized:
+    """The localized texts of a catalog item. Each takes its own `locale`: a text's value depends only
+    on the item and its field's arguments, which is what a normalized cache (Apollo's `Type:id`
+    entries, one per field and arguments) can keep apart."""
+
+    titles: list[LocalizedText] = strawberry.field(default_factory=list, description=LOCALIZED_DOC["titles"])
+    descriptions: list[LocalizedText] = field(default_factory=list)
+    title_texts: strawberry.Private[dict[str, str]] = field(default_factory=dict)
+    description_texts: strawberry.Private[dict[str, str]] = field(default_factory=dict)
+    fallbacks: strawberry.Private[tuple[str | None, ...]] = ()
+
+    def _texts(self, locale: str | None) -> tuple[str | None, str | None, str | None]:
+        """(language, title, description) for `locale`."""
+        language, title = localize(self.title_texts, parse_locale(locale), self.fallbacks)
+        if language in self.description_texts:
+            description = self.description_texts[language]
+        else:
+            description = localize(self.description_texts, parse_locale(locale), self.fallbacks)[1]
+        return language, title, description
+
+    @strawberry.field(description=LOCALIZED_DOC["title"])
+    def title(
+        self, locale: Annotated[str | None, strawberry.argument(description=LOCALE)] = None
+    ) -> str | None:
+        return self._texts(locale)[1]
+
+    @strawberry.field(description=LOCALIZED_DOC["description"])
+    def description(
+        self, locale: Annotated[str | None, strawberry.argument(description=LOCALE)] = None
+    ) -> str | None:
+        return self._texts(locale)[2]
+
+    @strawberry.field(description=LOCALIZED_DOC["text_language"])
+    def text_language(
+        self, locale: Annotated[str | None, strawberry.argument(description=LOCALE)] = None
+    ) -> str | None:
+        return self._texts(locale)[0]
 
 
 @strawberry.type(
     name="Collection", description="A retreat, course or curriculum unit of the catalog; collections nest."
 )
-class CatalogCollection(Syncable):
+class CatalogCollection(Localized, Syncable):
     collection: ClassVar[Collection] = COLLECTIONS
 
     slug: str | None = strawberry.field(
@@ -94,11 +131,6 @@ class CatalogCollection(Syncable):
     default_language: str | None = strawberry.field(
         default=None, description="The language text falls back to when the asked one is missing."
     )
-    title: str | None = strawberry.field(default=None, description=LOCALIZED_DOC["title"])
-    description: str | None = None
-    text_language: str | None = strawberry.field(default=None, description=LOCALIZED_DOC["text_language"])
-    titles: list[LocalizedText] = strawberry.field(default_factory=list, description=LOCALIZED_DOC["titles"])
-    descriptions: list[LocalizedText] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     cover_image: str | None = strawberry.field(default=None, description="Media key of the cover image.")
     order: int = strawberry.field(default=0, description="Position among its siblings (ascending).")
@@ -110,7 +142,6 @@ class CatalogCollection(Syncable):
         default=False,
         description="Users see it: not deleted, published, and every collection above it published.",
     )
-    locale: strawberry.Private[str | None] = None
     include_hidden: strawberry.Private[bool] = False
 
     @classmethod
@@ -121,7 +152,6 @@ class CatalogCollection(Syncable):
     def of(
         cls,
         record: Record,
-        locale: str | None = None,
         fallbacks: Sequence[str | None] | None = None,
         include_hidden: bool = False,
     ) -> Self:
@@ -141,19 +171,15 @@ class CatalogCollection(Syncable):
             parent_id=strawberry.ID(data["parent_id"]) if data.get("parent_id") else None,
             published_at=COLLECTIONS.value(record, "published_at"),
             visible=is_visible(record),
-            locale=locale,
             include_hidden=include_hidden,
-            **_localized(data, locale, fallbacks),
+            **_localized(data, fallbacks),
         )
 
     @strawberry.field(description="Its tracks in order (the published ones).")
     async def tracks(self, info: Info) -> list[CatalogTrack]:
         catalog = info.context.services.catalog
         found = await offload(catalog.tracks, str(self.id), include_hidden=self.include_hidden)
-        return [
-            CatalogTrack.of(record, self.locale, catalog.fallbacks(record), self.include_hidden)
-            for record in found
-        ]
+        return [CatalogTrack.of(record, catalog.fallbacks(record), self.include_hidden) for record in found]
 
 
 @strawberry.type(description="Keys of a track's files in the media bucket; get URLs with `mediaUrl`.")
@@ -164,18 +190,13 @@ class TrackMedia:
 
 
 @strawberry.type(name="Track", description="One audio or video item (a talk, a lesson) of a collection.")
-class CatalogTrack(Syncable):
+class CatalogTrack(Localized, Syncable):
     collection: ClassVar[Collection] = TRACKS
 
     collection_id: strawberry.ID | None = strawberry.field(
         default=None, description="Null only on a tombstone."
     )
     order: int = strawberry.field(default=0, description="Position in its collection (ascending).")
-    title: str | None = strawberry.field(default=None, description=LOCALIZED_DOC["title"])
-    description: str | None = None
-    text_language: str | None = strawberry.field(default=None, description=LOCALIZED_DOC["text_language"])
-    titles: list[LocalizedText] = strawberry.field(default_factory=list, description=LOCALIZED_DOC["titles"])
-    descriptions: list[LocalizedText] = field(default_factory=list)
     duration_seconds: int | None = None
     language: str | None = strawberry.field(default=None, description="The language of the recording.")
     tags: list[str] = field(default_factory=list)
@@ -194,7 +215,6 @@ class CatalogTrack(Syncable):
     def of(
         cls,
         record: Record,
-        locale: str | None = None,
         fallbacks: Sequence[str | None] | None = None,
         include_hidden: bool = False,
     ) -> Self:
@@ -218,7 +238,7 @@ class CatalogTrack(Syncable):
             ),
             published_at=TRACKS.value(record, "published_at"),
             visible=is_visible(record),
-            **_localized(data, locale, fallbacks),
+            **_localized(data, fallbacks),
         )
 
 
@@ -230,13 +250,12 @@ CatalogItem = Annotated[
 
 def catalog_item(
     record: Record,
-    locale: str | None = None,
     fallbacks: Sequence[str | None] | None = None,
     include_hidden: bool = False,
 ) -> CatalogCollection | CatalogTrack:
     if record.collection == COLLECTIONS.name:
-        return CatalogCollection.of(record, locale, fallbacks, include_hidden)
-    return CatalogTrack.of(record, locale, fallbacks, include_hidden)
+        return CatalogCollection.of(record, fallbacks, include_hidden)
+    return CatalogTrack.of(record, fallbacks, include_hidden)
 
 
 @strawberry.type

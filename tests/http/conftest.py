@@ -6,6 +6,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import uvicorn
@@ -16,19 +18,18 @@ from tether.settings import Settings
 STARTUP_TIMEOUT_SECONDS = 30.0
 
 
-@pytest.fixture(scope="session")
-def live_server(base_settings: Settings, table: str) -> Iterator[str]:
-    """The base URL (`http://127.0.0.1:<free port>`) of the whole app served by uvicorn.
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve `app` with uvicorn in a background thread; yields its base URL `http://127.0.0.1:<port>`.
 
-    Session-scoped, so one server per xdist worker. The listening socket is bound here (port 0), so
-    the port is free by construction and never raced for.
+    The listening socket is bound here (port 0), so the port is free by construction and never raced for.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
-        create_app(base_settings),
+        app,
         lifespan="off",
         log_level="warning",
         access_log=False,
@@ -53,3 +54,10 @@ def live_server(base_settings: Settings, table: str) -> Iterator[str]:
         sock.close()
         if thread.is_alive():
             raise RuntimeError("the live server did not shut down within 15s")
+
+
+@pytest.fixture(scope="session")
+def live_server(base_settings: Settings, table: str) -> Iterator[str]:
+    """The base URL of the whole app served by uvicorn. Session-scoped: one server per xdist worker."""
+    with serve(create_app(base_settings)) as url:
+        yield url
