@@ -92,11 +92,13 @@ class Localized:
 
     def _texts(self, locale: str | None) -> tuple[str | None, str | None, str | None]:
         """(language, title, description) for `locale`."""
-        language, title = localize(self.title_texts, parse_locale(locale), self.fallbacks)
+        asked = parse_locale(locale)
+        language, title = localize(self.title_texts, asked, self.fallbacks)
+        description: str | None
         if language in self.description_texts:
             description = self.description_texts[language]
         else:
-            description = localize(self.description_texts, parse_locale(locale), self.fallbacks)[1]
+            description = localize(self.description_texts, asked, self.fallbacks)[1]
         return language, title, description
 
     @strawberry.field(description=LOCALIZED_DOC["title"])
