@@ -9,12 +9,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
+UV := $(VENV)/bin/uv
+UV_VERSION := $(shell sed -n 's/^ *"uv==\([^"]*\)".*/\1/p' pyproject.toml)
 NODE_STAMP := node_modules/.installed
 VENDOR := static/graphiql/vendor
 ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help dev test lint schema manifest docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
+.PHONY: help dev test lint lock schema manifest docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
@@ -23,6 +25,7 @@ help:
 	@echo "make schema   regenerate graphql/schema.graphql and the persisted-query manifest"
 	@echo "make manifest regenerate graphql/persisted-query-manifest.json from graphql/operations/"
 	@echo "make docs     regenerate the settings table in README.md"
+	@echo "make lock     re-resolve uv.lock from pyproject.toml and regenerate function/requirements.txt"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
 	@echo "make bench    run the benchmarks in bench/"
@@ -84,16 +87,24 @@ system-deps:
 browser-deps:
 	@localdev/ensure-command.sh chromium chromium
 
-$(PY_STAMP): pyproject.toml
+# uv (from PyPI, the version pinned in pyproject's dev extra) is bootstrapped into .venv with pip, then
+# installs exactly what uv.lock says. `make lock` re-resolves the lock after a pyproject change.
+$(PY_STAMP): pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing Python dependencies into $(VENV) ..."
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 \
-		| { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+	@test -x $(PY) || { echo "[setup 1/4] Creating $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
+	@$(UV) --version 2>/dev/null | grep -qx "uv $(UV_VERSION)" || { \
+		echo "[setup 2/4] Bootstrapping uv $(UV_VERSION) from PyPI into $(VENV) ..."; \
+		$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" 2>&1 \
+			| { grep -v 'is ignored: it is neither a file nor a directory' || true; }; }
+	@echo "[setup 3/4] Installing the locked Python dependencies (uv.lock) into $(VENV) ..."
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --inexact --python $(PY) --quiet
 	@touch $@
 
+lock: $(PY_STAMP)
+	@$(PY) -m localdev.cli lock
+
 $(NODE_STAMP): package.json package-lock.json
-	@echo "Installing npm packages (GraphiQL assets, graphql-http audit, codegen, Apollo Client) ..."
+	@echo "[setup 4/4] Installing npm packages (GraphiQL assets, graphql-http audit, codegen, Apollo Client) ..."
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

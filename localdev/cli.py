@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--ttl", type=int, default=7 * 24 * 3600, help="lifetime in seconds")
     commands.add_parser("schema", help="write graphql/schema.graphql")
     commands.add_parser("manifest", help="write graphql/persisted-query-manifest.json")
+    commands.add_parser("lock", help="re-resolve uv.lock and regenerate function/requirements.txt")
     commands.add_parser("ensure-dynamodb", help="download and verify DynamoDB Local if needed")
     commands.add_parser("readme", help="regenerate the settings table in README.md")
     verify = commands.add_parser(
@@ -68,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
 
         MANIFEST_FILE.write_text(manifest_text(), encoding="utf-8")
         print(f"wrote {MANIFEST_FILE.relative_to(ROOT)}")
+    elif args.command == "lock":
+        from localdev.lock import FUNCTION_REQUIREMENTS, lock
+
+        lock()
+        print(f"wrote uv.lock and {FUNCTION_REQUIREMENTS.relative_to(ROOT)}")
     elif args.command == "ensure-dynamodb":
         from localdev.dynamodb import ensure_installed
 

@@ -1,13 +1,16 @@
-"""function/: what `sam build` packages. Its pins equal pyproject's and it links only the runtime code."""
+"""function/: what `sam build` packages: the locked runtime closure (from uv.lock), and links to the runtime code."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import tomllib
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from localdev.lock import FUNCTION_REQUIREMENTS, function_requirements, uv
 from tests.deploy.cfn import ROOT
 
 FUNCTION = ROOT / "function"
@@ -22,36 +25,40 @@ LINKS = {
 }
 
 
-def _normalised(line: str) -> tuple[str, frozenset[str], str, str | None]:
-    requirement = Requirement(line)
-    return (
-        canonicalize_name(requirement.name),
-        frozenset(requirement.extras),
-        str(requirement.specifier),
-        str(requirement.marker) if requirement.marker else None,
-    )
-
-
-def _pyproject_dependencies() -> list[str]:
+def _pyproject() -> dict[str, Any]:
     with (ROOT / "pyproject.toml").open("rb") as file:
-        dependencies: list[str] = tomllib.load(file)["project"]["dependencies"]
-    return dependencies
+        data: dict[str, Any] = tomllib.load(file)
+    return data
 
 
-def _function_requirements() -> list[str]:
-    lines = (FUNCTION / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+def test_every_direct_dependency_is_pinned_exactly() -> None:
+    project = _pyproject()["project"]
+    for line in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+        requirement = Requirement(line)
+        assert str(requirement.specifier).startswith("=="), f"{requirement.name} must be pinned exactly"
+        assert "," not in str(requirement.specifier), f"{requirement.name} must be pinned exactly"
 
 
-def test_function_requirements_pin_exactly_the_runtime_dependencies() -> None:
-    pyproject = sorted(map(_normalised, _pyproject_dependencies()))
-    function = sorted(map(_normalised, _function_requirements()))
+def test_the_lock_is_up_to_date_with_pyproject() -> None:
+    checked = subprocess.run(
+        [uv(), "lock", "--check", "--offline"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, f"uv.lock is stale: run `make lock`\n{checked.stderr}"
 
-    assert function == pyproject, "function/requirements.txt must repeat pyproject's [project] dependencies"
-    assert len(set(function)) == len(function), "a requirement is listed twice"
-    for name, _, specifier, _ in function:
-        assert specifier.startswith("=="), f"{name} must be pinned exactly"
-        assert "," not in specifier, f"{name} must be pinned exactly"
+
+def test_function_requirements_are_the_locked_runtime_closure() -> None:
+    text = FUNCTION_REQUIREMENTS.read_text(encoding="utf-8")
+    assert text == function_requirements(), "function/requirements.txt is stale: run `make lock`"
+    pinned = {
+        canonicalize_name(Requirement(line).name): str(Requirement(line).specifier)
+        for line in text.splitlines()
+        if line.strip() and not line.startswith(("#", " "))
+    }
+    for line in _pyproject()["project"]["dependencies"]:
+        requirement = Requirement(line)
+        assert pinned[canonicalize_name(requirement.name)] == str(requirement.specifier), requirement.name
+    assert "uv" not in pinned, "dev tools stay out of the Lambda"
+    assert "pytest" not in pinned, "dev tools stay out of the Lambda"
 
 
 def test_function_dir_links_only_the_runtime_code() -> None:
