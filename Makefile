@@ -12,11 +12,12 @@ PY_STAMP := $(VENV)/.installed
 UV := $(VENV)/bin/uv
 UV_VERSION := $(shell sed -n 's/^ *"uv==\([^"]*\)".*/\1/p' pyproject.toml)
 NODE_STAMP := node_modules/.installed
+TEST_NODE_STAMP := tests/node_modules/.installed
 VENDOR := static/graphiql/vendor
 ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help dev test lint lock schema manifest docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
+.PHONY: help dev test test-node-deps codegen lint lock schema manifest docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
@@ -26,6 +27,7 @@ help:
 	@echo "make manifest regenerate graphql/persisted-query-manifest.json from graphql/operations/"
 	@echo "make docs     regenerate the settings table in README.md"
 	@echo "make lock     re-resolve uv.lock from pyproject.toml and regenerate function/requirements.txt"
+	@echo "make codegen  TypeScript types + possibleTypes of graphql/operations/ into graphql/generated/"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
 	@echo "make bench    run the benchmarks in bench/"
@@ -42,7 +44,7 @@ help:
 dev: deps assets dynamodb
 	@$(PY) -m localdev.devserver
 
-test: deps assets dynamodb browser-deps lint
+test: deps assets dynamodb browser-deps test-node-deps lint
 	@$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: deps
@@ -104,9 +106,22 @@ lock: $(PY_STAMP)
 	@$(PY) -m localdev.cli lock
 
 $(NODE_STAMP): package.json package-lock.json
-	@echo "[setup 4/4] Installing npm packages (GraphiQL assets, graphql-http audit, codegen, Apollo Client) ..."
+	@echo "[setup 4/4] Installing npm packages (GraphiQL assets, graphql-http audit) ..."
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# The client checks (graphql-codegen, TypeScript, Apollo Client): only `make test` and `make codegen` need them.
+test-node-deps: $(TEST_NODE_STAMP)
+
+$(TEST_NODE_STAMP): tests/package.json tests/package-lock.json | system-deps
+	@echo "[setup] Installing the client checks' npm packages (codegen, TypeScript, Apollo Client) ..."
+	@npm ci --prefix tests --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# graphql/generated/: TypeScript types of every operation and Apollo's possibleTypes (graphql/codegen.yml).
+codegen: $(TEST_NODE_STAMP)
+	@cd tests && CODEGEN_ROOT=$(CURDIR) CODEGEN_OUT=$(CURDIR)/graphql/generated \
+		node_modules/.bin/graphql-codegen --config $(CURDIR)/graphql/codegen.yml
 
 assets: $(ASSETS)
 

@@ -77,12 +77,14 @@ def codegen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import subprocess
 
     out = tmp_path_factory.mktemp("codegen")
-    tool = ROOT / "node_modules" / ".bin" / "graphql-codegen"
-    assert tool.exists(), "node_modules has no graphql-codegen: `make test` installs it (npm ci)"
+    tool = ROOT / "tests" / "node_modules" / ".bin" / "graphql-codegen"
+    assert tool.exists(), (
+        "tests/node_modules has no graphql-codegen: `make test` installs it (npm ci --prefix tests)"
+    )
     completed = subprocess.run(
-        [str(tool), "--config", "graphql/codegen.yml"],
-        cwd=ROOT,
-        env={**os.environ, "CODEGEN_OUT": str(out)},
+        [str(tool), "--config", str(ROOT / "graphql" / "codegen.yml")],
+        cwd=ROOT / "tests",  # where the plugins are installed
+        env={**os.environ, "CODEGEN_OUT": str(out), "CODEGEN_ROOT": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=180,

@@ -11,7 +11,7 @@ import pytest
 from localdev.manifest import operation_documents
 from tests.conftest import ROOT
 
-TSC = ROOT / "node_modules" / ".bin" / "tsc"
+TSC = ROOT / "tests" / "node_modules" / ".bin" / "tsc"
 STRICT = ["--strict", "--noEmit", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler"]
 STRICT += ["--skipLibCheck"]
 
