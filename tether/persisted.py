@@ -71,18 +71,18 @@ class Manifest:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Manifest:
-        """The configured manifest; the bundled one by default (empty if absent, except in manifest mode)."""
-        if settings.persisted_manifest:
-            return cls.load(Path(settings.persisted_manifest))
-        for path in DEFAULT_MANIFESTS:
-            if path.is_file():
-                return cls.load(path)
-        if settings.persisted_mode == "manifest":
+        """The bundled manifest and any listed in TETHER_PERSISTED_MANIFEST (comma-separated), together."""
+        paths = [path for path in DEFAULT_MANIFESTS[:1] if path.is_file()] or [
+            path for path in DEFAULT_MANIFESTS[1:] if path.is_file()
+        ]
+        extra = settings.persisted_manifest or ""
+        paths += [Path(part.strip()) for part in extra.split(",") if part.strip()]
+        if not paths and settings.persisted_mode == "manifest":
             raise ConfigurationError(
                 f"TETHER_PERSISTED_DOCUMENTS=manifest needs {MANIFEST_NAME} (run `make manifest`) "
                 "or TETHER_PERSISTED_MANIFEST"
             )
-        return cls([])
+        return cls([operation for path in paths for operation in cls.load(path).operations.values()])
 
 
 class DocumentRegistry:

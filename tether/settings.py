@@ -153,7 +153,7 @@ class Settings:
     persisted_manifest: str | None = _setting(
         "TETHER_PERSISTED_MANIFEST",
         None,
-        "Path of the persisted-query manifest (Apollo's format). Default: the bundled `persisted-query-manifest.json` (made by `make manifest` from graphql/operations/).",
+        "More persisted-query manifests (Apollo's format; comma-separated paths, e.g. the ones Apollo iOS/Kotlin codegen wrote), trusted alongside the bundled `persisted-query-manifest.json` (`make manifest`, from graphql/operations/).",
     )
     apq_ttl_seconds: int = _setting(
         "TETHER_APQ_TTL_SECONDS",

@@ -252,3 +252,23 @@ def test_apq_mode_runs_only_documents_sent_by_hash(mode_client: Any, token: str)
 def test_the_services_registry_is_built_from_the_settings(settings: Settings) -> None:
     registry = Services.build(dataclasses.replace(settings, apq_ttl_seconds=60)).documents
     assert registry.ttl == timedelta(seconds=60)
+
+
+def test_extra_manifests_are_trusted_alongside_the_bundled_one(
+    mode_client: Any, token: str, tmp_path: Any
+) -> None:
+    body = "query FromIos { me { id } }"
+    extra = tmp_path / "ios-manifest.json"
+    extra.write_text(
+        json.dumps(
+            {
+                "format": "apollo-persisted-query-manifest",
+                "version": 1,
+                "operations": [{"id": sha256_hex(body), "name": "FromIos", "type": "query", "body": body}],
+            }
+        )
+    )
+    client = mode_client("manifest", persisted_manifest=str(extra))
+    assert post(client, {"documentId": f"sha256:{sha256_hex(body)}"}, token).json()["data"]["me"]["id"]
+    me = next(op for op in build_manifest()["operations"] if op["name"] == "Me")
+    assert post(client, {"documentId": f"sha256:{me['id']}"}, token).json()["data"]["me"]["id"]
