@@ -27,6 +27,7 @@ help:
 	@echo "make manifest regenerate graphql/persisted-query-manifest.json from graphql/operations/"
 	@echo "make docs     regenerate the settings table in README.md"
 	@echo "make lock     re-resolve uv.lock from pyproject.toml and regenerate function/requirements.txt"
+	@echo "make test-node-deps  install the client checks' npm packages (tests/package.json; make test does)"
 	@echo "make codegen  TypeScript types + possibleTypes of graphql/operations/ into graphql/generated/"
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
