@@ -322,7 +322,7 @@ def test_the_deployed_api_really_puts_the_authorizer_on_post(
     assert cors[0] == "AnyOrigin"
     for branch in cors[1:]:
         assert branch["allowCredentials"] is False
-        assert branch["allowHeaders"] == ["Authorization", "Content-Type"]
+        assert branch["allowHeaders"] == app.CORS_ALLOW_HEADERS
         assert branch["allowMethods"] == ["GET", "POST"]
 
 
