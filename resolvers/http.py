@@ -132,7 +132,7 @@ class GraphQLEndpoint:
         claims = claims_from_event(request.scope.get("aws.event"))
         if claims is not None:
             return user_from_claims(claims)
-        header = request.headers.get("authorization")
+        header = _single_authorization(request)
         if not header:
             return None
         scheme, _, token = header.partition(" ")
@@ -218,6 +218,17 @@ class GraphQLEndpoint:
             return _request_error(f'Unknown operation named "{error.operation_name}".')
         except MissingQueryError:
             raise HTTPError(400, "The request has no GraphQL document") from None
+
+
+def _single_authorization(request: Request) -> str | None:
+    """The one Authorization header; several (or a comma-joined list, as API Gateway merges them) are
+    refused as RFC 6750's `invalid_request` rather than picking one."""
+    values = request.headers.getlist("authorization")
+    if len(values) > 1 or any("," in value for value in values):
+        error = HTTPError(400, "Send exactly one Authorization header", reason="INVALID_REQUEST")
+        error.headers["WWW-Authenticate"] = 'Bearer error="invalid_request"'
+        raise error
+    return values[0] if values else None
 
 
 def _count_errors(status: int, internal_errors: int) -> None:

@@ -81,12 +81,31 @@ class Settings:
     jwt_audience: str | None = _setting(
         "TETHER_JWT_AUDIENCE",
         None,
-        "Accepted audience / client id of real tokens (the Cognito app client id).",
+        "The Cognito app client id(s), comma-separated: id tokens must carry one in `aud`, access tokens in `client_id`. Required in prod when TETHER_JWT_ISSUER is set.",
     )
     jwks_url: str | None = _setting(
         "TETHER_JWKS_URL",
         None,
         "JWKS URL of the token issuer. Default: `<issuer>/.well-known/jwks.json`.",
+    )
+    jwt_algorithm: str = _setting(
+        "TETHER_JWT_ALGORITHM", "RS256", "The one signing algorithm accepted from TETHER_JWT_ISSUER."
+    )
+    google_client_ids: str | None = _setting(
+        "TETHER_GOOGLE_CLIENT_IDS",
+        None,
+        "OAuth client ids (comma-separated) whose Google ID tokens are accepted directly (Google Sign-In SDK); unset: Google tokens are refused. Users are `google:<sub>`.",
+    )
+    google_jwks_url: str | None = _setting(
+        "TETHER_GOOGLE_JWKS_URL", None, "Google's JWKS URL override. Default: Google's published keys."
+    )
+    apple_client_ids: str | None = _setting(
+        "TETHER_APPLE_CLIENT_IDS",
+        None,
+        "Bundle / Services ids (comma-separated) whose Sign in with Apple id tokens are accepted; unset: Apple tokens are refused. Users are `apple:<sub>`.",
+    )
+    apple_jwks_url: str | None = _setting(
+        "TETHER_APPLE_JWKS_URL", None, "Apple's JWKS URL override. Default: Apple's published keys."
     )
     tombstone_retention_days: int = _setting(
         "TETHER_TOMBSTONE_RETENTION_DAYS",
@@ -268,6 +287,11 @@ class Settings:
             raise ConfigurationError(
                 "the local dev token key is refused in prod: unset TETHER_DEV_PUBLIC_KEY and "
                 "TETHER_DEV_PUBLIC_KEY_FILE and use the Cognito issuer"
+            )
+        if self.is_prod and self.jwt_issuer and not (self.jwt_audience or "").strip(", "):
+            raise ConfigurationError(
+                "prod needs TETHER_JWT_AUDIENCE (the Cognito app client ids) with TETHER_JWT_ISSUER: "
+                "without it, tokens of any app client of the pool would be accepted"
             )
         if self.is_prod and not (self.cursor_secret or self.cursor_secret_arn):
             raise ConfigurationError(
