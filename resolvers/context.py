@@ -8,6 +8,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from tether.auth import User
 from tether.errors import Unauthenticated
+from tether.request_budget import RequestBudget
 from tether.services import Services
 from tether.settings import Settings
 
@@ -23,6 +24,9 @@ class Context:
     request_id: str
     maybe_user: User | None
     loaders: Loaders = field(default_factory=Loaders)
+    budget: RequestBudget = field(
+        default_factory=RequestBudget
+    )  # one per HTTP request, shared by its operations
 
     @property
     def settings(self) -> Settings:

@@ -23,6 +23,7 @@ from ulid import ULID
 
 from resolvers.context import Context
 from resolvers.errors import error_body, translate
+from resolvers.jsonbody import JSONRefused, decode_json
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
 from tether.services import Services
@@ -145,7 +146,7 @@ class GraphQLEndpoint:
     async def _params(self, request: Request) -> GraphQLParams:
         if request.method == "GET":
             raw: Mapping[str, Any] = {
-                key: _json_param(key, value) if key in ("variables", "extensions") else value
+                key: self._json_param(key, value) if key in ("variables", "extensions") else value
                 for key, value in request.query_params.items()
             }
         else:
@@ -182,12 +183,33 @@ class GraphQLEndpoint:
             if len(body) > limit:
                 raise HTTPError(413, f"The request body is larger than the {limit}-byte limit", limit=limit)
         try:
-            data = json.loads(body.decode("utf-8"))
+            data = self._decode(bytes(body), "The request body")
         except (UnicodeDecodeError, ValueError):
             raise HTTPError(400, "The request body is not valid JSON") from None
         if not isinstance(data, dict):
             raise HTTPError(400, "The request body must be a JSON object (batching is not supported)")
         return data
+
+    def _decode(self, raw: bytes | str, what: str) -> Any:
+        """JSON with its nesting, list lengths and size bounded before decoding (resolvers/jsonbody.py)."""
+        try:
+            return decode_json(
+                raw,
+                what=what,
+                max_depth=self.settings.max_json_depth,
+                max_list=self.settings.max_list_items,
+                max_values=self.settings.max_input_values,
+            )
+        except JSONRefused as refused:
+            raise HTTPError(400, refused.message, **refused.extensions) from None
+
+    def _json_param(self, name: str, value: str) -> Any:
+        if value == "":
+            return None
+        try:
+            return self._decode(value, f"`{name}`")
+        except ValueError:
+            raise HTTPError(400, f"`{name}` must be URL-encoded JSON") from None
 
     async def _execute(self, method: str, params: GraphQLParams, context: Context) -> ExecutionResult:
         allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
@@ -292,15 +314,6 @@ def _charset(parameters: str) -> str | None:
         if name.strip().lower() == "charset":
             return value.strip().strip('"').lower()
     return None
-
-
-def _json_param(name: str, value: str) -> Any:
-    if value == "":
-        return None
-    try:
-        return json.loads(value)
-    except ValueError:
-        raise HTTPError(400, f"`{name}` must be URL-encoded JSON") from None
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

@@ -38,7 +38,9 @@ class Settings:
         "Serve the GraphiQL explorer at GET /graphql. Default: on in dev, off in prod.",
     )
     introspection: bool | None = _setting(
-        "TETHER_INTROSPECTION", None, "Allow schema introspection. Default: on in dev, off in prod."
+        "TETHER_INTROSPECTION",
+        None,
+        'Allow schema introspection (and "Did you mean ...?" suggestions in errors, which leak the schema too). Default: on in dev, off in prod.',
     )
     max_query_depth: int = _setting(
         "TETHER_MAX_QUERY_DEPTH",
@@ -51,6 +53,21 @@ class Settings:
         "TETHER_MAX_BODY_BYTES",
         5_000_000,
         "Largest request body accepted (Lambda's own payload limit is 6 MB).",
+    )
+    max_json_depth: int = _setting(
+        "TETHER_MAX_JSON_DEPTH",
+        32,
+        "Deepest JSON nesting accepted in the request body and GET `variables` (checked before decoding).",
+    )
+    max_list_items: int = _setting(
+        "TETHER_MAX_LIST_ITEMS",
+        200,
+        "Longest JSON list accepted in a request (checked before GraphQL coerces it; a push takes at most 100 mutations).",
+    )
+    max_input_values: int = _setting(
+        "TETHER_MAX_INPUT_VALUES",
+        10_000,
+        "Most JSON values (objects, lists, scalars) accepted in one request's body or `variables`.",
     )
     dynamodb_connect_timeout: float = _setting(
         "TETHER_DYNAMODB_CONNECT_TIMEOUT", 1.0, "Seconds to connect to DynamoDB."
@@ -303,6 +320,9 @@ class Settings:
             "max_aliases",
             "max_tokens",
             "max_body_bytes",
+            "max_json_depth",
+            "max_list_items",
+            "max_input_values",
             "dynamodb_max_attempts",
             "presence_interval_seconds",
         ):
