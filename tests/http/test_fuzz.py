@@ -7,7 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from graphql import OperationDefinitionNode
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from app import create_app
@@ -17,9 +19,9 @@ from tether.settings import Settings
 NAMES = sorted(
     definition.name.value
     for definition in documents().definitions
-    if getattr(definition, "operation", None) is not None and definition.name is not None
+    if isinstance(definition, OperationDefinitionNode) and definition.name is not None
 )
-PUNCTUATION = list('{}()[]:$!@.,"#\n =&|') + ["...", "on ", "query ", "mutation ", "\\u0000", "\ud800", "é"]
+PUNCTUATION = [*'{}()[]:$!@.,"#\n =&|', "...", "on ", "query ", "mutation ", "\\u0000", "\ud800", "é"]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=20),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -305,3 +306,17 @@ def test_prod_refuses_to_start_without_an_audience(settings: Settings) -> None:
 
 def test_the_user_type_is_the_account() -> None:
     assert User("x").issuer == "cognito"
+
+
+@pytest.mark.parametrize("issuer", ["cognito", "google", "apple"])
+def test_each_issuer_signs_in_through_the_lambda_handler_without_an_authorizer(
+    issuer_settings: Settings, jwks: JwksServer, issuer: str
+) -> None:
+    claims = {"cognito": cognito_claims, "google": google_claims, "apple": apple_claims}[issuer]()
+    event = load_event("http_api_post_no_claims.json")
+    event["headers"]["authorization"] = f"Bearer {jwks.ring(issuer).sign(claims)}"
+    event["body"] = '{"query": "{ me { id } }"}'
+    event["isBase64Encoded"] = False
+    response = make_handler(create_app(issuer_settings))(event, FakeLambdaContext())
+    me = json.loads(response["body"])["data"]["me"]
+    assert me["id"] == (claims["sub"] if issuer == "cognito" else f"{issuer}:{claims['sub']}")
