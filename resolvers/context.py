@@ -24,9 +24,9 @@ class Context:
     request_id: str
     maybe_user: User | None
     loaders: Loaders = field(default_factory=Loaders)
-    budget: RequestBudget = field(
-        default_factory=RequestBudget
-    )  # one per HTTP request, shared by its operations
+    # One per HTTP request, shared by its operations (a batch's too).
+    budget: RequestBudget = field(default_factory=RequestBudget)
+    client_ip: str | None = None  # what anonymous requests are rate-limited by
 
     @property
     def settings(self) -> Settings:

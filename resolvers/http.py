@@ -77,7 +77,9 @@ class GraphQLEndpoint:
             user = self._identify(request)
             params = await self._params(request)
             operation = params.operation_name
-            context = Context(services=self.services, request_id=request_id, maybe_user=user)
+            context = Context(
+                services=self.services, request_id=request_id, maybe_user=user, client_ip=_client_ip(request)
+            )
             result = await self._execute(request.method, params, context)
             if result.errors:
                 result.errors = [translate(error, request_id) for error in result.errors]
@@ -85,7 +87,10 @@ class GraphQLEndpoint:
                     1 for e in result.errors if (e.extensions or {}).get("code") == "INTERNAL"
                 )
             status = 400 if media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result) else 200
-            response = _json(_body(result), status, media_type)
+            retry_after = _retry_after(result)
+            response = _json(_body(result), 429 if retry_after else status, media_type)
+            if retry_after:
+                response.headers["Retry-After"] = str(retry_after)
         except HTTPError as error:
             response = _json(error_body(error.message, error.code, **error.extra), error.status, media_type)
             response.headers.update(error.headers)
@@ -240,6 +245,26 @@ class GraphQLEndpoint:
             return _request_error(f'Unknown operation named "{error.operation_name}".')
         except MissingQueryError:
             raise HTTPError(400, "The request has no GraphQL document") from None
+
+
+def _client_ip(request: Request) -> str | None:
+    event = request.scope.get("aws.event") or {}
+    context = event.get("requestContext") or {}
+    address = (context.get("http") or {}).get("sourceIp") or (context.get("identity") or {}).get("sourceIp")
+    if isinstance(address, str) and address:
+        return address
+    return request.client.host if request.client else None
+
+
+def _retry_after(result: ExecutionResult) -> int | None:
+    """A request refused by a rate limit before it ran (no data): its retryAfter, for a 429."""
+    if result.data is not None or not result.errors:
+        return None
+    for error in result.errors:
+        extensions = error.extensions or {}
+        if extensions.get("code") == "RATE_LIMITED" and isinstance(extensions.get("retryAfter"), int):
+            return int(extensions["retryAfter"])
+    return None
 
 
 def _single_authorization(request: Request) -> str | None:

@@ -17,6 +17,7 @@ from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
 from tether.media import Media
+from tether.ratelimit import RateLimiter, parse_limits
 from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
 from tether.sync.engine import SyncEngine
@@ -33,6 +34,7 @@ class Services:
     accounts: Accounts
     catalog: Catalog
     editor: Editor
+    limits: RateLimiter
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -67,4 +69,5 @@ class Services:
             accounts=accounts,
             catalog=catalog,
             editor=Editor(engine, catalog, store, log=log),
+            limits=RateLimiter(parse_limits(settings.request_limits), batch=settings.rate_limit_batch),
         )

@@ -10,6 +10,7 @@ from typing import Any
 from tether.errors import ConfigurationError
 
 STAGES = ("dev", "prod")
+PROD_RATE_LIMITS = "sync=1200,chat=300,export=10,other=600,anonymous=60"
 
 
 def _setting(env: str, default: Any, help: str) -> Any:
@@ -68,6 +69,16 @@ class Settings:
         "TETHER_MAX_INPUT_VALUES",
         10_000,
         "Most JSON values (objects, lists, scalars) accepted in one request's body or `variables`.",
+    )
+    rate_limits: str | None = _setting(
+        "TETHER_RATE_LIMITS",
+        None,
+        "Requests per hour per account and operation class, e.g. `sync=1200,chat=300,export=10,other=600,anonymous=60` (anonymous: per client address); a class left out or 0 is unlimited. Default: that example in prod, none in dev. See docs/security.md.",
+    )
+    rate_limit_batch: int = _setting(
+        "TETHER_RATE_LIMIT_BATCH",
+        10,
+        "Requests a container counts before adding them to the shared DynamoDB counter (one write per batch); the overshoot is at most this per container.",
     )
     dynamodb_connect_timeout: float = _setting(
         "TETHER_DYNAMODB_CONNECT_TIMEOUT", 1.0, "Seconds to connect to DynamoDB."
@@ -323,6 +334,7 @@ class Settings:
             "max_json_depth",
             "max_list_items",
             "max_input_values",
+            "rate_limit_batch",
             "dynamodb_max_attempts",
             "presence_interval_seconds",
         ):
@@ -356,6 +368,13 @@ class Settings:
                 "prod needs TETHER_MEDIA_BUCKET (the private media bucket) to sign media URLs"
             )
         return "tether-media-local"
+
+    @property
+    def request_limits(self) -> str:
+        """The rate limits in force: the setting, else prod's defaults (none in dev)."""
+        if self.rate_limits is not None:
+            return self.rate_limits
+        return PROD_RATE_LIMITS if self.is_prod else ""
 
     @property
     def graphiql_enabled(self) -> bool:
