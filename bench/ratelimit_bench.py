@@ -8,6 +8,8 @@ once when the batch is 1, later otherwise), and requests refused after the limit
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ulid import ULID
@@ -61,12 +63,13 @@ def main() -> None:
     with local_table():
         report = Report("ratelimit", floor())
         for batch in (1, 10, 50):
-            for name, action in (
+            actions: list[tuple[str, Callable[[int], None]]] = [
                 ("1 account, 1 container", one_container),
                 ("1 account, 3 containers", three_containers),
                 ("1,000 accounts x 1 request", many_accounts),
-            ):
-                elapsed, calls = measure(lambda action=action, batch=batch: action(batch))
+            ]
+            for name, action in actions:
+                elapsed, calls = measure(functools.partial(action, batch))
                 report.add(f"{name}, batch {batch} (per 1,000 requests)", [elapsed], calls, REQUESTS)
         limiter, pk = used_up()
         elapsed, calls = measure(lambda: refused(limiter, pk))
