@@ -14,7 +14,7 @@ VENDOR := static/graphiql/vendor
 ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help dev test lint schema docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
+.PHONY: help dev test lint schema docs token seed audit-verify erase-due assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
@@ -24,6 +24,7 @@ help:
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make erase-due  erase accounts whose deletion grace period is over (TETHER_TABLE in AWS, else make dev's DynamoDB Local)"
 	@echo "make audit-verify   walk the audit log's hash chain (TETHER_TABLE in AWS, else make dev's DynamoDB Local)"
 	@echo "make build    sam build (the Lambda package, GraphiQL assets included)"
 	@echo "make deploy   sam deploy (dev); make deploy-prod for prod"
@@ -56,6 +57,11 @@ token: deps
 # Local when TETHER_TABLE and TETHER_DYNAMODB_ENDPOINT are unset. Exit status 1 names the first broken link.
 audit-verify: deps
 	@$(PY) -m localdev.cli audit-verify
+
+# Erases the accounts whose deletion grace period is over (what the template's hourly schedule runs
+# in AWS): TETHER_TABLE with AWS credentials, or make dev's DynamoDB Local.
+erase-due: deps
+	@$(PY) -m localdev.cli erase-due
 
 # Loads catalog/demo.json, or FILE=path, into make dev's DynamoDB Local (or TETHER_TABLE in AWS with AWS=1).
 seed: deps dynamodb

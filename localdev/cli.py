@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "graphql" / "schema.graphql"
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("schema", help="write graphql/schema.graphql")
     commands.add_parser("ensure-dynamodb", help="download and verify DynamoDB Local if needed")
     commands.add_parser("readme", help="regenerate the settings table in README.md")
+    commands.add_parser("erase-due", help="erase the accounts whose deletion grace period is over")
     verify = commands.add_parser(
         "audit-verify", help="walk the audit log's hash chain (the environment's table)"
     )
@@ -70,6 +72,34 @@ def main(argv: list[str] | None = None) -> int:
         print("wrote the settings table in README.md")
     elif args.command == "audit-verify":
         return audit_verify(args.partition)
+    elif args.command == "erase-due":
+        return erase_due()
+    return 0
+
+
+def _environment_settings() -> Any:
+    """Settings from the environment; `make dev`'s DynamoDB Local when no table or endpoint is set."""
+    import os
+
+    from tether.settings import Settings
+
+    environ = dict(os.environ)
+    if not environ.get("TETHER_TABLE") and not environ.get("TETHER_DYNAMODB_ENDPOINT"):
+        environ["TETHER_DYNAMODB_ENDPOINT"] = (
+            f"http://127.0.0.1:{environ.get('TETHER_DYNAMODB_PORT', '8000')}"
+        )
+    return Settings.from_env(environ)
+
+
+def erase_due() -> int:
+    """What the template's hourly schedule runs in AWS, for the environment's table."""
+    from app import ERASE_DUE_ACCOUNTS, run_job
+    from tether.services import Services
+    from tether.storage import base as storage
+
+    settings = _environment_settings()
+    storage.configure(settings)
+    print(run_job(Services.build(settings), ERASE_DUE_ACCOUNTS))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Per-account rate limits applied to each operation before it executes (tether/ratelimit.py counts)."""
+"""Admission of each operation before it executes: per-account rate limits (tether/ratelimit.py) and
+the lock of an account waiting for erasure (tether/accounts/grace.py)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,14 @@ from strawberry.extensions import SchemaExtension
 from resolvers.context import Context
 from tether.ratelimit import ANONYMOUS, FIELD_CLASSES, OTHER
 
+# What an account waiting for erasure may still do.
+# (deleteMyAccount again answers the same schedule: a retry after a lost response is safe.)
+WHILE_DELETION_PENDING = frozenset({"me", "cancelAccountDeletion", "deleteMyAccount", "__typename"})
 
-class RateLimitExtension(SchemaExtension):
-    """Charges the request's account once per operation class its root fields use (RATE_LIMITED if over)."""
+
+class AdmissionExtension(SchemaExtension):
+    """Charges the request's account once per operation class its root fields use (RATE_LIMITED if
+    over), then refuses a locked account's operations (FORBIDDEN, DELETION_PENDING)."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
@@ -44,15 +50,19 @@ class RateLimitExtension(SchemaExtension):
         fragments = {
             d.name.value: d.selection_set for d in definitions if isinstance(d, FragmentDefinitionNode)
         }
-        for operation_class in sorted(set(_classes(operation.selection_set, fragments))):
+        fields = list(_fields(operation.selection_set, fragments))
+        for operation_class in sorted({FIELD_CLASSES.get(name, OTHER) for name in fields}):
             limits.charge(f"USER#{user.id}", operation_class)
+        if not WHILE_DELETION_PENDING.issuperset(fields):
+            context.services.accounts.grace.check(user.id)
 
 
-def _classes(selection_set: SelectionSetNode, fragments: dict[str, SelectionSetNode]) -> Iterator[str]:
+def _fields(selection_set: SelectionSetNode, fragments: dict[str, SelectionSetNode]) -> Iterator[str]:
+    """The root field names of an operation (through fragments)."""
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
-            yield FIELD_CLASSES.get(selection.name.value, OTHER)
+            yield selection.name.value
         elif isinstance(selection, InlineFragmentNode):
-            yield from _classes(selection.selection_set, fragments)
+            yield from _fields(selection.selection_set, fragments)
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            yield from _classes(fragments.pop(selection.name.value), fragments)
+            yield from _fields(fragments.pop(selection.name.value), fragments)

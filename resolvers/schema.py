@@ -24,7 +24,7 @@ from resolvers.chat.mutations import ChatMutation
 from resolvers.chat.queries import ChatQuery
 from resolvers.content.mutations import ContentMutation
 from resolvers.content.queries import ContentQuery
-from resolvers.limits import RateLimitExtension
+from resolvers.limits import AdmissionExtension
 from resolvers.pieces.queries import PiecesQuery
 from resolvers.progress.queries import ProgressQuery
 from resolvers.sessions.queries import SessionsQuery
@@ -85,7 +85,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=256),
-        RateLimitExtension,
+        AdmissionExtension,
     ]
     schema = TetherSchema(query=Query, mutation=Mutation, extensions=extensions)
     schema.suggestions = settings.introspection_enabled

@@ -165,6 +165,14 @@ class Settings:
         None,
         "Cognito user pool whose user `deleteMyAccount` deletes (SAM sets it). Unset locally: that step is skipped.",
     )
+    cognito_endpoint: str | None = _setting(
+        "TETHER_COGNITO_ENDPOINT", None, "Cognito endpoint URL override (a local test server); unset in AWS."
+    )
+    erasure_grace_days: int = _setting(
+        "TETHER_ERASURE_GRACE_DAYS",
+        7,
+        "Days between `deleteMyAccount` and the erasure (the account is locked meanwhile and `cancelAccountDeletion` restores it); 0 erases at once.",
+    )
     audit_secret: str | None = _setting(
         "TETHER_AUDIT_SECRET",
         None,
@@ -343,6 +351,8 @@ class Settings:
         self._check_catalog()
 
     def _check_catalog(self) -> None:
+        if self.erasure_grace_days < 0:
+            raise ConfigurationError("TETHER_ERASURE_GRACE_DAYS must not be negative")
         if self.catalog_head_ttl_seconds < 0:
             raise ConfigurationError("TETHER_CATALOG_HEAD_TTL_SECONDS must not be negative")
         for name in ("media_max_audio_mb", "media_max_transcript_mb", "media_max_image_mb"):

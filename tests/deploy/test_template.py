@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -261,6 +262,13 @@ def _routes(template: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def test_the_erasure_job_runs_hourly_in_the_same_function(template: dict[str, Any]) -> None:
+    event = properties(template, "TetherFunction")["Events"]["EraseDueAccounts"]
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"] == "rate(1 hour)"
+    assert json.loads(event["Properties"]["Input"]) == {"tetherJob": "erase-due-accounts"}
+
+
 def test_the_function_verifies_every_token_itself_for_every_issuer(template: dict[str, Any]) -> None:
     """An HTTP API JWT authorizer takes one issuer and checks `aud` or `client_id` either-or, so no
     route has one: the function verifies Cognito, Google and Apple tokens itself (docs/security.md)."""
@@ -346,7 +354,11 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
         {
             "Sid": "AccountErasure",
             "Effect": "Allow",
-            "Action": "cognito-idp:AdminDeleteUser",
+            "Action": [
+                "cognito-idp:AdminDeleteUser",
+                "cognito-idp:AdminDisableUser",
+                "cognito-idp:AdminEnableUser",
+            ],
             "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
         }
     ]
