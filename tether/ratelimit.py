@@ -24,9 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tether.errors import ConfigurationError, RateLimited, Unavailable
+from tether.errors import ConfigurationError, RateLimited, Throttled, Unavailable
 from tether.storage import rates
-from tether.storage.records import Throttled
 from tether.telemetry import logger
 
 WINDOW_SECONDS = 3600

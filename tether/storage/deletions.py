@@ -13,8 +13,8 @@ from datetime import datetime
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.transactions import TransactWrite
 
-from tether.storage.base import TetherModel
-from tether.storage.records import _guard, user_key
+from tether.storage.base import TetherModel, guard
+from tether.storage.keys import user_key
 
 QUEUE = "ERASURES"
 FLAG = "DELETION"
@@ -42,7 +42,7 @@ def _queue_key(due_at: datetime, user_id: str) -> str:
 def read(user_id: str) -> Pending | None:
     """The account's pending deletion, if any (one strongly consistent GetItem)."""
     try:
-        item = _guard(lambda: DeletionItem.get(user_key(user_id), FLAG, consistent_read=True))
+        item = guard(lambda: DeletionItem.get(user_key(user_id), FLAG, consistent_read=True))
     except DeletionItem.DoesNotExist:
         return None
     return Pending(item.user_id, item.due_at, item.username)
@@ -63,7 +63,7 @@ def schedule(user_id: str, due_at: datetime, username: str | None) -> Pending:
             transaction.save(flag, condition=DeletionItem.sk.does_not_exist())
             transaction.save(entry)
 
-    _guard(write)
+    guard(write)
     return Pending(user_id, due_at, username)
 
 
@@ -75,12 +75,12 @@ def cancel(pending: Pending) -> None:
             transaction.delete(DeletionItem(pk=user_key(pending.user_id), sk=FLAG))
             transaction.delete(DeletionItem(pk=QUEUE, sk=_queue_key(pending.due_at, pending.user_id)))
 
-    _guard(write)
+    guard(write)
 
 
 def due(now: datetime, limit: int = 100) -> list[Pending]:
     """Queue entries due at `now` or earlier, oldest first (one Query)."""
-    items = _guard(
+    items = guard(
         lambda: list(
             DeletionItem.query(
                 QUEUE, DeletionItem.sk <= f"{now.isoformat()}#\uffff", limit=limit, consistent_read=True

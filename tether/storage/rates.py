@@ -6,8 +6,7 @@ from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute
 
-from tether.storage.base import TetherModel
-from tether.storage.records import _guard
+from tether.storage.base import TetherModel, guard
 
 
 class RateCountItem(TetherModel, discriminator="rate_count"):
@@ -23,7 +22,7 @@ def rate_key(operation_class: str, window: int) -> str:
 def add(pk: str, operation_class: str, window: int, amount: int, expires_at: datetime) -> int:
     """Add `amount` to the hour's counter (one UpdateItem, 1 WCU) and return the total of every container."""
     item = RateCountItem(pk=pk, sk=rate_key(operation_class, window))
-    _guard(
+    guard(
         lambda: item.update(
             actions=[
                 RateCountItem.item_type.set(RateCountItem),
