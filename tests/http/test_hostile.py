@@ -208,7 +208,7 @@ def test_one_waiting_pull_per_request(
 
 
 def test_one_push_per_request(client: TestClient, token: str) -> None:
-    push = 'p{n}: syncPush(input: {{clientId: "phone", mutations: [{{mutationId: {n}, changedAt: "2026-01-01T00:00:00Z", change: {{savePiece: {{id: "01J00000000000000000000P{n}", title: "Mele {n}"}}}}}}]}}) {{ lastMutationId }}'
+    push = 'p{n}: syncPush(input: {{clientId: "phone", mutations: [{{mutationId: {n}, changedAt: "2026-01-01T00:00:00Z", change: {{savePiece: {{id: "01KAVE5QG8JSH6Q6G3YB0S1W2{n}", title: "Mele {n}"}}}}}}]}}) {{ lastMutationId }}'
     document = "mutation { " + " ".join(push.format(n=n) for n in (1, 2, 3)) + " }"
     response = client.post(
         "/graphql", json={"query": document}, headers={"Accept": GQL, "Authorization": f"Bearer {token}"}
@@ -230,7 +230,7 @@ def test_one_push_per_request(client: TestClient, token: str) -> None:
         json={"query": "mutation { " + push.format(n=1) + " }"},
         headers={"Authorization": f"Bearer {token}"},
     )
-    assert one.json()["data"]["p1"] is not None, one.json()
+    assert one.json()["data"]["p1"]["lastMutationId"] == 1, one.json()
 
 
 def test_the_request_budget_is_shared_by_the_operations_of_a_request() -> None:
