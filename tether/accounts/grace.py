@@ -101,7 +101,14 @@ class DeletionGrace:
         return found
 
     def check(self, user_id: str) -> None:
-        """FORBIDDEN (DELETION_PENDING) if the account is locked for deletion."""
+        """FORBIDDEN (DELETION_PENDING) if the account is locked for deletion.
+
+        Without a grace period nothing is ever pending, and nothing is read. With one, this costs
+        one GetItem per account per CACHE_SECONDS per container, push and pull included (folding the
+        flag into their BatchGetItem is still to do).
+        """
+        if not self.grace:
+            return
         found = self.pending(user_id)
         if found is not None:
             raise deletion_pending(found.due_at)
