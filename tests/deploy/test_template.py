@@ -461,8 +461,12 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     assert {name for name in variables if name.startswith("TETHER_")} <= known
     assert template["Parameters"]["Stage"]["AllowedValues"] == ["dev", "prod"]
     # What the template sets is a complete prod configuration (Settings refuses an incomplete one).
+    numbers = {
+        spec.metadata["env"] for spec in dataclasses.fields(Settings) if str(spec.type).startswith("int")
+    }
     environment = {
-        name: value if isinstance(value, str) else f"<{name}>" for name, value in variables.items()
+        name: value if isinstance(value, str) else ("1" if name in numbers else f"<{name}>")
+        for name, value in variables.items()
     }
     assert Settings.from_env({**environment, "TETHER_STAGE": "prod"}).is_prod
 
