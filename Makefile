@@ -17,7 +17,7 @@ VENDOR := static/graphiql/vendor
 ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help dev test test-node-deps codegen lint lock schema manifest docs token seed audit-verify assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
+.PHONY: help dev test test-node-deps codegen lint lock schema manifest docs token seed audit-verify erase-due assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
@@ -32,6 +32,7 @@ help:
 	@echo "make token USER=alice [ADMIN=1]   print a dev token"
 	@echo "make seed [FILE=path] [AWS=1]     load the demo catalog (or a catalog file) into the dev database (or AWS)"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make erase-due [AWS=1]   erase accounts whose deletion grace period is over (make dev's DynamoDB Local, or TETHER_TABLE in AWS)"
 	@echo "make audit-verify [AWS=1]   walk the audit log's hash chain in make dev's DynamoDB Local (or TETHER_TABLE in AWS)"
 	@echo "make build    sam build (the Lambda package, GraphiQL assets included)"
 	@echo "make deploy   sam deploy (dev); make deploy-prod for prod"
@@ -74,6 +75,11 @@ token: deps
 # Exit status 1 names the first broken link, or says which DynamoDB it cannot reach.
 audit-verify: deps
 	@$(PY) -m localdev.cli audit-verify $(if $(AWS),--aws,)
+
+# Erases the accounts whose deletion grace period is over (what the template's hourly schedule runs
+# in AWS): make dev's DynamoDB Local, or with AWS=1 TETHER_TABLE with your AWS credentials.
+erase-due: deps
+	@$(PY) -m localdev.cli erase-due $(if $(AWS),--aws,)
 
 # Loads catalog/demo.json, or FILE=path, into make dev's DynamoDB Local (or TETHER_TABLE in AWS with AWS=1).
 seed: deps dynamodb

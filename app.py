@@ -38,12 +38,32 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """The whole API as one ASGI app, configured by `settings` (default: the environment)."""
     settings = services.settings if services is not None else settings or Settings.from_env()
     storage.configure(settings)
-    endpoint = GraphQLEndpoint(build_schema(settings), services or Services.build(settings))
+    services = services or Services.build(settings)
+    endpoint = GraphQLEndpoint(build_schema(settings), services)
     routes: list[BaseRoute] = [Route("/graphql", endpoint.handle, methods=ALL_METHODS)]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))
     middleware = [*_cors(settings), _compression(settings)]
-    return Starlette(routes=routes, middleware=middleware)
+    asgi_app = Starlette(routes=routes, middleware=middleware)
+    asgi_app.state.services = services  # for scheduled jobs (make_handler)
+    return asgi_app
+
+
+ERASE_DUE_ACCOUNTS = "erase-due-accounts"
+
+
+def run_job(services: Services, job: str) -> dict[str, Any]:
+    """A scheduled job (template.yaml's schedule invokes the function with `{"tetherJob": ...}`)."""
+    if job != ERASE_DUE_ACCOUNTS:
+        raise ValueError(f"unknown job {job!r}")
+    results = services.accounts.grace.run_due()
+    summary = {
+        "job": job,
+        "erased": sum(1 for _, result in results if result.complete),
+        "unfinished": sum(1 for _, result in results if not result.complete),  # the next run finishes them
+    }
+    logger.info("scheduled job", extra=summary)
+    return summary
 
 
 def _cors(settings: Settings) -> list[Middleware]:
@@ -89,6 +109,8 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
     @logger.inject_lambda_context(clear_state=True)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if isinstance(event.get("tetherJob"), str):
+            return run_job(asgi_app.state.services, event["tetherJob"])
         started = time.perf_counter()
         response: dict[str, Any] = _binary_if_encoded(mangum(event, context))
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)

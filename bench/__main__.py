@@ -5,7 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["sync_bench", "progress_bench", "catalog_bench", "account_bench", "clients_bench"]
+BENCHMARKS = [
+    "sync_bench",
+    "progress_bench",
+    "catalog_bench",
+    "account_bench",
+    "clients_bench",
+    "ratelimit_bench",
+]
 
 
 def main(names: list[str]) -> None:

@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("lock", help="re-resolve uv.lock and regenerate function/requirements.txt")
     commands.add_parser("ensure-dynamodb", help="download and verify DynamoDB Local if needed")
     commands.add_parser("readme", help="regenerate the settings table in README.md")
+    erase = commands.add_parser("erase-due", help="erase the accounts whose deletion grace period is over")
+    erase.add_argument("--aws", action="store_true", help="TETHER_TABLE in AWS instead of make dev's")
     verify = commands.add_parser(
         "audit-verify", help="walk the audit log's hash chain (the environment's table)"
     )
@@ -83,6 +85,24 @@ def main(argv: list[str] | None = None) -> int:
         print("wrote the settings table in README.md")
     elif args.command == "audit-verify":
         return audit_verify(args.partition, aws=args.aws)
+    elif args.command == "erase-due":
+        return erase_due(aws=args.aws)
+    return 0
+
+
+def erase_due(*, aws: bool = False) -> int:
+    """What the template's hourly schedule runs in AWS: make dev's database, or with `aws` TETHER_TABLE."""
+    from app import ERASE_DUE_ACCOUNTS, run_job
+    from localdev.devserver import dev_environment
+    from tether.services import Services
+    from tether.settings import Settings
+    from tether.storage import base as storage
+
+    settings = Settings.from_env() if aws else Settings.from_env(dev_environment())
+    if settings.dynamodb_endpoint and not _reachable(settings.dynamodb_endpoint):
+        return _unreachable(settings.dynamodb_endpoint)
+    storage.configure(settings)
+    print(run_job(Services.build(settings), ERASE_DUE_ACCOUNTS))
     return 0
 
 

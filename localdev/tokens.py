@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,13 @@ def mint(
     ttl_seconds: int = DEFAULT_TTL_SECONDS,
     key_dir: Path = KEY_DIR,
     extra: dict[str, Any] | None = None,
+    origin_jti: str | None = None,
 ) -> str:
-    """A dev token for `user` (its `sub`), shaped like a Cognito id token."""
+    """A dev token for `user` (its `sub`), shaped like a Cognito id token.
+
+    Like Cognito's, it carries `jti` and `origin_jti` (one value per sign-in: pass the same
+    `origin_jti` to mint a "refreshed" token of that sign-in), so device sign-out works locally.
+    """
     ensure_key(key_dir)
     now = int(time.time())
     claims: dict[str, Any] = {
@@ -57,8 +63,11 @@ def mint(
         "iss": DEV_ISSUER,
         "aud": DEV_AUDIENCE,
         "iat": now,
+        "auth_time": now,
         "exp": now + ttl_seconds,
         "token_use": "id",
+        "jti": str(uuid.uuid4()),
+        "origin_jti": origin_jti or str(uuid.uuid4()),
         "email": email or f"{user}@example.test",
         "name": user.capitalize(),
     }

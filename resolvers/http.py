@@ -23,7 +23,7 @@ from ulid import ULID
 
 from resolvers.batch import run_batch
 from resolvers.client import client_awareness
-from resolvers.context import Context, SyncBudget
+from resolvers.context import Context
 from resolvers.errors import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -33,11 +33,13 @@ from resolvers.errors import (
     result_status,
     translate,
 )
+from resolvers.jsonbody import JSONRefused, decode_json
 from resolvers.offload import offload
 from resolvers.persisted import PersistedDocuments
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
 from tether.persisted import Manifest
+from tether.request_budget import RequestBudget
 from tether.services import Services
 from tether.telemetry import logger, metrics
 
@@ -80,11 +82,15 @@ class GraphQLEndpoint:
                 )
             user = self._identify(request)
             payload = await self._payload(request)
-            budget = SyncBudget()
+            budget = RequestBudget()
 
             async def run(raw: Mapping[str, Any]) -> tuple[dict[str, Any], int, int]:
                 context = Context(
-                    services=self.services, request_id=request_id, maybe_user=user, budget=budget
+                    services=self.services,
+                    request_id=request_id,
+                    maybe_user=user,
+                    budget=budget,
+                    client_ip=_client_ip(request),
                 )
                 operations.append(raw.get("operationName") if isinstance(raw, Mapping) else None)
                 return await self._run(request.method, raw, context, media_type)
@@ -107,6 +113,8 @@ class GraphQLEndpoint:
                 body, status, internal_errors = await run(payload)
                 response = _json(body, status, media_type)
                 response.headers.update(result_headers(status))
+                if status == 429:
+                    response.headers["Retry-After"] = str(_retry_after(body))
         except Exception as error:  # HTTP-level, sign-in and unexpected errors: one translator
             refused = failure(error, request_id, media_type)
             internal_errors = int(refused.internal)
@@ -147,7 +155,10 @@ class GraphQLEndpoint:
         result.errors = errors or None
         internal_errors = sum(1 for e in errors if (e.extensions or {}).get("code") == "INTERNAL")
         status = result_status(errors, _is_request_error(result), result.data, media_type)
-        return _body(result), status, internal_errors
+        body = _body(result)
+        if _retry_after(body) is not None:
+            status = 429  # refused by a rate limit before anything ran
+        return body, status, internal_errors
 
     def _wants_graphiql(self, request: Request) -> bool:
         return (
@@ -165,7 +176,7 @@ class GraphQLEndpoint:
         claims = claims_from_event(request.scope.get("aws.event"))
         if claims is not None:
             return user_from_claims(claims)
-        header = request.headers.get("authorization")
+        header = _single_authorization(request)
         if not header:
             return None
         scheme, _, token = header.partition(" ")
@@ -179,7 +190,7 @@ class GraphQLEndpoint:
         """The GET parameters, or the POST body: one request object, or an array of them (a batch)."""
         if request.method == "GET":
             return {
-                key: _json_param(key, value) if key in ("variables", "extensions") else value
+                key: self._json_param(key, value) if key in ("variables", "extensions") else value
                 for key, value in request.query_params.items()
             }
         return await self._json_body(request)
@@ -202,12 +213,33 @@ class GraphQLEndpoint:
             if len(body) > limit:
                 raise HTTPError(413, f"The request body is larger than the {limit}-byte limit", limit=limit)
         try:
-            data = json.loads(body.decode("utf-8"))
+            data = self._decode(bytes(body), "The request body")
         except (UnicodeDecodeError, ValueError):
             raise HTTPError(400, "The request body is not valid JSON") from None
         if not isinstance(data, dict | list):
             raise HTTPError(400, "The request body must be a JSON object, or an array of them (a batch)")
         return data
+
+    def _decode(self, raw: bytes | str, what: str) -> Any:
+        """JSON with its nesting, list lengths and size bounded before decoding (resolvers/jsonbody.py)."""
+        try:
+            return decode_json(
+                raw,
+                what=what,
+                max_depth=self.settings.max_json_depth,
+                max_list=self.settings.max_list_items,
+                max_values=self.settings.max_input_values,
+            )
+        except JSONRefused as refused:
+            raise HTTPError(400, refused.message, **refused.extensions) from None
+
+    def _json_param(self, name: str, value: str) -> Any:
+        if value == "":
+            return None
+        try:
+            return self._decode(value, f"`{name}`")
+        except ValueError:
+            raise HTTPError(400, f"`{name}` must be URL-encoded JSON") from None
 
     async def _execute(self, method: str, params: GraphQLParams, context: Context) -> ExecutionResult:
         allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
@@ -251,6 +283,40 @@ def _params(raw: Mapping[str, Any]) -> GraphQLParams:
     if extensions is not None and not isinstance(extensions, dict):
         raise HTTPError(400, "`extensions` must be a JSON object")
     return GraphQLParams("", variables, operation_name or None, extensions)
+
+
+def _client_ip(request: Request) -> str | None:
+    event = request.scope.get("aws.event") or {}
+    context = event.get("requestContext") or {}
+    address = (context.get("http") or {}).get("sourceIp") or (context.get("identity") or {}).get("sourceIp")
+    if isinstance(address, str) and address:
+        return address
+    return request.client.host if request.client else None
+
+
+def _retry_after(body: Mapping[str, Any]) -> int | None:
+    """A request refused by a rate limit before it ran (no data): its retryAfter, for a 429."""
+    if body.get("data") is not None or not body.get("errors"):
+        return None
+    for error in body["errors"]:
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == "RATE_LIMITED" and isinstance(extensions.get("retryAfter"), int):
+            return int(extensions["retryAfter"])
+    return None
+
+
+def _single_authorization(request: Request) -> str | None:
+    """The one Authorization header; several (or a comma-joined list, as API Gateway merges them) are
+    refused as RFC 6750's `invalid_request` rather than picking one."""
+    values = request.headers.getlist("authorization")
+    if len(values) > 1 or any("," in value for value in values):
+        raise HTTPError(
+            400,
+            "Send exactly one Authorization header",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_request"'},
+            reason="INVALID_REQUEST",
+        )
+    return values[0] if values else None
 
 
 def _count_errors(status: int, internal_errors: int) -> None:
@@ -314,15 +380,6 @@ def _charset(parameters: str) -> str | None:
         if name.strip().lower() == "charset":
             return value.strip().strip('"').lower()
     return None
-
-
-def _json_param(name: str, value: str) -> Any:
-    if value == "":
-        return None
-    try:
-        return json.loads(value)
-    except ValueError:
-        raise HTTPError(400, f"`{name}` must be URL-encoded JSON") from None
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

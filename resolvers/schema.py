@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from graphql import NoSchemaIntrospectionCustomRule
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -24,11 +24,13 @@ from resolvers.chat.mutations import ChatMutation
 from resolvers.chat.queries import ChatQuery
 from resolvers.content.mutations import ContentMutation
 from resolvers.content.queries import ContentQuery
+from resolvers.limits import AdmissionExtension
 from resolvers.pieces.queries import PiecesQuery
 from resolvers.progress.queries import ProgressQuery
 from resolvers.sessions.queries import SessionsQuery
 from resolvers.sync.mutations import SyncMutation
 from resolvers.sync.queries import SyncQuery
+from resolvers.validation import NonEmptySelectionSetsRule, OnePushPerDocumentRule, hide_suggestions, tolerant
 from tether.settings import Settings
 
 
@@ -52,10 +54,13 @@ class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation):
 
 
 class TetherSchema(strawberry.Schema):
-    def process_errors(self, errors: object, execution_context: object = None) -> None:
+    suggestions = True  # "Did you mean ...?" in errors; off where introspection is (they leak the schema)
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
         # resolvers.errors.translate logs what needs logging (unexpected errors, with the
         # request id); client mistakes are not server errors and must not flood the logs.
-        return None
+        if not self.suggestions:
+            hide_suggestions(errors)
 
 
 def _ignore_introspection(context: IgnoreContext) -> bool:
@@ -66,9 +71,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with this deployment's limits, caches and introspection setting."""
     # The rule classes are built once: the validation cache is keyed by them, and a limiter
     # built per request would make a new class (and a cache miss) every time.
-    rules = [
-        *QueryDepthLimiter(settings.max_query_depth, should_ignore=_ignore_introspection).validation_rules,
-        *MaxAliasesLimiter(settings.max_aliases).validation_rules,
+    depth = QueryDepthLimiter(settings.max_query_depth, should_ignore=_ignore_introspection)
+    rules: list[type[ASTValidationRule]] = [
+        NonEmptySelectionSetsRule,
+        OnePushPerDocumentRule,
+        *(tolerant(rule) for rule in depth.validation_rules),
+        *(tolerant(rule) for rule in MaxAliasesLimiter(settings.max_aliases).validation_rules),
     ]
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -77,5 +85,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=256),
+        AdmissionExtension,
     ]
-    return TetherSchema(query=Query, mutation=Mutation, extensions=extensions)
+    schema = TetherSchema(query=Query, mutation=Mutation, extensions=extensions)
+    schema.suggestions = settings.introspection_enabled
+    return schema

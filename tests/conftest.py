@@ -47,6 +47,7 @@ def base_settings(dynamodb_endpoint: str, dev_key_dir: Path) -> Settings:
         table_name=f"tether-test-{worker}",
         dynamodb_endpoint=dynamodb_endpoint,
         dev_public_key_file=str(dev_key_dir / "public.pem"),
+        erasure_grace_days=0,  # the immediate erasure; tests/account/test_grace.py sets a grace period
     )
 
 

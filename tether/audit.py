@@ -33,6 +33,8 @@ DEVICE_REVOKED = "device_revoked"
 CONSENT_CHANGED = "consent_changed"
 EXPORT_REQUESTED = "export_requested"
 ACCOUNT_ERASED = "account_erased"
+DELETION_REQUESTED = "account_deletion_requested"
+DELETION_CANCELLED = "account_deletion_cancelled"
 
 KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 DETAIL_NAME = re.compile(r"^[a-z][A-Za-z0-9_]{0,39}$")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +12,20 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from tether.errors import ConfigurationError, Unauthenticated
+from tether.identity import issuers
+from tether.identity.issuers import Issuer, TokenRejected
+from tether.identity.keys import Fetch, KeySet, http_fetch
 from tether.settings import Settings
 
 DEV_ISSUER = "tether-dev"
 DEV_AUDIENCE = "tether-dev"
 DEV_ALGORITHM = "ES256"
 ADMIN_GROUP = "admin"
-CLOCK_SKEW_SECONDS = 30
 
 
 @dataclass(frozen=True)
 class User:
-    """The signed-in user. `id` is the token's `sub` and scopes every read and write."""
+    """The signed-in user. `id` is the account, one (issuer, sub), and scopes every read and write."""
 
     id: str
     email: str | None = None
@@ -31,24 +33,45 @@ class User:
     groups: frozenset[str] = frozenset()
     # The Cognito user name (`cognito:username` / `username`), which erasure deletes; may differ from `sub`.
     username: str | None = None
+    issuer: str = issuers.COGNITO
+    # One value for a sign-in and every token refreshed from it (Cognito and dev tokens carry it).
+    origin_jti: str | None = None
+    # When the sign-in happened (`auth_time`, else `iat`), in epoch seconds.
+    authenticated_at: int | None = None
 
     @property
     def is_admin(self) -> bool:
         return ADMIN_GROUP in self.groups
 
 
-def user_from_claims(claims: Mapping[str, Any]) -> User:
-    """Build a user from verified JWT claims (Cognito id/access token or the dev token)."""
+def user_from_claims(claims: Mapping[str, Any], issuer: Issuer | None = None) -> User:
+    """Build a user from verified JWT claims (an id or access token of a trusted issuer)."""
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise Unauthenticated("The token has no subject", reason="INVALID_TOKEN")
+    cognito = issuer is None or issuer.cognito_style
     return User(
-        id=sub,
-        email=_optional_str(claims.get("email")),
+        id=issuer.account_id(sub) if issuer else sub,
+        email=issuer.email(claims) if issuer else _optional_str(claims.get("email")),
         name=_optional_str(claims.get("name")) or _optional_str(claims.get("cognito:username")),
-        groups=frozenset(_groups(claims.get("cognito:groups"))),
-        username=_optional_str(claims.get("cognito:username")) or _optional_str(claims.get("username")),
+        groups=frozenset(_groups(claims.get("cognito:groups"))) if cognito else frozenset(),
+        username=(_optional_str(claims.get("cognito:username")) or _optional_str(claims.get("username")))
+        if cognito
+        else None,
+        issuer=issuer.name if issuer else issuers.COGNITO,
+        origin_jti=_optional_str(claims.get("origin_jti")),
+        authenticated_at=_epoch(claims.get("auth_time")) or _epoch(claims.get("iat")),
     )
+
+
+def _epoch(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)  # API Gateway passes claims as strings
+    return None
 
 
 def claims_from_event(event: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
@@ -77,70 +100,85 @@ def _groups(value: Any) -> list[str]:
 
 
 class Authenticator:
-    """Verifies Bearer tokens: the local dev key (never in prod) and/or a JWKS issuer such as Cognito."""
+    """Verifies Bearer tokens against every trusted issuer: Cognito, Google, Apple, the dev key (never in prod).
 
-    def __init__(self, settings: Settings) -> None:
+    Each issuer's signing keys are fetched once per process and refetched when a token names an
+    unknown `kid`, at most once a minute (a key rotation heals within a minute, and a flood of made-up
+    kids costs one fetch a minute). `clock` (monotonic seconds) is injected by tests.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        fetchers: Mapping[str, Fetch] | None = None,
+    ) -> None:
         self._settings = settings
-        self._dev_key = _load_dev_key(settings)
-
-    @cached_property
-    def _jwks(self) -> jwt.PyJWKClient | None:
-        issuer = self._settings.jwt_issuer
-        if not issuer:
-            return None
-        url = self._settings.jwks_url or issuer.rstrip("/") + "/.well-known/jwks.json"
-        return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=3)
+        self._issuers = _trusted_issuers(settings, clock, fetchers or {})
 
     @property
     def configured(self) -> bool:
-        return self._dev_key is not None or bool(self._settings.jwt_issuer)
+        return bool(self._issuers)
+
+    @property
+    def issuers(self) -> list[Issuer]:
+        return list(dict.fromkeys(self._issuers.values()))
 
     def verify(self, token: str) -> User:
         """Return the token's user, or raise Unauthenticated saying why (expired, forged, ...)."""
         try:
-            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            header = jwt.get_unverified_header(token)
+            issuer_claim = jwt.decode(token, options={"verify_signature": False}).get("iss")
         except jwt.PyJWTError:
             raise Unauthenticated("The token is malformed", reason="INVALID_TOKEN") from None
+        issuer = self._issuers.get(issuer_claim) if isinstance(issuer_claim, str) else None
+        if issuer is None:
+            raise Unauthenticated("The token's issuer is not trusted here", reason="INVALID_TOKEN")
         try:
-            if issuer == DEV_ISSUER and self._dev_key is not None:
-                claims = jwt.decode(
-                    token,
-                    self._dev_key,
-                    algorithms=[DEV_ALGORITHM],
-                    issuer=DEV_ISSUER,
-                    audience=DEV_AUDIENCE,
-                    leeway=CLOCK_SKEW_SECONDS,
-                    options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-                )
-            elif self._jwks is not None and issuer == self._settings.jwt_issuer:
-                claims = self._verify_issuer_token(token, self._jwks)
-            else:
-                raise Unauthenticated("The token's issuer is not trusted here", reason="INVALID_TOKEN")
+            claims = issuer.decode(token, header.get("kid"))
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("The token has expired", reason="TOKEN_EXPIRED") from None
-        except jwt.PyJWKClientError:
-            raise Unauthenticated("The token's signing key is unknown", reason="INVALID_TOKEN") from None
+        except TokenRejected as rejected:
+            raise Unauthenticated(f"The token is invalid: {rejected}", reason="INVALID_TOKEN") from None
         except jwt.PyJWTError:
             raise Unauthenticated("The token is invalid", reason="INVALID_TOKEN") from None
-        return user_from_claims(claims)
+        return user_from_claims(claims, issuer)
 
-    def _verify_issuer_token(self, token: str, jwks: jwt.PyJWKClient) -> dict[str, Any]:
-        key = jwks.get_signing_key_from_jwt(token)
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key.key,
-            algorithms=["RS256"],
-            issuer=self._settings.jwt_issuer,
-            leeway=CLOCK_SKEW_SECONDS,
-            options={"verify_aud": False, "require": ["exp", "iat", "sub", "iss"]},
+
+def _trusted_issuers(
+    settings: Settings, clock: Callable[[], float], fetchers: Mapping[str, Fetch]
+) -> dict[str, Issuer]:
+    """Every trusted issuer by its `iss` value(s)."""
+
+    def keys(name: str, url: str) -> KeySet:
+        return KeySet(fetchers.get(name) or http_fetch(url), name=name, clock=clock)
+
+    found: list[Issuer] = []
+    dev_key = _load_dev_key(settings)
+    if dev_key is not None:
+        found.append(issuers.dev(DEV_ISSUER, DEV_AUDIENCE, dev_key, DEV_ALGORITHM))
+    if settings.jwt_issuer:
+        url = settings.jwks_url or settings.jwt_issuer.rstrip("/") + "/.well-known/jwks.json"
+        found.append(
+            issuers.cognito(
+                settings.jwt_issuer,
+                _ids(settings.jwt_audience),
+                keys(issuers.COGNITO, url),
+                (settings.jwt_algorithm,),
+            )
         )
-        # Cognito id tokens carry the app client in `aud`, access tokens in `client_id`.
-        audience = self._settings.jwt_audience
-        if audience and audience not in (claims.get("aud"), claims.get("client_id")):
-            raise jwt.InvalidAudienceError("audience")
-        if claims.get("token_use", "id") not in ("id", "access"):
-            raise jwt.InvalidTokenError("token_use")
-        return claims
+    if settings.google_client_ids:
+        url = settings.google_jwks_url or issuers.GOOGLE_JWKS_URL
+        found.append(issuers.google(_ids(settings.google_client_ids), keys(issuers.GOOGLE, url)))
+    if settings.apple_client_ids:
+        url = settings.apple_jwks_url or issuers.APPLE_JWKS_URL
+        found.append(issuers.apple(_ids(settings.apple_client_ids), keys(issuers.APPLE, url)))
+    return {iss: issuer for issuer in found for iss in issuer.issuers}
+
+
+def _ids(value: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 def _load_dev_key(settings: Settings) -> Any:

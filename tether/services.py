@@ -19,6 +19,7 @@ from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
 from tether.media import Media
 from tether.persisted import DocumentRegistry
+from tether.ratelimit import RateLimiter, parse_limits
 from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
 from tether.sync.engine import SyncEngine
@@ -36,6 +37,7 @@ class Services:
     catalog: Catalog
     editor: Editor
     documents: DocumentRegistry  # persisted queries registered by clients (APQ)
+    limits: RateLimiter
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
@@ -76,5 +78,6 @@ class Services:
             catalog=catalog,
             editor=Editor(engine, catalog, store, log=log, clock=now),
             documents=DocumentRegistry.for_settings(settings, clock=now),
+            limits=RateLimiter(parse_limits(settings.request_limits), batch=settings.rate_limit_batch),
             clock=now,
         )

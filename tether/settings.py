@@ -11,6 +11,7 @@ from tether.errors import ConfigurationError
 
 STAGES = ("dev", "prod")
 PERSISTED_MODES = ("off", "apq", "manifest")
+PROD_RATE_LIMITS = "sync=1200,chat=300,export=10,other=600,anonymous=60"
 
 
 def _setting(env: str, default: Any, help: str) -> Any:
@@ -39,7 +40,9 @@ class Settings:
         "Serve the GraphiQL explorer at GET /graphql. Default: on in dev, off in prod.",
     )
     introspection: bool | None = _setting(
-        "TETHER_INTROSPECTION", None, "Allow schema introspection. Default: on in dev, off in prod."
+        "TETHER_INTROSPECTION",
+        None,
+        'Allow schema introspection (and "Did you mean ...?" suggestions in errors, which leak the schema too). Default: on in dev, off in prod.',
     )
     max_query_depth: int = _setting(
         "TETHER_MAX_QUERY_DEPTH",
@@ -52,6 +55,31 @@ class Settings:
         "TETHER_MAX_BODY_BYTES",
         5_000_000,
         "Largest request body accepted (Lambda's own payload limit is 6 MB).",
+    )
+    max_json_depth: int = _setting(
+        "TETHER_MAX_JSON_DEPTH",
+        32,
+        "Deepest JSON nesting accepted in the request body and GET `variables` (checked before decoding).",
+    )
+    max_list_items: int = _setting(
+        "TETHER_MAX_LIST_ITEMS",
+        200,
+        "Longest JSON list accepted in a request (checked before GraphQL coerces it; a push takes at most 100 mutations).",
+    )
+    max_input_values: int = _setting(
+        "TETHER_MAX_INPUT_VALUES",
+        10_000,
+        "Most JSON values (objects, lists, scalars) accepted in one request's body or `variables`.",
+    )
+    rate_limits: str | None = _setting(
+        "TETHER_RATE_LIMITS",
+        None,
+        "Requests per hour per account and operation class, e.g. `sync=1200,chat=300,export=10,other=600,anonymous=60` (anonymous: per client address); a class left out or 0 is unlimited. Default: that example in prod, none in dev. See docs/security.md.",
+    )
+    rate_limit_batch: int = _setting(
+        "TETHER_RATE_LIMIT_BATCH",
+        10,
+        "Requests a container counts before adding them to the shared DynamoDB counter (one write per batch); the overshoot is at most this per container.",
     )
     dynamodb_connect_timeout: float = _setting(
         "TETHER_DYNAMODB_CONNECT_TIMEOUT", 1.0, "Seconds to connect to DynamoDB."
@@ -82,12 +110,31 @@ class Settings:
     jwt_audience: str | None = _setting(
         "TETHER_JWT_AUDIENCE",
         None,
-        "Accepted audience / client id of real tokens (the Cognito app client id).",
+        "The Cognito app client id(s), comma-separated: id tokens must carry one in `aud`, access tokens in `client_id`. Required in prod when TETHER_JWT_ISSUER is set.",
     )
     jwks_url: str | None = _setting(
         "TETHER_JWKS_URL",
         None,
         "JWKS URL of the token issuer. Default: `<issuer>/.well-known/jwks.json`.",
+    )
+    jwt_algorithm: str = _setting(
+        "TETHER_JWT_ALGORITHM", "RS256", "The one signing algorithm accepted from TETHER_JWT_ISSUER."
+    )
+    google_client_ids: str | None = _setting(
+        "TETHER_GOOGLE_CLIENT_IDS",
+        None,
+        "OAuth client ids (comma-separated) whose Google ID tokens are accepted directly (Google Sign-In SDK); unset: Google tokens are refused. Users are `google:<sub>`.",
+    )
+    google_jwks_url: str | None = _setting(
+        "TETHER_GOOGLE_JWKS_URL", None, "Google's JWKS URL override. Default: Google's published keys."
+    )
+    apple_client_ids: str | None = _setting(
+        "TETHER_APPLE_CLIENT_IDS",
+        None,
+        "Bundle / Services ids (comma-separated) whose Sign in with Apple id tokens are accepted; unset: Apple tokens are refused. Users are `apple:<sub>`.",
+    )
+    apple_jwks_url: str | None = _setting(
+        "TETHER_APPLE_JWKS_URL", None, "Apple's JWKS URL override. Default: Apple's published keys."
     )
     tombstone_retention_days: int = _setting(
         "TETHER_TOMBSTONE_RETENTION_DAYS",
@@ -118,6 +165,14 @@ class Settings:
         "TETHER_USER_POOL_ID",
         None,
         "Cognito user pool whose user `deleteMyAccount` deletes (SAM sets it). Unset locally: that step is skipped.",
+    )
+    cognito_endpoint: str | None = _setting(
+        "TETHER_COGNITO_ENDPOINT", None, "Cognito endpoint URL override (a local test server); unset in AWS."
+    )
+    erasure_grace_days: int = _setting(
+        "TETHER_ERASURE_GRACE_DAYS",
+        7,
+        "Days between `deleteMyAccount` and the erasure (the account is locked meanwhile and `cancelAccountDeletion` restores it); 0 erases at once.",
     )
     audit_secret: str | None = _setting(
         "TETHER_AUDIT_SECRET",
@@ -308,6 +363,11 @@ class Settings:
                 "the local dev token key is refused in prod: unset TETHER_DEV_PUBLIC_KEY and "
                 "TETHER_DEV_PUBLIC_KEY_FILE and use the Cognito issuer"
             )
+        if self.is_prod and self.jwt_issuer and not (self.jwt_audience or "").strip(", "):
+            raise ConfigurationError(
+                "prod needs TETHER_JWT_AUDIENCE (the Cognito app client ids) with TETHER_JWT_ISSUER: "
+                "without it, tokens of any app client of the pool would be accepted"
+            )
         if self.is_prod and not (self.cursor_secret or self.cursor_secret_arn):
             raise ConfigurationError(
                 "prod needs TETHER_CURSOR_SECRET or TETHER_CURSOR_SECRET_ARN to sign sync cursors"
@@ -318,6 +378,10 @@ class Settings:
             "max_aliases",
             "max_tokens",
             "max_body_bytes",
+            "max_json_depth",
+            "max_list_items",
+            "max_input_values",
+            "rate_limit_batch",
             "dynamodb_max_attempts",
             "presence_interval_seconds",
             "apq_ttl_seconds",
@@ -338,6 +402,8 @@ class Settings:
             raise ConfigurationError("TETHER_COMPRESS_MIN_BYTES must not be negative")
 
     def _check_catalog(self) -> None:
+        if self.erasure_grace_days < 0:
+            raise ConfigurationError("TETHER_ERASURE_GRACE_DAYS must not be negative")
         if self.catalog_head_ttl_seconds < 0:
             raise ConfigurationError("TETHER_CATALOG_HEAD_TTL_SECONDS must not be negative")
         for name in ("media_max_audio_mb", "media_max_transcript_mb", "media_max_image_mb"):
@@ -363,6 +429,13 @@ class Settings:
                 "prod needs TETHER_MEDIA_BUCKET (the private media bucket) to sign media URLs"
             )
         return "tether-media-local"
+
+    @property
+    def request_limits(self) -> str:
+        """The rate limits in force: the setting, else prod's defaults (none in dev)."""
+        if self.rate_limits is not None:
+            return self.rate_limits
+        return PROD_RATE_LIMITS if self.is_prod else ""
 
     @property
     def graphiql_enabled(self) -> bool:

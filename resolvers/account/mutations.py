@@ -43,5 +43,12 @@ class AccountMutation:
         user = info.context.user
         if confirm != CONFIRMATION:
             raise BadUserInput(f'confirm must be exactly "{CONFIRMATION}"', field="confirm")
-        result = await offload(info.context.services.accounts.erasure.erase, user)
+        result = await offload(info.context.services.accounts.grace.request, user)
         return AccountErasure.from_core(result)
+
+    @strawberry.mutation(
+        description="Stop a pending deletion (deleteMyAccount with a grace period): the account works again."
+    )
+    async def cancel_account_deletion(self, info: Info) -> bool:
+        await offload(info.context.services.accounts.grace.cancel, info.context.user)
+        return True

@@ -12,6 +12,7 @@ from tether.accounts.devices import Device as CoreDevice
 from tether.accounts.erasure import ErasureResult
 from tether.accounts.export import FORMAT, VERSION
 from tether.accounts.export import DataExport as CoreDataExport
+from tether.accounts.grace import Scheduled
 from tether.accounts.profiles import Profile
 from tether.auth import User as CoreUser
 from tether.model.device import DeviceInfo
@@ -212,7 +213,10 @@ class ErasureStatus(Enum):
     PENDING = "PENDING"
 
 
-@strawberry.type(description="What deleteMyAccount erased. `complete: false`: call it again to finish.")
+@strawberry.type(
+    description="What deleteMyAccount erased. `complete: false`: call it again to finish, or, with "
+    "`scheduledFor` set, the account is locked and will be erased then (cancelAccountDeletion stops it)."
+)
 class AccountErasure:
     complete: bool
     items_deleted: int = strawberry.field(description="Database items deleted by this call.")
@@ -221,9 +225,22 @@ class AccountErasure:
     cognito_user: ErasureStatus = strawberry.field(
         description="The Cognito user (NOT_CONFIGURED locally, where there is no user pool)."
     )
+    scheduled_for: datetime | None = strawberry.field(
+        default=None, description="When a pending deletion erases the account (the grace period's end)."
+    )
 
     @classmethod
-    def from_core(cls, result: ErasureResult) -> AccountErasure:
+    def from_core(cls, result: ErasureResult | Scheduled) -> AccountErasure:
+        if isinstance(result, Scheduled):
+            pending = ErasureStatus.PENDING
+            return cls(
+                complete=False,
+                items_deleted=0,
+                objects_deleted=0,
+                media=pending,
+                cognito_user=pending,
+                scheduled_for=result.due_at,
+            )
         return cls(
             complete=result.complete,
             items_deleted=result.items_deleted,

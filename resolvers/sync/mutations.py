@@ -19,6 +19,7 @@ from resolvers.sync.types import (
 )
 from resolvers.syncable import patch
 from tether.errors import BadUserInput, TetherError
+from tether.request_budget import PUSH
 from tether.sync.engine import Mutation, MutationResult
 
 
@@ -29,7 +30,7 @@ class SyncMutation:
     )
     async def sync_push(self, info: Info, input: SyncPushInput) -> SyncPushPayload:
         user = info.context.user
-        info.context.budget.claim_push()
+        info.context.budget.spend(PUSH)
         started = time.monotonic()
         mutations = [_mutation(index, item) for index, item in enumerate(input.mutations)]
         device = input.device.to_core() if input.device is not None else None

@@ -8,6 +8,7 @@ from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.sync.bindings import RECORDS
 from resolvers.sync.types import SyncPullInput, SyncPullPayload
+from tether.request_budget import WAITING_PULL
 
 
 @strawberry.type
@@ -18,7 +19,9 @@ class SyncQuery:
     )
     async def sync_pull(self, info: Info, input: SyncPullInput) -> SyncPullPayload:
         user = info.context.user
-        info.context.budget.claim_pull(input.wait_seconds)
+        wait_seconds = input.wait_seconds
+        if wait_seconds and not info.context.budget.try_spend(WAITING_PULL):
+            wait_seconds = 0  # the request already has its waiting pull (tether/request_budget.py)
         device = input.device.to_core() if input.device is not None else None
         result = await offload(
             info.context.services.sync.pull,
@@ -26,7 +29,7 @@ class SyncQuery:
             str(input.client_id),
             input.cursor,
             input.limit,
-            input.wait_seconds,
+            wait_seconds,
             device,
         )
         lists: dict[str, list[Any]] = {field: [] for _, field in RECORDS.values()}

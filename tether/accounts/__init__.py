@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from tether.accounts.consents import Consents, parse_requirements
 from tether.accounts.devices import Devices
+from tether.accounts.directory import build_directory
 from tether.accounts.erasure import Erasure
 from tether.accounts.export import Exports
+from tether.accounts.grace import DeletionGrace
 from tether.accounts.profiles import Profiles
 from tether.audit import AuditLog
 from tether.media import Media
@@ -32,3 +34,10 @@ class Accounts:
         self.consents = Consents(log, parse_requirements(settings.required_consents), clock)
         self.exports = Exports(self.media, log, self.profiles, clock)
         self.erasure = Erasure(settings, log, self.media)
+        self.grace = DeletionGrace(
+            self.erasure,
+            build_directory(settings),
+            log,
+            grace=timedelta(days=settings.erasure_grace_days),
+            clock=clock,
+        )

@@ -13,11 +13,10 @@ from enum import Enum
 from functools import cached_property
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tether import audit
+from tether.accounts.directory import cognito_client
 from tether.auth import User
 from tether.errors import Unavailable
 from tether.media import Media, s3_errors, user_prefix
@@ -66,11 +65,7 @@ class Erasure:
     @cached_property
     def cognito(self) -> Any:
         """The Cognito client (built on first use; tests replace it with a stubbed one)."""
-        return boto3.session.Session().client(
-            "cognito-idp",
-            region_name=self.settings.region,
-            config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
-        )
+        return cognito_client(self.settings)
 
     def erase(self, user: User) -> ErasureResult:
         """Erase everything the user owns; idempotent. `complete` is false when the time budget ran
