@@ -18,6 +18,7 @@ from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
 from tether.media import Media
+from tether.people import People
 from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
 from tether.sync.engine import SyncEngine
@@ -34,6 +35,7 @@ class Services:
     accounts: Accounts
     catalog: Catalog
     editor: Editor
+    people: People
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
@@ -73,5 +75,6 @@ class Services:
             accounts=accounts,
             catalog=catalog,
             editor=Editor(engine, catalog, store, log=log, clock=now),
+            people=People(log, audit_key(settings), clock=now),
             clock=now,
         )

@@ -1,0 +1,86 @@
+"""People tests: several accounts on one app, a clock the test moves, the real operations."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from ulid import ULID
+
+from app import create_app
+from tests.conftest import GraphQLClient
+from tests.operations import operation
+from tests.sync.conftest import Clock
+from tether.people import People
+from tether.secrets import audit_key
+from tether.services import Services
+from tether.settings import Settings
+
+
+@pytest.fixture
+def people_clock() -> Clock:
+    return Clock(datetime.now(UTC).replace(minute=5, second=0, microsecond=0))
+
+
+@pytest.fixture
+def services(settings: Settings, people_clock: Clock) -> Services:
+    built = Services.build(settings)
+    people = People(built.audit, audit_key(settings), clock=people_clock)
+    return dataclasses.replace(built, people=people)
+
+
+@pytest.fixture
+def people_client(services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services=services)) as test_client:
+        yield test_client
+
+
+class Person:
+    """One signed-in account: its GraphQL client and the operations an app sends."""
+
+    def __init__(self, gql: GraphQLClient, account_id: str) -> None:
+        self.gql = gql
+        self.id = account_id
+
+    def data(self, name: str, **variables: Any) -> dict[str, Any]:
+        return self.gql.data(operation(name), variables)
+
+    def errors(self, name: str, **variables: Any) -> list[dict[str, Any]]:
+        body = self.gql(operation(name), variables)
+        assert body.get("errors"), body
+        errors: list[dict[str, Any]] = body["errors"]
+        return errors
+
+    def create_profile(self, name: str) -> str:
+        return str(self.data("CreateProfile", input={"name": name})["createProfile"]["id"])
+
+    def invite(self, profile_id: str, role: str, **extra: Any) -> str:
+        invite = self.data("CreateInvite", input={"profileId": profile_id, "role": role, **extra})
+        return str(invite["createInvite"]["code"])
+
+    def accept(self, code: str) -> dict[str, Any]:
+        accepted: dict[str, Any] = self.data("AcceptInvite", code=code)["acceptInvite"]
+        return accepted
+
+    def profiles(self) -> dict[str, dict[str, Any]]:
+        return {p["id"]: p for p in self.data("Profiles")["profiles"]}
+
+
+@pytest.fixture
+def person(people_client: TestClient, make_token: Callable[..., str]) -> Callable[[str], Person]:
+    def make(name: str) -> Person:
+        account_id = f"{name}-{ULID()}"
+        return Person(
+            GraphQLClient(people_client, make_token(account_id, extra={"name": name.title()})), account_id
+        )
+
+    return make
+
+
+def reason(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
+    extensions = errors[0]["extensions"]
+    return extensions["code"], extensions.get("reason")

@@ -1,0 +1,175 @@
+"""Managed profiles, invites (once, expiring, rate-limited guesses), members, revoke and leave."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.people.conftest import Person, reason
+from tests.sync.conftest import Clock
+from tether.audit import AuditLog
+from tether.people import codes
+from tether.services import Services
+
+
+def test_a_parent_creates_a_learner_and_a_teacher_joins_with_an_invite(
+    person: Callable[[str], Person],
+) -> None:
+    parent, teacher = person("parent"), person("teacher")
+    learner = parent.create_profile("Keala")
+    mine = parent.profiles()
+    assert list(mine) == [parent.id, learner]  # the own profile (id = account id) first
+    assert mine[parent.id]["role"] == "OWNER"
+    assert mine[parent.id]["managed"] is False
+    assert mine[learner] == {
+        "id": learner,
+        "name": "Keala",
+        "managed": True,
+        "role": "OWNER",
+        "permissions": {
+            "read": [
+                "ATTACHMENTS",
+                "BOOKMARKS",
+                "CHAT",
+                "PIECES",
+                "PREFERENCES",
+                "PROGRESS",
+                "SESSIONS",
+                "STATISTICS",
+            ],
+            "write": [
+                "ATTACHMENTS",
+                "BOOKMARKS",
+                "CHAT",
+                "PIECES",
+                "PREFERENCES",
+                "PROGRESS",
+                "SESSIONS",
+                "STATISTICS",
+            ],
+            "chat": True,
+        },
+    }
+    code = parent.invite(learner, "TEACHER", expiresInHours=48)
+    joined = teacher.accept(code.lower().replace("-", " "))  # typed by a person: case and separators forgiven
+    assert joined["role"] == "TEACHER"
+    assert joined["permissions"] == {
+        "read": ["BOOKMARKS", "PIECES", "PROGRESS", "SESSIONS", "STATISTICS"],
+        "write": ["PIECES", "SESSIONS"],
+        "chat": False,
+    }
+    assert set(teacher.profiles()) == {teacher.id, learner}
+    members = parent.data("Members", profileId=learner)["members"]
+    assert [(m["accountId"], m["role"], m["name"]) for m in members] == [
+        (parent.id, "OWNER", "Parent"),
+        (teacher.id, "TEACHER", "Teacher"),
+    ]
+    assert reason(teacher.errors("Members", profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
+
+
+def test_an_invite_code_is_typeable_and_carries_at_least_50_bits() -> None:
+    code = codes.new_code()
+    canonical = codes.normalize(code)
+    assert canonical is not None
+    assert len(canonical) * 5 >= 50
+    assert len(codes.ALPHABET) == 32
+    assert codes.normalize(canonical.replace("0", "o").lower()) == canonical
+    assert codes.normalize("ABC") is None
+
+
+def test_an_invite_works_once(person: Callable[[str], Person]) -> None:
+    parent, teacher, other = person("parent"), person("teacher"), person("other")
+    learner = parent.create_profile("Keala")
+    code = parent.invite(learner, "CAREGIVER")
+    teacher.accept(code)
+    assert reason(other.errors("AcceptInvite", code=code)) == ("CONFLICT", "INVITE_USED")
+    assert set(other.profiles()) == {other.id}
+
+
+def test_an_invite_expires(person: Callable[[str], Person], people_clock: Clock) -> None:
+    parent, teacher = person("parent"), person("teacher")
+    learner = parent.create_profile("Keala")
+    code = parent.invite(learner, "TEACHER", expiresInHours=2)
+    people_clock.advance(hours=2)
+    assert reason(teacher.errors("AcceptInvite", code=code)) == ("FORBIDDEN", "INVITE_EXPIRED")
+    assert reason(
+        parent.errors("CreateInvite", input={"profileId": learner, "role": "TEACHER", "expiresInHours": 169})
+    ) == (
+        "BAD_USER_INPUT",
+        None,
+    )
+
+
+def test_guessing_codes_is_rate_limited_per_account(
+    person: Callable[[str], Person], people_clock: Clock
+) -> None:
+    parent, guesser, honest = person("parent"), person("guesser"), person("honest")
+    learner = parent.create_profile("Keala")
+    real = parent.invite(learner, "TEACHER")
+    for _attempt in range(10):
+        assert reason(guesser.errors("AcceptInvite", code=codes.new_code())) == (
+            "NOT_FOUND",
+            "INVITE_NOT_FOUND",
+        )
+    errors = guesser.errors("AcceptInvite", code=real)  # even the right code, once over the limit
+    assert reason(errors) == ("RATE_LIMITED", "TOO_MANY_GUESSES")
+    assert errors[0]["extensions"]["retryAfterSeconds"] > 0
+    assert set(guesser.profiles()) == {guesser.id}
+    honest.accept(real)  # the limit is the guesser's, not the invite's
+    people_clock.advance(hours=1)
+    assert reason(guesser.errors("AcceptInvite", code=codes.new_code())) == ("NOT_FOUND", "INVITE_NOT_FOUND")
+
+
+def test_only_managers_invite_and_an_unreachable_profile_reveals_nothing(
+    person: Callable[[str], Person],
+) -> None:
+    parent, teacher, stranger = person("parent"), person("teacher"), person("stranger")
+    learner = parent.create_profile("Keala")
+    teacher.accept(parent.invite(learner, "TEACHER"))
+    assert reason(teacher.errors("CreateInvite", input={"profileId": learner, "role": "TEACHER"})) == (
+        "FORBIDDEN",
+        "NOT_PERMITTED",
+    )
+    existing = stranger.errors("Members", profileId=learner)
+    missing = stranger.errors("Members", profileId="01JNOSUCHPROFILE0000000000")
+    someone = stranger.errors("Members", profileId=parent.id)  # another account's own profile
+    assert reason(existing) == reason(missing) == reason(someone) == ("FORBIDDEN", "PROFILE_UNREACHABLE")
+    assert existing[0]["message"] == missing[0]["message"]
+    # A TEACHER grant cannot be widened beyond its role (only the private areas may be added).
+    errors = parent.errors(
+        "CreateInvite", input={"profileId": learner, "role": "CAREGIVER", "write": ["PIECES"]}
+    )
+    assert reason(errors) == ("BAD_USER_INPUT", None)
+
+
+def test_revoke_and_leave_end_access_and_are_audited(
+    person: Callable[[str], Person], services: Services
+) -> None:
+    parent, teacher, caregiver = person("parent"), person("teacher"), person("caregiver")
+    learner = parent.create_profile("Keala")
+    teacher.accept(parent.invite(learner, "TEACHER"))
+    caregiver.accept(parent.invite(learner, "CAREGIVER"))
+    assert parent.data("RevokeAccess", profileId=learner, accountId=teacher.id)["revokeAccess"] is True
+    assert (
+        parent.data("RevokeAccess", profileId=learner, accountId=teacher.id)["revokeAccess"] is False
+    )  # idempotent
+    assert caregiver.data("LeaveProfile", profileId=learner)["leaveProfile"] is True
+    assert set(teacher.profiles()) == {teacher.id}
+    assert reason(teacher.errors("Members", profileId=learner)) == ("FORBIDDEN", "ACCESS_REVOKED")
+    assert reason(parent.errors("LeaveProfile", profileId=learner)) == ("FORBIDDEN", "OWNER_CANNOT_LEAVE")
+    assert [m["accountId"] for m in parent.data("Members", profileId=learner)["members"]] == [parent.id]
+    log: AuditLog = services.audit
+    subject = log.subject(learner)
+    kinds = [e.kind for e in log.entries() if e.details.get("profile") == subject]
+    assert kinds == [
+        "profile.created",
+        "profile.invite_created",
+        "profile.invite_accepted",
+        "profile.invite_created",
+        "profile.invite_accepted",
+        "profile.access_revoked",
+        "profile.left",
+    ]
+    assert log.verify().ok
+    # A re-invited member joins again.
+    teacher.accept(parent.invite(learner, "TEACHER"))
+    assert set(teacher.profiles()) == {teacher.id, learner}
