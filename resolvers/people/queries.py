@@ -4,7 +4,14 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.offload import offload
-from resolvers.people.types import AccessLogConnection, AccessLogEntry, Profile, ProfileMember
+from resolvers.people.types import (
+    AccessLogConnection,
+    AccessLogEntry,
+    Profile,
+    ProfileMember,
+    ProfileOverview,
+    ProfileOverviewConnection,
+)
 
 
 @strawberry.type
@@ -35,6 +42,23 @@ class PeopleQuery:
         )
         return AccessLogConnection(
             nodes=[AccessLogEntry.from_core(entry) for entry in page.entries],
+            end_cursor=page.next_key,
+            has_next_page=page.next_key is not None,
+        )
+
+    @strawberry.field(
+        description="For each profile you reach with statistics (a class), by id: last activity, this week's "
+        "minutes and the current streak. At most 30 per page."
+    )
+    async def profiles_overview(
+        self, info: Info, time_zone: str, first: int = 30, after: str | None = None
+    ) -> ProfileOverviewConnection:
+        user = info.context.user
+        page = await offload(
+            info.context.services.people.overview.page, user.id, first=first, after=after, zone_name=time_zone
+        )
+        return ProfileOverviewConnection(
+            nodes=[ProfileOverview.from_core(summary) for summary in page.summaries],
             end_cursor=page.next_key,
             has_next_page=page.next_key is not None,
         )

@@ -11,6 +11,7 @@ from tether.people.directory import Invite as CoreInvite
 from tether.people.directory import Member as CoreMember
 from tether.people.directory import ProfileView
 from tether.people.log import AccessEntry
+from tether.people.overview import Summary
 
 strawberry.enum(
     roles.Role,
@@ -160,5 +161,36 @@ class AccessLogEntry:
 @strawberry.type
 class AccessLogConnection:
     nodes: list[AccessLogEntry]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type(description="One profile in the class overview.")
+class ProfileOverview:
+    profile: Profile
+    last_activity_at: datetime | None = strawberry.field(
+        description="The start of the latest 15-minute slot with listening or practice (in the last two weeks)."
+    )
+    listened_minutes: int = strawberry.field(description="Listened this week (Monday to now, in `timeZone`).")
+    practiced_minutes: int = strawberry.field(description="Practised this week (sessions started this week).")
+    current_streak_days: int = strawberry.field(
+        description="Consecutive active days up to today, counted over the last two weeks (progressStats "
+        "with the profileId has the whole history)."
+    )
+
+    @classmethod
+    def from_core(cls, summary: Summary) -> Self:
+        return cls(
+            profile=Profile.from_core(summary.profile),
+            last_activity_at=summary.last_activity_at,
+            listened_minutes=summary.listened_minutes,
+            practiced_minutes=summary.practiced_minutes,
+            current_streak_days=summary.current_streak_days,
+        )
+
+
+@strawberry.type
+class ProfileOverviewConnection:
+    nodes: list[ProfileOverview]
     end_cursor: str | None
     has_next_page: bool

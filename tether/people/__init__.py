@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from tether.audit import AuditLog
 from tether.people.directory import Directory
 from tether.people.log import AccessLog
+from tether.people.overview import Overview
 
 
 class People:
@@ -25,3 +26,4 @@ class People:
         invite_key = hmac.new(secret, b"tether invite code key", hashlib.sha256).digest()
         self.directory = Directory(log, invite_key, clock)
         self.access_log = AccessLog(clock)
+        self.overview = Overview(clock)

@@ -25,7 +25,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from tether.storage.audit import Operation
-from tether.storage.base import TetherModel
+from tether.storage.base import TetherModel, client
 from tether.storage.records import _guard, user_key
 
 __all__ = ["user_key"]
@@ -575,3 +575,48 @@ def access_page(profile_id: str, *, first: int, after: str | None) -> tuple[list
             )
     page = entries[:first]
     return page, (page[-1].key if len(entries) > first else None)
+
+
+# ---- the class overview: raw batch reads (counter items have attributes no model declares)
+
+
+def raw_batch(keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Raw items by key, strongly consistent: one BatchGetItem per 100 keys (plus a retry of
+    what DynamoDB leaves unprocessed, which only happens under throttling)."""
+    table = str(TetherModel.Meta.table_name)
+    found: list[dict[str, Any]] = []
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 100):
+        request: dict[str, Any] = {
+            table: {
+                "Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in unique[start : start + 100]],
+                "ConsistentRead": True,
+            }
+        }
+        while request:
+            data = _guard(lambda request=request: client().batch_get_item(RequestItems=request))
+            found.extend(data.get("Responses", {}).get(table, []))
+            request = data.get("UnprocessedKeys") or {}
+    return found
+
+
+def log_accesses(entries: Sequence[tuple[str, str, str, datetime, str, Sequence[str]]], token: str) -> None:
+    """Several access-log entries (profile, key, account, at, operation, collections) in ONE
+    request (a TransactWriteItems of up to 100 puts)."""
+    if not entries:
+        return
+    transaction = TransactWrite(
+        connection=TetherModel._get_connection().connection, client_request_token=token
+    )
+    for profile_id, key, account_id, at, operation, collections in entries:
+        transaction.save(
+            AccessItem(
+                pk=user_key(profile_id),
+                sk=f"{ACCESS_PREFIX}{key}",
+                account_id=account_id,
+                at=at,
+                operation=operation,
+                collections=sorted(set(collections)),
+            )
+        )
+    _guard(transaction._commit)

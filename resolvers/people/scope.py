@@ -1,0 +1,34 @@
+"""The profile a plain query reads: the caller's own, or one it reaches with the right to read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from resolvers.context import Info
+from resolvers.offload import offload
+from tether.people.roles import Area
+
+ProfileId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="A profile you reach (see `profiles`); default: your own. FORBIDDEN when your role may not read this."
+    ),
+]
+
+
+async def readable(info: Info, profile_id: strawberry.ID | None, area: Area, operation: str) -> str:
+    """The id of the profile to read (its partition), after checking the caller may read `area`
+    there; a read by anyone but the OWNER goes to the profile's access log. Free for one's own."""
+    account = info.context.user.id
+    people = info.context.services.people
+    if profile_id is None or str(profile_id) == account:
+        return account
+
+    def check() -> str:
+        access = people.directory.access(account, str(profile_id)).require_read(area)
+        people.access_log.record(access, operation, [area.value])
+        return access.profile_id
+
+    return await offload(check)
