@@ -54,7 +54,8 @@ class Services:
         log = AuditLog(audit_key(settings), clock=now)
         audit.configure(log)
         media = Media(settings)
-        accounts = Accounts(settings, log, media, clock=now)
+        people = People(log, audit_key(settings), media, clock=now)
+        accounts = Accounts(settings, log, media, clock=now, estate=people.estate)
         store = MediaStore(settings, media)
         catalog = Catalog(engine, store, clock=now)
         chat = Assistant(
@@ -75,6 +76,6 @@ class Services:
             accounts=accounts,
             catalog=catalog,
             editor=Editor(engine, catalog, store, log=log, clock=now),
-            people=People(log, audit_key(settings), clock=now),
+            people=people,
             clock=now,
         )

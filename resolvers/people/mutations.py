@@ -8,6 +8,7 @@ from resolvers.people.types import (
     CreateInviteInput,
     CreateProfileInput,
     Profile,
+    ProfileErasure,
     ProfileInvite,
     ProfileMember,
     SetPermissionsInput,
@@ -95,3 +96,18 @@ class PeopleMutation:
     async def leave_profile(self, info: Info, profile_id: strawberry.ID) -> bool:
         user = info.context.user
         return await offload(info.context.services.people.directory.leave, user.id, str(profile_id))
+
+    @strawberry.mutation(
+        description='Erase a managed profile completely (its OWNER only). `confirm` must be "DELETE". '
+        "Its members' next sync is ACCESS_REVOKED. Call again while `complete` is false."
+    )
+    async def delete_profile(self, info: Info, profile_id: strawberry.ID, confirm: str) -> ProfileErasure:
+        user = info.context.user
+        result = await offload(
+            info.context.services.people.estate.delete_profile, user.id, str(profile_id), confirm
+        )
+        return ProfileErasure(
+            complete=result.complete,
+            items_deleted=result.items_deleted,
+            objects_deleted=result.objects_deleted,
+        )

@@ -32,3 +32,22 @@ async def readable(info: Info, profile_id: strawberry.ID | None, area: Area, ope
         return access.profile_id
 
     return await offload(check)
+
+
+ManagedProfileId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="A profile you are OWNER or GUARDIAN of; default: your own."),
+]
+
+
+async def managed(info: Info, profile_id: strawberry.ID | None) -> str:
+    """The id of a profile the caller manages (OWNER or GUARDIAN): its own, by default."""
+    account = info.context.user.id
+    if profile_id is None or str(profile_id) == account:
+        return account
+    people = info.context.services.people
+
+    def check() -> str:
+        return people.directory.access(account, str(profile_id)).require_manager().profile_id
+
+    return await offload(check)

@@ -194,3 +194,10 @@ class ProfileOverviewConnection:
     nodes: list[ProfileOverview]
     end_cursor: str | None
     has_next_page: bool
+
+
+@strawberry.type(description="What deleteProfile erased (call again while `complete` is false).")
+class ProfileErasure:
+    complete: bool
+    items_deleted: int
+    objects_deleted: int

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from tether.audit import AuditLog
+from tether.media import Media
 from tether.people.directory import Directory
+from tether.people.estate import Estate
 from tether.people.log import AccessLog
 from tether.people.overview import Overview
 
@@ -20,6 +22,7 @@ class People:
         self,
         log: AuditLog,
         secret: bytes,
+        media: Media | None = None,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -27,3 +30,4 @@ class People:
         self.directory = Directory(log, invite_key, clock)
         self.access_log = AccessLog(clock)
         self.overview = Overview(clock)
+        self.estate = Estate(log, media, clock=clock)

@@ -426,7 +426,7 @@ def remove_member(profile_id: str, account_id: str, grant: int, now: datetime) -
         )
         transaction.update(
             ReachItem(pk=user_key(account_id), sk=reach_key(profile_id)),
-            actions=[ReachItem.revoked.set(True), ReachItem.changed_at.set(now)],
+            actions=[ReachItem.revoked.set(True), ReachItem.changed_at.set(now), ReachItem.name.remove()],
             condition=ReachItem.pk.exists(),
         )
 
@@ -438,7 +438,7 @@ def mark_revoked(account_id: str, profile_id: str, now: datetime) -> None:
     try:
         _guard(
             lambda: ReachItem(pk=user_key(account_id), sk=reach_key(profile_id)).update(
-                actions=[ReachItem.revoked.set(True), ReachItem.changed_at.set(now)],
+                actions=[ReachItem.revoked.set(True), ReachItem.changed_at.set(now), ReachItem.name.remove()],
                 condition=ReachItem.pk.exists(),
             )
         )
