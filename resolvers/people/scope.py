@@ -8,7 +8,10 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.offload import offload
-from tether.people.roles import Area
+from tether.people import People
+from tether.people.roles import Area, area_of
+from tether.sync.collection import APPLIED, MERGED
+from tether.sync.engine import PullResult, PushResult
 
 ProfileId = Annotated[
     strawberry.ID | None,
@@ -51,3 +54,23 @@ async def managed(info: Info, profile_id: strawberry.ID | None) -> str:
         return people.directory.access(account, str(profile_id)).require_manager().profile_id
 
     return await offload(check)
+
+
+def log_push(people: People, result: PushResult) -> None:
+    """A member's push that changed something goes to the profile's access log."""
+    access = result.access
+    changed = {_area(r.collection.name) for r in result.results if r.status in (APPLIED, MERGED)}
+    if access is not None and access.logged and changed:
+        people.access_log.record(access, "syncPush", changed)
+
+
+def log_pull(people: People, result: PullResult) -> None:
+    """A member's pull that returned records goes to the log; an idle poll costs nothing."""
+    access = result.access
+    if access is not None and access.logged and result.records:
+        people.access_log.record(access, "syncPull", {_area(record.collection) for record in result.records})
+
+
+def _area(collection: str) -> str:
+    area = area_of(collection)
+    return area.value if area is not None else collection

@@ -42,7 +42,7 @@ def test_every_collection_of_a_profile_belongs_to_an_area() -> None:
 
 def test_a_grant_narrows_but_never_widens_beyond_the_role() -> None:
     narrowed = grant_for(Role.TEACHER, read=frozenset({Area.PIECES}), write=frozenset())
-    assert (narrowed.read, narrowed.write) == ({Area.PIECES}, frozenset())
+    assert (narrowed.read, narrowed.write) == (frozenset({Area.PIECES}), frozenset())
     chat = grant_for(Role.CAREGIVER, read=ROLES[Role.CAREGIVER].read | {Area.CHAT})
     assert Area.CHAT in chat.read  # the private areas may be granted explicitly
     with pytest.raises(BadUserInput):

@@ -620,3 +620,15 @@ def log_accesses(entries: Sequence[tuple[str, str, str, datetime, str, Sequence[
             )
         )
     _guard(transaction._commit)
+
+
+def member_unchanged(profile_id: str, account_id: str, grant: int) -> Operation:
+    """A transaction's condition that the membership is still the one that was read: a revocation
+    or a changed grant committed meanwhile cancels the whole transaction."""
+
+    def add(transaction: TransactWrite) -> None:
+        transaction.condition_check(
+            MemberItem, user_key(profile_id), member_key(account_id), condition=MemberItem.grant == grant
+        )
+
+    return add
