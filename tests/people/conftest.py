@@ -14,7 +14,7 @@ from ulid import ULID
 from app import create_app
 from tests.conftest import GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import Clock
+from tests.sync.conftest import Clock, Device
 from tether.people import People
 from tether.secrets import audit_key
 from tether.services import Services
@@ -84,3 +84,61 @@ def person(people_client: TestClient, make_token: Callable[..., str]) -> Callabl
 def reason(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
     extensions = errors[0]["extensions"]
     return extensions["code"], extensions.get("reason")
+
+
+class ProfileDevice(Device):
+    """One app installation syncing one profile: its own queue and cursor (docs/people.md)."""
+
+    follows = ("pieces", "sessions", "progress", "bookmarks", "chatThreads", "chatMessages", "preferences")
+
+    def __init__(self, gql: GraphQLClient, client_id: str, profile_id: str | None) -> None:
+        super().__init__(gql, client_id)
+        self.profile_id = profile_id
+
+    def push_raw(self, mutations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = self.gql(
+            operation("SyncPush"),
+            {
+                "input": {
+                    "clientId": self.client_id,
+                    "mutations": self.queue if mutations is None else mutations,
+                    "profileId": self.profile_id,
+                }
+            },
+        )
+        return body
+
+    def pull(self, **extra: Any) -> dict[str, Any]:
+        return super().pull(profileId=self.profile_id, **extra)
+
+    def pull_raw(self, **extra: Any) -> dict[str, Any]:
+        body: dict[str, Any] = self.gql(
+            operation("SyncPull"),
+            {
+                "input": {
+                    "clientId": self.client_id,
+                    "cursor": self.cursor,
+                    "profileId": self.profile_id,
+                    **extra,
+                }
+            },
+        )
+        return body
+
+    def kinds(self) -> set[str]:
+        """Which lists the local copy holds records of."""
+        return {kind for kind, records in self.lists().items() if records}
+
+    def lists(self) -> dict[str, set[str]]:
+        return {
+            name: {rid for rid, r in self.local.items() if r.get("__list") == name} for name in self.follows
+        }
+
+    def receive(self, payload: dict[str, Any]) -> None:
+        for name in self.follows:
+            for record in payload[name]:
+                self.local[record["id"]] = {**record, "__list": name}
+
+
+def device_of(person: Person, client_id: str, profile_id: str | None = None) -> ProfileDevice:
+    return ProfileDevice(person.gql, client_id, profile_id)
