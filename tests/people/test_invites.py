@@ -173,3 +173,31 @@ def test_revoke_and_leave_end_access_and_are_audited(
     # A re-invited member joins again.
     teacher.accept(parent.invite(learner, "TEACHER"))
     assert set(teacher.profiles()) == {teacher.id, learner}
+
+
+def test_a_managed_profile_is_handed_over_to_its_own_account(
+    person: Callable[[str], Person], services: Services
+) -> None:
+    parent, learner_account, guardian = person("parent"), person("learner"), person("guardian")
+    learner = parent.create_profile("Keala")
+    guardian.accept(parent.invite(learner, "GUARDIAN"))
+    assert reason(guardian.errors("TransferProfile", profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
+    assert reason(parent.errors("TransferProfile", profileId=parent.id)) == ("FORBIDDEN", "NOT_PERMITTED")
+    transfer = parent.data("TransferProfile", profileId=learner, expiresInHours=24)["transferProfile"]
+    assert transfer["role"] == "OWNER"
+    taken = learner_account.accept(transfer["code"])
+    assert (taken["id"], taken["role"], taken["managed"]) == (learner, "OWNER", True)
+    roles = {m["accountId"]: m["role"] for m in learner_account.data("Members", profileId=learner)["members"]}
+    assert roles == {learner_account.id: "OWNER", parent.id: "GUARDIAN", guardian.id: "GUARDIAN"}
+    assert parent.profiles()[learner]["role"] == "GUARDIAN"
+    assert parent.data("LeaveProfile", profileId=learner)["leaveProfile"] is True
+    assert reason(learner_account.errors("LeaveProfile", profileId=learner)) == (
+        "FORBIDDEN",
+        "OWNER_CANNOT_LEAVE",
+    )
+    kinds = [
+        e.kind
+        for e in services.audit.entries()
+        if e.details.get("profile") == services.audit.subject(learner)
+    ]
+    assert "profile.transferred" in kinds

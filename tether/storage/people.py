@@ -37,7 +37,6 @@ ACCESS_PREFIX = "ACCESS#"
 INVITE_REF_PREFIX = "INVITE#"
 GUESS_PREFIX = "INVITEGUESS#"
 INVITE_SK = "INVITE"
-MEMBER_CLIENT_PREFIX = "CLIENTOF#"
 
 
 def member_key(account_id: str) -> str:
@@ -50,12 +49,6 @@ def reach_key(profile_id: str) -> str:
 
 def invite_pk(digest: str) -> str:
     return f"INVITE#{digest}"
-
-
-def member_client_key(account_id: str, client_id: str) -> str:
-    """A member's device in a profile it does not own: its exactly-once position, apart from the
-    owner's devices (`CLIENT#<id>`) and from every other member's."""
-    return f"{MEMBER_CLIENT_PREFIX}{account_id}#{client_id}"
 
 
 class ProfileInfoItem(TetherModel, discriminator="people_profile"):
