@@ -15,7 +15,9 @@ from app import create_app
 from tests.conftest import GraphQLClient
 from tests.operations import operation
 from tests.sync.conftest import Clock, Device
+from tether.audit import AuditLog
 from tether.people import People
+from tether.people.roles import Role
 from tether.secrets import audit_key
 from tether.services import Services
 from tether.settings import Settings
@@ -29,7 +31,9 @@ def people_clock() -> Clock:
 @pytest.fixture
 def services(settings: Settings, people_clock: Clock) -> Services:
     built = Services.build(settings)
-    people = People(built.audit, audit_key(settings), clock=people_clock)
+    # An audit chain of its own (a partition per test): the tests read it back whole.
+    log = AuditLog(audit_key(settings), partition=f"AUDIT#{ULID()}")
+    people = People(log, audit_key(settings), built.accounts.media, clock=people_clock)
     return dataclasses.replace(built, people=people)
 
 
@@ -142,3 +146,38 @@ class ProfileDevice(Device):
 
 def device_of(person: Person, client_id: str, profile_id: str | None = None) -> ProfileDevice:
     return ProfileDevice(person.gql, client_id, profile_id)
+
+
+def quick_profile(owner_id: str, *members: tuple[str, Role], name: str = "Learner") -> str:
+    """A managed profile with members, written straight to the table in one transaction (no
+    invites, no audit entries): for tests about what members do, not about how they joined."""
+    from pynamodb.transactions import TransactWrite
+
+    from tether.people.roles import ROLES
+    from tether.storage import people as store
+    from tether.storage.base import TetherModel
+
+    profile_id = str(ULID())
+    now = datetime.now(UTC)
+    ops = [store.put_info(profile_id, name, owner_id, owner_id, now)]
+    for account_id, role in ((owner_id, Role.OWNER), *members):
+        grant = ROLES[role]
+        ops += store.put_member(
+            profile_id,
+            account_id,
+            role=role.value,
+            read=[a.value for a in grant.read],
+            write=[a.value for a in grant.write],
+            grant=1,
+            previous_grant=None,
+            granted_by=owner_id,
+            now=now,
+            name=None,
+            profile_name=name,
+            managed=True,
+        )
+    transaction = TransactWrite(connection=TetherModel._get_connection().connection)
+    for op in ops:
+        op(transaction)
+    transaction._commit()
+    return profile_id

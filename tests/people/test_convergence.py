@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.faults import before_write
-from tests.people.conftest import Person, device_of, reason
+from tests.people.conftest import Person, device_of, quick_profile, reason
 from tests.sync.conftest import at, new_id
 from tests.sync.test_merge import content, random_edits
 from tether.errors import Conflict
@@ -23,11 +23,7 @@ from tether.sync.engine import Mutation
 
 
 def shared_learner(services: Services, owner: Person, *members: tuple[Person, Role]) -> str:
-    directory = services.people.directory
-    learner = directory.create_profile(owner.id, "Keala").id
-    for member, role in members:
-        directory.accept_invite(member.id, directory.create_invite(owner.id, learner, role, 24).code)
-    return learner
+    return quick_profile(owner.id, *((member.id, role) for member, role in members))
 
 
 def test_three_accounts_editing_offline_converge_in_every_sync_order(

@@ -67,8 +67,8 @@ def test_delete_profile_leaves_zero_items_and_members_see_access_revoked(
     assert (again["complete"], again["itemsDeleted"]) == (True, 0)
     kinds = [
         e.kind
-        for e in services.audit.entries()
-        if e.details.get("profile") == services.audit.subject(learner)
+        for e in services.people.directory.audit.entries()
+        if e.details.get("profile") == services.people.directory.audit.subject(learner)
     ]
     assert kinds[-1] == "profile.deleted"
 

@@ -157,7 +157,7 @@ def test_revoke_and_leave_end_access_and_are_audited(
     assert reason(teacher.errors("Members", profileId=learner)) == ("FORBIDDEN", "ACCESS_REVOKED")
     assert reason(parent.errors("LeaveProfile", profileId=learner)) == ("FORBIDDEN", "OWNER_CANNOT_LEAVE")
     assert [m["accountId"] for m in parent.data("Members", profileId=learner)["members"]] == [parent.id]
-    log: AuditLog = services.audit
+    log: AuditLog = services.people.directory.audit
     subject = log.subject(learner)
     kinds = [e.kind for e in log.entries() if e.details.get("profile") == subject]
     assert kinds == [
@@ -197,7 +197,7 @@ def test_a_managed_profile_is_handed_over_to_its_own_account(
     )
     kinds = [
         e.kind
-        for e in services.audit.entries()
-        if e.details.get("profile") == services.audit.subject(learner)
+        for e in services.people.directory.audit.entries()
+        if e.details.get("profile") == services.people.directory.audit.subject(learner)
     ]
     assert "profile.transferred" in kinds

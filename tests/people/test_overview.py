@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.operations import operation
-from tests.people.conftest import Person
+from tests.people.conftest import Person, quick_profile
 from tests.sync.conftest import Clock, new_id
 from tether.people.roles import Role
 from tether.services import Services
@@ -18,11 +18,9 @@ def test_a_class_of_30_learners_costs_at_most_3_round_trips(
     person: Callable[[str], Person], services: Services, people_clock: Clock
 ) -> None:
     school, teacher = person("school"), person("teacher")
-    directory = services.people.directory
-    learners = [directory.create_profile(school.id, f"Learner {n}").id for n in range(30)]
-    for learner in learners:
-        code = directory.create_invite(school.id, learner, Role.TEACHER, 24).code
-        directory.accept_invite(teacher.id, code)
+    learners = sorted(
+        quick_profile(school.id, (teacher.id, Role.TEACHER), name=f"Learner {n}") for n in range(30)
+    )
     practised = learners[:5]
     start = people_clock.now.replace(minute=1)
     for minutes, learner in enumerate(practised, start=1):

@@ -127,3 +127,24 @@ def test_every_profile_query_refuses_what_the_role_may_not_read(
     parent.data("RevokeAccess", profileId=learner, accountId=teacher.id)
     body = teacher.gql(operation("Pieces"), {"profileId": learner})
     assert reason(body["errors"]) == ("FORBIDDEN", "ACCESS_REVOKED")
+
+
+def test_a_lookup_by_id_only_looks_inside_the_checked_profile(
+    person: Callable[[str], Person], services: Services, people_clock: Clock
+) -> None:
+    parent, teacher = person("parent"), person("teacher")
+    learner = parent.create_profile("Keala")
+    piece, session = seed(services, learner, people_clock)
+    teacher.accept(parent.invite(learner, "TEACHER"))
+    # Knowing a record's id is not enough: without the profile it is looked up in one's own.
+    assert teacher.gql.data(operation("Piece"), {"id": piece})["piece"] is None
+    assert teacher.gql.data(operation("Session"), {"id": session})["session"] is None
+    assert (
+        teacher.gql.data(operation("Session"), {"id": session, "profileId": learner})["session"]["id"]
+        == session
+    )
+    # A page cursor of one profile cannot open another's.
+    first = teacher.gql.data(operation("Pieces"), {"profileId": learner, "first": 1})["pieces"]
+    stranger = person("stranger")
+    body = stranger.gql(operation("Pieces"), {"profileId": learner, "after": first["pageInfo"]["endCursor"]})
+    assert reason(body["errors"]) == ("FORBIDDEN", "PROFILE_UNREACHABLE")

@@ -179,3 +179,21 @@ def test_an_idle_pull_of_a_shared_profile_is_one_round_trip(person: Callable[[st
         laptop.save_piece(at(5), id=new_id(), title="b")
         laptop.push()
     assert pushing.operations == ["BatchGetItem", "TransactWriteItems", "PutItem"]  # + the access log
+
+
+def test_a_device_signed_out_of_the_account_is_refused_for_every_profile(
+    person: Callable[[str], Person],
+) -> None:
+    parent, teacher = person("parent"), person("teacher")
+    learner = parent.create_profile("Keala")
+    teacher.accept(parent.invite(learner, "TEACHER"))
+    device_of(teacher, "laptop").pull()  # the laptop is one of the teacher's devices
+    laptop = device_of(teacher, "laptop", learner)
+    laptop.pull()
+    teacher.gql.data(operation("RevokeDevice"), {"clientId": "laptop"})
+    assert reason(laptop.pull_raw()["errors"]) == ("FORBIDDEN", "DEVICE_REVOKED")
+    laptop.save_piece(at(0), id=new_id(), title="from a lost laptop")
+    assert reason(laptop.push_raw()["errors"]) == ("FORBIDDEN", "DEVICE_REVOKED")
+    assert device_of(parent, "tablet", learner).sync_all() == {}
+    # The learner's devices list shows the learner's own devices only.
+    assert parent.gql.data(operation("Devices"))["devices"] == []
