@@ -50,28 +50,28 @@ class Person:
         self.gql = gql
         self.id = account_id
 
-    def data(self, name: str, **variables: Any) -> dict[str, Any]:
-        return self.gql.data(operation(name), variables)
+    def data(self, document: str, **variables: Any) -> dict[str, Any]:
+        return self.gql.data(document, variables)
 
-    def errors(self, name: str, **variables: Any) -> list[dict[str, Any]]:
-        body = self.gql(operation(name), variables)
+    def errors(self, document: str, **variables: Any) -> list[dict[str, Any]]:
+        body = self.gql(document, variables)
         assert body.get("errors"), body
         errors: list[dict[str, Any]] = body["errors"]
         return errors
 
     def create_profile(self, name: str) -> str:
-        return str(self.data("CreateProfile", input={"name": name})["createProfile"]["id"])
+        return str(self.data(operation("CreateProfile"), input={"name": name})["createProfile"]["id"])
 
     def invite(self, profile_id: str, role: str, **extra: Any) -> str:
-        invite = self.data("CreateInvite", input={"profileId": profile_id, "role": role, **extra})
+        invite = self.data(operation("CreateInvite"), input={"profileId": profile_id, "role": role, **extra})
         return str(invite["createInvite"]["code"])
 
     def accept(self, code: str) -> dict[str, Any]:
-        accepted: dict[str, Any] = self.data("AcceptInvite", code=code)["acceptInvite"]
+        accepted: dict[str, Any] = self.data(operation("AcceptInvite"), code=code)["acceptInvite"]
         return accepted
 
     def profiles(self) -> dict[str, dict[str, Any]]:
-        return {p["id"]: p for p in self.data("Profiles")["profiles"]}
+        return {p["id"]: p for p in self.data(operation("Profiles"))["profiles"]}
 
 
 @pytest.fixture

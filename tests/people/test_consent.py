@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.operations import operation
 from tests.people.conftest import Person, ProfileDevice, device_of, reason
 from tests.sync.conftest import at, new_id
 from tether.settings import Settings
@@ -19,7 +20,7 @@ def settings(settings: Settings) -> Settings:
 
 def consent(person: Person, profile_id: str | None, granted: bool = True) -> None:
     person.data(
-        "RecordConsent",
+        operation("RecordConsent"),
         input={"kind": "ai_chat", "granted": granted, "version": "2026-01", "profileId": profile_id},
     )
 
@@ -47,14 +48,14 @@ def test_chat_in_a_managed_profile_needs_the_profiles_consent(person: Callable[[
     assert replies(tablet) == []
     # Only the profile's managers record its consents.
     errors = teacher.errors(
-        "RecordConsent",
+        operation("RecordConsent"),
         input={"kind": "ai_chat", "granted": True, "version": "2026-01", "profileId": learner},
     )
     assert reason(errors) == ("FORBIDDEN", "NOT_PERMITTED")
     consent(parent, learner)
-    found = parent.data("Consents", profileId=learner)["consents"]
+    found = parent.data(operation("Consents"), profileId=learner)["consents"]
     assert [(c["kind"], c["granted"]) for c in found] == [("ai_chat", True)]
-    assert reason(teacher.errors("Consents", profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
+    assert reason(teacher.errors(operation("Consents"), profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
     tablet.change(at(2), sendChatMessage={"id": new_id(), "threadId": thread, "text": "again"})
     tablet.push()
     tablet.sync_all()

@@ -35,20 +35,20 @@ def test_delete_profile_leaves_zero_items_and_members_see_access_revoked(
     open_code = parent.invite(learner, "CAREGIVER")  # still open when the profile goes
     teacher.gql.data(operation("Pieces"), {"profileId": learner})  # an access-log entry too
     assert partition.count(user_key(learner)) > 5
-    assert reason(parent.errors("DeleteProfile", profileId=learner, confirm="delete")) == (
+    assert reason(parent.errors(operation("DeleteProfile"), profileId=learner, confirm="delete")) == (
         "BAD_USER_INPUT",
         None,
     )
-    assert reason(teacher.errors("DeleteProfile", profileId=learner, confirm="DELETE")) == (
+    assert reason(teacher.errors(operation("DeleteProfile"), profileId=learner, confirm="DELETE")) == (
         "FORBIDDEN",
         "NOT_PERMITTED",
     )
-    erased = parent.data("DeleteProfile", profileId=learner, confirm="DELETE")["deleteProfile"]
+    erased = parent.data(operation("DeleteProfile"), profileId=learner, confirm="DELETE")["deleteProfile"]
     assert erased["complete"] is True
     assert erased["itemsDeleted"] > 5
     assert partition.count(user_key(learner)) == 0  # nothing of the profile is left ...
     caregiver = person("caregiver")
-    assert reason(caregiver.errors("AcceptInvite", code=open_code)) == (
+    assert reason(caregiver.errors(operation("AcceptInvite"), code=open_code)) == (
         "NOT_FOUND",
         "INVITE_NOT_FOUND",
     )  # ... nor its invites
@@ -63,7 +63,7 @@ def test_delete_profile_leaves_zero_items_and_members_see_access_revoked(
     assert mark.revoked is True
     assert mark.name is None
     # Deleting again is safe (a call cut short is finished by the next one).
-    again = parent.data("DeleteProfile", profileId=learner, confirm="DELETE")["deleteProfile"]
+    again = parent.data(operation("DeleteProfile"), profileId=learner, confirm="DELETE")["deleteProfile"]
     assert (again["complete"], again["itemsDeleted"]) == (True, 0)
     kinds = [
         e.kind
@@ -102,9 +102,9 @@ def test_deleting_an_account_erases_its_managed_profiles_and_ends_every_membersh
         "FORBIDDEN",
         "ACCESS_REVOKED",
     )
-    assert [m["accountId"] for m in other_parent.data("Members", profileId=elsewhere)["members"]] == [
-        other_parent.id
-    ]
+    assert [
+        m["accountId"] for m in other_parent.data(operation("Members"), profileId=elsewhere)["members"]
+    ] == [other_parent.id]
 
 
 def test_an_export_includes_the_managed_profiles_the_account_owns(

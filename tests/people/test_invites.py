@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.operations import operation
 from tests.people.conftest import Person, reason
 from tests.sync.conftest import Clock
 from tether.audit import AuditLog
@@ -15,8 +16,14 @@ def test_a_parent_creates_a_learner_and_a_teacher_joins_with_an_invite(
     person: Callable[[str], Person],
 ) -> None:
     parent, teacher = person("parent"), person("teacher")
-    learner = parent.create_profile("Keala")
-    mine = parent.profiles()
+    created = parent.data(operation("CreateProfile"), input={"name": "  Keala "})["createProfile"]
+    learner = created["id"]
+    assert (created["name"], created["role"], created["managed"]) == ("Keala", "OWNER", True)
+    assert reason(parent.errors(operation("CreateProfile"), input={"name": "   "})) == (
+        "BAD_USER_INPUT",
+        None,
+    )
+    mine = {p["id"]: p for p in parent.data(operation("Profiles"))["profiles"]}
     assert list(mine) == [parent.id, learner]  # the own profile (id = account id) first
     assert mine[parent.id]["role"] == "OWNER"
     assert mine[parent.id]["managed"] is False
@@ -58,12 +65,12 @@ def test_a_parent_creates_a_learner_and_a_teacher_joins_with_an_invite(
         "chat": False,
     }
     assert set(teacher.profiles()) == {teacher.id, learner}
-    members = parent.data("Members", profileId=learner)["members"]
+    members = parent.data(operation("Members"), profileId=learner)["members"]
     assert [(m["accountId"], m["role"], m["name"]) for m in members] == [
         (parent.id, "OWNER", "Parent"),
         (teacher.id, "TEACHER", "Teacher"),
     ]
-    assert reason(teacher.errors("Members", profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
+    assert reason(teacher.errors(operation("Members"), profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
 
 
 def test_an_invite_code_is_typeable_and_carries_at_least_50_bits() -> None:
@@ -81,7 +88,7 @@ def test_an_invite_works_once(person: Callable[[str], Person]) -> None:
     learner = parent.create_profile("Keala")
     code = parent.invite(learner, "CAREGIVER")
     teacher.accept(code)
-    assert reason(other.errors("AcceptInvite", code=code)) == ("CONFLICT", "INVITE_USED")
+    assert reason(other.errors(operation("AcceptInvite"), code=code)) == ("CONFLICT", "INVITE_USED")
     assert set(other.profiles()) == {other.id}
 
 
@@ -90,9 +97,11 @@ def test_an_invite_expires(person: Callable[[str], Person], people_clock: Clock)
     learner = parent.create_profile("Keala")
     code = parent.invite(learner, "TEACHER", expiresInHours=2)
     people_clock.advance(hours=2)
-    assert reason(teacher.errors("AcceptInvite", code=code)) == ("FORBIDDEN", "INVITE_EXPIRED")
+    assert reason(teacher.errors(operation("AcceptInvite"), code=code)) == ("FORBIDDEN", "INVITE_EXPIRED")
     assert reason(
-        parent.errors("CreateInvite", input={"profileId": learner, "role": "TEACHER", "expiresInHours": 169})
+        parent.errors(
+            operation("CreateInvite"), input={"profileId": learner, "role": "TEACHER", "expiresInHours": 169}
+        )
     ) == (
         "BAD_USER_INPUT",
         None,
@@ -106,17 +115,20 @@ def test_guessing_codes_is_rate_limited_per_account(
     learner = parent.create_profile("Keala")
     real = parent.invite(learner, "TEACHER")
     for _attempt in range(10):
-        assert reason(guesser.errors("AcceptInvite", code=codes.new_code())) == (
+        assert reason(guesser.errors(operation("AcceptInvite"), code=codes.new_code())) == (
             "NOT_FOUND",
             "INVITE_NOT_FOUND",
         )
-    errors = guesser.errors("AcceptInvite", code=real)  # even the right code, once over the limit
+    errors = guesser.errors(operation("AcceptInvite"), code=real)  # even the right code, once over the limit
     assert reason(errors) == ("RATE_LIMITED", "TOO_MANY_GUESSES")
     assert errors[0]["extensions"]["retryAfterSeconds"] > 0
     assert set(guesser.profiles()) == {guesser.id}
     honest.accept(real)  # the limit is the guesser's, not the invite's
     people_clock.advance(hours=1)
-    assert reason(guesser.errors("AcceptInvite", code=codes.new_code())) == ("NOT_FOUND", "INVITE_NOT_FOUND")
+    assert reason(guesser.errors(operation("AcceptInvite"), code=codes.new_code())) == (
+        "NOT_FOUND",
+        "INVITE_NOT_FOUND",
+    )
 
 
 def test_only_managers_invite_and_an_unreachable_profile_reveals_nothing(
@@ -125,18 +137,20 @@ def test_only_managers_invite_and_an_unreachable_profile_reveals_nothing(
     parent, teacher, stranger = person("parent"), person("teacher"), person("stranger")
     learner = parent.create_profile("Keala")
     teacher.accept(parent.invite(learner, "TEACHER"))
-    assert reason(teacher.errors("CreateInvite", input={"profileId": learner, "role": "TEACHER"})) == (
+    assert reason(
+        teacher.errors(operation("CreateInvite"), input={"profileId": learner, "role": "TEACHER"})
+    ) == (
         "FORBIDDEN",
         "NOT_PERMITTED",
     )
-    existing = stranger.errors("Members", profileId=learner)
-    missing = stranger.errors("Members", profileId="01JNOSUCHPROFILE0000000000")
-    someone = stranger.errors("Members", profileId=parent.id)  # another account's own profile
+    existing = stranger.errors(operation("Members"), profileId=learner)
+    missing = stranger.errors(operation("Members"), profileId="01JNOSUCHPROFILE0000000000")
+    someone = stranger.errors(operation("Members"), profileId=parent.id)  # another account's own profile
     assert reason(existing) == reason(missing) == reason(someone) == ("FORBIDDEN", "PROFILE_UNREACHABLE")
     assert existing[0]["message"] == missing[0]["message"]
     # A TEACHER grant cannot be widened beyond its role (only the private areas may be added).
     errors = parent.errors(
-        "CreateInvite", input={"profileId": learner, "role": "CAREGIVER", "write": ["PIECES"]}
+        operation("CreateInvite"), input={"profileId": learner, "role": "CAREGIVER", "write": ["PIECES"]}
     )
     assert reason(errors) == ("BAD_USER_INPUT", None)
 
@@ -148,15 +162,24 @@ def test_revoke_and_leave_end_access_and_are_audited(
     learner = parent.create_profile("Keala")
     teacher.accept(parent.invite(learner, "TEACHER"))
     caregiver.accept(parent.invite(learner, "CAREGIVER"))
-    assert parent.data("RevokeAccess", profileId=learner, accountId=teacher.id)["revokeAccess"] is True
     assert (
-        parent.data("RevokeAccess", profileId=learner, accountId=teacher.id)["revokeAccess"] is False
+        parent.data(operation("RevokeAccess"), profileId=learner, accountId=teacher.id)["revokeAccess"]
+        is True
+    )
+    assert (
+        parent.data(operation("RevokeAccess"), profileId=learner, accountId=teacher.id)["revokeAccess"]
+        is False
     )  # idempotent
-    assert caregiver.data("LeaveProfile", profileId=learner)["leaveProfile"] is True
+    assert caregiver.data(operation("LeaveProfile"), profileId=learner)["leaveProfile"] is True
     assert set(teacher.profiles()) == {teacher.id}
-    assert reason(teacher.errors("Members", profileId=learner)) == ("FORBIDDEN", "ACCESS_REVOKED")
-    assert reason(parent.errors("LeaveProfile", profileId=learner)) == ("FORBIDDEN", "OWNER_CANNOT_LEAVE")
-    assert [m["accountId"] for m in parent.data("Members", profileId=learner)["members"]] == [parent.id]
+    assert reason(teacher.errors(operation("Members"), profileId=learner)) == ("FORBIDDEN", "ACCESS_REVOKED")
+    assert reason(parent.errors(operation("LeaveProfile"), profileId=learner)) == (
+        "FORBIDDEN",
+        "OWNER_CANNOT_LEAVE",
+    )
+    assert [m["accountId"] for m in parent.data(operation("Members"), profileId=learner)["members"]] == [
+        parent.id
+    ]
     log: AuditLog = services.people.directory.audit
     subject = log.subject(learner)
     kinds = [e.kind for e in log.entries() if e.details.get("profile") == subject]
@@ -181,17 +204,28 @@ def test_a_managed_profile_is_handed_over_to_its_own_account(
     parent, learner_account, guardian = person("parent"), person("learner"), person("guardian")
     learner = parent.create_profile("Keala")
     guardian.accept(parent.invite(learner, "GUARDIAN"))
-    assert reason(guardian.errors("TransferProfile", profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
-    assert reason(parent.errors("TransferProfile", profileId=parent.id)) == ("FORBIDDEN", "NOT_PERMITTED")
-    transfer = parent.data("TransferProfile", profileId=learner, expiresInHours=24)["transferProfile"]
+    assert reason(guardian.errors(operation("TransferProfile"), profileId=learner)) == (
+        "FORBIDDEN",
+        "NOT_PERMITTED",
+    )
+    assert reason(parent.errors(operation("TransferProfile"), profileId=parent.id)) == (
+        "FORBIDDEN",
+        "NOT_PERMITTED",
+    )
+    transfer = parent.data(operation("TransferProfile"), profileId=learner, expiresInHours=24)[
+        "transferProfile"
+    ]
     assert transfer["role"] == "OWNER"
     taken = learner_account.accept(transfer["code"])
     assert (taken["id"], taken["role"], taken["managed"]) == (learner, "OWNER", True)
-    roles = {m["accountId"]: m["role"] for m in learner_account.data("Members", profileId=learner)["members"]}
+    roles = {
+        m["accountId"]: m["role"]
+        for m in learner_account.data(operation("Members"), profileId=learner)["members"]
+    }
     assert roles == {learner_account.id: "OWNER", parent.id: "GUARDIAN", guardian.id: "GUARDIAN"}
     assert parent.profiles()[learner]["role"] == "GUARDIAN"
-    assert parent.data("LeaveProfile", profileId=learner)["leaveProfile"] is True
-    assert reason(learner_account.errors("LeaveProfile", profileId=learner)) == (
+    assert parent.data(operation("LeaveProfile"), profileId=learner)["leaveProfile"] is True
+    assert reason(learner_account.errors(operation("LeaveProfile"), profileId=learner)) == (
         "FORBIDDEN",
         "OWNER_CANNOT_LEAVE",
     )

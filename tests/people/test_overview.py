@@ -27,7 +27,7 @@ def test_a_class_of_30_learners_costs_at_most_3_round_trips(
         session = {"id": new_id(), "started_at": start, "duration_seconds": minutes * 60}
         services.sync.push(learner, "tablet", [Mutation(1, people_clock.now, SESSIONS, "save", session)])
     with record_calls() as calls:
-        page = teacher.data("ProfilesOverview", timeZone="UTC", first=30)["profilesOverview"]
+        page = teacher.data(operation("ProfilesOverview"), timeZone="UTC", first=30)["profilesOverview"]
     assert calls.round_trips <= 3
     assert calls.operations == ["Query", "BatchGetItem", "TransactWriteItems"]
     rows = {row["profile"]["id"]: row for row in page["nodes"]}
@@ -40,7 +40,7 @@ def test_a_class_of_30_learners_costs_at_most_3_round_trips(
     idle = rows[learners[-1]]
     assert (idle["practicedMinutes"], idle["currentStreakDays"], idle["lastActivityAt"]) == (0, 0, None)
     # Each read is in the learner's access log, for its OWNER to see.
-    log = school.data("AccessLog", profileId=learners[0])["accessLog"]["nodes"]
+    log = school.data(operation("AccessLog"), profileId=learners[0])["accessLog"]["nodes"]
     assert [(e["accountId"], e["operation"], e["collections"]) for e in log] == [
         (teacher.id, "profilesOverview", ["statistics"])
     ]
@@ -54,16 +54,17 @@ def test_the_overview_shows_only_profiles_whose_statistics_the_caller_may_read(
     for learner in (shown, narrowed, revoked):
         teacher.accept(parent.invite(learner, "TEACHER"))
     parent.data(
-        "SetPermissions",
+        operation("SetPermissions"),
         input={"profileId": narrowed, "accountId": teacher.id, "read": ["PIECES"], "write": []},
     )
-    parent.data("RevokeAccess", profileId=revoked, accountId=teacher.id)
+    parent.data(operation("RevokeAccess"), profileId=revoked, accountId=teacher.id)
     page = teacher.gql.data(operation("ProfilesOverview"), {"timeZone": "Pacific/Honolulu"})[
         "profilesOverview"
     ]
     assert [row["profile"]["id"] for row in page["nodes"]] == [shown]
-    mine = parent.data("ProfilesOverview", timeZone="UTC")["profilesOverview"]["nodes"]
+    mine = parent.data(operation("ProfilesOverview"), timeZone="UTC")["profilesOverview"]["nodes"]
     assert {row["profile"]["id"] for row in mine} == {shown, narrowed, revoked}
     assert (
-        parent.data("AccessLog", profileId=shown)["accessLog"]["nodes"][0]["operation"] == "profilesOverview"
+        parent.data(operation("AccessLog"), profileId=shown)["accessLog"]["nodes"][0]["operation"]
+        == "profilesOverview"
     )

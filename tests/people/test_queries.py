@@ -58,13 +58,13 @@ def test_a_teacher_reads_the_learners_pieces_and_sessions_and_it_is_logged(
     assert teacher.gql.data(operation("Pieces"), {})["pieces"]["nodes"] == []  # the teacher's own profile
     # The parent's own reads of its managed profile are the OWNER's: not logged.
     parent.gql.data(operation("Pieces"), {"profileId": learner})
-    log = parent.data("AccessLog", profileId=learner)["accessLog"]["nodes"]
+    log = parent.data(operation("AccessLog"), profileId=learner)["accessLog"]["nodes"]
     assert [(e["accountId"], e["operation"], e["collections"]) for e in log] == [
         (teacher.id, "sessions", ["sessions"]),
         (teacher.id, "piece", ["pieces"]),
         (teacher.id, "pieces", ["pieces"]),
     ]
-    assert reason(teacher.errors("AccessLog", profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
+    assert reason(teacher.errors(operation("AccessLog"), profileId=learner)) == ("FORBIDDEN", "NOT_PERMITTED")
 
 
 def test_every_profile_query_refuses_what_the_role_may_not_read(
@@ -115,7 +115,7 @@ def test_every_profile_query_refuses_what_the_role_may_not_read(
         assert answers[0] == answers[1] == answers[2]  # the same answer, existing or not
     # A narrowed grant narrows the queries at once.
     parent.data(
-        "SetPermissions",
+        operation("SetPermissions"),
         input={"profileId": learner, "accountId": teacher.id, "read": ["PIECES"], "write": ["PIECES"]},
     )
     assert reason(teacher.gql(operation("Sessions"), {"profileId": learner})["errors"]) == (
@@ -124,7 +124,7 @@ def test_every_profile_query_refuses_what_the_role_may_not_read(
     )
     teacher.gql.data(operation("Pieces"), {"profileId": learner})
     people_clock.advance(minutes=1)
-    parent.data("RevokeAccess", profileId=learner, accountId=teacher.id)
+    parent.data(operation("RevokeAccess"), profileId=learner, accountId=teacher.id)
     body = teacher.gql(operation("Pieces"), {"profileId": learner})
     assert reason(body["errors"]) == ("FORBIDDEN", "ACCESS_REVOKED")
 

@@ -57,12 +57,12 @@ def test_parent_learner_and_teacher_end_to_end(person: Callable[[str], Person]) 
     tablet.sync_all()
     assert tablet.local[thread]["title"] == "Practice talk"
     # The parent revokes the teacher; the teacher's next pull (and push) is ACCESS_REVOKED.
-    parent.data("RevokeAccess", profileId=learner, accountId=teacher.id)
+    parent.data(operation("RevokeAccess"), profileId=learner, accountId=teacher.id)
     assert reason(laptop.pull_raw()["errors"]) == ("FORBIDDEN", "ACCESS_REVOKED")
     laptop.save_piece(at(20), id=new_id(), title="after the revoke")
     assert reason(laptop.push_raw()["errors"]) == ("FORBIDDEN", "ACCESS_REVOKED")
     # Everything the teacher did is in the learner's access log, for the parent.
-    log = parent.data("AccessLog", profileId=learner)["accessLog"]["nodes"]
+    log = parent.data(operation("AccessLog"), profileId=learner)["accessLog"]["nodes"]
     # (Refused requests read nothing, so they are not in it.)
     assert [(e["accountId"], e["operation"]) for e in reversed(log)] == [
         (teacher.id, "syncPull"),
@@ -150,7 +150,7 @@ def test_a_narrowed_grant_resets_the_members_devices(person: Callable[[str], Per
     laptop.sync_all()
     assert laptop.kinds() == {"pieces", "sessions"}
     parent.data(
-        "SetPermissions",
+        operation("SetPermissions"),
         input={"profileId": learner, "accountId": teacher.id, "read": ["PIECES"], "write": ["PIECES"]},
     )
     first = laptop.pull()

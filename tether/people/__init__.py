@@ -29,5 +29,5 @@ class People:
         invite_key = hmac.new(secret, b"tether invite code key", hashlib.sha256).digest()
         self.directory = Directory(log, invite_key, clock)
         self.access_log = AccessLog(clock)
-        self.overview = Overview(clock)
+        self.overview = Overview(self.access_log, clock)
         self.estate = Estate(log, media, clock=clock)

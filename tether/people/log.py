@@ -16,13 +16,7 @@ from tether.storage import people as store
 MAX_PAGE = 100
 
 
-@dataclass(frozen=True)
-class AccessEntry:
-    key: str
-    account_id: str
-    at: datetime
-    operation: str
-    collections: tuple[str, ...]
+AccessEntry = store.StoredAccess  # who, when, which operation and areas
 
 
 @dataclass(frozen=True)
@@ -35,13 +29,15 @@ class AccessLog:
     def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.clock = clock
 
-    def record(self, access: Access, operation: str, collections: Iterable[str]) -> None:
-        """Log one operation of a non-owner (one PutItem); an owner's own work is not logged."""
-        if not access.logged:
-            return
+    def entry(self, access: Access, operation: str, collections: Iterable[str]) -> AccessEntry:
         now = self.clock()
         key = f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}#{ULID()}"
-        store.log_access(access.profile_id, key, access.account_id, now, operation, list(collections))
+        return AccessEntry(key, access.account_id, now, operation, tuple(sorted(set(collections))))
+
+    def record(self, access: Access, operation: str, collections: Iterable[str]) -> None:
+        """Log one operation of a non-owner (one PutItem); an owner's own work is not logged."""
+        if access.logged:
+            store.log_access(access.profile_id, self.entry(access, operation, collections))
 
     def page(self, account_id: str, profile_id: str, *, first: int, after: str | None) -> AccessPage:
         """Newest first; OWNER and GUARDIAN only."""
@@ -52,6 +48,4 @@ class AccessLog:
             )
         resolve(account_id, check_profile_id(profile_id)).require_manager()
         entries, next_key = store.access_page(profile_id, first=first, after=after)
-        return AccessPage(
-            [AccessEntry(e.key, e.account_id, e.at, e.operation, e.collections) for e in entries], next_key
-        )
+        return AccessPage(entries, next_key)

@@ -14,6 +14,7 @@ from tether import statistics
 from tether.errors import check_between
 from tether.people.access import decide
 from tether.people.directory import ProfileView
+from tether.people.log import AccessEntry, AccessLog
 from tether.people.roles import Area
 from tether.storage import partition
 from tether.storage import people as store
@@ -37,7 +38,8 @@ class OverviewPage:
 
 
 class Overview:
-    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, log: AccessLog, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.log = log
         self.clock = clock
 
     def page(self, account_id: str, *, first: int, after: str | None, zone_name: str) -> OverviewPage:
@@ -60,7 +62,7 @@ class Overview:
         local_now = now.astimezone(zone)
         week_start = datetime.combine(local_now.date() - timedelta(days=local_now.weekday()), time(), zone)
         summaries: list[Summary] = []
-        log: list[tuple[str, str, str, datetime, str, list[str]]] = []
+        log: list[tuple[str, AccessEntry]] = []
         for reach in reaches:
             pk = store.user_key(reach.profile_id)
             member_raw = by_key.get((pk, store.member_key(account_id)))
@@ -81,9 +83,8 @@ class Overview:
             view = ProfileView(reach.profile_id, reach.name, reach.managed, access.role, access.grant)
             summaries.append(Summary(view, last, listened // 60_000, practiced // 60, streak))
             if access.logged:
-                key = f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}#{ULID()}"
                 log.append(
-                    (reach.profile_id, key, account_id, now, "profilesOverview", [Area.STATISTICS.value])
+                    (reach.profile_id, self.log.entry(access, "profilesOverview", [Area.STATISTICS.value]))
                 )
         store.log_accesses(log, token=str(ULID()))
         return OverviewPage(summaries, next_key)

@@ -525,19 +525,20 @@ def delete_invite(digest: str) -> None:
 # ---- the access log
 
 
-def log_access(
-    profile_id: str, key: str, account_id: str, at: datetime, operation: str, collections: Sequence[str]
-) -> None:
-    """One entry of the profile's access log (one PutItem)."""
-    item = AccessItem(
+def _access_item(profile_id: str, entry: StoredAccess) -> AccessItem:
+    return AccessItem(
         pk=user_key(profile_id),
-        sk=f"{ACCESS_PREFIX}{key}",
-        account_id=account_id,
-        at=at,
-        operation=operation,
-        collections=sorted(set(collections)),
+        sk=f"{ACCESS_PREFIX}{entry.key}",
+        account_id=entry.account_id,
+        at=entry.at,
+        operation=entry.operation,
+        collections=sorted(set(entry.collections)),
     )
-    _guard(item.save)
+
+
+def log_access(profile_id: str, entry: StoredAccess) -> None:
+    """One entry of the profile's access log (one PutItem)."""
+    _guard(_access_item(profile_id, entry).save)
 
 
 def access_page(profile_id: str, *, first: int, after: str | None) -> tuple[list[StoredAccess], str | None]:
@@ -593,25 +594,16 @@ def raw_batch(keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     return found
 
 
-def log_accesses(entries: Sequence[tuple[str, str, str, datetime, str, Sequence[str]]], token: str) -> None:
-    """Several access-log entries (profile, key, account, at, operation, collections) in ONE
-    request (a TransactWriteItems of up to 100 puts)."""
+def log_accesses(entries: Sequence[tuple[str, StoredAccess]], token: str) -> None:
+    """Entries of several profiles' access logs (profile, entry) in ONE request (a
+    TransactWriteItems of up to 100 puts)."""
     if not entries:
         return
     transaction = TransactWrite(
         connection=TetherModel._get_connection().connection, client_request_token=token
     )
-    for profile_id, key, account_id, at, operation, collections in entries:
-        transaction.save(
-            AccessItem(
-                pk=user_key(profile_id),
-                sk=f"{ACCESS_PREFIX}{key}",
-                account_id=account_id,
-                at=at,
-                operation=operation,
-                collections=sorted(set(collections)),
-            )
-        )
+    for profile_id, entry in entries:
+        transaction.save(_access_item(profile_id, entry))
     _guard(transaction._commit)
 
 
