@@ -10,10 +10,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.faults import before_write
 from tests.people.conftest import Person, device_of, quick_profile, reason
 from tests.sync.conftest import at, new_id
-from tests.sync.test_merge import content, random_edits
+from tests.sync.test_merge import KINDS, final_state, offline_edits
 from tether.errors import Conflict
 from tether.people.roles import Role
 from tether.pieces import PIECES
@@ -26,32 +28,32 @@ def shared_learner(services: Services, owner: Person, *members: tuple[Person, Ro
     return quick_profile(owner.id, *((member.id, role) for member, role in members))
 
 
+@pytest.mark.parametrize("name", ["pieces", "sessions"])
 def test_three_accounts_editing_offline_converge_in_every_sync_order(
-    person: Callable[[str], Person], services: Services
+    person: Callable[[str], Person], services: Services, name: str
 ) -> None:
+    """tests/sync/test_merge.py's convergence test, with the three devices in three accounts (the
+    owner, a guardian and a teacher) on one profile, all with the same clientId."""
     parent, guardian, teacher = person("parent"), person("guardian"), person("teacher")
-    rng = random.Random(20261124)  # the single-user test's seed (tests/sync/test_merge.py), round 0
-    edits = [random_edits(rng, "PIECE", index) for index in range(3)]
+    kind = KINDS[name]
+    queues = offline_edits(random.Random(f"20261201-{name}"), kind)
     finals = []
     for order in itertools.permutations(range(3)):
         learner = shared_learner(services, parent, (guardian, Role.GUARDIAN), (teacher, Role.TEACHER))
-        piece = new_id()
+        record_id = new_id()
         creator = device_of(parent, "creator", learner)
-        creator.save_piece(at(0), id=piece, title="start")
-        creator.push()
-        # The same clientId on every account: their positions and stamps are still apart.
+        creator.change(at(0), **{kind.change: {**kind.initial, "id": record_id}})
+        assert creator.push()["results"][0]["status"] == "APPLIED"
         devices = [device_of(account, "tablet", learner) for account in (parent, guardian, teacher)]
-        for device, device_edits in zip(devices, edits, strict=True):
-            for edit in device_edits:
-                device.save_piece(at(edit["second"]), **{**edit["fields"], "id": piece})
+        for device, queue in zip(devices, queues, strict=True):
+            for second, fields in queue:
+                device.change(at(second), **{kind.change: {**fields, "id": record_id}})
         for index in order:
-            assert {r["status"] for r in devices[index].push()["results"]} <= {"APPLIED", "MERGED"}
-        seen = [
-            content(device_of(account, "reader", learner).sync_all()[piece]) for account in (parent, teacher)
-        ]
+            assert all(r["status"] != "REJECTED" for r in devices[index].push()["results"])
+        seen = [final_state(device_of(a, "reader", learner).sync_all()[record_id]) for a in (parent, teacher)]
         assert seen[0] == seen[1]
         finals.append(seen[0])
-    assert all(final == finals[0] for final in finals), [sorted(f.items()) for f in finals]
+    assert all(final == finals[0] for final in finals), (name, finals)
 
 
 def test_two_accounts_pushing_at_once_while_a_teacher_pulls_miss_nothing(
