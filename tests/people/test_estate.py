@@ -17,7 +17,7 @@ from tether.services import Services
 from tether.settings import Settings
 from tether.storage import partition
 from tether.storage import people as store
-from tether.storage.records import user_key
+from tether.storage.keys import user_key
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from tether.people.access import Access, check_profile_id, decide, own
 from tether.storage import people as store
 from tether.storage.audit import Operation
 from tether.storage.base import TetherModel
-from tether.storage.records import ClientState, client_key, user_key
+from tether.storage.clients import ClientState
+from tether.storage.keys import client_key, user_key
 
 
 @dataclass(frozen=True)

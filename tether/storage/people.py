@@ -25,8 +25,9 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from tether.storage.audit import Operation
-from tether.storage.base import TetherModel, client
-from tether.storage.records import _guard, user_key
+from tether.storage.base import TetherModel, batch_get, client
+from tether.storage.base import guard as _guard
+from tether.storage.keys import user_key
 
 __all__ = ["user_key"]
 
@@ -260,7 +261,7 @@ def batch(keys: Sequence[tuple[str, str]]) -> list[TetherModel]:
     found: list[TetherModel] = []
     for start in range(0, len(keys), 100):
         chunk = list(dict.fromkeys(keys[start : start + 100]))
-        found.extend(_guard(lambda chunk=chunk: list(TetherModel.batch_get(chunk, consistent_read=True))))
+        found.extend(_guard(batch_get, chunk))
     return found
 
 
@@ -307,13 +308,12 @@ def reach_page(account_id: str, *, first: int, after: str | None) -> tuple[list[
     )
     while len(found) <= first:
         data = _guard(
-            lambda start=start: TetherModel._get_connection().query(
-                user_key(account_id),
-                range_key_condition=TetherModel.sk.startswith(REACH_PREFIX),
-                consistent_read=True,
-                exclusive_start_key=start,
-                limit=first + 1 - len(found),
-            )
+            TetherModel._get_connection().query,
+            user_key(account_id),
+            range_key_condition=TetherModel.sk.startswith(REACH_PREFIX),
+            consistent_read=True,
+            exclusive_start_key=start,
+            limit=first + 1 - len(found),
         )
         for raw in data.get("Items", []):
             item = TetherModel.from_raw_data(dict(raw))
@@ -588,7 +588,7 @@ def raw_batch(keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
             }
         }
         while request:
-            data = _guard(lambda request=request: client().batch_get_item(RequestItems=request))
+            data = _guard(client().batch_get_item, RequestItems=request)
             found.extend(data.get("Responses", {}).get(table, []))
             request = data.get("UnprocessedKeys") or {}
     return found
