@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 from ulid import ULID
 
 from app import create_app
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import Clock, Device
+from tests.sync.conftest import Device
 from tether.audit import AuditLog
 from tether.people import People
 from tether.people.roles import Role
@@ -30,7 +30,7 @@ def people_clock() -> Clock:
 
 @pytest.fixture
 def services(settings: Settings, people_clock: Clock) -> Services:
-    built = Services.build(settings)
+    built = Services.build(settings, clock=people_clock)
     # An audit chain of its own (a partition per test): the tests read it back whole.
     log = AuditLog(audit_key(settings), partition=f"AUDIT#{ULID()}")
     people = People(log, audit_key(settings), built.accounts.media, clock=people_clock)

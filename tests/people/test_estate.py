@@ -9,10 +9,10 @@ import pytest
 
 from tests.account.conftest import LocalS3, s3  # noqa: F401  (the local S3 fixture)
 from tests.account.test_export import download
+from tests.conftest import Clock
 from tests.operations import operation
 from tests.people.conftest import Person, reason
 from tests.people.test_queries import seed
-from tests.sync.conftest import Clock
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import partition

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.conftest import Clock
 from tests.operations import operation
 from tests.people.conftest import Person, reason
-from tests.sync.conftest import Clock
 from tether.audit import AuditLog
 from tether.people import codes
 from tether.services import Services

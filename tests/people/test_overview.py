@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.conftest import Clock
 from tests.operations import operation
 from tests.people.conftest import Person, quick_profile
-from tests.sync.conftest import Clock, new_id
+from tests.sync.conftest import new_id
 from tether.people.roles import Role
 from tether.services import Services
 from tether.sessions import SESSIONS
