@@ -25,6 +25,8 @@ from resolvers.chat.queries import ChatQuery
 from resolvers.content.mutations import ContentMutation
 from resolvers.content.queries import ContentQuery
 from resolvers.limits import AdmissionExtension
+from resolvers.people.mutations import PeopleMutation
+from resolvers.people.queries import PeopleQuery
 from resolvers.pieces.queries import PiecesQuery
 from resolvers.progress.queries import ProgressQuery
 from resolvers.sessions.queries import SessionsQuery
@@ -44,12 +46,13 @@ class Query(
     BookmarksQuery,
     ChatQuery,
     ContentQuery,
+    PeopleQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation):
+class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation, PeopleMutation):
     pass
 
 

@@ -18,6 +18,7 @@ from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
 from tether.media import Media
+from tether.people import People
 from tether.persisted import DocumentRegistry
 from tether.ratelimit import RateLimiter, parse_limits
 from tether.secrets import audit_key, cursor_key
@@ -38,6 +39,7 @@ class Services:
     editor: Editor
     documents: DocumentRegistry  # persisted queries registered by clients (APQ)
     limits: RateLimiter
+    people: People
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
@@ -56,7 +58,8 @@ class Services:
         log = AuditLog(audit_key(settings), clock=now)
         audit.configure(log)
         media = Media(settings)
-        accounts = Accounts(settings, log, media, clock=now)
+        people = People(log, audit_key(settings), media, clock=now)
+        accounts = Accounts(settings, log, media, clock=now, estate=people.estate)
         store = MediaStore(settings, media)
         catalog = Catalog(engine, store, clock=now)
         chat = Assistant(
@@ -79,5 +82,6 @@ class Services:
             editor=Editor(engine, catalog, store, log=log, clock=now),
             documents=DocumentRegistry.for_settings(settings, clock=now),
             limits=RateLimiter(parse_limits(settings.request_limits), batch=settings.rate_limit_batch),
+            people=people,
             clock=now,
         )

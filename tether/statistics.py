@@ -9,7 +9,9 @@ together exactly at read time, across DST changes and whichever zone the user as
   `s<slot>` practice sessions started, `p<slot>` their practice seconds.
 * `STATS#WEEK#<UTC Monday>`: per slot, `a<slot>` counts activity (listening reports and practice
   sessions) of the seven days of that week in one number, five decimal digits per day (Monday in
-  the lowest): the compact all-time history the streaks come from.
+  the lowest): the compact all-time history the streaks come from; and per slot of the week
+  (`weekday * 96 + slot`) `m<slot>` listened milliseconds and `q<slot>` practice seconds, so a
+  week's minutes in any time zone come from one or two items (the class overview, docs/people.md).
 
 See docs/progress.md for the design and its cost.
 """
@@ -38,6 +40,7 @@ EPOCH = date(1970, 1, 1)
 DAY_PREFIX = "STATS#DAY#"
 WEEK_PREFIX = "STATS#WEEK#"
 LISTENED, COMPLETED, SESSIONS, PRACTICE, ACTIVE = "l", "c", "s", "p", "a"
+WEEK_LISTENED, WEEK_PRACTICE = "m", "q"  # per slot of the week, in the week item
 # Activity counts of a week's days share one attribute per slot: day d counts in units of DAY_DIGIT**d.
 # 7 x 5 digits stay within DynamoDB's 38 significant digits; a day's slot holds up to 99,999 activities.
 DAY_DIGIT = 10**5
@@ -72,6 +75,10 @@ class Changes:
             week = self._items[week_key(day)]
             name = f"{ACTIVE}{slot}"
             week[name] = week.get(name, 0) + sign * active * DAY_DIGIT ** day.weekday()
+            of_week = day.weekday() * SLOTS_PER_DAY + slot
+            for kind, total in ((LISTENED, WEEK_LISTENED), (PRACTICE, WEEK_PRACTICE)):
+                if amounts.get(kind):
+                    week[f"{total}{of_week}"] = week.get(f"{total}{of_week}", 0) + sign * amounts[kind]
 
     def increments(self) -> list[Increment]:
         result = []
@@ -250,7 +257,9 @@ def _active_days(items: list[tuple[str, dict[str, int | float]]], zone: ZoneInfo
     slots: dict[date, list[int]] = defaultdict(list)
     for sort_key, counts in items:
         monday = date.fromisoformat(sort_key[len(WEEK_PREFIX) :])
-        for _, slot, packed in _slots(counts, 1):
+        for kind, slot, packed in _slots(counts, 1):
+            if kind != ACTIVE:
+                continue  # the week's minutes (m, q) are not activity counts
             for weekday in range(7):
                 if int(packed) // DAY_DIGIT**weekday % DAY_DIGIT:
                     slots[monday + timedelta(days=weekday)].append(slot)

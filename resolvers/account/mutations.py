@@ -5,6 +5,7 @@ import strawberry
 from resolvers.account.types import AccountErasure, Consent, DataExport, Device, RecordConsentInput
 from resolvers.context import Info
 from resolvers.offload import offload
+from resolvers.people.scope import managed
 from tether.accounts.erasure import CONFIRMATION
 from tether.errors import BadUserInput
 
@@ -13,9 +14,9 @@ from tether.errors import BadUserInput
 class AccountMutation:
     @strawberry.mutation(description="Record a consent decision (kept with its time and policy version).")
     async def record_consent(self, info: Info, input: RecordConsentInput) -> Consent:
-        user = info.context.user
+        profile = await managed(info, input.profile_id)
         consent = await offload(
-            info.context.services.accounts.consents.record, user.id, input.kind, input.granted, input.version
+            info.context.services.accounts.consents.record, profile, input.kind, input.granted, input.version
         )
         return Consent.from_core(consent)
 

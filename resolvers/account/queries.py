@@ -5,6 +5,7 @@ import strawberry
 from resolvers.account.types import Consent, Device, User
 from resolvers.context import Info
 from resolvers.offload import offload
+from resolvers.people.scope import ManagedProfileId, managed
 
 
 @strawberry.type
@@ -28,8 +29,10 @@ class AccountQuery:
     @strawberry.field(
         description="The user's consents: the latest decision of each kind, or with `history` every decision, newest first."
     )
-    async def consents(self, info: Info, kind: str | None = None, history: bool = False) -> list[Consent]:
-        user = info.context.user
+    async def consents(
+        self, info: Info, kind: str | None = None, history: bool = False, profile_id: ManagedProfileId = None
+    ) -> list[Consent]:
+        profile = await managed(info, profile_id)
         consents = info.context.services.accounts.consents
-        found = await offload(consents.history if history else consents.current, user.id, kind)
+        found = await offload(consents.history if history else consents.current, profile, kind)
         return [Consent.from_core(consent) for consent in found]

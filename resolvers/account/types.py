@@ -182,6 +182,10 @@ class RecordConsentInput:
     kind: str = strawberry.field(description="1-40 of a-z 0-9 _, starting with a letter.")
     granted: bool
     version: str = strawberry.field(description="Policy version: 1-40 of A-Z a-z 0-9 . _ : + -")
+    profile_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A managed profile you are OWNER or GUARDIAN of (a learner's consents); default: your own.",
+    )
 
 
 @strawberry.type(description="A data export: one JSON document (format in docs/accounts.md).")

@@ -12,7 +12,9 @@ from resolvers.chat.types import (
 )
 from resolvers.context import Info
 from resolvers.pagination import decode_after, one_of, page_info, page_of
+from resolvers.people.scope import ProfileId, readable
 from tether.chat.model import MESSAGES, THREAD_TIME_PREFIX, THREADS, position_prefix
+from tether.people.roles import Area
 from tether.sync import reads
 from tether.sync.fields import is_record_id
 
@@ -21,14 +23,14 @@ from tether.sync.fields import is_record_id
 class ChatQuery:
     @strawberry.field(description="The user's chat threads (not deleted), latest activity first.")
     async def chat_threads(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: int = 20, after: str | None = None, profile_id: ProfileId = None
     ) -> ChatThreadConnection:
-        user = info.context.user
+        profile = await readable(info, profile_id, Area.CHAT, "chatThreads")
         return await page_of(
             ChatThreadConnection,
             ChatThread.from_record,
             reads.page,
-            user.id,
+            profile,
             THREADS,
             first=first,
             after=decode_after(after),
@@ -38,23 +40,31 @@ class ChatQuery:
         )
 
     @strawberry.field(description="One chat thread, or null if it doesn't exist (or was deleted).")
-    async def chat_thread(self, info: Info, id: strawberry.ID) -> ChatThread | None:
-        return await one_of(ChatThread.from_record, reads.get, info.context.user.id, THREADS, str(id))
+    async def chat_thread(
+        self, info: Info, id: strawberry.ID, profile_id: ProfileId = None
+    ) -> ChatThread | None:
+        profile = await readable(info, profile_id, Area.CHAT, "chatThread")
+        return await one_of(ChatThread.from_record, reads.get, profile, THREADS, str(id))
 
     @strawberry.field(
         description="A thread's messages in conversation order (each user message, then its reply)."
     )
     async def chat_messages(
-        self, info: Info, thread_id: strawberry.ID, first: int = 50, after: str | None = None
+        self,
+        info: Info,
+        thread_id: strawberry.ID,
+        first: int = 50,
+        after: str | None = None,
+        profile_id: ProfileId = None,
     ) -> ChatMessageConnection:
-        user = info.context.user
+        profile = await readable(info, profile_id, Area.CHAT, "chatMessages")
         if not is_record_id(str(thread_id)):
             return ChatMessageConnection(nodes=[], page_info=page_info(None))
         return await page_of(
             ChatMessageConnection,
             ChatMessage.from_record,
             reads.page,
-            user.id,
+            profile,
             MESSAGES,
             first=first,
             after=decode_after(after),

@@ -4,7 +4,9 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.pagination import decode_after, one_of, page_info, page_of
+from resolvers.people.scope import ProfileId, readable
 from resolvers.sessions.types import PracticeSession, PracticeSessionConnection
+from tether.people.roles import Area
 from tether.sessions import SESSIONS
 from tether.sync import reads
 from tether.sync.fields import is_record_id
@@ -21,8 +23,9 @@ class SessionsQuery:
         first: int = 20,
         after: str | None = None,
         piece_id: strawberry.ID | None = None,
+        profile_id: ProfileId = None,
     ) -> PracticeSessionConnection:
-        user = info.context.user
+        profile = await readable(info, profile_id, Area.SESSIONS, "sessions")
         if piece_id is not None:
             if not is_record_id(str(piece_id)):
                 return PracticeSessionConnection(nodes=[], page_info=page_info(None))
@@ -33,7 +36,7 @@ class SessionsQuery:
             PracticeSessionConnection,
             PracticeSession.from_record,
             reads.page,
-            user.id,
+            profile,
             SESSIONS,
             first=first,
             after=decode_after(after),
@@ -43,5 +46,8 @@ class SessionsQuery:
         )
 
     @strawberry.field(description="One practice session, or null if it doesn't exist (or was deleted).")
-    async def session(self, info: Info, id: strawberry.ID) -> PracticeSession | None:
-        return await one_of(PracticeSession.from_record, reads.get, info.context.user.id, SESSIONS, str(id))
+    async def session(
+        self, info: Info, id: strawberry.ID, profile_id: ProfileId = None
+    ) -> PracticeSession | None:
+        profile = await readable(info, profile_id, Area.SESSIONS, "session")
+        return await one_of(PracticeSession.from_record, reads.get, profile, SESSIONS, str(id))

@@ -9,6 +9,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from resolvers.context import Info
 from resolvers.offload import offload
+from resolvers.people.scope import log_push
 from resolvers.sync.bindings import CHANGES, RECORDS
 from resolvers.sync.types import (
     SyncMutationInput,
@@ -34,14 +35,17 @@ class SyncMutation:
         started = time.monotonic()
         mutations = [_mutation(index, item) for index, item in enumerate(input.mutations)]
         device = input.device.to_core() if input.device is not None else None
+        profile_id = str(input.profile_id) if input.profile_id is not None else None
         try:
             result = await offload(
-                info.context.services.sync.push, user.id, str(input.client_id), mutations, device
+                info.context.services.sync.push, user.id, str(input.client_id), mutations, device, profile_id
             )
         except TetherError as error:
             raise in_api_terms(error, input.mutations) from None
+        profile = result.access.profile_id if result.access is not None else user.id
+        await offload(log_push, info.context.services.people, result)
         # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
-        await offload(info.context.services.chat.after_push, user.id, result.results, started)
+        await offload(info.context.services.chat.after_push, profile, result.results, started)
         return SyncPushPayload(
             last_mutation_id=result.last_mutation_id,
             results=[_result(item) for item in result.results],

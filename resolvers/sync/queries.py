@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.offload import offload
+from resolvers.people.scope import log_pull
 from resolvers.sync.bindings import RECORDS
 from resolvers.sync.types import SyncPullInput, SyncPullPayload
 from tether.request_budget import WAITING_PULL
@@ -31,7 +32,9 @@ class SyncQuery:
             input.limit,
             wait_seconds,
             device,
+            str(input.profile_id) if input.profile_id is not None else None,
         )
+        await offload(log_pull, info.context.services.people, result)
         lists: dict[str, list[Any]] = {field: [] for _, field in RECORDS.values()}
         for record in result.records:
             binding = RECORDS.get(record.collection)

@@ -83,6 +83,10 @@ class SyncPushInput:
     device: DeviceInput | None = strawberry.field(
         default=None, description="How the app describes this device (stored with the push's changes)."
     )
+    profile_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The profile to change (see `profiles`); default: your own. One queue per profile.",
+    )
 
 
 @strawberry.type
@@ -117,6 +121,11 @@ class SyncPullInput:
     )
     device: DeviceInput | None = strawberry.field(
         default=None, description="How the app describes this device (recorded every few minutes at most)."
+    )
+    profile_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The profile to follow (see `profiles`); default: your own. One cursor per profile; "
+        "FORBIDDEN with reason ACCESS_REVOKED: delete the local copy of that profile.",
     )
 
 

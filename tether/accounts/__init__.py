@@ -14,6 +14,7 @@ from tether.accounts.grace import DeletionGrace
 from tether.accounts.profiles import Profiles
 from tether.audit import AuditLog
 from tether.media import Media
+from tether.people.estate import Estate
 from tether.settings import Settings
 
 
@@ -27,13 +28,14 @@ class Accounts:
         media: Media | None = None,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        estate: Estate | None = None,
     ) -> None:
         self.media = media or Media(settings)
         self.profiles = Profiles(log, timedelta(seconds=settings.presence_interval_seconds), clock)
         self.devices = Devices(log)
         self.consents = Consents(log, parse_requirements(settings.required_consents), clock)
-        self.exports = Exports(self.media, log, self.profiles, clock)
-        self.erasure = Erasure(settings, log, self.media)
+        self.exports = Exports(self.media, log, self.profiles, clock, estate=estate)
+        self.erasure = Erasure(settings, log, self.media, estate=estate)
         self.grace = DeletionGrace(
             self.erasure,
             build_directory(settings),

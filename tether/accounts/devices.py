@@ -19,8 +19,9 @@ class Devices:
         self.audit = log
 
     def list(self, user_id: str) -> list[Device]:
-        """Every device of the user (revoked ones too), by client id."""
-        return store.devices(user_key(user_id))
+        """Every device of the user (revoked ones too), by client id. The positions of other
+        accounts' devices that sync this profile (`<clientId>#<account>`, docs/people.md) are theirs."""
+        return [device for device in store.devices(user_key(user_id)) if "#" not in device.client_id]
 
     def revoke(self, user_id: str, client_id: str) -> Device:
         """Refuse this client's further pushes and pulls (a lost phone). NOT_FOUND for an unknown id;

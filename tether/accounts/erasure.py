@@ -20,6 +20,7 @@ from tether.accounts.directory import cognito_client
 from tether.auth import User
 from tether.errors import Unavailable
 from tether.media import Media, s3_errors, user_prefix
+from tether.people.estate import Estate
 from tether.settings import Settings
 from tether.storage import partition
 from tether.storage.keys import user_key
@@ -55,12 +56,14 @@ class Erasure:
         *,
         budget_seconds: float = BUDGET_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        estate: Estate | None = None,
     ) -> None:
         self.settings = settings
         self.audit = log
         self.media = media
         self.budget = budget_seconds
         self.monotonic = monotonic
+        self.estate = estate  # the managed profiles and memberships (docs/people.md#erasure)
 
     @cached_property
     def cognito(self) -> Any:
@@ -71,7 +74,11 @@ class Erasure:
         """Erase everything the user owns; idempotent. `complete` is false when the time budget ran
         out first: nothing is half-done, and calling again carries on."""
         deadline = self.monotonic() + self.budget
+        released, done = self.estate.release_account(user.id, deadline) if self.estate else (0, True)
+        if not done:
+            return ErasureResult(False, released, 0, Step.PENDING, Step.PENDING)
         items, emptied = partition.delete_all(user_key(user.id), deadline=deadline)
+        items += released
         if not emptied:
             return ErasureResult(False, items, 0, Step.PENDING, Step.PENDING)
         objects, media = 0, Step.NOT_CONFIGURED

@@ -8,7 +8,7 @@ documented, with its version, in docs/accounts.md ("Data export").
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -21,6 +21,7 @@ from tether.accounts.profiles import Profiles
 from tether.auth import User
 from tether.errors import TetherError
 from tether.media import PART_SIZE, Media, s3_errors, user_prefix
+from tether.people.estate import Estate, owned_profiles
 from tether.storage import partition
 from tether.storage.accounts import ConsentItem, ProfileItem
 from tether.storage.base import TTL_ATTRIBUTE
@@ -74,12 +75,14 @@ class Exports:
         clock: Callable[[], datetime],
         *,
         part_size: int = PART_SIZE,
+        estate: Estate | None = None,
     ) -> None:
         self.media = media
         self.audit = log
         self.profiles = profiles
         self.clock = clock
         self.part_size = part_size
+        self.estate = estate
 
     def export(self, user: User) -> DataExport:
         """Write the user's export to `users/<sub>/exports/<id>.json`; a URL valid 15 minutes."""
@@ -98,14 +101,20 @@ class Exports:
             s3_errors("export"),
             self.media.upload(key, content_type=CONTENT_TYPE, tags=TAGS, part_size=self.part_size) as upload,
         ):
-            counts = write_document(lambda text: upload.write(text.encode()), user, now)
+            owned = [User(r.profile_id, name=r.name) for r in owned_profiles(user.id)] if self.estate else []
+            counts = write_document(lambda text: upload.write(text.encode()), user, now, owned)
         with s3_errors("export"):
             url = self.media.presign(key, URL_SECONDS, name)
         return DataExport(url, now + timedelta(seconds=URL_SECONDS), key, upload.size, counts.as_dict())
 
 
-def write_document(write: Callable[[str], None], user: User, now: datetime) -> Counts:
+def write_document(
+    write: Callable[[str], None], user: User, now: datetime, profiles: Sequence[User] = ()
+) -> Counts:
     """Stream the export document of `user` through `write` (text, in order); return what it holds.
+
+    `profiles` are the managed profiles the user owns: each is exported the same way, as one
+    document of its own in the list `profiles` (docs/people.md#export).
 
     Synced records come grouped by collection, named as in the API (`piece`, `chatThread`): their
     sort keys are `<PREFIX>#<id>`, one prefix per collection, so each collection's records are
@@ -165,7 +174,15 @@ def write_document(write: Callable[[str], None], user: User, now: datetime) -> C
         "other": other,
         "counts": {**counts.as_dict(), "byCollection": counts.records},
     }
-    write(("]" if current is not None else "") + "}," + _json(rest)[1:])
+    tail = _json(rest)[1:]
+    if not profiles:
+        write(("]" if current is not None else "") + "}," + tail)
+        return counts
+    write(("]" if current is not None else "") + "}," + tail[:-1] + ',"profiles":[')
+    for index, owned in enumerate(profiles):
+        write("," if index else "")
+        write_document(write, owned, now)
+    write("]}")
     return counts
 
 

@@ -3,7 +3,7 @@ strongly consistent batch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tether.model.device import ClientInfo
@@ -25,20 +25,29 @@ class Snapshot:
     records: dict[str, Record] = field(default_factory=dict)
     # Heads of other partitions read in the same request (shared feeds such as the catalog).
     heads: dict[str, Head] = field(default_factory=dict)
+    # The other items `read_snapshot(also=...)` read in the same request (e.g. a membership).
+    also: list[TetherModel] = field(default_factory=list)
 
 
 def read_snapshot(
-    pk: str, client_id: str | None, sort_keys: Iterable[str], heads: Iterable[str] = ()
+    pk: str,
+    client_id: str | None,
+    sort_keys: Iterable[str],
+    heads: Iterable[str] = (),
+    also: Sequence[tuple[str, str]] = (),
 ) -> Snapshot:
     """Head, client state and the named records of a partition, strongly consistent, 100 per batch.
 
-    `heads` names other partitions whose head is read in the same BatchGetItem (no extra round trip).
+    `heads` names other partitions whose head is read in the same BatchGetItem (no extra round
+    trip); so does `also` for any other items (they come back in `Snapshot.also`).
     """
     others = sorted(set(heads) - {pk})
+    extra = list(dict.fromkeys(also))
     keys = (
         [(pk, HEAD)]
         + ([(pk, client_key(client_id))] if client_id else [])
         + [(other, HEAD) for other in others]
+        + extra
         + [(pk, sk) for sk in sorted(set(sort_keys))]
     )
     items: dict[tuple[str, str], TetherModel] = {}
@@ -49,5 +58,6 @@ def read_snapshot(
     head = to_head(items.pop((pk, HEAD), None))
     client = to_client_info(items.pop((pk, client_key(client_id)), None) if client_id else None)
     shared = {other: to_head(items.pop((other, HEAD), None)) for other in others}
+    found_also = [item for item in (items.pop(key, None) for key in extra) if item is not None]
     records = {sk: to_record(item) for (_, sk), item in items.items() if isinstance(item, RecordItem)}
-    return Snapshot(head, client, records, shared)
+    return Snapshot(head, client, records, shared, found_also)

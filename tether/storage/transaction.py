@@ -4,7 +4,7 @@ conditioned transaction."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from pynamodb.expressions.condition import Condition
@@ -44,8 +44,10 @@ def commit(
     increments: Sequence[Increment] = (),
     token: str,
     device: DeviceInfo | None = None,
+    conditions: Sequence[Callable[[TransactWrite], None]] = (),
 ) -> None:
     """One transaction: the records, the head moved to `new_head`, the client's position, counters.
+    `conditions` add checks of other items (e.g. that a shared profile's membership is unchanged).
 
     Every item is conditioned on what was read, so a concurrent writer makes this raise StaleRead.
     Server-side writes (no `client_id`) leave every client's position alone.
@@ -66,6 +68,8 @@ def commit(
         transaction.save(record_item(pk, write), condition=condition)
     for increment in increments:
         transaction.update(CounterItem(pk=pk, sk=increment.sort_key), actions=counter_actions(increment))
+    for check in conditions:
+        check(transaction)
     guard(transaction._commit)
 
 

@@ -28,10 +28,12 @@ from tether.model.device import ClientInfo, DeviceInfo
 from tether.model.head import Head
 from tether.model.increment import Increment
 from tether.model.record import Record
+from tether.people.access import NOT_PERMITTED, Access
+from tether.people.sharing import Scope
 from tether.storage import transaction
+from tether.storage.audit import Operation as StoreOperation
 from tether.storage.feed import feed_page
 from tether.storage.heads import read_head, read_heads
-from tether.storage.keys import user_key
 from tether.storage.presence import touch_client
 from tether.storage.record_items import Write, record_item
 from tether.storage.snapshot import Snapshot, read_snapshot
@@ -52,6 +54,7 @@ LAST_POLL_SECONDS = 2.0
 # A cursor counts as too old this long before its tombstones can expire (clock skew, slow pushes).
 RETENTION_MARGIN = timedelta(hours=1)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+GRANT = "grant"  # the cursor's position name for a shared profile's grant counter
 SERVER = "~server"  # the client id in the stamps of server-side changes (sorts after real ids)
 
 
@@ -90,6 +93,7 @@ class MutationResult:
 class PushResult:
     last_mutation_id: int
     results: list[MutationResult]
+    access: Access | None = None  # whose profile it was, and with which role (docs/people.md)
 
 
 @dataclass
@@ -99,6 +103,7 @@ class PullResult:
     reset_required: bool
     last_mutation_id: int
     records: list[Record]
+    access: Access | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,8 @@ class _Pull:
     read_at: datetime  # when `head` was read: every change numbered above it committed after this
     last_mutation_id: int
     feeds: list[_FeedPosition]
+    access: Access
+    shared: bool = False  # a profile shared with the user: only what its role may read
     records: list[Record] = field(default_factory=list)
     has_more: bool = False
     seq: int = 0  # the user's feed position the next cursor holds
@@ -176,7 +183,14 @@ class _Pull:
             return True
         if self.read_at - datetime.fromtimestamp(self.position.safe_at, UTC) > max_age:
             return True
+        if self.position.positions.get(GRANT) != self.grant.get(GRANT):
+            return True  # the grant changed: drop what may no longer be read, get what now may
         return any(feed.must_reset() for feed in self.feeds)
+
+    @property
+    def grant(self) -> dict[str, int]:
+        """What a shared profile's cursor carries of the membership (its grant counter)."""
+        return {GRANT: self.access.generation} if self.shared else {}
 
     def news(self) -> bool:
         """Whether any feed has a change after the cursor."""
@@ -199,10 +213,11 @@ class _Chunk:
     outcomes: list[tuple[Collection, str, Outcome, Change]] = field(default_factory=list)
     last_key: int | None = None
     size: int = 0
+    checks: int = 0  # condition checks of other items (a shared profile's membership)
 
     @property
     def items(self) -> int:
-        return len(self.dirty) + len(self.increments) + 2  # + head + client
+        return len(self.dirty) + len(self.increments) + 2 + self.checks  # + head + client
 
     @property
     def empty(self) -> bool:
@@ -258,7 +273,12 @@ class _Attempt:
     working: dict[str, Record]  # the records as this attempt has changed them so far
     done: dict[int, MutationResult]
     committed: list[tuple[Collection, str, Outcome, Change]]
+    access: Access | None = None  # a shared profile's membership, as read with the records
+    conditions: Sequence[StoreOperation] = ()  # what every transaction of the push must still find
     chunk: _Chunk = field(default_factory=lambda: _Chunk())
+
+    def new_chunk(self) -> _Chunk:
+        return _Chunk(checks=len(self.conditions))
 
 
 class SyncEngine:
@@ -294,17 +314,23 @@ class SyncEngine:
         client_id: str,
         mutations: Sequence[Mutation],
         device: DeviceInfo | None = None,
+        profile_id: str | None = None,
     ) -> PushResult:
         """Apply a client's queued mutations in order, each exactly once.
 
         `device` (name, platform, app version) is stored on the client's item by the push's own
         transaction: it costs no extra write, and nothing is stored when the push writes nothing.
+        `profile_id` names a profile the user reaches (default: its own; docs/people.md).
         """
         _check_client_id(client_id)
+        scope = Scope.of(user_id, profile_id)
         steps = self._check_push(mutations)
         device = check_device(device) if device is not None else None
-        results, last_mutation_id = self._run(user_key(user_id), client_id, steps, device)
-        return PushResult(last_mutation_id, results)
+        holder: list[Access] = []
+        results, last_mutation_id = self._run(
+            scope.partition, scope.client(client_id), steps, device, (scope, client_id, holder)
+        )
+        return PushResult(last_mutation_id, results, holder[0] if holder else None)
 
     def write(self, partition: str, changes: Sequence[ServerChange]) -> list[MutationResult]:
         """Apply changes made by the server itself to a partition (`USER#<sub>`, or a shared one):
@@ -364,18 +390,29 @@ class SyncEngine:
         return steps
 
     def _run(
-        self, pk: str, client_id: str | None, steps: list[_Step], device: DeviceInfo | None = None
+        self,
+        pk: str,
+        client_id: str | None,
+        steps: list[_Step],
+        device: DeviceInfo | None = None,
+        sharing: tuple[Scope, str, list[Access]] | None = None,
     ) -> tuple[list[MutationResult], int]:
         """Load → apply in order → chunk → commit, reading again and retrying when another writer
-        got there first (or the database asked us to), then the operations' after-commit hooks."""
+        got there first (or the database asked us to), then the operations' after-commit hooks.
+
+        With `sharing` (the scope, the device's own clientId, where to put the access) the
+        membership is read in the same BatchGetItem and conditioned in the same transaction."""
         done: dict[int, MutationResult] = {}
         committed: list[tuple[Collection, str, Outcome, Change]] = []
         attempt = 0
         while True:
             pending = [step for step in steps if step.key not in done]
-            snapshot = self._load(pk, client_id, pending)
+            snapshot = self._load(pk, client_id, pending, sharing[0].keys(sharing[1]) if sharing else ())
+            access = self._admit(snapshot, sharing)
             try:
-                last_mutation_id = self._apply(pk, client_id, snapshot, pending, done, committed, device)
+                last_mutation_id = self._apply(
+                    pk, client_id, snapshot, pending, done, committed, device, access, sharing
+                )
                 break
             except (StaleRead, *CONTENTION) as error:
                 attempt += 1
@@ -384,14 +421,27 @@ class SyncEngine:
             collection.operations[operation].after_commit(collection, outcome, change)
         return [done[step.key] for step in steps], last_mutation_id
 
-    def _load(self, pk: str, client_id: str | None, pending: Sequence[_Step]) -> Snapshot:
-        """Head, client and every record the pending steps touch: one strongly consistent read."""
+    def _load(
+        self, pk: str, client_id: str | None, pending: Sequence[_Step], also: Sequence[tuple[str, str]] = ()
+    ) -> Snapshot:
+        """Head, client and every record the pending steps touch (and `also`, e.g. a membership):
+        one strongly consistent read."""
         snapshot = read_snapshot(
-            pk, client_id, {s.collection.sort_key(str(s.payload["id"])) for s in pending}
+            pk, client_id, {s.collection.sort_key(str(s.payload["id"])) for s in pending}, also=also
         )
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         return snapshot
+
+    @staticmethod
+    def _admit(snapshot: Snapshot, sharing: tuple[Scope, str, list[Access]] | None) -> Access | None:
+        """A shared profile's access as the snapshot shows it (FORBIDDEN if there is none)."""
+        if sharing is None:
+            return None
+        scope, own_client, holder = sharing
+        access = scope.decide(snapshot.also, own_client)
+        holder[:] = [access]
+        return access
 
     def _back_off(self, error: StaleRead | Throttled | Busy, attempt: int) -> None:
         """Wait before the next attempt, or raise the error itself when it is not worth retrying now.
@@ -418,6 +468,8 @@ class SyncEngine:
         done: dict[int, MutationResult],
         committed: list[tuple[Collection, str, Outcome, Change]],
         device: DeviceInfo | None = None,
+        access: Access | None = None,
+        sharing: tuple[Scope, str, list[Access]] | None = None,
     ) -> int:
         """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
         change would not fit in it, and the last chunk at the end. Returns the client's position."""
@@ -432,7 +484,10 @@ class SyncEngine:
             working=snapshot.records,
             done=done,
             committed=committed,
+            access=access,
+            conditions=sharing[0].conditions(access) if sharing and access else (),
         )
+        attempt.chunk = attempt.new_chunk()
         for step in pending:
             self._apply_step(attempt, step)
         self._flush(attempt)
@@ -447,6 +502,19 @@ class SyncEngine:
             attempt.done[step.key] = MutationResult(
                 step.key, DUPLICATE, collection, current.copy() if current else None
             )
+            return
+        access = attempt.access
+        if access is not None and not access.writes_collection(collection.name):
+            readable = current is not None and access.reads_collection(collection.name)
+            result = MutationResult(
+                step.key,
+                REJECTED,
+                collection,
+                current.copy() if readable and current else None,
+                code=NOT_PERMITTED,
+                message=f"Your role on this profile ({access.role.value}) may not change its {collection.name} records",
+            )
+            attempt.chunk.add(step.key, result)
             return
         change = Change(
             partition=attempt.pk,
@@ -489,6 +557,16 @@ class SyncEngine:
         record.updated_at = attempt.now
         size = transaction.estimated_size(record_item(attempt.pk, Write(sort_key, record)))
         if not attempt.chunk.fits(sort_key, outcome.increments, size):
+            if attempt.conditions:
+                # A shared profile's push commits in one transaction or not at all, so that a
+                # revocation can never leave it half-applied (docs/people.md).
+                raise LimitExceeded(
+                    "This push to a shared profile is too large for one transaction; "
+                    "push its first half, then the rest",
+                    reason="PUSH_TOO_LARGE",
+                    field="mutations",
+                    limit=transaction.TRANSACTION_ITEM_LIMIT - 2 - len(attempt.conditions),
+                )
             self._flush(attempt)
         attempt.working[sort_key] = record
         attempt.chunk.stage(sort_key, collection, record, size, outcome.increments)
@@ -507,11 +585,12 @@ class SyncEngine:
             chunk,
             attempt.now,
             attempt.device,
+            attempt.conditions,
         )
         for result in chunk.results:
             attempt.done[result.mutation_id] = result
         attempt.committed.extend(chunk.outcomes)
-        attempt.chunk = _Chunk()
+        attempt.chunk = attempt.new_chunk()
 
     def _commit(
         self,
@@ -523,6 +602,7 @@ class SyncEngine:
         chunk: _Chunk,
         now: datetime,
         device: DeviceInfo | None = None,
+        conditions: Sequence[StoreOperation] = (),
     ) -> tuple[Head, ClientInfo]:
         writes = []
         for offset, (sort_key, (collection, record)) in enumerate(chunk.dirty.items(), start=1):
@@ -555,6 +635,7 @@ class SyncEngine:
             increments=list(chunk.increments.values()),
             token=str(ULID()),
             device=device,
+            conditions=conditions,
         )
         for write in writes:
             write.record.stored_version = write.record.version
@@ -574,8 +655,12 @@ class SyncEngine:
         limit: int = 500,
         wait_seconds: int = 0,
         device: DeviceInfo | None = None,
+        profile_id: str | None = None,
     ) -> PullResult:
         """Records changed after the cursor, in change order, each at its latest state.
+
+        `profile_id` names a profile the user reaches (default: its own): only the collections the
+        user's role may read come back, and the cursor is bound to (profile, user) (docs/people.md).
 
         Check the cursor → read the heads (`_first_read`) → reset? → wait while nothing is new →
         page the user's feed → page the shared feeds with what is left of the page → next cursor.
@@ -584,43 +669,66 @@ class SyncEngine:
         check_between("limit", limit, 1, MAX_PULL_LIMIT, LimitExceeded)
         check_between("waitSeconds", wait_seconds, 0, MAX_WAIT_SECONDS, LimitExceeded)
         device = check_device(device) if device is not None else None
-        position = decode(cursor, self.cursor_key, user_id) if cursor else None
-        pull = self._first_read(user_key(user_id), client_id, position, device)
+        scope = Scope.of(user_id, profile_id)
+        binding = scope.binding()
+        position = decode(cursor, self.cursor_key, binding) if cursor else None
+        pull = self._first_read(scope, client_id, position, device)
         if position is not None and pull.must_reset(self.retention - RETENTION_MARGIN):
-            return self._reset(user_id, pull)
+            return self._reset(binding, pull)
         self._wait(pull, wait_seconds)
         self._page_own_feed(pull, limit)
         for feed in pull.feeds:
             self._page_shared_feed(pull, feed, limit)
         return PullResult(
-            encode(pull.next_cursor(), self.cursor_key, user_id),
+            encode(pull.next_cursor(), self.cursor_key, binding),
             pull.has_more,
             False,
             pull.last_mutation_id,
             pull.records,
+            pull.access,
         )
 
     def _first_read(
-        self, pk: str, client_id: str, position: Cursor | None, device: DeviceInfo | None
+        self, scope: Scope, own_client: str, position: Cursor | None, device: DeviceInfo | None
     ) -> _Pull:
-        """One BatchGetItem: the user's head, the client, and the head of every shared feed whose
-        cached head is stale (none while the cache is fresh). Records the device's presence."""
-        feeds = [self._feed_position(name, position) for name in self.shared_feeds]
+        """One BatchGetItem: the profile's head, the client, the head of every shared feed whose
+        cached head is stale (none while the cache is fresh) and, for a profile shared with the
+        user, the membership. Records the device's presence."""
+        # The shared feeds (the catalog) come with the loop of the user's own profile only.
+        names = () if scope.shared else self.shared_feeds
+        feeds = [self._feed_position(name, position) for name in names]
+        pk, client_id = scope.partition, scope.client(own_client)
         read_at = self.clock()
         stale = [feed for feed in feeds if feed.head is None]
-        snapshot = read_snapshot(pk, client_id, (), heads=[feed.feed.partition for feed in stale])
+        snapshot = read_snapshot(
+            pk, client_id, (), heads=[feed.feed.partition for feed in stale], also=scope.keys(own_client)
+        )
+        access = scope.decide(snapshot.also, own_client)
         for feed in stale:
             feed.head = feed.cache.put(snapshot.heads[feed.feed.partition], read_at)
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         self._record_presence(pk, client_id, snapshot.client, device, read_at)
-        return _Pull(pk, position, snapshot.head, read_at, snapshot.client.last_mutation_id, feeds)
+        pull = _Pull(
+            pk,
+            position,
+            snapshot.head,
+            read_at,
+            snapshot.client.last_mutation_id,
+            feeds,
+            access,
+            scope.shared,
+        )
+        pull.positions.update(pull.grant)
+        return pull
 
-    def _reset(self, user_id: str, pull: _Pull) -> PullResult:
+    def _reset(self, binding: str, pull: _Pull) -> PullResult:
         """The answer to a cursor that cannot go on: start over (`resetRequired`), nothing else."""
-        fresh = Cursor(0, pull.head.epoch or "", int(pull.read_at.timestamp()))
+        fresh = Cursor(0, pull.head.epoch or "", int(pull.read_at.timestamp()), pull.grant)
         anything = pull.head.seq > 0 or any(feed.known.head.seq > 0 for feed in pull.feeds)
-        return PullResult(encode(fresh, self.cursor_key, user_id), anything, True, pull.last_mutation_id, [])
+        return PullResult(
+            encode(fresh, self.cursor_key, binding), anything, True, pull.last_mutation_id, [], pull.access
+        )
 
     def _wait(self, pull: _Pull, wait_seconds: int) -> None:
         """While no feed has anything new and `wait_seconds` (on the engine's clock) have not passed,
@@ -651,7 +759,8 @@ class SyncEngine:
         if pull.head.seq <= pull.after:
             return
         page, more = feed_page(pull.pk, after=pull.after, upto=pull.head.seq, limit=limit)
-        pull.records.extend(page)
+        # What the role may not read is skipped (the cursor still moves past it).
+        pull.records.extend(r for r in page if not pull.shared or pull.access.reads_collection(r.collection))
         if more and page:
             last = page[-1]
             pull.seq, pull.safe_times, pull.has_more = last.seq, [last.updated_at or pull.read_at], True
