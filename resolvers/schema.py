@@ -24,6 +24,7 @@ from resolvers.chat.mutations import ChatMutation
 from resolvers.chat.queries import ChatQuery
 from resolvers.content.mutations import ContentMutation
 from resolvers.content.queries import ContentQuery
+from resolvers.entitlements.mutations import EntitlementsMutation
 from resolvers.pieces.queries import PiecesQuery
 from resolvers.progress.queries import ProgressQuery
 from resolvers.sessions.queries import SessionsQuery
@@ -47,7 +48,7 @@ class Query(
 
 
 @strawberry.type
-class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation):
+class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation, EntitlementsMutation):
     pass
 
 

@@ -17,6 +17,8 @@ from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
+from tether.entitlements.plans import CHAT_FEATURE, ChatBudget, Plans
+from tether.entitlements.service import Entitlements
 from tether.media import Media
 from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
@@ -34,6 +36,7 @@ class Services:
     accounts: Accounts
     catalog: Catalog
     editor: Editor
+    entitlements: Entitlements
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
@@ -55,13 +58,21 @@ class Services:
         accounts = Accounts(settings, log, media, clock=now)
         store = MediaStore(settings, media)
         catalog = Catalog(engine, store, clock=now)
+        entitlements = Entitlements(
+            engine,
+            Plans.load(settings.plans_file),
+            default_chat=ChatBudget(settings.chat_daily_messages, settings.chat_daily_tokens),
+            log=log,
+            clock=now,
+        )
         chat = Assistant(
             settings,
             engine,
             build_provider(settings),
-            consent=lambda user_id: accounts.consents.require(user_id, "chat"),
+            consent=lambda user_id: _chat_allowed(accounts, entitlements, user_id),
             track_title=catalog.track_title,
             now=now,
+            limits=lambda user_id: _chat_limits(entitlements, user_id),
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(
@@ -73,5 +84,17 @@ class Services:
             accounts=accounts,
             catalog=catalog,
             editor=Editor(engine, catalog, store, log=log, clock=now),
+            entitlements=entitlements,
             clock=now,
         )
+
+
+def _chat_allowed(accounts: Accounts, entitlements: Entitlements, user_id: str) -> None:
+    """The assistant answers users who gave its consents and, when plans gate `chat`, hold it."""
+    accounts.consents.require(user_id, "chat")
+    entitlements.require_feature(user_id, CHAT_FEATURE)
+
+
+def _chat_limits(entitlements: Entitlements, user_id: str) -> tuple[int, int]:
+    budget = entitlements.chat_budget(user_id)
+    return budget.daily_messages, budget.daily_tokens

@@ -228,6 +228,12 @@ class Settings:
     chat_daily_tokens: int = _setting(
         "TETHER_CHAT_DAILY_TOKENS", 200_000, "Provider tokens (input + output) a user may use per UTC day."
     )
+    # ---- plans, entitlements and store purchases (docs/entitlements.md) ----
+    plans_file: str | None = _setting(
+        "TETHER_PLANS_FILE",
+        None,
+        "JSON file of entitlements, the store products that grant them, the features they open and their chat budgets. Default: the bundled tether/entitlements/plans.json (`premium`, no products).",
+    )
     catalog_partition: str = _setting(
         "TETHER_CATALOG_PARTITION",
         "CATALOG",
