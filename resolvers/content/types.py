@@ -13,7 +13,7 @@ from resolvers.pagination import PageInfo
 from resolvers.syncable import Syncable
 from tether.catalog.locale import localize
 from tether.catalog.media import MediaKind, SignedUrl
-from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
+from tether.catalog.model import COLLECTIONS, TRACKS, is_visible, required_entitlement
 from tether.errors import BadUserInput
 from tether.model.record import Record
 from tether.sync.collection import Collection
@@ -73,6 +73,21 @@ def _localized(
     }
 
 
+REQUIRES_DOC = (
+    "The entitlement a user needs to play it (e.g. premium): its own, or inherited from the collection it is "
+    "in; null: free. Editors set their own with `requires`."
+)
+LOCKED_DOC = (
+    "The signed-in user lacks `requires` (as of this response): show a lock and an upgrade prompt; its "
+    "mediaUrl (AUDIO, TRANSCRIPT) is FORBIDDEN with reason ENTITLEMENT_REQUIRED. Offline, work it out from "
+    "`requires` and the synced entitlements."
+)
+
+
+async def _locked(info: Info, requires: str | None) -> bool:
+    return requires is not None and not (await info.context.access()).allows(requires)
+
+
 LOCALIZED_DOC = {
     "title": "In the asked `locale` if it has that language (or a related one: pt-BR for pt-PT), "
     "else in the default language of the collection. Null only on a tombstone.",
@@ -110,6 +125,7 @@ class CatalogCollection(Syncable):
         default=False,
         description="Users see it: not deleted, published, and every collection above it published.",
     )
+    requires: str | None = strawberry.field(default=None, description=REQUIRES_DOC)
     locale: strawberry.Private[str | None] = None
     include_hidden: strawberry.Private[bool] = False
 
@@ -141,10 +157,15 @@ class CatalogCollection(Syncable):
             parent_id=strawberry.ID(data["parent_id"]) if data.get("parent_id") else None,
             published_at=COLLECTIONS.value(record, "published_at"),
             visible=is_visible(record),
+            requires=required_entitlement(record),
             locale=locale,
             include_hidden=include_hidden,
             **_localized(data, locale, fallbacks),
         )
+
+    @strawberry.field(description=LOCKED_DOC)
+    async def locked(self, info: Info) -> bool:
+        return await _locked(info, self.requires)
 
     @strawberry.field(description="Its tracks in order (the published ones).")
     async def tracks(self, info: Info) -> list[CatalogTrack]:
@@ -185,6 +206,11 @@ class CatalogTrack(Syncable):
         default=False,
         description="Users see it: not deleted, published, and every collection above it published.",
     )
+    requires: str | None = strawberry.field(default=None, description=REQUIRES_DOC)
+
+    @strawberry.field(description=LOCKED_DOC)
+    async def locked(self, info: Info) -> bool:
+        return await _locked(info, self.requires)
 
     @classmethod
     def from_record(cls, record: Record) -> Self:
@@ -218,6 +244,7 @@ class CatalogTrack(Syncable):
             ),
             published_at=TRACKS.value(record, "published_at"),
             visible=is_visible(record),
+            requires=required_entitlement(record),
             **_localized(data, locale, fallbacks),
         )
 
@@ -310,6 +337,9 @@ class AdminCollectionInput:
     cover_image: strawberry.Maybe[str | None]
     order: strawberry.Maybe[int | None]
     parent_id: strawberry.Maybe[strawberry.ID | None]
+    requires: strawberry.Maybe[str | None] = strawberry.field(
+        description="The entitlement users need for it and everything in it (one the plans file declares)."
+    )
 
 
 @strawberry.input(
@@ -332,3 +362,6 @@ class AdminTrackInput:
     language: strawberry.Maybe[str | None]
     tags: strawberry.Maybe[list[str] | None]
     media: strawberry.Maybe[TrackMediaInput | None]
+    requires: strawberry.Maybe[str | None] = strawberry.field(
+        description="The entitlement users need for this track (else its collection's)."
+    )

@@ -21,7 +21,7 @@ from tether.settings import Settings
 
 MONTHLY = "com.example.tether.premium.monthly"
 LIFETIME = "com.example.tether.lifetime"
-PLANS = {
+PLANS: dict[str, Any] = {
     "entitlements": {
         "premium": {"description": "Premium content", "chat": {"dailyMessages": 5, "dailyTokens": 100000}},
         "plus": {"description": "More AI", "chat": {"dailyMessages": 3, "dailyTokens": 50000}},
