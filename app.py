@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from resolvers.errors import GRAPHQL_RESPONSE_JSON
 from resolvers.http import GraphQLEndpoint
 from resolvers.schema import build_schema
+from resolvers.webhooks import Webhooks
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
@@ -31,8 +32,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """The whole API as one ASGI app, configured by `settings` (default: the environment)."""
     settings = services.settings if services is not None else settings or Settings.from_env()
     storage.configure(settings)
-    endpoint = GraphQLEndpoint(build_schema(settings), services or Services.build(settings))
-    routes: list[BaseRoute] = [Route("/graphql", endpoint.handle, methods=ALL_METHODS)]
+    services = services or Services.build(settings)
+    endpoint = GraphQLEndpoint(build_schema(settings), services)
+    webhooks = Webhooks(services)
+    routes: list[BaseRoute] = [
+        Route("/graphql", endpoint.handle, methods=ALL_METHODS),
+        # Public (no authorizer, no user token): each verifies the store's own signature.
+        Route("/webhooks/app-store", webhooks.app_store, methods=["POST"]),
+        Route("/webhooks/play", webhooks.play, methods=["POST"]),
+    ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))
     middleware = []

@@ -17,7 +17,10 @@ from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
+from tether.entitlements.apple import AppStore
 from tether.entitlements.plans import CHAT_FEATURE, ChatBudget, Plans
+from tether.entitlements.play import GooglePlayApi, PushVerifier
+from tether.entitlements.purchases import Purchases
 from tether.entitlements.service import Entitlements
 from tether.media import Media
 from tether.secrets import audit_key, cursor_key
@@ -37,6 +40,7 @@ class Services:
     catalog: Catalog
     editor: Editor
     entitlements: Entitlements
+    purchases: Purchases
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
@@ -83,8 +87,22 @@ class Services:
             audit=log,
             accounts=accounts,
             catalog=catalog,
-            editor=Editor(engine, catalog, store, log=log, clock=now),
+            editor=Editor(
+                engine,
+                catalog,
+                store,
+                log=log,
+                clock=now,
+                entitlements=frozenset(entitlements.plans.entitlements),
+            ),
             entitlements=entitlements,
+            purchases=Purchases(
+                entitlements,
+                app_store=AppStore.from_settings(settings),
+                play=GooglePlayApi(settings) if settings.play_package_name else None,
+                play_package=settings.play_package_name,
+                push=PushVerifier(settings) if settings.play_package_name else None,
+            ),
             clock=now,
         )
 

@@ -264,7 +264,13 @@ def _routes(template: dict[str, Any]) -> dict[str, Any]:
 def test_post_graphql_requires_the_cognito_jwt_and_only_get_routes_are_open(template: dict[str, Any]) -> None:
     api = properties(template, "HttpApi")
     routes = _routes(template)
-    assert set(routes) == {"POST /graphql", "GET /graphql", "GET /graphiql/{proxy+}"}
+    assert set(routes) == {
+        "POST /graphql",
+        "GET /graphql",
+        "GET /graphiql/{proxy+}",
+        "POST /webhooks/app-store",
+        "POST /webhooks/play",
+    }
     for route in routes.values():
         assert route["ApiId"] == {"Ref": "HttpApi"}
 
@@ -281,6 +287,9 @@ def test_post_graphql_requires_the_cognito_jwt_and_only_get_routes_are_open(temp
     assert authorizer["IdentitySource"] == "$request.header.Authorization"
     assert routes["GET /graphql"]["Auth"]["Authorizer"] == "NONE"
     assert routes["GET /graphiql/{proxy+}"]["Auth"]["Authorizer"] == "NONE"
+    # Store webhooks carry no user token: the app verifies the store's own signature on them.
+    assert routes["POST /webhooks/app-store"]["Auth"]["Authorizer"] == "NONE"
+    assert routes["POST /webhooks/play"]["Auth"]["Authorizer"] == "NONE"
 
     # The app verifies tokens on the open GET route against the same issuer and audience.
     variables = properties(template, "TetherFunction")["Environment"]["Variables"]
@@ -307,7 +316,9 @@ def test_the_deployed_api_really_puts_the_authorizer_on_post(
     assert body["paths"]["/graphql"]["post"]["security"] == [{"CognitoJwt": []}]
     assert body["paths"]["/graphql"]["get"]["security"] == [{"NONE": []}]
     assert body["paths"]["/graphiql/{proxy+}"]["get"]["security"] == [{"NONE": []}]
-    assert set(body["paths"]) == {"/graphql", "/graphiql/{proxy+}"}
+    assert body["paths"]["/webhooks/app-store"]["post"]["security"] == [{"NONE": []}]
+    assert body["paths"]["/webhooks/play"]["post"]["security"] == [{"NONE": []}]
+    assert set(body["paths"]) == {"/graphql", "/graphiql/{proxy+}", "/webhooks/app-store", "/webhooks/play"}
     cors = body["x-amazon-apigateway-cors"]["Fn::If"]
     assert cors[0] == "AnyOrigin"
     for branch in cors[1:]:
@@ -372,6 +383,12 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
             "Resource": {"Ref": "AuditSecret"},
+        },
+        {
+            "Sid": "PlayServiceAccountKey",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": {"Ref": "PlayCredentialsSecret"},
         },
     ]
     model = [s for s in found if any(a.startswith("bedrock:") for a in as_list(s["Action"]))]
@@ -447,6 +464,8 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     }
     assert variables["TETHER_AUDIT_SECRET_ARN"] == {"Ref": "AuditSecret"}
     assert variables["TETHER_USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert variables["TETHER_PLAY_CREDENTIALS_ARN"] == {"Ref": "PlayCredentialsSecret"}
+    assert variables["TETHER_APPLE_BUNDLE_ID"] == {"Ref": "AppleBundleId"}
     assert "TETHER_CURSOR_SECRET" not in variables, "secrets come from Secrets Manager, never plain env"
     assert "TETHER_AUDIT_SECRET" not in variables
     assert "TETHER_S3_ENDPOINT" not in variables
