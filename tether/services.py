@@ -69,6 +69,7 @@ class Services:
             log=log,
             clock=now,
         )
+        accounts.erasure.release = entitlements.release_purchases  # erasure lets go of its purchases
         chat = Assistant(
             settings,
             engine,

@@ -320,3 +320,20 @@ def test_without_a_bundle_id_app_store_purchases_are_unavailable(
 ) -> None:
     gql = GraphQLClient(unconfigured, make_token(f"user-{uuid.uuid4()}"))
     assert refusal(redeem(gql, "a.b.c")) == ("BAD_USER_INPUT", "STORE_NOT_CONFIGURED")
+
+
+def test_an_erased_account_lets_go_of_its_purchases(
+    gql: GraphQLClient, chain: AppleChain, clock: Clock, client: TestClient, make_token: Callable[..., str]
+) -> None:
+    signed = chain.sign(
+        transaction(
+            MONTHLY, signed_at=clock.now, expires=clock.now + timedelta(days=30), original="2000000000000333"
+        )
+    )
+    assert "errors" not in redeem(gql, signed)
+    erased = gql(operation("DeleteMyAccount"), {"confirm": "DELETE"})["data"]["deleteMyAccount"]
+    assert erased["complete"] is True
+    newcomer = GraphQLClient(client, make_token(f"user-{uuid.uuid4()}"))
+    assert [e["name"] for e in redeem(newcomer, signed)["data"]["redeemPurchase"]["entitlements"]] == [
+        "premium"
+    ]

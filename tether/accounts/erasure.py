@@ -56,12 +56,15 @@ class Erasure:
         *,
         budget_seconds: float = BUDGET_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        release: Callable[[str], None] = lambda user_id: None,
     ) -> None:
         self.settings = settings
         self.audit = log
         self.media = media
         self.budget = budget_seconds
         self.monotonic = monotonic
+        # Lets go of what outside the partition names the user (their store purchases' claims).
+        self.release = release
 
     @cached_property
     def cognito(self) -> Any:
@@ -76,6 +79,7 @@ class Erasure:
         """Erase everything the user owns; idempotent. `complete` is false when the time budget ran
         out first: nothing is half-done, and calling again carries on."""
         deadline = self.monotonic() + self.budget
+        self.release(user.id)
         items, emptied = partition.delete_all(user_key(user.id), deadline=deadline)
         if not emptied:
             return ErasureResult(False, items, 0, Step.PENDING, Step.PENDING)

@@ -16,6 +16,7 @@ from tether.audit import AuditLog
 from tether.entitlements.model import ENTITLEMENTS, Source, Status, check_name, record_id, status
 from tether.entitlements.plans import ChatBudget, Plans
 from tether.errors import BadUserInput, Forbidden
+from tether.storage import purchases
 from tether.storage import records as store
 from tether.sync.collection import REJECTED
 from tether.sync.engine import ServerChange, SyncEngine
@@ -142,6 +143,13 @@ class Entitlements:
         if not self.plans.chat:
             return self.default_chat  # no plan changes the budget: nothing to read
         return self.plans.chat_budget(self.access(profile_id).names, self.default_chat)
+
+    def release_purchases(self, account_id: str) -> None:
+        """Before an account is erased: its store purchases no longer belong to it."""
+        for record in self.records(account_id):
+            _, source, ref = _parts(record.id)
+            if source in (Source.APP_STORE.value, Source.PLAY.value):
+                purchases.release(source, ref, account_id)
 
     # ---- changing
 

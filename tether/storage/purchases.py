@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from tether.storage.base import TetherModel
 from tether.storage.records import _guard
@@ -65,6 +65,15 @@ def claimed_by(store: str, ref: str) -> str | None:
     except DoesNotExist:
         return None
     return str(item.account_id)
+
+
+def release(store: str, ref: str, account_id: str) -> None:
+    """Forget that `account_id` redeemed the purchase (its erasure): another account may redeem it."""
+    item = PurchaseClaim(purchase_key(store, ref), CLAIM)
+    try:
+        _guard(lambda: item.delete(condition=PurchaseClaim.account_id == account_id))
+    except DeleteError:
+        pass  # not this account's (or already gone)
 
 
 def was_applied(store: str, notification_id: str) -> bool:
