@@ -3,6 +3,7 @@ store notifications were already applied. The only code that talks to DynamoDB f
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
@@ -70,10 +71,8 @@ def claimed_by(store: str, ref: str) -> str | None:
 def release(store: str, ref: str, account_id: str) -> None:
     """Forget that `account_id` redeemed the purchase (its erasure): another account may redeem it."""
     item = PurchaseClaim(purchase_key(store, ref), CLAIM)
-    try:
+    with contextlib.suppress(DeleteError):  # not this account's (or already gone)
         _guard(lambda: item.delete(condition=PurchaseClaim.account_id == account_id))
-    except DeleteError:
-        pass  # not this account's (or already gone)
 
 
 def was_applied(store: str, notification_id: str) -> bool:
