@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from ulid import ULID
 from app import create_app
 from tests.conftest import GraphQLClient
 from tests.operations import operation
+from tests.sync.conftest import Clock
 from tether.services import Services
 from tether.settings import Settings
 
@@ -30,19 +31,6 @@ PLANS: dict[str, Any] = {
     "products": {MONTHLY: ["premium"], LIFETIME: ["premium", "reports"]},
     "features": {"doctor_reports": ["reports"], "offline_downloads": ["premium", "plus"]},
 }
-
-
-class Clock:
-    """The time entitlements are judged by; the test moves it by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -20,8 +20,9 @@ from app import create_app
 from tests.catalog.conftest import new_collection, new_track
 from tests.conftest import GraphQLClient
 from tests.entitlements.apple import AppleChain, notification, renewal, transaction
-from tests.entitlements.conftest import LIFETIME, MONTHLY, Clock, mine
+from tests.entitlements.conftest import LIFETIME, MONTHLY, mine
 from tests.operations import operation
+from tests.sync.conftest import Clock
 from tether.entitlements import apple
 from tether.entitlements.apple import APPLE_ROOT_CA_G3, APPLE_ROOT_CA_G3_SHA256, AppStore, pinned_roots
 from tether.errors import ConfigurationError

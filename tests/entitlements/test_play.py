@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
 from tests.conftest import GraphQLClient
-from tests.entitlements.conftest import MONTHLY, Clock, iso, mine
+from tests.entitlements.conftest import MONTHLY, iso, mine
 from tests.entitlements.play import (
     AUDIENCE,
     PACKAGE,
@@ -26,6 +26,7 @@ from tests.entitlements.play import (
     subscription_purchase,
 )
 from tests.operations import operation
+from tests.sync.conftest import Clock
 from tether.settings import Settings
 
 ROUTE = "/webhooks/play"
