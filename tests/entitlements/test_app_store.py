@@ -16,9 +16,10 @@ import pytest
 from cryptography import x509
 from starlette.testclient import TestClient
 
-from app import create_app
+from app import create_app, make_handler
 from tests.catalog.conftest import new_collection, new_track
 from tests.conftest import GraphQLClient
+from tests.deploy.lambda_support import FakeLambdaContext, load_event
 from tests.entitlements.apple import AppleChain, notification, renewal, transaction
 from tests.entitlements.conftest import LIFETIME, MONTHLY, mine
 from tests.operations import operation
@@ -338,3 +339,27 @@ def test_an_erased_account_lets_go_of_its_purchases(
     assert [e["name"] for e in redeem(newcomer, signed)["data"]["redeemPurchase"]["entitlements"]] == [
         "premium"
     ]
+
+
+def test_the_lambda_serves_the_notification_route_without_an_authorizer(
+    services: Services, chain: AppleChain, clock: Clock, account: tuple[str, GraphQLClient]
+) -> None:
+    user, gql = account
+    handler = make_handler(create_app(services=services))
+    event = load_event("http_api_post_app_store_notification.json")
+    assert "authorizer" not in event["requestContext"]  # the route has none: the JWS is the proof
+    signed = chain.sign(
+        transaction(
+            MONTHLY,
+            signed_at=clock.now,
+            expires=clock.now + timedelta(days=30),
+            original="2000000000000444",
+            account=user,
+        )
+    )
+    event["body"] = json.dumps(
+        notification(chain, "SUBSCRIBED", signed_at=clock.now, signed_transaction=signed)
+    )
+    response = handler(event, FakeLambdaContext())
+    assert (response["statusCode"], json.loads(response["body"])) == (200, {"outcome": "APPLIED"})
+    assert [e["status"] for e in mine(gql)["entitlements"]] == ["ACTIVE"]
