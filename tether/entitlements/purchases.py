@@ -21,6 +21,7 @@ from typing import Any
 
 from appstoreserverlibrary.models.JWSRenewalInfoDecodedPayload import JWSRenewalInfoDecodedPayload
 from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
+from appstoreserverlibrary.models.ResponseBodyV2DecodedPayload import ResponseBodyV2DecodedPayload
 
 from tether.entitlements.apple import AppStore
 from tether.entitlements.model import ENTITLEMENTS, Source, Status, record_id, status
@@ -112,39 +113,32 @@ class Purchases:
         store.mark_applied("APP_STORE", notification_id, kind, self.clock())
         return outcome
 
-    def _apply_apple(self, notification_id: str, kind: str, notification: object) -> NotificationOutcome:
+    def _apply_apple(
+        self, notification_id: str, kind: str, notification: ResponseBodyV2DecodedPayload
+    ) -> NotificationOutcome:
         app_store = self._apple()
-        data = getattr(notification, "data", None)
-        signed_transaction = getattr(data, "signedTransactionInfo", None)
-        if not signed_transaction:
+        data = notification.data
+        if data is None or not data.signedTransactionInfo:
             return NotificationOutcome("IGNORED", f"{kind}: no transaction")  # TEST, summaries...
-        transaction = app_store.transaction(signed_transaction, "signedTransactionInfo")
-        signed_renewal = getattr(data, "signedRenewalInfo", None)
-        renewal = app_store.renewal(signed_renewal) if signed_renewal else None
+        transaction = app_store.transaction(data.signedTransactionInfo, "signedTransactionInfo")
+        renewal = app_store.renewal(data.signedRenewalInfo) if data.signedRenewalInfo else None
         names = self.entitlements.plans.granted_by(str(transaction.productId or ""))
         if not names:
             return NotificationOutcome("IGNORED", f"{kind}: a product the plans file doesn't sell")
         ref = str(transaction.originalTransactionId)
         account = store.claimed_by("APP_STORE", ref)
         if account is None and transaction.appAccountToken:
-            account = store.claim(
-                "APP_STORE",
-                ref,
-                transaction.appAccountToken.lower(),
-                str(transaction.productId),
-                self.clock(),
-            )
+            token = transaction.appAccountToken.lower()
+            account = store.claim("APP_STORE", ref, token, str(transaction.productId), self.clock())
         if account is None:
             logger.warning(
                 "app store notification for an unknown account",
                 extra={"notification": notification_id, "type": kind},
             )
             return NotificationOutcome("IGNORED", f"{kind}: no account (no appAccountToken, never redeemed)")
-        subtype = getattr(notification, "rawSubtype", None)
+        subtype = notification.rawSubtype
         reason = f"{kind}.{subtype}" if subtype else kind
-        grant = _apple_grant(
-            transaction, renewal, names, getattr(notification, "signedDate", None), reason[:60]
-        )
+        grant = _apple_grant(transaction, renewal, names, notification.signedDate, reason[:60])
         if kind in REVOKING and grant.revoked_at is None:
             grant = _revoked(grant)
         self.entitlements.apply(account, grant)
