@@ -97,6 +97,7 @@ def test_sam_validate_and_lint_pass_offline(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("sam")
+@pytest.mark.timeout(720)  # sam runs `pip wheel` once per dependency: about 10 s each on these machines
 def test_sam_build_packages_only_the_runtime_without_docker(tmp_path: Path) -> None:
     """`sam build` as `sam deploy` would run it: python3.11 + pip, arm64 wheels, the code via function/."""
     build_dir = tmp_path / "build"
@@ -107,7 +108,7 @@ def test_sam_build_packages_only_the_runtime_without_docker(tmp_path: Path) -> N
         "--build-dir",
         str(build_dir),
         cwd=tmp_path,
-        timeout=400,
+        timeout=660,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     artifact = build_dir / "TetherFunction"
