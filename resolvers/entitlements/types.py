@@ -9,8 +9,8 @@ import strawberry
 from resolvers.context import Info
 from resolvers.syncable import Syncable
 from tether.entitlements.model import ENTITLEMENTS, Source, Status, status_at
+from tether.model.record import Record
 from tether.sync.collection import Collection
-from tether.sync.records import Record
 
 strawberry.enum(
     Source,

@@ -13,7 +13,8 @@ from tether.entitlements.plans import ChatBudget, Plans
 from tether.entitlements.service import Entitlements, Grant
 from tether.errors import ConfigurationError
 from tether.services import Services
-from tether.storage import records as store
+from tether.storage.heads import read_head
+from tether.storage.keys import user_key
 
 START = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -100,7 +101,7 @@ def test_a_grant_is_a_server_write_in_the_accounts_feed(services: Services) -> N
     assert [(record.collection, record.id) for record in pulled.records] == [
         ("entitlement", "premium:APP_STORE:77")
     ]
-    assert store.read_head(store.user_key(account)).seq == 1
+    assert read_head(user_key(account)).seq == 1
 
 
 def test_the_plans_file_is_checked_at_startup() -> None:

@@ -14,9 +14,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from tether.model.record import Record
 from tether.sync.collection import APPLIED, Change, Collection, Operation, Outcome
 from tether.sync.fields import Boolean, CatalogId, Field, LimitExceeded, Text, Timestamp, parse_time
-from tether.sync.records import Record
 
 NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 

@@ -28,8 +28,8 @@ from tether.entitlements.model import ENTITLEMENTS, Source, Status, record_id, s
 from tether.entitlements.play import GRACE, REVOKED, USABLE, PlayApi, PlayState, PushVerifier
 from tether.entitlements.service import Entitlements, Grant
 from tether.errors import BadUserInput, ConfigurationError, Forbidden
+from tether.model.record import Record
 from tether.storage import purchases as store
-from tether.sync.records import Record
 from tether.telemetry import logger
 
 REVOKING = {"REFUND", "REVOKE"}

@@ -16,11 +16,12 @@ from tether.audit import AuditLog
 from tether.entitlements.model import ENTITLEMENTS, Source, Status, check_name, record_id, status
 from tether.entitlements.plans import ChatBudget, Plans
 from tether.errors import BadUserInput, Forbidden
+from tether.model.record import Record
 from tether.storage import purchases
-from tether.storage import records as store
+from tether.storage.keys import user_key
+from tether.storage.listing import list_records
 from tether.sync.collection import REJECTED
 from tether.sync.engine import ServerChange, SyncEngine
-from tether.sync.records import Record
 
 ENTITLEMENT_CHANGED = "entitlement_changed"
 ENTITLEMENT_REQUIRED = "ENTITLEMENT_REQUIRED"
@@ -111,9 +112,7 @@ class Entitlements:
 
     def records(self, account_id: str) -> list[Record]:
         """Every grant of the account (revoked and expired ones too), by id."""
-        page = store.list_records(
-            store.user_key(account_id), prefix=f"{ENTITLEMENTS.key_prefix}#", first=MAX_RECORDS
-        )
+        page = list_records(user_key(account_id), prefix=f"{ENTITLEMENTS.key_prefix}#", first=MAX_RECORDS)
         return page.records
 
     def access(self, profile_id: str) -> Access:
@@ -157,7 +156,7 @@ class Entitlements:
         """Store the grant's state for each of its entitlements (an older state changes nothing)."""
         before = {record.id: record.version for record in self.records(account_id)}
         changes = [ServerChange(ENTITLEMENTS, "apply", grant.payload(name)) for name in grant.names]
-        results = self.engine.write(store.user_key(account_id), changes)
+        results = self.engine.write(user_key(account_id), changes)
         saved: list[Record] = []
         now = self.clock()
         for result in results:

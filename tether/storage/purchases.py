@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
-from tether.storage.base import TetherModel
-from tether.storage.records import _guard
+from tether.storage.base import TetherModel, guard
 
 CLAIM = "CLAIM"
 NOTIFICATION = "NOTIFICATION"
@@ -48,7 +47,7 @@ def claim(store: str, ref: str, account_id: str, product_id: str, now: datetime)
         purchase_key(store, ref), CLAIM, account_id=account_id, product_id=product_id, claimed_at=now
     )
     try:
-        _guard(
+        guard(
             lambda: item.save(
                 condition=PurchaseClaim.pk.does_not_exist() | (PurchaseClaim.account_id == account_id)
             )
@@ -62,7 +61,7 @@ def claim(store: str, ref: str, account_id: str, product_id: str, now: datetime)
 def claimed_by(store: str, ref: str) -> str | None:
     """The account the purchase was redeemed by, or None (one strongly consistent GetItem)."""
     try:
-        item = _guard(lambda: PurchaseClaim.get(purchase_key(store, ref), CLAIM, consistent_read=True))
+        item = guard(lambda: PurchaseClaim.get(purchase_key(store, ref), CLAIM, consistent_read=True))
     except DoesNotExist:
         return None
     return str(item.account_id)
@@ -72,12 +71,12 @@ def release(store: str, ref: str, account_id: str) -> None:
     """Forget that `account_id` redeemed the purchase (its erasure): another account may redeem it."""
     item = PurchaseClaim(purchase_key(store, ref), CLAIM)
     with contextlib.suppress(DeleteError):  # not this account's (or already gone)
-        _guard(lambda: item.delete(condition=PurchaseClaim.account_id == account_id))
+        guard(lambda: item.delete(condition=PurchaseClaim.account_id == account_id))
 
 
 def was_applied(store: str, notification_id: str) -> bool:
     try:
-        _guard(
+        guard(
             lambda: AppliedNotification.get(
                 notification_key(store, notification_id), NOTIFICATION, consistent_read=True
             )
@@ -97,7 +96,7 @@ def mark_applied(store: str, notification_id: str, kind: str, now: datetime) -> 
         expires_at=now + KEEP_NOTIFICATIONS,
     )
     try:
-        _guard(lambda: item.save(condition=AppliedNotification.pk.does_not_exist()))
+        guard(lambda: item.save(condition=AppliedNotification.pk.does_not_exist()))
     except PutError:
         return False
     return True
