@@ -14,9 +14,8 @@ from starlette.testclient import TestClient
 from ulid import ULID
 
 from app import create_app
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import Clock
 from tether.services import Services
 from tether.settings import Settings
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.entitlements.conftest import grant, iso, mine
 from tests.operations import operation
-from tests.sync.conftest import Clock
 from tether.services import Services
 
 

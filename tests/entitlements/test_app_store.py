@@ -18,12 +18,11 @@ from starlette.testclient import TestClient
 
 from app import create_app, make_handler
 from tests.catalog.conftest import new_collection, new_track
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.deploy.lambda_support import FakeLambdaContext, load_event
 from tests.entitlements.apple import AppleChain, notification, renewal, transaction
 from tests.entitlements.conftest import LIFETIME, MONTHLY, mine
 from tests.operations import operation
-from tests.sync.conftest import Clock
 from tether.entitlements import apple
 from tether.entitlements.apple import APPLE_ROOT_CA_G3, APPLE_ROOT_CA_G3_SHA256, AppStore, pinned_roots
 from tether.errors import ConfigurationError

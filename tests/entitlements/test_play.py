@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.entitlements.conftest import MONTHLY, iso, mine
 from tests.entitlements.play import (
     AUDIENCE,
@@ -26,7 +26,6 @@ from tests.entitlements.play import (
     subscription_purchase,
 )
 from tests.operations import operation
-from tests.sync.conftest import Clock
 from tether.settings import Settings
 
 ROUTE = "/webhooks/play"
