@@ -8,7 +8,7 @@ import pytest
 from ulid import ULID
 
 from tests.catalog.conftest import new_collection, new_track, save_collection, save_track
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.entitlements.conftest import grant
 from tests.operations import operation
 
@@ -81,7 +81,7 @@ def test_locked_items_show_everywhere_but_their_media_is_refused(
 
 
 def test_requirements_are_inherited_down_the_tree_and_follow_moves(
-    gql: GraphQLClient, admin: GraphQLClient, premium: dict[str, str]
+    gql: GraphQLClient, admin: GraphQLClient, premium: dict[str, str], clock: Clock
 ) -> None:
     inner = new_collection(admin, parentId=premium["paid"])["id"]
     deep = new_track(admin, inner)["id"]
@@ -94,12 +94,17 @@ def test_requirements_are_inherited_down_the_tree_and_follow_moves(
     }
     assert (tracks[deep]["requires"], tracks[own]["requires"]) == ("premium", "reports")
 
+    # Edits a second apart (the server's changes made in one instant have equal stamps).
+    clock.advance(seconds=1)
     save_track(admin, id=premium["free_track"], collectionId=premium["paid"])  # moved into premium
+    clock.advance(seconds=1)
     save_collection(admin, id=premium["paid"], requires=None)  # and premium made free again
+    clock.advance(seconds=1)
     save_track(admin, id=own, requires=None)
     for track_id, expected in ((premium["free_track"], None), (deep, None), (own, None)):
         track = gql.data(operation("Track"), {"id": track_id})["track"]
         assert (track["requires"], track["locked"]) == (expected, False), track_id
+    clock.advance(seconds=1)
     save_collection(admin, id=inner, requires="premium")
     assert gql.data(operation("Track"), {"id": deep})["track"]["locked"] is True
     assert media_error(gql, deep) == {
