@@ -21,6 +21,7 @@ from resolvers.client import NAME_HEADER, VERSION_HEADER
 from resolvers.errors import GRAPHQL_RESPONSE_JSON
 from resolvers.http import GraphQLEndpoint
 from resolvers.schema import build_schema
+from resolvers.webhooks import Webhooks
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
@@ -40,7 +41,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     storage.configure(settings)
     services = services or Services.build(settings)
     endpoint = GraphQLEndpoint(build_schema(settings), services)
-    routes: list[BaseRoute] = [Route("/graphql", endpoint.handle, methods=ALL_METHODS)]
+    webhooks = Webhooks(services)
+    routes: list[BaseRoute] = [
+        Route("/graphql", endpoint.handle, methods=ALL_METHODS),
+        # Public (no authorizer, no user token): each verifies the store's own signature.
+        Route("/webhooks/app-store", webhooks.app_store, methods=["POST"]),
+        Route("/webhooks/play", webhooks.play, methods=["POST"]),
+    ]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))
     middleware = [*_cors(settings), _compression(settings)]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from strawberry.types import Info as StrawberryInfo
 
+from resolvers.offload import offload
 from tether.auth import User
+from tether.entitlements.service import Access
 from tether.errors import Unauthenticated
 from tether.request_budget import RequestBudget
 from tether.services import Services
@@ -21,6 +24,7 @@ class Context:
     # One per HTTP request, shared by its operations (a batch's too).
     budget: RequestBudget = field(default_factory=RequestBudget)
     client_ip: str | None = None  # what anonymous requests are rate-limited by
+    _access: asyncio.Future[Access] | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
@@ -34,6 +38,24 @@ class Context:
                 "Sign in first: send `Authorization: Bearer <token>`", reason="MISSING_TOKEN"
             )
         return self.maybe_user
+
+    async def access(self) -> Access:
+        """What the signed-in user may use (their entitlements), read at most once per request."""
+        if self._access is None:
+            future: asyncio.Future[Access] = asyncio.get_running_loop().create_future()
+            self._access = future
+            try:
+                future.set_result(await offload(self.services.entitlements.access, self.user.id))
+            except Exception as error:
+                self._access = None  # a later resolver tries again
+                future.set_exception(error)
+                future.exception()  # marked as retrieved: it is raised right here
+                raise
+            except BaseException:
+                self._access = None
+                future.cancel()
+                raise
+        return await asyncio.shield(self._access)
 
 
 Info = StrawberryInfo[Context, None]

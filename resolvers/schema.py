@@ -24,6 +24,7 @@ from resolvers.chat.mutations import ChatMutation
 from resolvers.chat.queries import ChatQuery
 from resolvers.content.mutations import ContentMutation
 from resolvers.content.queries import ContentQuery
+from resolvers.entitlements.mutations import EntitlementsMutation
 from resolvers.limits import AdmissionExtension
 from resolvers.people.mutations import PeopleMutation
 from resolvers.people.queries import PeopleQuery
@@ -52,7 +53,9 @@ class Query(
 
 
 @strawberry.type
-class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation, PeopleMutation):
+class Mutation(
+    SyncMutation, ChatMutation, AccountMutation, ContentMutation, PeopleMutation, EntitlementsMutation
+):
     pass
 
 

@@ -6,6 +6,7 @@ from tether.bookmarks import BOOKMARKS
 from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
 from tether.catalog.model import TRACKS
 from tether.chat.model import MESSAGES, THREADS
+from tether.entitlements.model import ENTITLEMENTS
 from tether.pieces import PIECES
 from tether.preferences import PREFERENCES
 from tether.progress import PROGRESS
@@ -22,5 +23,6 @@ COLLECTIONS: tuple[Collection, ...] = (
     PREFERENCES,
     CATALOG_COLLECTIONS,
     TRACKS,
+    ENTITLEMENTS,
 )
 BY_NAME = {collection.name: collection for collection in COLLECTIONS}

@@ -17,6 +17,11 @@ from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
+from tether.entitlements.apple import AppStore
+from tether.entitlements.plans import CHAT_FEATURE, ChatBudget, Plans
+from tether.entitlements.play import GooglePlayApi, PushVerifier
+from tether.entitlements.purchases import Purchases
+from tether.entitlements.service import Entitlements
 from tether.media import Media
 from tether.people import People
 from tether.persisted import DocumentRegistry
@@ -40,6 +45,8 @@ class Services:
     documents: DocumentRegistry  # persisted queries registered by clients (APQ)
     limits: RateLimiter
     people: People
+    entitlements: Entitlements
+    purchases: Purchases
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
@@ -62,13 +69,22 @@ class Services:
         accounts = Accounts(settings, log, media, clock=now, estate=people.estate)
         store = MediaStore(settings, media)
         catalog = Catalog(engine, store, clock=now)
+        entitlements = Entitlements(
+            engine,
+            Plans.load(settings.plans_file),
+            default_chat=ChatBudget(settings.chat_daily_messages, settings.chat_daily_tokens),
+            log=log,
+            clock=now,
+        )
+        accounts.erasure.release = entitlements.release_purchases  # erasure lets go of its purchases
         chat = Assistant(
             settings,
             engine,
             build_provider(settings),
-            consent=lambda user_id: accounts.consents.require(user_id, "chat"),
+            consent=lambda user_id: _chat_allowed(accounts, entitlements, user_id),
             track_title=catalog.track_title,
             now=now,
+            limits=lambda user_id: _chat_limits(entitlements, user_id),
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(
@@ -79,9 +95,35 @@ class Services:
             audit=log,
             accounts=accounts,
             catalog=catalog,
-            editor=Editor(engine, catalog, store, log=log, clock=now),
+            editor=Editor(
+                engine,
+                catalog,
+                store,
+                log=log,
+                clock=now,
+                entitlements=frozenset(entitlements.plans.entitlements),
+            ),
+            entitlements=entitlements,
+            purchases=Purchases(
+                entitlements,
+                app_store=AppStore.from_settings(settings),
+                play=GooglePlayApi(settings) if settings.play_package_name else None,
+                play_package=settings.play_package_name,
+                push=PushVerifier(settings) if settings.play_package_name else None,
+            ),
             documents=DocumentRegistry.for_settings(settings, clock=now),
             limits=RateLimiter(parse_limits(settings.request_limits), batch=settings.rate_limit_batch),
             people=people,
             clock=now,
         )
+
+
+def _chat_allowed(accounts: Accounts, entitlements: Entitlements, user_id: str) -> None:
+    """The assistant answers users who gave its consents and, when plans gate `chat`, hold it."""
+    accounts.consents.require(user_id, "chat")
+    entitlements.require_feature(user_id, CHAT_FEATURE)
+
+
+def _chat_limits(entitlements: Entitlements, user_id: str) -> tuple[int, int]:
+    budget = entitlements.chat_budget(user_id)
+    return budget.daily_messages, budget.daily_tokens

@@ -322,6 +322,67 @@ class Settings:
     chat_daily_tokens: int = _setting(
         "TETHER_CHAT_DAILY_TOKENS", 200_000, "Provider tokens (input + output) a user may use per UTC day."
     )
+    # ---- plans, entitlements and store purchases (docs/entitlements.md) ----
+    plans_file: str | None = _setting(
+        "TETHER_PLANS_FILE",
+        None,
+        "JSON file of entitlements, the store products that grant them, the features they open and their chat budgets. Default: the bundled tether/entitlements/plans.json (`premium`, no products).",
+    )
+    apple_bundle_id: str | None = _setting(
+        "TETHER_APPLE_BUNDLE_ID",
+        None,
+        "The iOS app's bundle id: App Store transactions and notifications of another app are refused. Unset: App Store purchases are unavailable.",
+    )
+    apple_app_id: str | None = _setting(
+        "TETHER_APPLE_APP_ID",
+        None,
+        "The app's Apple ID (App Store Connect > App Information), required to accept the Production environment.",
+    )
+    apple_environments: str = _setting(
+        "TETHER_APPLE_ENVIRONMENTS",
+        "",
+        "App Store environments accepted, comma-separated: `Production`, `Sandbox` (TestFlight, App Review). Default: Sandbox in dev, Production in prod.",
+    )
+    apple_root_certificates: str | None = _setting(
+        "TETHER_APPLE_ROOT_CERTIFICATES",
+        None,
+        "Comma-separated PEM files of roots trusted in place of the pinned Apple Root CA - G3 (tests only; refused in prod).",
+    )
+    play_package_name: str | None = _setting(
+        "TETHER_PLAY_PACKAGE_NAME",
+        None,
+        "The Android app's package name (applicationId). Unset: Google Play purchases are unavailable.",
+    )
+    play_credentials_arn: str | None = _setting(
+        "TETHER_PLAY_CREDENTIALS_ARN",
+        None,
+        "Secrets Manager ARN of the Google service account's JSON key that may read the app's purchases (Play Console > Users and permissions); cached 5 minutes.",
+    )
+    play_credentials_file: str | None = _setting(
+        "TETHER_PLAY_CREDENTIALS_FILE",
+        None,
+        "Path of that JSON key (local use; in AWS use the ARN).",
+    )
+    play_api_url: str = _setting(
+        "TETHER_PLAY_API_URL",
+        "https://androidpublisher.googleapis.com",
+        "Base URL of the Google Play Developer API (a local fake in tests).",
+    )
+    play_push_audience: str | None = _setting(
+        "TETHER_PLAY_PUSH_AUDIENCE",
+        None,
+        "The audience of the Pub/Sub push subscription's OIDC token (e.g. the push URL); RTDN pushes with another are refused.",
+    )
+    play_push_service_account: str | None = _setting(
+        "TETHER_PLAY_PUSH_SERVICE_ACCOUNT",
+        None,
+        "Email of the service account Pub/Sub signs the push tokens as.",
+    )
+    play_push_jwks_url: str = _setting(
+        "TETHER_PLAY_PUSH_JWKS_URL",
+        "https://www.googleapis.com/oauth2/v3/certs",
+        "Google's JWKS that signs Pub/Sub push tokens (a local one in tests).",
+    )
     catalog_partition: str = _setting(
         "TETHER_CATALOG_PARTITION",
         "CATALOG",
@@ -400,6 +461,11 @@ class Settings:
             )
         if self.compress_min_bytes < 0:
             raise ConfigurationError("TETHER_COMPRESS_MIN_BYTES must not be negative")
+        if self.is_prod and self.apple_root_certificates:
+            raise ConfigurationError(
+                "TETHER_APPLE_ROOT_CERTIFICATES is refused in prod: App Store data is verified up to the "
+                "pinned Apple Root CA - G3"
+            )
 
     def _check_catalog(self) -> None:
         if self.erasure_grace_days < 0:

@@ -6,6 +6,9 @@ from typing import ClassVar, Self
 
 import strawberry
 
+from resolvers.context import Info
+from resolvers.entitlements.types import Entitlement
+from resolvers.offload import offload
 from resolvers.syncable import Syncable
 from tether.accounts.consents import Consent as CoreConsent
 from tether.accounts.devices import Device as CoreDevice
@@ -102,6 +105,17 @@ class User:
         description="When the user was last seen (updated every few minutes)."
     )
     preferences: Preferences
+
+    @strawberry.field(
+        description="Every grant the account holds (expired and revoked ones too); also synced (`entitlements` of syncPull)."
+    )
+    async def entitlements(self, info: Info) -> list[Entitlement]:
+        records = await offload(info.context.services.entitlements.records, str(self.id))
+        return [Entitlement.from_record(record) for record in records]
+
+    @strawberry.field(description="The named features the user's plan opens (from the plans file), sorted.")
+    async def features(self, info: Info) -> list[str]:
+        return sorted((await info.context.access()).features)
 
     @classmethod
     def from_core(cls, user: CoreUser, profile: Profile) -> User:

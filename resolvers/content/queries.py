@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 import strawberry
@@ -125,9 +126,12 @@ class ContentQuery:
 
     @strawberry.field(
         description="A short-lived presigned URL to download a published track's media (NOT_FOUND for a track "
-        "users can't see or a file it doesn't have)."
+        "users can't see or a file it doesn't have; FORBIDDEN with reason ENTITLEMENT_REQUIRED and `entitlement` "
+        "for the AUDIO or TRANSCRIPT of a track the user's plan doesn't include)."
     )
     async def media_url(self, info: Info, track_id: strawberry.ID, kind: MediaKind) -> MediaUrl:
-        info.context.user  # noqa: B018 - signed-in users only
-        signed = await offload(info.context.services.catalog.media_url, str(track_id), kind)
+        user = info.context.user  # signed-in users only
+        services = info.context.services
+        access = functools.partial(services.entitlements.access, user.id)  # read if the track needs it
+        signed = await offload(services.catalog.media_url, str(track_id), kind, access)
         return MediaUrl.of(signed)

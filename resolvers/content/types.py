@@ -13,7 +13,7 @@ from resolvers.pagination import PageInfo
 from resolvers.syncable import Syncable
 from tether.catalog.locale import localize, parse_locale
 from tether.catalog.media import MediaKind, SignedUrl
-from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
+from tether.catalog.model import COLLECTIONS, TRACKS, is_visible, required_entitlement
 from tether.errors import BadUserInput
 from tether.model.record import Record
 from tether.sync.collection import Collection
@@ -69,6 +69,21 @@ LOCALE = (
     "BCP 47 tag (e.g. pt-PT): the text in that language, else a related one (pt-BR for pt-PT), "
     "else the default language. A field argument, so a normalized cache keeps each language apart."
 )
+REQUIRES_DOC = (
+    "The entitlement a user needs to play it (e.g. premium): its own, or inherited from the collection it is "
+    "in; null: free. Editors set their own with `requires`."
+)
+LOCKED_DOC = (
+    "The signed-in user lacks `requires` (as of this response): show a lock and an upgrade prompt; its "
+    "mediaUrl (AUDIO, TRANSCRIPT) is FORBIDDEN with reason ENTITLEMENT_REQUIRED. Offline, work it out from "
+    "`requires` and the synced entitlements."
+)
+
+
+async def _locked(info: Info, requires: str | None) -> bool:
+    return requires is not None and not (await info.context.access()).allows(requires)
+
+
 LOCALIZED_DOC = {
     "title": "In `locale`'s language if it has it (or a related one: pt-BR for pt-PT), else in the "
     "default language of the collection. Null only on a tombstone.",
@@ -144,6 +159,7 @@ class CatalogCollection(Localized, Syncable):
         default=False,
         description="Users see it: not deleted, published, and every collection above it published.",
     )
+    requires: str | None = strawberry.field(default=None, description=REQUIRES_DOC)
     include_hidden: strawberry.Private[bool] = False
 
     @classmethod
@@ -173,9 +189,14 @@ class CatalogCollection(Localized, Syncable):
             parent_id=strawberry.ID(data["parent_id"]) if data.get("parent_id") else None,
             published_at=COLLECTIONS.value(record, "published_at"),
             visible=is_visible(record),
+            requires=required_entitlement(record),
             include_hidden=include_hidden,
             **_localized(data, fallbacks),
         )
+
+    @strawberry.field(description=LOCKED_DOC)
+    async def locked(self, info: Info) -> bool:
+        return await _locked(info, self.requires)
 
     @strawberry.field(description="Its tracks in order (the published ones).")
     async def tracks(self, info: Info) -> list[CatalogTrack]:
@@ -208,6 +229,11 @@ class CatalogTrack(Localized, Syncable):
         default=False,
         description="Users see it: not deleted, published, and every collection above it published.",
     )
+    requires: str | None = strawberry.field(default=None, description=REQUIRES_DOC)
+
+    @strawberry.field(description=LOCKED_DOC)
+    async def locked(self, info: Info) -> bool:
+        return await _locked(info, self.requires)
 
     @classmethod
     def from_record(cls, record: Record) -> Self:
@@ -240,6 +266,7 @@ class CatalogTrack(Localized, Syncable):
             ),
             published_at=TRACKS.value(record, "published_at"),
             visible=is_visible(record),
+            requires=required_entitlement(record),
             **_localized(data, fallbacks),
         )
 
@@ -331,6 +358,9 @@ class AdminCollectionInput:
     cover_image: strawberry.Maybe[str | None]
     order: strawberry.Maybe[int | None]
     parent_id: strawberry.Maybe[strawberry.ID | None]
+    requires: strawberry.Maybe[str | None] = strawberry.field(
+        description="The entitlement users need for it and everything in it (one the plans file declares)."
+    )
 
 
 @strawberry.input(
@@ -353,3 +383,6 @@ class AdminTrackInput:
     language: strawberry.Maybe[str | None]
     tags: strawberry.Maybe[list[str] | None]
     media: strawberry.Maybe[TrackMediaInput | None]
+    requires: strawberry.Maybe[str | None] = strawberry.field(
+        description="The entitlement users need for this track (else its collection's)."
+    )

@@ -8,6 +8,7 @@ from resolvers.account.types import Preferences
 from resolvers.bookmarks.types import Bookmark
 from resolvers.chat.types import ChatMessage, ChatThread
 from resolvers.content.types import CatalogCollection, CatalogTrack
+from resolvers.entitlements.types import Entitlement
 from resolvers.pieces.types import Piece
 from resolvers.progress.types import Progress
 from resolvers.sessions.types import PracticeSession
@@ -16,6 +17,7 @@ from tether.bookmarks import BOOKMARKS
 from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
 from tether.catalog.model import TRACKS
 from tether.chat.model import MESSAGES, THREADS
+from tether.entitlements.model import ENTITLEMENTS
 from tether.pieces import PIECES
 from tether.preferences import PREFERENCES
 from tether.progress import PROGRESS
@@ -56,4 +58,5 @@ RECORDS: dict[str, tuple[type[Syncable], str]] = {
     PREFERENCES.name: (Preferences, "preferences"),
     CATALOG_COLLECTIONS.name: (CatalogCollection, "collections"),
     TRACKS.name: (CatalogTrack, "tracks"),
+    ENTITLEMENTS.name: (Entitlement, "entitlements"),
 }

@@ -10,6 +10,7 @@ from resolvers.account.types import DeviceInput, Preferences, PreferencesInput
 from resolvers.bookmarks.types import Bookmark, BookmarkInput
 from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, ChatThreadInput
 from resolvers.content.types import CatalogCollection, CatalogTrack
+from resolvers.entitlements.types import Entitlement
 from resolvers.pieces.types import Piece, PieceInput
 from resolvers.progress.types import Progress, RecordProgressInput, ResetProgressInput
 from resolvers.sessions.types import PracticeSession, PracticeSessionInput
@@ -150,4 +151,8 @@ class SyncPullPayload:
     )
     tracks: list[CatalogTrack] = strawberry.field(
         description="Catalog changes: a track that was unpublished or deleted comes as `deleted: true`; remove it."
+    )
+    entitlements: list[Entitlement] = strawberry.field(
+        description="The account's entitlements that changed (server-written: purchases, renewals, refunds, "
+        "editors' grants): what the app may play offline."
     )

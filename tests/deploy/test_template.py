@@ -98,6 +98,7 @@ def test_sam_validate_and_lint_pass_offline(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("sam")
+@pytest.mark.timeout(720)  # sam runs `pip wheel` once per dependency: about 10 s each on these machines
 def test_sam_build_packages_only_the_runtime_without_docker(tmp_path: Path) -> None:
     """`sam build` as `sam deploy` would run it: python3.11 + pip, arm64 wheels, the code via function/."""
     build_dir = tmp_path / "build"
@@ -108,7 +109,7 @@ def test_sam_build_packages_only_the_runtime_without_docker(tmp_path: Path) -> N
         "--build-dir",
         str(build_dir),
         cwd=tmp_path,
-        timeout=400,
+        timeout=660,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     artifact = build_dir / "TetherFunction"
@@ -284,7 +285,13 @@ def test_the_function_verifies_every_token_itself_for_every_issuer(template: dic
     route has one: the function verifies Cognito, Google and Apple tokens itself (docs/security.md)."""
     api = properties(template, "HttpApi")
     routes = _routes(template)
-    assert set(routes) == {"POST /graphql", "GET /graphql", "GET /graphiql/{proxy+}"}
+    assert set(routes) == {
+        "POST /graphql",
+        "GET /graphql",
+        "GET /graphiql/{proxy+}",
+        "POST /webhooks/app-store",
+        "POST /webhooks/play",
+    }
     for route in routes.values():
         assert route["ApiId"] == {"Ref": "HttpApi"}
         assert "Auth" not in route
@@ -316,7 +323,7 @@ def test_the_deployed_api_has_no_authorizer_and_the_cors_rules(
     for path, method in (("/graphql", "post"), ("/graphql", "get"), ("/graphiql/{proxy+}", "get")):
         assert "security" not in body["paths"][path][method]
     assert "securitySchemes" not in body.get("components", {})
-    assert set(body["paths"]) == {"/graphql", "/graphiql/{proxy+}"}
+    assert set(body["paths"]) == {"/graphql", "/graphiql/{proxy+}", "/webhooks/app-store", "/webhooks/play"}
     cors = body["x-amazon-apigateway-cors"]["Fn::If"]
     assert cors[0] == "AnyOrigin"
     for branch in cors[1:]:
@@ -385,6 +392,12 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
             "Resource": {"Ref": "AuditSecret"},
+        },
+        {
+            "Sid": "PlayServiceAccountKey",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": {"Ref": "PlayCredentialsSecret"},
         },
     ]
     model = [s for s in found if any(a.startswith("bedrock:") for a in as_list(s["Action"]))]
@@ -460,6 +473,8 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     }
     assert variables["TETHER_AUDIT_SECRET_ARN"] == {"Ref": "AuditSecret"}
     assert variables["TETHER_USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert variables["TETHER_PLAY_CREDENTIALS_ARN"] == {"Ref": "PlayCredentialsSecret"}
+    assert variables["TETHER_APPLE_BUNDLE_ID"] == {"Ref": "AppleBundleId"}
     assert "TETHER_CURSOR_SECRET" not in variables, "secrets come from Secrets Manager, never plain env"
     assert "TETHER_AUDIT_SECRET" not in variables
     assert "TETHER_S3_ENDPOINT" not in variables

@@ -57,6 +57,7 @@ class Erasure:
         budget_seconds: float = BUDGET_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
         estate: Estate | None = None,
+        release: Callable[[str], None] = lambda user_id: None,
     ) -> None:
         self.settings = settings
         self.audit = log
@@ -64,6 +65,8 @@ class Erasure:
         self.budget = budget_seconds
         self.monotonic = monotonic
         self.estate = estate  # the managed profiles and memberships (docs/people.md#erasure)
+        # Lets go of what outside the partition names the user (their store purchases' claims).
+        self.release = release
 
     @cached_property
     def cognito(self) -> Any:
@@ -74,6 +77,7 @@ class Erasure:
         """Erase everything the user owns; idempotent. `complete` is false when the time budget ran
         out first: nothing is half-done, and calling again carries on."""
         deadline = self.monotonic() + self.budget
+        self.release(user.id)
         released, done = self.estate.release_account(user.id, deadline) if self.estate else (0, True)
         if not done:
             return ErasureResult(False, released, 0, Step.PENDING, Step.PENDING)

@@ -18,9 +18,10 @@ from typing import Any
 
 from tether.catalog.locale import localize, preference
 from tether.catalog.media import MediaKind, MediaStore, SignedUrl
-from tether.catalog.model import COLLECTIONS, TRACKS, is_visible
+from tether.catalog.model import COLLECTIONS, TRACKS, is_visible, required_entitlement
 from tether.catalog.rules import Items
 from tether.catalog.search import Document, SearchIndex
+from tether.entitlements.service import Access
 from tether.errors import BadUserInput, NotFound, check_between
 from tether.model.record import Record
 from tether.storage.feed import read_feed
@@ -301,17 +302,25 @@ class Catalog:
                 for kind, _, item_id in [hit.key.partition(":")]
             ]
 
-    def media_url(self, track_id: str, kind: MediaKind) -> SignedUrl:
+    def media_url(
+        self, track_id: str, kind: MediaKind, access: Callable[[], Access] | None = None
+    ) -> SignedUrl:
         """A short-lived download URL for a published track's media (NOT_FOUND otherwise).
 
         The track is read from DynamoDB (one GetItem), not from the cached copy: a track unpublished
         a moment ago gets no new URL anywhere. URLs already handed out stay valid until they expire.
+        A track that requires an entitlement the user's `access` (read only then) lacks is FORBIDDEN
+        (reason ENTITLEMENT_REQUIRED) for its AUDIO and TRANSCRIPT; its IMAGE stays available (an app
+        shows it with a lock).
         """
         record = None
         if CATALOG_ID.match(track_id):
             record = get_record(self.partition, TRACKS.sort_key(track_id))
         if record is None or not is_visible(record):
             raise NotFound(f"There is no track {track_id}", field="trackId")
+        needs = required_entitlement(record)
+        if needs is not None and access is not None and kind is not MediaKind.IMAGE:
+            access().require(needs, f"Track {track_id}")
         key = record.data.get(f"media_{kind.value}")
         if not key:
             raise NotFound(f"Track {track_id} has no {kind.name.lower()}", field="kind")

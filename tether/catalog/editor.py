@@ -42,8 +42,10 @@ class Editor:
         media: MediaStore,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         log: AuditLog | None = None,
+        entitlements: frozenset[str] | None = None,
     ) -> None:
         self.engine = engine
+        self.entitlements = entitlements  # the names `requires` may take (None: any)
         self.catalog = catalog
         self.media = media
         self.clock = clock
@@ -64,6 +66,7 @@ class Editor:
     def _save(self, user: User, kind: Collection, patch: Mapping[str, Any]) -> Record:
         require_admin(user)
         checked = check_patch(kind, patch, "input")
+        self._check_requires(checked.get("requires"))
         items = self.catalog.items()
         item_id = checked["id"]
         check_item(kind, item_id, merged(items.of(kind).get(item_id), checked), items, "input")
@@ -149,6 +152,15 @@ class Editor:
         return signed
 
     # ----
+
+    def _check_requires(self, name: str | None) -> None:
+        if name is not None and self.entitlements is not None and name not in self.entitlements:
+            raise BadUserInput(
+                f"input.requires: {name!r} is not an entitlement of this deployment (the plans file "
+                f"declares {', '.join(sorted(self.entitlements)) or 'none'})",
+                field="input.requires",
+                reason="UNKNOWN_ENTITLEMENT",
+            )
 
     def _live(self, kind: Collection, item_id: str, field: str = "id") -> Record:
         check_catalog_id(item_id, field)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tether.entitlements.model import EntitlementName
 from tether.model.record import Record
 from tether.sync.collection import Collection, Delete, SavePatch
 from tether.sync.fields import (
@@ -73,6 +74,8 @@ COLLECTIONS = Collection(
         "parent_id": CatalogId(),
         "published_at": Timestamp(),
         "hidden_by_parent": Boolean(),
+        "requires": EntitlementName(),
+        "required_entitlement": EntitlementName(),
     },
     operations={"save": SavePatch(), "delete": Delete()},
     id_field=CatalogId(),
@@ -94,15 +97,24 @@ TRACKS = Collection(
         "media_image": MediaKey(),
         "published_at": Timestamp(),
         "hidden_by_parent": Boolean(),
+        "requires": EntitlementName(),
+        "required_entitlement": EntitlementName(),
     },
     operations={"save": SavePatch(), "delete": Delete()},
     id_field=CatalogId(),
 )
 
 KINDS = {COLLECTIONS.name: COLLECTIONS, TRACKS.name: TRACKS}
-# Set by the server, never by editors: `published_at` (adminPublish) and `hidden_by_parent` (true
-# while a collection above the item is unpublished; kept up to date on every change of the tree).
-SERVER_FIELDS = frozenset({"published_at", "hidden_by_parent"})
+# Set by the server, never by editors: `published_at` (adminPublish), `hidden_by_parent` (true
+# while a collection above the item is unpublished) and `required_entitlement` (the item's own
+# `requires`, else the nearest collection's above it); both kept up to date on every change of the tree.
+SERVER_FIELDS = frozenset({"published_at", "hidden_by_parent", "required_entitlement"})
+
+
+def required_entitlement(record: Record) -> str | None:
+    """The entitlement a user needs to play the item (its own `requires` or inherited), or None."""
+    value = record.data.get("required_entitlement")
+    return None if value is None else str(value)
 
 
 def is_visible(record: Record) -> bool:

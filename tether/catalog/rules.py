@@ -25,6 +25,7 @@ NAMES = {
     "media_image": "media.image",
     "published_at": "publishedAt",
     "hidden_by_parent": "hiddenByParent",
+    "required_entitlement": "requiredEntitlement",
 }
 
 
@@ -153,8 +154,9 @@ Patches = dict[tuple[str, str], dict[str, Any]]  # (kind name, id) -> patch with
 
 
 def cascade(items: Items, patches: Patches) -> Patches:
-    """The patches, plus the `hidden_by_parent` updates that keep every item's flag true to the
-    catalog as it will be once they are applied (an unpublished collection hides what it holds)."""
+    """The patches, plus the `hidden_by_parent` and `required_entitlement` updates that keep every
+    item's flags true to the catalog as it will be once they are applied (an unpublished collection
+    hides what it holds; a collection's `requires` is inherited by everything in it)."""
     after: dict[str, Mapping[str, Any] | None] = {}
     for item_id, record in items.collections.items():
         after[item_id] = None if record.deleted else record.data
@@ -177,6 +179,20 @@ def cascade(items: Items, patches: Patches) -> Patches:
             )
         return shown[collection_id]
 
+    required: dict[str, str | None] = {}
+
+    def requirement(collection_id: str | None, depth: int = 0) -> str | None:
+        """The entitlement a collection needs: its own `requires`, else the nearest one's above it."""
+        if collection_id is None or depth > MAX_DEPTH:
+            return None
+        if collection_id not in required:
+            data = after.get(collection_id) or {}
+            own = data.get("requires")
+            required[collection_id] = (
+                own if own is not None else requirement(data.get("parent_id"), depth + 1)
+            )
+        return required[collection_id]
+
     result = {key: dict(patch) for key, patch in patches.items()}
     for kind, table, parent_field in (
         (COLLECTIONS.name, items.collections, "parent_id"),
@@ -190,4 +206,8 @@ def cascade(items: Items, patches: Patches) -> Patches:
             if hidden != bool(data.get("hidden_by_parent")):
                 patch = result.setdefault((kind, item_id), {"id": item_id})
                 patch["hidden_by_parent"] = True if hidden else None
+            needs = data.get("requires") or requirement(data.get(parent_field))
+            if needs != data.get("required_entitlement"):
+                patch = result.setdefault((kind, item_id), {"id": item_id})
+                patch["required_entitlement"] = needs
     return result

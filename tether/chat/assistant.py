@@ -105,6 +105,7 @@ class Assistant:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         consent: Callable[[str], None] = lambda user_id: None,
         track_title: Callable[[str], str | None] = lambda track_id: None,
+        limits: Callable[[str], tuple[int, int]] | None = None,
     ) -> None:
         _check(settings)
         self.settings = settings
@@ -119,7 +120,16 @@ class Assistant:
         self.budget = Budget(
             max_messages=settings.chat_daily_messages, max_tokens=settings.chat_daily_tokens, now=now
         )
+        # (messages, tokens) a day for a user, when plans set them (docs/entitlements.md)
+        self.limits = limits
         self.lease_ms = int((settings.chat_time_budget_seconds + LEASE_MARGIN_SECONDS) * 1000)
+
+    def _budget(self, pk: str) -> Budget:
+        """The user's daily budget: their plan's, or the deployment's."""
+        if self.limits is None:
+            return self.budget
+        messages, tokens = self.limits(pk.removeprefix("USER#"))
+        return Budget(max_messages=messages, max_tokens=tokens, now=self.budget.now)
 
     # ---- entry points
 
@@ -168,7 +178,7 @@ class Assistant:
         if thread is None:
             raise NotFound("No chat thread with this id", field="input.threadId")
         if reads.get(user_id, MESSAGES, checked["id"]) is None:  # sent again: it was counted already
-            charged = self.budget.charge(pk, checked["id"], 0)
+            charged = self._budget(pk).charge(pk, checked["id"], 0)
             if isinstance(charged, Refusal):
                 raise charged.error()
         [stored] = self.engine.write(pk, [ServerChange(MESSAGES, "send", checked)])
@@ -363,8 +373,9 @@ class Assistant:
         try:
             self.consent(pk.removeprefix("USER#"))
         except Forbidden as refused:  # a message pushed before the user consented: kept, not answered
-            return Attempt(self._write(pk, turn.rid, _failed(CONSENT_REQUIRED, refused.message)))
-        charged = self.budget.charge(pk, turn.message_id, reserve, counted=counted)
+            reason = str(refused.extensions.get("reason") or CONSENT_REQUIRED)
+            return Attempt(self._write(pk, turn.rid, _failed(reason, refused.message)))
+        charged = self._budget(pk).charge(pk, turn.message_id, reserve, counted=counted)
         if isinstance(charged, Refusal):
             fields = _failed(RATE_LIMITED, charged.message)
             fields["retry_at"] = charged.resets_at
