@@ -22,6 +22,7 @@ from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 from tether.telemetry import logger, metrics
+from tether.uploads import is_s3_event
 
 GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -31,7 +32,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """The whole API as one ASGI app, configured by `settings` (default: the environment)."""
     settings = services.settings if services is not None else settings or Settings.from_env()
     storage.configure(settings)
-    endpoint = GraphQLEndpoint(build_schema(settings), services or Services.build(settings))
+    services = services or Services.build(settings)
+    endpoint = GraphQLEndpoint(build_schema(settings), services)
     routes: list[BaseRoute] = [Route("/graphql", endpoint.handle, methods=ALL_METHODS)]
     if settings.graphiql_enabled:
         routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))
@@ -47,7 +49,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 max_age=600,
             )
         )
-    return Starlette(routes=routes, middleware=middleware)
+    asgi = Starlette(routes=routes, middleware=middleware)
+    asgi.state.services = services  # the Lambda handler's non-HTTP events (S3) use them too
+    return asgi
 
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -65,6 +69,10 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
+        if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
+            handled = asgi_app.state.services.uploads.on_s3_event(event)
+            metrics.add_metric(name="AttachmentEvents", unit=MetricUnit.Count, value=handled)
+            return {"handled": handled}
         response: dict[str, Any] = mangum(event, context)
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         metrics.add_metric(

@@ -19,6 +19,8 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 
 from resolvers.account.mutations import AccountMutation
 from resolvers.account.queries import AccountQuery
+from resolvers.attachments.mutations import AttachmentsMutation
+from resolvers.attachments.queries import AttachmentsQuery
 from resolvers.bookmarks.queries import BookmarksQuery
 from resolvers.chat.mutations import ChatMutation
 from resolvers.chat.queries import ChatQuery
@@ -42,12 +44,13 @@ class Query(
     BookmarksQuery,
     ChatQuery,
     ContentQuery,
+    AttachmentsQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation):
+class Mutation(SyncMutation, ChatMutation, AccountMutation, ContentMutation, AttachmentsMutation):
     pass
 
 

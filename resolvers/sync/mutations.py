@@ -38,6 +38,8 @@ class SyncMutation:
             )
         except TetherError as error:
             raise in_api_terms(error, input.mutations) from None
+        # Deleted attachments lose their files (after the push is durable).
+        await offload(info.context.services.uploads.after_push, user.id, result.results)
         # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
         await offload(info.context.services.chat.after_push, user.id, result.results, started)
         return SyncPushPayload(

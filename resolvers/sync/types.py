@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers.account.types import DeviceInput, Preferences, PreferencesInput
+from resolvers.attachments.types import Attachment, AttachmentInput
 from resolvers.bookmarks.types import Bookmark, BookmarkInput
 from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, ChatThreadInput
 from resolvers.content.types import CatalogCollection, CatalogTrack
@@ -32,7 +33,8 @@ SyncRecord = Annotated[
     | ChatMessage
     | Preferences
     | CatalogCollection
-    | CatalogTrack,
+    | CatalogTrack
+    | Attachment,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -61,6 +63,13 @@ class SyncChangeInput:
         description="The assistant's reply arrives with a later pull (often the next one).",
     )
     save_preferences: PreferencesInput | None = strawberry.UNSET
+    save_attachment: AttachmentInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The record syncs now; upload its file separately (attachmentUploadUrl, completeAttachment).",
+    )
+    delete_attachment: DeleteInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Deletes its file too (every stored version)."
+    )
 
 
 @strawberry.input(description="One change queued on the device.")
@@ -141,4 +150,7 @@ class SyncPullPayload:
     )
     tracks: list[CatalogTrack] = strawberry.field(
         description="Catalog changes: a track that was unpublished or deleted comes as `deleted: true`; remove it."
+    )
+    attachments: list[Attachment] = strawberry.field(
+        description="Attachment records: PENDING_UPLOAD until the file is uploaded and checked, then UPLOADED or FAILED."
     )
