@@ -121,9 +121,9 @@ class Media:
         )
 
     def presign_put(
-        self, key: str, seconds: int, *, content_type: str, content_length: int, sha256: str
+        self, key: str, seconds: int, *, content_type: str, content_length: int, sha256: str, tags: str
     ) -> tuple[str, dict[str, str]]:
-        """A PUT URL that S3 accepts only with exactly this length, type and SHA-256 (all three
+        """A PUT URL that S3 accepts only with exactly this length, type, SHA-256 and tags (all
         are signed headers, and S3 checks the body against the checksum); and those headers."""
         url = self.client.generate_presigned_url(
             "put_object",
@@ -133,6 +133,7 @@ class Media:
                 "ContentType": content_type,
                 "ContentLength": content_length,
                 "ChecksumSHA256": sha256,
+                "Tagging": tags,
             },
             ExpiresIn=seconds,
             HttpMethod="PUT",
@@ -141,6 +142,7 @@ class Media:
             "Content-Type": content_type,
             "Content-Length": str(content_length),
             "x-amz-checksum-sha256": sha256,
+            "x-amz-tagging": tags,
         }
         return str(url), headers
 
@@ -157,6 +159,14 @@ class Media:
                 },
                 ExpiresIn=seconds,
             )
+        )
+
+    def tag(self, key: str, tags: dict[str, str]) -> None:
+        """Replace the object's tags (lifecycle rules select objects by tag)."""
+        self.client.put_object_tagging(
+            Bucket=self.bucket,
+            Key=key,
+            Tagging={"TagSet": [{"Key": name, "Value": value} for name, value in tags.items()]},
         )
 
     def head(self, key: str) -> dict[str, Any] | None:

@@ -40,6 +40,10 @@ from tether.sync.records import Record
 from tether.telemetry import logger
 
 MEGABYTE = 1024 * 1024
+# An uploaded file is tagged pending until it is checked: the bucket's lifecycle rule removes
+# pending files (uploads never completed) after a few days.
+STATE_TAG = "tether-attachment"
+PENDING_TAGS = f"{STATE_TAG}=pending"
 KEY = re.compile(r"^users/(?P<profile>[^/]+)/attachments/(?P<id>[^/]+)$")
 
 
@@ -126,6 +130,7 @@ class Uploads:
                 content_type=str(record.data["content_type"]),
                 content_length=size,
                 sha256=str(record.data["sha256"]),
+                tags=PENDING_TAGS,
             )
         return Upload(url, "PUT", headers, now + timedelta(seconds=self.url_seconds))
 
@@ -188,6 +193,8 @@ class Uploads:
             payload["uploaded_at"] = format_time(now)
         pk = user_key(profile)
         if failure is None:
+            with s3_errors("attachment check"):
+                self.media.tag(object_key(profile, record.id), {STATE_TAG: "uploaded"})
             quota.settle(pk, record.id, size, now)
         (result,) = self.engine.write(pk, [ServerChange(ATTACHMENTS, "settle", payload)])
         if result.status == REJECTED or result.record is None:
