@@ -45,27 +45,33 @@ def pending(engine: SyncEngine, user_id: str, size: int) -> str:
     return attachment_id
 
 
+def race(uploads: Uploads, user: str, ids: list[str]) -> list[Any]:
+    """Ask for the upload URLs at the same moment, one thread each; their URLs or refusals."""
+    barrier = threading.Barrier(len(ids))
+    outcomes: list[Any] = []
+
+    def ask(attachment_id: str) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(uploads.upload_url(user, attachment_id))
+        except Forbidden as refused:
+            outcomes.append(refused)
+
+    threads = [threading.Thread(target=ask, args=(attachment_id,)) for attachment_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 def test_two_uploads_racing_for_the_last_space_exactly_one_gets_a_url(
     uploads: Uploads, engine: SyncEngine, user_id: str
 ) -> None:
     for _ in range(3):
         user = f"{user_id}-{new_id()}"
         ids = [pending(engine, user, 600 * 1024) for _ in range(2)]
-        barrier = threading.Barrier(2)
-        outcomes: list[Any] = []
-
-        def ask(attachment_id: str, user: str = user) -> None:
-            barrier.wait()
-            try:
-                outcomes.append(uploads.upload_url(user, attachment_id))
-            except Forbidden as refused:
-                outcomes.append(refused)
-
-        threads = [threading.Thread(target=ask, args=(attachment_id,)) for attachment_id in ids]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = race(uploads, user, ids)
         refused = [outcome for outcome in outcomes if isinstance(outcome, Forbidden)]
         assert len(outcomes) == 2 and len(refused) == 1, outcomes
         assert refused[0].extensions["reason"] == "QUOTA_EXCEEDED"
