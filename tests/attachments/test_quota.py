@@ -73,7 +73,7 @@ def test_two_uploads_racing_for_the_last_space_exactly_one_gets_a_url(
         ids = [pending(engine, user, 600 * 1024) for _ in range(2)]
         outcomes = race(uploads, user, ids)
         refused = [outcome for outcome in outcomes if isinstance(outcome, Forbidden)]
-        assert len(outcomes) == 2 and len(refused) == 1, outcomes
+        assert (len(outcomes), len(refused)) == (2, 1), outcomes
         assert refused[0].extensions["reason"] == "QUOTA_EXCEEDED"
         assert refused[0].extensions["reservedBytes"] == 600 * 1024
         assert uploads.quota(user).reserved == 600 * 1024
