@@ -108,17 +108,7 @@ class Media:
 
     def presign(self, key: str, seconds: int, filename: str) -> str:
         """A GET URL for the object, valid `seconds` (and at most as long as the signing credentials)."""
-        return str(
-            self.client.generate_presigned_url(
-                "get_object",
-                Params={
-                    "Bucket": self.bucket,
-                    "Key": key,
-                    "ResponseContentDisposition": f'attachment; filename="{filename}"',
-                },
-                ExpiresIn=seconds,
-            )
-        )
+        return self.presign_get(key, seconds, filename=filename)
 
     def presign_put(
         self, key: str, seconds: int, *, content_type: str, content_length: int, sha256: str, tags: str
@@ -146,20 +136,16 @@ class Media:
         }
         return str(url), headers
 
-    def presign_get(self, key: str, seconds: int, *, filename: str, content_type: str) -> str:
-        """A GET URL that serves the object as `filename` of `content_type`."""
-        return str(
-            self.client.generate_presigned_url(
-                "get_object",
-                Params={
-                    "Bucket": self.bucket,
-                    "Key": key,
-                    "ResponseContentType": content_type,
-                    "ResponseContentDisposition": content_disposition(filename),
-                },
-                ExpiresIn=seconds,
-            )
-        )
+    def presign_get(self, key: str, seconds: int, *, filename: str, content_type: str | None = None) -> str:
+        """A GET URL that serves the object as a download named `filename` (of `content_type`)."""
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition(filename),
+        }
+        if content_type is not None:
+            params["ResponseContentType"] = content_type
+        return str(self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds))
 
     def tag(self, key: str, tags: dict[str, str]) -> None:
         """Replace the object's tags (lifecycle rules select objects by tag)."""

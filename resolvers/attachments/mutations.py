@@ -3,7 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.attachments.queries import _optional
-from resolvers.attachments.types import Attachment, AttachmentUpload, HttpHeaderValue
+from resolvers.attachments.types import Attachment, AttachmentUpload
+from resolvers.content.types import HttpHeader
 from resolvers.context import Info
 from resolvers.offload import offload
 
@@ -24,7 +25,7 @@ class AttachmentsMutation:
         return AttachmentUpload(
             url=upload.url,
             method=upload.method,
-            headers=[HttpHeaderValue(name=name, value=value) for name, value in upload.headers.items()],
+            headers=[HttpHeader(name=name, value=value) for name, value in upload.headers.items()],
             expires_at=upload.expires_at,
         )
 

@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Self
 
 import strawberry
 
+from resolvers.content.types import HttpHeader
 from resolvers.syncable import Syncable
 from tether.attachments import ATTACHMENTS
 from tether.sync.collection import Collection
@@ -112,12 +113,6 @@ class AttachmentInput:
     duration_seconds: strawberry.Maybe[int | None]
 
 
-@strawberry.type
-class HttpHeaderValue:
-    name: str
-    value: str
-
-
 @strawberry.type(
     description="A presigned upload: PUT the file's bytes to `url` with exactly these `headers` before "
     "`expiresAt`; S3 refuses any other size, type or checksum. Then call completeAttachment."
@@ -125,7 +120,7 @@ class HttpHeaderValue:
 class AttachmentUpload:
     url: str
     method: str
-    headers: list[HttpHeaderValue]
+    headers: list[HttpHeader]
     expires_at: datetime
 
 

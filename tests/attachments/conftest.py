@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 from typing import Any
 
 import httpx2 as httpx
-import pytest
 
 from localdev import samples
-from tests.conftest import GraphQLClient, LocalS3
+from tests.account.conftest import media as media  # the media bucket on the local S3
+from tests.account.conftest import settings as settings
+from tests.conftest import GraphQLClient
 from tests.operations import operation
 from tests.sync.conftest import Device, new_id
 from tests.sync.conftest import clock as clock  # the engine and its clock, as fixtures here too
 from tests.sync.conftest import engine as engine
-from tether.media import Media
-from tether.settings import Settings
 
 PDF = samples.pdf("Lab report: all values in range")
 PNG = samples.png()
-
-
-@pytest.fixture
-def settings(settings: Settings, s3: LocalS3) -> Settings:
-    return dataclasses.replace(settings, media_bucket=s3.bucket, s3_endpoint=s3.endpoint)
-
-
-@pytest.fixture
-def media(settings: Settings) -> Media:
-    return Media(settings)
 
 
 def sha256(content: bytes) -> str:
