@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tether.model.record import Record
 from tether.settings import Settings
 from tether.sync.collection import Change, Collection, Delete, Operation, Outcome, Rejected, SavePatch
 from tether.sync.fields import Field, Integer, LimitExceeded, RecordId, Text, Timestamp
-from tether.sync.records import Record
 
 PENDING_UPLOAD = "PENDING_UPLOAD"
 UPLOADED = "UPLOADED"
@@ -94,10 +94,7 @@ class SaveAttachment(SavePatch):
                             "IMMUTABLE",
                             f"{_camel(name)} can't change once the file is uploaded; save a new attachment",
                         )
-        before = dict(record.stamps) if record is not None else {}
         outcome = super().apply(collection, record, payload, change)
-        if outcome.record.stamps != before:
-            outcome.changed = True  # a newer stamp is stored even when the value is the same
         data = outcome.record.data
         if "status" not in data:
             data["status"] = PENDING_UPLOAD

@@ -29,14 +29,14 @@ from tether.attachments import (
 )
 from tether.errors import Conflict, Forbidden, NotFound, TetherError
 from tether.media import Media, s3_errors
+from tether.model.record import Record
 from tether.settings import Settings
 from tether.storage import quota
-from tether.storage.records import user_key
+from tether.storage.keys import user_key
 from tether.sync import reads
 from tether.sync.collection import REJECTED
 from tether.sync.engine import MutationResult, ServerChange, SyncEngine
 from tether.sync.fields import format_time
-from tether.sync.records import Record
 from tether.telemetry import logger
 
 MEGABYTE = 1024 * 1024

@@ -9,8 +9,8 @@ import strawberry
 from resolvers.content.types import HttpHeader
 from resolvers.syncable import Syncable
 from tether.attachments import ATTACHMENTS
+from tether.model.record import Record
 from tether.sync.collection import Collection
-from tether.sync.records import Record
 
 
 @strawberry.enum(description="Where an attachment's file stands.")

@@ -17,8 +17,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
+from tether.errors import Busy, StaleRead
 from tether.storage.base import TetherModel
-from tether.storage.records import StaleRead, _guard
+from tether.storage.base import guard as _guard
 
 TOTAL = "QUOTA"
 ENTRY_PREFIX = "QUOTA#"
@@ -111,7 +112,7 @@ def reserve(pk: str, attachment_id: str, size: int, limit: int, now: datetime) -
         try:
             _guard(transaction._commit)
             return
-        except StaleRead:
+        except (StaleRead, Busy):  # another change of this quota came first: read again
             found = usage(pk)
             if delta > 0 and found.total + delta > limit:
                 raise QuotaFull(found) from None
@@ -146,7 +147,7 @@ def settle(pk: str, attachment_id: str, size: int, now: datetime) -> None:
         try:
             _guard(transaction._commit)
             return
-        except StaleRead:
+        except (StaleRead, Busy):  # another change of this quota came first: read again
             continue
     raise StaleRead("quota kept changing")
 
@@ -175,7 +176,7 @@ def release(pk: str, attachment_id: str, *, only_reserved_before: datetime | Non
         try:
             _guard(transaction._commit)
             return current.size
-        except StaleRead:
+        except (StaleRead, Busy):  # another change of this quota came first: read again
             continue
     raise StaleRead("quota kept changing")
 
@@ -186,13 +187,12 @@ def stale_reservations(pk: str, before: datetime) -> list[str]:
     start: dict[str, Any] | None = None
     while True:
         data = _guard(
-            lambda start=start: TetherModel._get_connection().query(
-                pk,
-                range_key_condition=TetherModel.tk.between(RESERVED_TIME_PREFIX, _time_key(before)),
-                index_name="byTime",
-                consistent_read=True,
-                exclusive_start_key=start,
-            )
+            TetherModel._get_connection().query,
+            pk,
+            range_key_condition=TetherModel.tk.between(RESERVED_TIME_PREFIX, _time_key(before)),
+            index_name="byTime",
+            consistent_read=True,
+            exclusive_start_key=start,
         )
         found.extend(raw["sk"]["S"][len(ENTRY_PREFIX) :] for raw in data.get("Items", []))
         start = data.get("LastEvaluatedKey")
