@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,9 @@ from ulid import ULID
 
 from app import create_app
 from localdev import dynamodb, tokens
-from tether.services import Services
 from localdev import s3 as local_s3
 from tether.media import Media
+from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 

@@ -96,7 +96,13 @@ def test_the_export_zip_round_trips_every_record_and_every_file_byte_for_byte(
 
     services = Services.build(settings)
     parts: list[int] = []
-    exports = Exports(Media(settings), services.audit, lambda: datetime.now(UTC), part_size=MIN_PART_SIZE)
+    exports = Exports(
+        Media(settings),
+        services.audit,
+        services.accounts.profiles,
+        lambda: datetime.now(UTC),
+        part_size=MIN_PART_SIZE,
+    )
     original = exports.media.client.upload_part
 
     def counted(**params: Any) -> Any:
