@@ -26,6 +26,7 @@ from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 from tether.telemetry import logger, metrics
+from tether.uploads import is_s3_event
 
 GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -119,6 +120,10 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         if isinstance(event.get("tetherJob"), str):
             return run_job(asgi_app.state.services, event["tetherJob"])
         started = time.perf_counter()
+        if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
+            handled = asgi_app.state.services.uploads.on_s3_event(event)
+            metrics.add_metric(name="AttachmentEvents", unit=MetricUnit.Count, value=handled)
+            return {"handled": handled}
         response: dict[str, Any] = _binary_if_encoded(mangum(event, context))
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         metrics.add_metric(

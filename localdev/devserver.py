@@ -6,10 +6,13 @@ Environment (all optional):
 - TETHER_DYNAMODB_PORT (8000): DynamoDB Local's port.
 - TETHER_DATA_DIR (<repo>/.data): where DynamoDB Local keeps its data between runs.
 - TETHER_DYNAMODB_ENDPOINT: use this DynamoDB instead of starting DynamoDB Local.
+- TETHER_S3_PORT (9000): the local S3's port (moto's server with S3's presigned checks,
+  localdev/s3.py; files kept in memory). It holds the media bucket `tether-media-local`, with the
+  demo catalog's media; every presigned URL points at it.
 - RELOAD (1): restart the API when code under tether/ or resolvers/ changes; 0 turns it off.
 
 The banner (URL and dev token) is printed once the API answers. Ctrl-C (SIGINT) or SIGTERM stops
-the API and DynamoDB Local together; if this process is killed outright, Linux still stops
+the API, the local S3 and DynamoDB Local together; if this process is killed outright, Linux still stops
 DynamoDB Local (PR_SET_PDEATHSIG, see localdev/dynamodb.py).
 """
 
@@ -27,11 +30,13 @@ from pathlib import Path
 from types import FrameType
 
 from localdev import dynamodb
+from localdev import s3 as local_s3
 from localdev.tokens import ensure_key, mint
 
 ROOT = dynamodb.ROOT
 API_HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 60.0
+MEDIA_BUCKET = "tether-media-local"
 
 
 def dynamodb_port(environ: Mapping[str, str] | None = None) -> int:
@@ -65,6 +70,7 @@ def main() -> int:
     api_port = int(os.environ.get("TETHER_API_PORT", "3000"))
     external = os.environ.get("TETHER_DYNAMODB_ENDPOINT")
     server: dynamodb.DynamoDBLocal | None = None
+    s3: local_s3.LocalS3Server | None = None
     # SIGTERM (an IDE's stop button, `kill`) shuts down as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -79,19 +85,30 @@ def main() -> int:
             data = data_dir()
             server = dynamodb.start(port=dynamodb_port(), db_path=data)
             endpoint, where = server.endpoint, f"pid {server.process.pid}, data in {_shown(data)}"
+        s3_port = int(os.environ.get("TETHER_S3_PORT", "9000"))
+        if dynamodb.port_in_use(s3_port):
+            raise dynamodb.DynamoDBLocalError(
+                f"port {s3_port} is already in use; choose another port for the local S3 with TETHER_S3_PORT"
+            )
+        s3 = local_s3.LocalS3Server(s3_port).start()
         os.environ.update(
             {
                 **dev_environment({**os.environ, "TETHER_DYNAMODB_ENDPOINT": endpoint}),
+                "TETHER_S3_ENDPOINT": s3.endpoint,
+                "TETHER_MEDIA_BUCKET": MEDIA_BUCKET,
                 "TETHER_DEV_PUBLIC_KEY_FILE": str(ensure_key()),
                 "POWERTOOLS_METRICS_DISABLED": "true",
             }
         )
         from localdev.seed import prepare
+        from tether.media import Media
+        from tether.settings import Settings
 
+        local_s3.create_bucket(Media(Settings.from_env()).client, MEDIA_BUCKET)
         prepare()
         url = f"http://{API_HOST}:{api_port}/graphql"
         threading.Thread(
-            target=_banner_when_ready, args=(url, endpoint, where), name="banner", daemon=True
+            target=_banner_when_ready, args=(url, endpoint, where, s3.endpoint), name="banner", daemon=True
         ).start()
         import uvicorn
 
@@ -113,6 +130,9 @@ def main() -> int:
         # A second Ctrl-C must not cut the shutdown short and leave DynamoDB Local behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if s3 is not None:
+            s3.stop()
+            print("Local S3 stopped.", file=sys.stderr, flush=True)
         if server is not None:
             server.stop()
             print("DynamoDB Local stopped.", file=sys.stderr, flush=True)
@@ -130,7 +150,7 @@ def _shown(path: Path) -> str:
         return f"{path}/"
 
 
-def _banner_when_ready(url: str, endpoint: str, where: str) -> None:
+def _banner_when_ready(url: str, endpoint: str, where: str, s3_endpoint: str) -> None:
     """Print the banner once the API answers a query, so that what it says is true."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     probe = f"{url}?query=%7B__typename%7D"
@@ -146,10 +166,10 @@ def _banner_when_ready(url: str, endpoint: str, where: str) -> None:
         print(
             f"warning: the API did not answer at {url} within {READY_TIMEOUT_SECONDS:.0f}s", file=sys.stderr
         )
-    _banner(url, endpoint, where)
+    _banner(url, endpoint, where, s3_endpoint)
 
 
-def _banner(url: str, endpoint: str, where: str) -> None:
+def _banner(url: str, endpoint: str, where: str, s3_endpoint: str) -> None:
     token = mint("dev")
     print(
         f"""
@@ -157,6 +177,7 @@ def _banner(url: str, endpoint: str, where: str) -> None:
 
   GraphiQL explorer   {url}
   DynamoDB Local      {endpoint}  ({where})
+  Local S3            {s3_endpoint}  (bucket {MEDIA_BUCKET}, in memory; presigned URLs point here)
 
   Dev token for user "dev" (valid 7 days); paste into GraphiQL's Headers tab as
   {{"Authorization": "Bearer <token>"}}:
@@ -167,7 +188,8 @@ def _banner(url: str, endpoint: str, where: str) -> None:
           -H "Authorization: Bearer $(make -s token)" -d '{{"query":"{{ me {{ id }} }}"}}'
 
   Another user: make token USER=alice   (add ADMIN=1 for a catalog editor)
-  Ctrl-C stops the API and DynamoDB Local.
+  Upload a file: README.md, "Attachments from the command line".
+  Ctrl-C stops the API, the local S3 and DynamoDB Local.
 """,
         flush=True,
     )

@@ -34,6 +34,13 @@ def prepare(settings: Settings | None = None) -> None:
     if services.sync.shared_head("catalog", fresh=True).head.seq == 0:
         report = load_file(DEMO_CATALOG, services.sync, services.catalog)
         print(f"Loaded the demo catalog ({DEMO_CATALOG.relative_to(ROOT)}): {report}.")
+    if settings.media_bucket and settings.s3_endpoint:
+        from localdev import demo_media
+        from tether.media import Media
+
+        uploaded = demo_media.upload(Media(settings).client, settings.media_bucket, DEMO_CATALOG)
+        if uploaded:
+            print(f"Uploaded {uploaded} demo media files to the local S3.")
 
 
 def seed(path: Path, settings: Settings) -> LoadReport:

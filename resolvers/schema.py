@@ -19,6 +19,8 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 
 from resolvers.account.mutations import AccountMutation
 from resolvers.account.queries import AccountQuery
+from resolvers.attachments.mutations import AttachmentsMutation
+from resolvers.attachments.queries import AttachmentsQuery
 from resolvers.bookmarks.queries import BookmarksQuery
 from resolvers.chat.mutations import ChatMutation
 from resolvers.chat.queries import ChatQuery
@@ -48,13 +50,20 @@ class Query(
     ChatQuery,
     ContentQuery,
     PeopleQuery,
+    AttachmentsQuery,
 ):
     pass
 
 
 @strawberry.type
 class Mutation(
-    SyncMutation, ChatMutation, AccountMutation, ContentMutation, PeopleMutation, EntitlementsMutation
+    SyncMutation,
+    ChatMutation,
+    AccountMutation,
+    ContentMutation,
+    PeopleMutation,
+    EntitlementsMutation,
+    AttachmentsMutation,
 ):
     pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from ulid import ULID
 
 from app import create_app
 from localdev import dynamodb, tokens
+from localdev import s3 as local_s3
+from tether.media import Media
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
@@ -30,6 +33,25 @@ def dynamodb_endpoint() -> Iterator[str]:
         return
     with dynamodb.start() as server:
         yield server.endpoint
+
+
+BUCKET = "tether-test-media"
+
+
+@dataclass(frozen=True)
+class LocalS3:
+    endpoint: str
+    bucket: str
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[LocalS3]:
+    """The local S3 (moto's server with S3's presigned-request checks, localdev/s3.py) on a free
+    port, with a versioned bucket like the real one."""
+    with local_s3.running() as server:
+        client = Media(Settings(media_bucket=BUCKET, s3_endpoint=server.endpoint)).client
+        local_s3.create_bucket(client, BUCKET)
+        yield LocalS3(server.endpoint, BUCKET)
 
 
 @pytest.fixture(scope="session")

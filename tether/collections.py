@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tether.attachments import ATTACHMENTS
 from tether.bookmarks import BOOKMARKS
 from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
 from tether.catalog.model import TRACKS
@@ -24,5 +25,6 @@ COLLECTIONS: tuple[Collection, ...] = (
     CATALOG_COLLECTIONS,
     TRACKS,
     ENTITLEMENTS,
+    ATTACHMENTS,
 )
 BY_NAME = {collection.name: collection for collection in COLLECTIONS}

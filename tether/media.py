@@ -10,6 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -40,6 +41,12 @@ def s3_errors(action: str) -> Iterator[None]:
         raise Unavailable(
             f"The file store did not answer ({action}); try again", reason="S3_UNAVAILABLE"
         ) from error
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name in plain ASCII and, for any other character, RFC 6266's UTF-8 form."""
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def user_prefix(user_id: str) -> str:
@@ -101,17 +108,87 @@ class Media:
 
     def presign(self, key: str, seconds: int, filename: str) -> str:
         """A GET URL for the object, valid `seconds` (and at most as long as the signing credentials)."""
-        return str(
-            self.client.generate_presigned_url(
-                "get_object",
-                Params={
-                    "Bucket": self.bucket,
-                    "Key": key,
-                    "ResponseContentDisposition": f'attachment; filename="{filename}"',
-                },
-                ExpiresIn=seconds,
-            )
+        return self.presign_get(key, seconds, filename=filename)
+
+    def presign_put(
+        self, key: str, seconds: int, *, content_type: str, content_length: int, sha256: str, tags: str
+    ) -> tuple[str, dict[str, str]]:
+        """A PUT URL that S3 accepts only with exactly this length, type, SHA-256 and tags (all
+        are signed headers, and S3 checks the body against the checksum); and those headers."""
+        url = self.client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ContentLength": content_length,
+                "ChecksumSHA256": sha256,
+                "Tagging": tags,
+            },
+            ExpiresIn=seconds,
+            HttpMethod="PUT",
         )
+        headers = {
+            "Content-Type": content_type,
+            "Content-Length": str(content_length),
+            "x-amz-checksum-sha256": sha256,
+            "x-amz-tagging": tags,
+        }
+        return str(url), headers
+
+    def presign_get(self, key: str, seconds: int, *, filename: str, content_type: str | None = None) -> str:
+        """A GET URL that serves the object as a download named `filename` (of `content_type`)."""
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition(filename),
+        }
+        if content_type is not None:
+            params["ResponseContentType"] = content_type
+        return str(self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds))
+
+    def tag(self, key: str, tags: dict[str, str]) -> None:
+        """Replace the object's tags (lifecycle rules select objects by tag)."""
+        self.client.put_object_tagging(
+            Bucket=self.bucket,
+            Key=key,
+            Tagging={"TagSet": [{"Key": name, "Value": value} for name, value in tags.items()]},
+        )
+
+    def head(self, key: str) -> dict[str, Any] | None:
+        """The object's metadata (ContentLength, ContentType, ...), or None if there is none."""
+        try:
+            response: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return response
+
+    def chunks(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        """The object's bytes, streamed in chunks (memory stays at one chunk)."""
+        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        try:
+            yield from body.iter_chunks(chunk_size)
+        finally:
+            body.close()
+
+    def delete_versions(self, key: str) -> int:
+        """Delete every version and delete marker of exactly this key; returns how many."""
+        bucket = str(self.bucket)
+        objects = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for page in self.client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key)
+            for name in ("Versions", "DeleteMarkers")
+            for item in page.get(name, [])
+            if item["Key"] == key
+        ]
+        for start in range(0, len(objects), DELETE_LIMIT):
+            chunk = objects[start : start + DELETE_LIMIT]
+            response = self.client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+            if response.get("Errors"):
+                raise RuntimeError(f"S3 refused to delete {key}: {response['Errors'][0].get('Code')}")
+        return len(objects)
 
     def delete_prefix(self, prefix: str, deadline: float) -> tuple[int, bool]:
         """Delete every object version, delete marker and unfinished upload under `prefix`.

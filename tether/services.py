@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tether import audit
+from tether import attachments, audit
 from tether.accounts import Accounts
 from tether.audit import AuditLog
 from tether.catalog.catalog import Catalog
@@ -30,6 +30,7 @@ from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
 from tether.sync.engine import SyncEngine
 from tether.sync.feeds import SharedFeed
+from tether.uploads import Uploads
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,14 @@ class Services:
     people: People
     entitlements: Entitlements
     purchases: Purchases
+    uploads: Uploads
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Services:
         """Every service of the deployment, all on `clock` (tests inject one they move by hand)."""
         now = clock or (lambda: datetime.now(UTC))
+        attachments.configure(settings)
         engine = SyncEngine(
             collections=COLLECTIONS,
             cursor_key=cursor_key(settings),
@@ -114,6 +117,7 @@ class Services:
             documents=DocumentRegistry.for_settings(settings, clock=now),
             limits=RateLimiter(parse_limits(settings.request_limits), batch=settings.rate_limit_batch),
             people=people,
+            uploads=Uploads(settings, engine, media, now),
             clock=now,
         )
 

@@ -416,6 +416,33 @@ class Settings:
     )
     media_max_image_mb: int = _setting("TETHER_MEDIA_MAX_IMAGE_MB", 10, "Largest IMAGE upload, in MiB.")
 
+    # ---- attachments (docs/attachments.md) ----
+    attachment_types: str = _setting(
+        "TETHER_ATTACHMENT_TYPES",
+        "image/jpeg,image/png,image/heic,image/webp,application/pdf,audio/mp4,audio/aac,audio/mpeg,audio/wav,text/plain",
+        "Content types an attachment may declare, comma-separated (others are REJECTED with TYPE_NOT_ALLOWED).",
+    )
+    attachment_max_mb: int = _setting(
+        "TETHER_ATTACHMENT_MAX_MB",
+        25,
+        "Largest attachment, in MiB (larger ones are REJECTED with TOO_LARGE).",
+    )
+    attachment_quota_mb: int = _setting(
+        "TETHER_ATTACHMENT_QUOTA_MB",
+        1024,
+        "Attachment storage per profile, in MiB: uploads in flight are reserved against it (QUOTA_EXCEEDED).",
+    )
+    attachment_url_seconds: int = _setting(
+        "TETHER_ATTACHMENT_URL_SECONDS",
+        900,
+        "Lifetime of attachment upload and download URLs (at most 900: 15 minutes).",
+    )
+    attachment_reservation_hours: int = _setting(
+        "TETHER_ATTACHMENT_RESERVATION_HOURS",
+        24,
+        "Hours after which the quota held by an upload that was never completed is released.",
+    )
+
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
             raise ConfigurationError(f"TETHER_STAGE must be one of {', '.join(STAGES)}, not {self.stage!r}")
@@ -466,6 +493,16 @@ class Settings:
                 "TETHER_APPLE_ROOT_CERTIFICATES is refused in prod: App Store data is verified up to the "
                 "pinned Apple Root CA - G3"
             )
+        self._check_attachments()
+
+    def _check_attachments(self) -> None:
+        for name in ("attachment_max_mb", "attachment_quota_mb", "attachment_reservation_hours"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"{_env_name(name)} must be at least 1")
+        if not 1 <= self.attachment_url_seconds <= 900:
+            raise ConfigurationError("TETHER_ATTACHMENT_URL_SECONDS must be between 1 and 900")
+        if not [part for part in self.attachment_types.split(",") if part.strip()]:
+            raise ConfigurationError("TETHER_ATTACHMENT_TYPES must name at least one content type")
 
     def _check_catalog(self) -> None:
         if self.erasure_grace_days < 0:

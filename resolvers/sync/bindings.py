@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from resolvers.account.types import Preferences
+from resolvers.attachments.types import Attachment
 from resolvers.bookmarks.types import Bookmark
 from resolvers.chat.types import ChatMessage, ChatThread
 from resolvers.content.types import CatalogCollection, CatalogTrack
@@ -13,6 +14,7 @@ from resolvers.pieces.types import Piece
 from resolvers.progress.types import Progress
 from resolvers.sessions.types import PracticeSession
 from resolvers.syncable import Syncable
+from tether.attachments import ATTACHMENTS
 from tether.bookmarks import BOOKMARKS
 from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
 from tether.catalog.model import TRACKS
@@ -45,6 +47,8 @@ CHANGES: dict[str, ChangeBinding] = {
     "delete_chat_thread": ChangeBinding(THREADS, "delete"),
     "send_chat_message": ChangeBinding(MESSAGES, "send"),
     "save_preferences": ChangeBinding(PREFERENCES, "save"),
+    "save_attachment": ChangeBinding(ATTACHMENTS, "save"),
+    "delete_attachment": ChangeBinding(ATTACHMENTS, "delete"),
 }
 
 # collection name -> (GraphQL type, SyncPullPayload field)
@@ -59,4 +63,5 @@ RECORDS: dict[str, tuple[type[Syncable], str]] = {
     CATALOG_COLLECTIONS.name: (CatalogCollection, "collections"),
     TRACKS.name: (CatalogTrack, "tracks"),
     ENTITLEMENTS.name: (Entitlement, "entitlements"),
+    ATTACHMENTS.name: (Attachment, "attachments"),
 }

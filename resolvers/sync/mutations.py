@@ -44,6 +44,8 @@ class SyncMutation:
             raise in_api_terms(error, input.mutations) from None
         profile = result.access.profile_id if result.access is not None else user.id
         await offload(log_push, info.context.services.people, result)
+        # Deleted attachments lose their files (after the push is durable).
+        await offload(info.context.services.uploads.after_push, user.id, result.results)
         # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
         await offload(info.context.services.chat.after_push, profile, result.results, started)
         return SyncPushPayload(

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers.account.types import DeviceInput, Preferences, PreferencesInput
+from resolvers.attachments.types import Attachment, AttachmentInput
 from resolvers.bookmarks.types import Bookmark, BookmarkInput
 from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, ChatThreadInput
 from resolvers.content.types import CatalogCollection, CatalogTrack
@@ -33,7 +34,8 @@ SyncRecord = Annotated[
     | ChatMessage
     | Preferences
     | CatalogCollection
-    | CatalogTrack,
+    | CatalogTrack
+    | Attachment,
     strawberry.union("SyncRecord", description="Any synced record."),
 ]
 
@@ -62,6 +64,13 @@ class SyncChangeInput:
         description="The assistant's reply arrives with a later pull (often the next one).",
     )
     save_preferences: PreferencesInput | None = strawberry.UNSET
+    save_attachment: AttachmentInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The record syncs now; upload its file separately (attachmentUploadUrl, completeAttachment).",
+    )
+    delete_attachment: DeleteInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Deletes its file too (every stored version)."
+    )
 
 
 @strawberry.input(description="One change queued on the device.")
@@ -155,4 +164,7 @@ class SyncPullPayload:
     entitlements: list[Entitlement] = strawberry.field(
         description="The account's entitlements that changed (server-written: purchases, renewals, refunds, "
         "editors' grants): what the app may play offline."
+    )
+    attachments: list[Attachment] = strawberry.field(
+        description="Attachment records: PENDING_UPLOAD until the file is uploaded and checked, then UPLOADED or FAILED."
     )

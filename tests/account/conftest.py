@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 from ulid import ULID
 
+from tests.conftest import LocalS3
 from tether.media import Media
 from tether.settings import Settings
 from tether.storage import partition
 from tether.storage.keys import user_key
-
-BUCKET = "tether-test-media"
-
-
-@dataclass(frozen=True)
-class LocalS3:
-    endpoint: str
-    bucket: str
-
-
-@pytest.fixture(scope="session")
-def s3() -> Iterator[LocalS3]:
-    """moto's S3 in server mode on a free local port, with a versioned bucket like the real one."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    local = LocalS3(f"http://{host}:{port}", BUCKET)
-    client = Media(Settings(media_bucket=BUCKET, s3_endpoint=local.endpoint)).client
-    client.create_bucket(Bucket=BUCKET)
-    client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    yield local
-    server.stop()
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def test_a_collection_by_slug_has_its_tracks_in_order(demo: Services, gql: Graph
     assert found["id"] == "spring-retreat-2025"
     assert [track["order"] for track in found["tracks"]] == [1, 2, 3, 4, 5, 6]
     assert found["tracks"][0]["title"] == "Opening talk: arriving in silence"
-    assert found["tracks"][0]["media"]["audio"] == "catalog/spring-2025-01/audio.mp3"
+    assert found["tracks"][0]["media"]["audio"] == "catalog/spring-2025-01/audio.wav"
     by_id = gql.data(operation("Collection"), {"id": "spring-retreat-2025"})["collection"]
     assert by_id == found
     assert gql.data(operation("Collection"), {"slug": "no-such-thing"})["collection"] is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import fnmatch
 import json
 import sys
 from collections.abc import Iterator
@@ -568,3 +569,29 @@ def test_data_exports_expire_from_the_bucket_after_a_day(template: dict[str, Any
     assert expire["TagFilters"] == [{"Key": key, "Value": value}]
     assert (expire["Status"], expire["ExpirationInDays"]) == ("Enabled", 1)
     assert expire["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+
+
+def test_uploaded_attachments_reach_the_function_and_uncompleted_ones_expire(
+    template: dict[str, Any],
+) -> None:
+    from tether.uploads import PENDING_TAGS
+
+    bucket = properties(template, "MediaBucket")
+    assert bucket["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    event = properties(template, "TetherFunction")["Events"]["AttachmentUploaded"]
+    assert event["Type"] == "EventBridgeRule"
+    pattern = event["Properties"]["Pattern"]
+    assert (pattern["source"], pattern["detail-type"]) == (["aws.s3"], ["Object Created"])
+    assert pattern["detail"]["bucket"]["name"] == [{"Ref": "MediaBucket"}]
+    # The keys it matches are the keys attachments are stored under.
+    from tether.attachments import object_key
+
+    wildcard = pattern["detail"]["object"]["key"][0]["wildcard"]
+    assert fnmatch.fnmatch(object_key("someone", "01ARZ3NDEKTSV4RRFFQ69G5FAV"), wildcard)
+    assert not fnmatch.fnmatch("users/someone/exports/x.json", wildcard)
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    expire = rules["ExpireUncompletedAttachments"]
+    key, _, value = PENDING_TAGS.partition("=")
+    assert expire["TagFilters"] == [{"Key": key, "Value": value}]
+    assert expire["Status"] == "Enabled"
+    assert expire["ExpirationInDays"] * 24 > Settings().attachment_reservation_hours

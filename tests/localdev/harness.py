@@ -22,7 +22,7 @@ from typing import Any
 from localdev import dynamodb
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-BANNER_END = "Ctrl-C stops the API and DynamoDB Local."
+BANNER_END = "Ctrl-C stops the API, the local S3 and DynamoDB Local."
 # The first start may have to download DynamoDB Local; later ones are quick (see the tests).
 BANNER_TIMEOUT_SECONDS = 180.0
 JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -129,6 +129,7 @@ class DevServer:
                 "TETHER_API_PORT": str(api_port),
                 "TETHER_DYNAMODB_PORT": str(dynamodb_port),
                 "TETHER_DATA_DIR": str(data_dir),
+                "TETHER_S3_PORT": str(free_ports(1)[0]),
                 "RELOAD": "1" if reload else "0",
                 "PYTHONUNBUFFERED": "1",
             }

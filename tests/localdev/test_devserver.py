@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ import boto3
 import pytest
 
 from tests.localdev.harness import (
+    ROOT,
     DevServer,
     dynamodb_local_pids,
     is_running,
@@ -177,3 +181,48 @@ def test_a_busy_port_fails_fast_and_clearly(start_devserver: Callable[..., DevSe
     assert "Traceback" not in message
     assert not any("Tether is running" in line for line in server.stdout)
     assert dynamodb_local_pids(server.dynamodb_port) == []
+
+
+def readme_block(heading: str) -> str:
+    """The bash block under a README heading."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index(heading) :]
+    start = section.index("```bash\n") + len("```bash\n")
+    return section[start : section.index("```", start)]
+
+
+def test_make_dev_has_a_local_s3_for_uploads_downloads_exports_and_the_demo_media(
+    start_devserver: Callable[..., DevServer], tmp_path: Path
+) -> None:
+    server = start_devserver(tmp_path / "data")
+    server.wait_for_banner()
+    assert any("Local S3" in line for line in server.stdout), server.output()
+    assert any("demo media files to the local S3" in line for line in server.stdout), server.output()
+    # The README's curl commands: save, push, upload URL, PUT, complete, download, export.
+    work = tmp_path / "curl"
+    work.mkdir()
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", readme_block("### Attachments from the command line")],
+        cwd=work,
+        env={**os.environ, "API": server.url, "TOKEN": server.token},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert '"status":"UPLOADED"' in run.stdout, run.stdout
+    assert "downloaded the same bytes" in run.stdout
+    assert "data.json" in run.stdout
+    assert "/report.pdf" in run.stdout
+    # The demo catalog's audio plays: its presigned URL points at the local S3, which has the file.
+    found = server.graphql('{ mediaUrl(trackId: "spring-2025-01", kind: AUDIO) { url } }', server.token)
+    url = found["data"]["mediaUrl"]["url"]
+    with urllib.request.urlopen(url, timeout=30) as response:
+        audio = response.read()
+    assert (audio[:4], audio[8:12]) == (b"RIFF", b"WAVE")
+
+    s3_port = int(urllib.parse.urlsplit(url).port or 0)
+    server.ctrl_c()
+    assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
+    assert "Local S3 stopped." in server.stderr
+    assert port_is_free(s3_port)

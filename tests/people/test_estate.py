@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.account.conftest import LocalS3, s3  # noqa: F401  (the local S3 fixture)
 from tests.account.test_export import download
-from tests.conftest import Clock
+from tests.conftest import Clock, LocalS3
 from tests.operations import operation
 from tests.people.conftest import Person, reason
 from tests.people.test_queries import seed
@@ -21,7 +20,7 @@ from tether.storage.keys import user_key
 
 
 @pytest.fixture
-def settings(settings: Settings, s3: LocalS3) -> Settings:  # noqa: F811
+def settings(settings: Settings, s3: LocalS3) -> Settings:
     return dataclasses.replace(settings, media_bucket=s3.bucket, s3_endpoint=s3.endpoint)
 
 

@@ -1,38 +1,45 @@
-"""Data export (`exportMyData`): everything the user owns as one JSON document in S3.
+"""Data export (`exportMyData`): everything the user owns as one ZIP in S3: `data.json` (the
+documented, versioned document) and every attachment's file as `attachments/<id>/<name>`.
 
-The user's partition is read page by page (one Query per 1 MB) and written as it is read into a
-streamed (multipart) upload, so memory stays flat whatever the account's size. The format is
-documented, with its version, in docs/accounts.md ("Data export").
+The user's partition is read page by page (one Query per 1 MB) and each file is read from S3 in
+1 MB chunks; all of it is written as it is read through a streaming ZIP writer into a streamed
+(multipart) upload, so memory stays flat whatever the account's size (2 GB of files need no
+2 GB of memory). The format is documented, with its version, in docs/accounts.md ("Data export").
 """
 
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import IO, Any
 
 from ulid import ULID
 
 from tether import audit
 from tether.accounts.profiles import Profiles
+from tether.attachments import ATTACHMENTS, UPLOADED, object_key, profile_of
 from tether.auth import User
 from tether.errors import TetherError
-from tether.media import PART_SIZE, Media, s3_errors, user_prefix
+from tether.media import PART_SIZE, Media, StreamedUpload, s3_errors, user_prefix
+from tether.model.record import Record
 from tether.people.estate import Estate, owned_profiles
 from tether.storage import partition
 from tether.storage.accounts import ConsentItem, ProfileItem
 from tether.storage.base import TTL_ATTRIBUTE
 from tether.storage.clients import ClientState
 from tether.storage.keys import user_key
+from tether.sync import reads
 from tether.sync.fields import format_time
 
 FORMAT = "tether-export"
 VERSION = 2  # 2: collections under the API's names (chatThread), the profile always present
 URL_SECONDS = 15 * 60
-CONTENT_TYPE = "application/json"
+CONTENT_TYPE = "application/zip"
+DOCUMENT = "data.json"
 # Exports are tagged so the bucket's lifecycle rule removes them after a day.
 TAGS = "tether-kind=export"
 # Items of the partition that are bookkeeping, not the user's data.
@@ -95,17 +102,80 @@ class Exports:
         # so the export is complete even for a user whose app never asked for `me`.
         self.profiles.seen(user.id)
         now = self.clock()
-        name = f"tether-export-{now.strftime('%Y%m%d-%H%M%S')}.json"
-        key = f"{user_prefix(user.id)}exports/{ULID()}.json"
+        name = f"tether-export-{now.strftime('%Y%m%d-%H%M%S')}.zip"
+        key = f"{user_prefix(user.id)}exports/{ULID()}.zip"
         with (
             s3_errors("export"),
             self.media.upload(key, content_type=CONTENT_TYPE, tags=TAGS, part_size=self.part_size) as upload,
+            zipfile.ZipFile(_Appender(upload), mode="w", compression=zipfile.ZIP_DEFLATED) as archive,
         ):
             owned = [User(r.profile_id, name=r.name) for r in owned_profiles(user.id)] if self.estate else []
-            counts = write_document(lambda text: upload.write(text.encode()), user, now, owned)
+            entry = zipfile.ZipInfo(DOCUMENT, date_time=now.astimezone(UTC).timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(entry, mode="w", force_zip64=True) as document:
+                counts = write_document(lambda text: _write(document, text), user, now, owned)
+            for owner in (user, *owned):  # the files of the managed profiles it owns, too
+                write_files(archive, self.media, owner, now)
         with s3_errors("export"):
             url = self.media.presign(key, URL_SECONDS, name)
         return DataExport(url, now + timedelta(seconds=URL_SECONDS), key, upload.size, counts.as_dict())
+
+
+class _Appender:
+    """A write-only, unseekable file over a streamed upload (the ZIP writer then uses data
+    descriptors instead of seeking back)."""
+
+    def __init__(self, upload: StreamedUpload) -> None:
+        self.upload = upload
+
+    def write(self, data: bytes) -> int:
+        self.upload.write(bytes(data))
+        return len(data)
+
+    def tell(self) -> int:
+        return self.upload.size
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None  # the upload is finished (or abandoned) by its own context
+
+
+def _write(file: IO[bytes], text: str) -> None:
+    file.write(text.encode())
+
+
+def write_files(archive: zipfile.ZipFile, media: Media, user: User, now: datetime) -> int:
+    """Every uploaded attachment's file as `attachments/<id>/<name>`, streamed; returns how many."""
+    written = 0
+    profile = profile_of(user.id)
+    for record in uploaded_attachments(profile):
+        entry = zipfile.ZipInfo(f"attachments/{record.id}/{safe_name(str(record.data.get('name')))}")
+        uploaded = ATTACHMENTS.value(record, "uploaded_at") or now
+        entry.date_time = uploaded.astimezone(UTC).timetuple()[:6]
+        entry.compress_type = zipfile.ZIP_STORED  # photos, audio and PDFs are compressed already
+        with archive.open(entry, mode="w", force_zip64=True) as file:
+            for chunk in media.chunks(object_key(profile, record.id)):
+                file.write(chunk)
+        written += 1
+    return written
+
+
+def uploaded_attachments(profile: str) -> Iterable[Record]:
+    after = None
+    while True:
+        page = reads.page(profile, ATTACHMENTS, first=reads.MAX_PAGE, after=after)
+        yield from (record for record in page.records if record.data.get("status") == UPLOADED)
+        if page.next_key is None:
+            return
+        after = page.next_key
+
+
+def safe_name(name: str) -> str:
+    """A file name that stays one path segment inside the ZIP."""
+    cleaned = name.replace("/", "_").replace("\\", "_").strip()
+    return cleaned if cleaned not in ("", ".", "..") else "file"
 
 
 def write_document(
