@@ -97,6 +97,7 @@ def subscription_purchase(
     *,
     account: str | None = None,
     acknowledged: bool = False,
+    replaces: str | None = None,
 ) -> dict[str, Any]:
     purchase: dict[str, Any] = {
         "kind": "androidpublisher#subscriptionPurchaseV2",
@@ -114,6 +115,8 @@ def subscription_purchase(
     }
     if account is not None:
         purchase["externalAccountIdentifiers"] = {"obfuscatedExternalAccountId": account}
+    if replaces is not None:
+        purchase["linkedPurchaseToken"] = replaces
     return purchase
 
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
 from tests.conftest import Clock, GraphQLClient
-from tests.entitlements.conftest import MONTHLY, iso, mine
+from tests.entitlements.conftest import LIFETIME, MONTHLY, iso, mine
 from tests.entitlements.play import (
     AUDIENCE,
     PACKAGE,
@@ -240,3 +240,66 @@ def test_play_state_to_grant_covers_hold_and_pause(google: FakeGoogle) -> None:
         assert play is not None
         grant = _play_grant(play, ("premium",), "ref", MONTHLY, now, "RTDN_5")
         assert grant.expires_at == now  # not usable while on hold or paused
+
+
+def test_an_upgrade_retires_the_plan_it_replaces(
+    client: TestClient, gql: GraphQLClient, google: FakeGoogle, clock: Clock, user_id: str
+) -> None:
+    monthly = new_token()
+    google.purchases[monthly] = subscription_purchase(MONTHLY, later(clock, days=30), account=user_id)
+    assert "errors" not in redeem(gql, monthly)
+    clock.advance(days=3)
+
+    # The upgrade's purchase names the token it replaces; Play keeps the old one ACTIVE for a while.
+    upgrade = new_token()
+    google.purchases[upgrade] = subscription_purchase(
+        LIFETIME, later(clock, days=365), account=user_id, replaces=monthly
+    )
+    assert "errors" not in redeem(gql, upgrade, LIFETIME)
+    held = {(e["name"], e["productId"]): (e["status"], e["reason"]) for e in mine(gql)["entitlements"]}
+    assert held == {
+        ("premium", MONTHLY): ("EXPIRED", "REPLACED"),
+        ("premium", LIFETIME): ("ACTIVE", "PURCHASED"),
+        ("reports", LIFETIME): ("ACTIVE", "PURCHASED"),
+    }
+
+    # The old token's later notifications and a second redeem of it give the old plan nothing back.
+    assert push(client, google, clock, rtdn(monthly, 2, clock))[1]["outcome"] == "IGNORED"
+    assert refusal(redeem(gql, monthly)) == ("FORBIDDEN", "PURCHASE_REPLACED")
+    old = [e for e in mine(gql)["entitlements"] if e["productId"] == MONTHLY]
+    assert [(e["status"], e["reason"]) for e in old] == [("EXPIRED", "REPLACED")]
+
+
+def test_a_new_plan_by_notification_retires_the_old_one_of_the_same_account_only(
+    client: TestClient,
+    gql: GraphQLClient,
+    google: FakeGoogle,
+    clock: Clock,
+    user_id: str,
+    make_token: Callable[..., str],
+) -> None:
+    mine_old = new_token()
+    google.purchases[mine_old] = subscription_purchase(MONTHLY, later(clock, days=30), account=user_id)
+    assert "errors" not in redeem(gql, mine_old)
+    # Another account's purchase named as replaced (a forged or confused link) is left alone.
+    other = GraphQLClient(client, make_token(f"other-{uuid.uuid4()}"))
+    theirs = new_token()
+    google.purchases[theirs] = subscription_purchase(MONTHLY, later(clock, days=30))
+    assert "errors" not in redeem(other, theirs)
+
+    clock.advance(days=1)
+    resubscribed = new_token()
+    google.purchases[resubscribed] = subscription_purchase(
+        MONTHLY, later(clock, days=30), account=user_id, replaces=mine_old, acknowledged=True
+    )
+    # SUBSCRIPTION_PURCHASED (4) arrives before the app redeems the new token.
+    assert push(client, google, clock, rtdn(resubscribed, 4, clock)) == (200, {"outcome": "APPLIED"})
+    statuses = sorted((e["status"], e["reason"]) for e in mine(gql)["entitlements"])
+    assert statuses == [("ACTIVE", "ACTIVE"), ("EXPIRED", "REPLACED")]
+
+    forged = new_token()
+    google.purchases[forged] = subscription_purchase(
+        MONTHLY, later(clock, days=30), account=user_id, replaces=theirs, acknowledged=True
+    )
+    assert push(client, google, clock, rtdn(forged, 4, clock))[1]["outcome"] == "APPLIED"
+    assert [e["status"] for e in mine(other)["entitlements"]] == ["ACTIVE"]

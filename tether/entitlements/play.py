@@ -123,6 +123,7 @@ class PlayState:
     acknowledged: bool
     will_renew: bool | None
     test: bool
+    replaces: str | None = None  # linkedPurchaseToken: the token of the plan this one upgraded or replaced
 
     @classmethod
     def of(cls, purchase: Mapping[str, Any], product_id: str) -> PlayState | None:
@@ -141,6 +142,7 @@ class PlayState:
             acknowledged=purchase.get("acknowledgementState") == "ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED",
             will_renew=bool(plan.get("autoRenewEnabled")) if isinstance(plan, Mapping) else None,
             test="testPurchase" in purchase,
+            replaces=purchase.get("linkedPurchaseToken") or None,
         )
 
 

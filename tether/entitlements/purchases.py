@@ -33,6 +33,7 @@ from tether.storage import purchases as store
 from tether.telemetry import logger
 
 REVOKING = {"REFUND", "REVOKE"}
+REPLACED = "REPLACED"  # a Play purchase an upgrade or a new plan replaced (linkedPurchaseToken)
 
 
 def from_millis(value: int | None) -> datetime | None:
@@ -166,6 +167,11 @@ class Purchases:
             )
         ref = token_ref(token)
         self._refuse_revoked(account_id, names, Source.PLAY, ref)
+        if self._is_replaced(account_id, ref):
+            raise Forbidden(
+                "This subscription was replaced by an upgrade or a new plan; redeem the new purchase",
+                reason="PURCHASE_REPLACED",
+            )
         grant = _play_grant(state, names, ref, product_id, self.clock(), "PURCHASED")
         if state.state == "SUBSCRIPTION_STATE_PENDING":
             raise BadUserInput(
@@ -183,6 +189,7 @@ class Purchases:
             )
         self._claim("PLAY", ref, account_id, product_id)
         records = self._granted(account_id, grant)
+        self._retire_replaced(account_id, state)
         if not state.acknowledged:
             play.acknowledge(product_id, token)
         return records
@@ -239,8 +246,46 @@ class Purchases:
             grant = _revoked(grant)
         elif self._is_revoked(account, names, ref):
             return NotificationOutcome("IGNORED", f"{kind}: already revoked")
+        elif self._is_replaced(account, ref):
+            return NotificationOutcome("IGNORED", f"{kind}: replaced by a newer purchase")
         self.entitlements.apply(account, grant)
+        self._retire_replaced(account, state)
         return NotificationOutcome("APPLIED", kind)
+
+    def _retire_replaced(self, account_id: str, state: PlayState) -> None:
+        """An upgrade, downgrade or resubscription names the token it replaces (linkedPurchaseToken):
+        that token's grants end now, so the account does not hold both plans until the old one expires.
+        Only the account's own purchase is retired; a token it never redeemed changes nothing."""
+        if state.replaces is None:
+            return
+        old = token_ref(state.replaces)
+        if store.claimed_by("PLAY", old) != account_id:
+            return
+        now = self.clock()
+        for record in self._records_of(account_id, old):
+            if record.data.get("revoked_at") or record.data.get("reason") == REPLACED:
+                continue
+            expires = ENTITLEMENTS.value(record, "expires_at")
+            grant = Grant(
+                (str(record.data["name"]),),
+                Source.PLAY,
+                old,
+                event_at=now,
+                product_id=record.data.get("product_id"),
+                expires_at=now if expires is None or expires > now else expires,
+                reason=REPLACED,
+                environment=record.data.get("environment"),
+                will_renew=False,
+            )
+            self.entitlements.apply(account_id, grant)
+
+    def _records_of(self, account_id: str, ref: str) -> list[Record]:
+        return [
+            record for record in self.entitlements.records(account_id) if record.id.endswith(f":PLAY:{ref}")
+        ]
+
+    def _is_replaced(self, account_id: str, ref: str) -> bool:
+        return any(record.data.get("reason") == REPLACED for record in self._records_of(account_id, ref))
 
     def _void(self, token: str) -> NotificationOutcome:
         """A refunded or charged-back purchase: revoke what it granted."""
@@ -249,8 +294,8 @@ class Purchases:
         if account is None:
             return NotificationOutcome("IGNORED", "VOIDED: never redeemed")
         now = self.clock()
-        for record in self.entitlements.records(account):
-            if record.id.endswith(f":PLAY:{ref}") and not record.data.get("revoked_at"):
+        for record in self._records_of(account, ref):
+            if not record.data.get("revoked_at"):
                 names = (str(record.data["name"]),)
                 grant = Grant(
                     names,
