@@ -32,7 +32,9 @@ def prepare(settings: Settings | None = None) -> None:
         print(f"Created table {settings.table_name}.")
     services = Services.build(settings)
     if services.sync.shared_head("catalog", fresh=True).head.seq == 0:
-        report = load_file(DEMO_CATALOG, services.sync, services.catalog)
+        report = load_file(
+            DEMO_CATALOG, services.sync, services.catalog, entitlements=services.editor.entitlements
+        )
         print(f"Loaded the demo catalog ({DEMO_CATALOG.relative_to(ROOT)}): {report}.")
     if settings.media_bucket and settings.s3_endpoint:
         from localdev import demo_media
@@ -48,7 +50,7 @@ def seed(path: Path, settings: Settings) -> LoadReport:
     storage.configure(settings)
     storage.create_table()
     services = Services.build(settings)
-    return load_file(path, services.sync, services.catalog)
+    return load_file(path, services.sync, services.catalog, entitlements=services.editor.entitlements)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -92,6 +92,8 @@ def broken(document: dict[str, Any], section: str, index: int, **changes: Any) -
         ("collections", 1, {"slug": "retreats"}, "collections[0].slug"),  # the first of the two
         ("collections", 0, {"parentId": "spring-retreat-2025"}, "collections[0].parentId"),
         ("collections", 2, {"defaultLanguage": "fr"}, "collections[2].title"),
+        ("tracks", 2, {"requires": "gold"}, "tracks[2].requires"),  # the plans file has no "gold"
+        ("collections", 1, {"requires": "gold"}, "collections[1].requires"),
         ("collections", 2, {"id": "retreats"}, "collections[2].id"),
     ],
 )
@@ -104,7 +106,12 @@ def test_a_broken_file_is_refused_whole_and_names_the_entry(
     field: str,
 ) -> None:
     with pytest.raises(BadUserInput) as refused:
-        load_catalog(broken(document, section, index, **changes), services.sync, services.catalog)
+        load_catalog(
+            broken(document, section, index, **changes),
+            services.sync,
+            services.catalog,
+            entitlements=services.editor.entitlements,
+        )
     assert refused.value.extensions["field"] == field
     assert services.sync.shared_head("catalog", fresh=True).head.seq == 0  # nothing written
 

@@ -17,7 +17,7 @@ from tether.auth import User
 from tether.catalog.catalog import Catalog
 from tether.catalog.media import MediaKind, MediaStore, SignedUrl
 from tether.catalog.model import COLLECTIONS, KINDS, TRACKS
-from tether.catalog.rules import Items, Patches, cascade, check_item, check_patch, merged
+from tether.catalog.rules import Items, Patches, cascade, check_item, check_patch, check_requires, merged
 from tether.errors import BadUserInput, Forbidden, NotFound
 from tether.model.record import Record
 from tether.sync.collection import REJECTED, Collection
@@ -154,13 +154,7 @@ class Editor:
     # ----
 
     def _check_requires(self, name: str | None) -> None:
-        if name is not None and self.entitlements is not None and name not in self.entitlements:
-            raise BadUserInput(
-                f"input.requires: {name!r} is not an entitlement of this deployment (the plans file "
-                f"declares {', '.join(sorted(self.entitlements)) or 'none'})",
-                field="input.requires",
-                reason="UNKNOWN_ENTITLEMENT",
-            )
+        check_requires(name, self.entitlements, "input.requires")
 
     def _live(self, kind: Collection, item_id: str, field: str = "id") -> Record:
         check_catalog_id(item_id, field)

@@ -17,7 +17,7 @@ from typing import Any
 
 from tether.catalog.catalog import Catalog
 from tether.catalog.model import COLLECTIONS, KINDS, SERVER_FIELDS, TRACKS, is_visible
-from tether.catalog.rules import NAMES, Items, Patches, cascade, check_item, check_patch
+from tether.catalog.rules import NAMES, Items, Patches, cascade, check_item, check_patch, check_requires
 from tether.errors import BadUserInput
 from tether.model.record import Record
 from tether.sync.collection import REJECTED, Collection
@@ -38,13 +38,15 @@ class LoadReport:
         return f"{self.created} created, {self.changed} changed, {self.unchanged} unchanged"
 
 
-def load_file(path: Path, engine: SyncEngine, catalog: Catalog) -> LoadReport:
-    """Load a catalog file (JSON) into the catalog."""
+def load_file(
+    path: Path, engine: SyncEngine, catalog: Catalog, *, entitlements: frozenset[str] | None = None
+) -> LoadReport:
+    """Load a catalog file (JSON) into the catalog (`requires` checked against `entitlements`)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise BadUserInput(f"{path} is not valid JSON: {error}") from None
-    return load_catalog(document, engine, catalog)
+    return load_catalog(document, engine, catalog, entitlements=entitlements)
 
 
 def load_catalog(
@@ -52,8 +54,11 @@ def load_catalog(
     engine: SyncEngine,
     catalog: Catalog,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    *,
+    entitlements: frozenset[str] | None = None,
 ) -> LoadReport:
-    """Bring every item of a parsed catalog file to the state the file gives it."""
+    """Bring every item of a parsed catalog file to the state the file gives it; a `requires` must
+    name one of `entitlements` (the plans file's; None: any), as the admin API checks it."""
     if not isinstance(document, dict) or set(document) - {"collections", "tracks"}:
         raise BadUserInput('A catalog file is a JSON object with "collections" and "tracks" lists')
     current = catalog.items()
@@ -80,6 +85,7 @@ def load_catalog(
     now = clock()
     for kind, data, published, where in wanted.values():
         check_item(kind, data["id"], _fields(data), overlay, where)
+        check_requires(data.get("requires"), entitlements, f"{where}.requires")
         existing = current.of(kind).get(data["id"])
         patch = _difference(existing, data)
         if existing is None or is_visible(existing) != published:

@@ -211,3 +211,15 @@ def cascade(items: Items, patches: Patches) -> Patches:
                 patch = result.setdefault((kind, item_id), {"id": item_id})
                 patch["required_entitlement"] = needs
     return result
+
+
+def check_requires(name: str | None, known: frozenset[str] | None, field: str) -> None:
+    """BAD_USER_INPUT (UNKNOWN_ENTITLEMENT) when `requires` names an entitlement the plans file does
+    not declare (`known`; None: any name goes)."""
+    if name is not None and known is not None and name not in known:
+        raise BadUserInput(
+            f"{field}: {name!r} is not an entitlement of this deployment (the plans file "
+            f"declares {', '.join(sorted(known)) or 'none'})",
+            field=field,
+            reason="UNKNOWN_ENTITLEMENT",
+        )
