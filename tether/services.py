@@ -80,14 +80,17 @@ class Services:
             clock=now,
         )
         accounts.erasure.release = entitlements.release_purchases  # erasure lets go of its purchases
+        uploads = Uploads(settings, engine, media, now)
         chat = Assistant(
             settings,
             engine,
             build_provider(settings),
             consent=lambda user_id: _chat_allowed(accounts, entitlements, user_id),
             track_title=catalog.track_title,
+            collection_title=catalog.collection_title,
             now=now,
             limits=lambda user_id: _chat_limits(entitlements, user_id),
+            read_file=uploads.content,
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(
@@ -117,7 +120,7 @@ class Services:
             documents=DocumentRegistry.for_settings(settings, clock=now),
             limits=RateLimiter(parse_limits(settings.request_limits), batch=settings.rate_limit_batch),
             people=people,
-            uploads=Uploads(settings, engine, media, now),
+            uploads=uploads,
             clock=now,
         )
 

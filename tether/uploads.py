@@ -25,7 +25,6 @@ from tether.attachments import (
     UPLOADED,
     looks_like,
     object_key,
-    profile_of,
 )
 from tether.errors import Conflict, Forbidden, NotFound, TetherError
 from tether.media import Media, s3_errors
@@ -68,15 +67,6 @@ class QuotaUsage:
     reserved: int
 
 
-def reachable_profile(user_id: str, profile_id: str | None) -> str:
-    """The profile a request acts on: the caller's own unless another is named, which is FORBIDDEN
-    until profiles and sharing say who may reach whom (the one place that decides)."""
-    own = profile_of(user_id)
-    if profile_id is None or profile_id == own:
-        return own
-    raise Forbidden("You may not reach this profile's attachments", reason="PROFILE_NOT_ALLOWED")
-
-
 class Uploads:
     def __init__(
         self,
@@ -95,9 +85,11 @@ class Uploads:
 
     # ---- upload ----
 
-    def upload_url(self, user_id: str, attachment_id: str, profile_id: str | None = None) -> Upload:
+    # Every method takes the profile the caller reaches, already checked against the people
+    # rules (resolvers/people/scope.py: write for uploads and completion, read for the rest).
+
+    def upload_url(self, profile: str, attachment_id: str) -> Upload:
         """A PUT URL for the file of a PENDING_UPLOAD attachment; its size is reserved first."""
-        profile = reachable_profile(user_id, profile_id)
         self._require_bucket()
         record = self._record(profile, attachment_id)
         status = record.data.get("status")
@@ -140,8 +132,7 @@ class Uploads:
         for attachment_id in quota.stale_reservations(pk, cutoff):
             quota.release(pk, attachment_id, only_reserved_before=cutoff)
 
-    def quota(self, user_id: str, profile_id: str | None = None) -> QuotaUsage:
-        profile = reachable_profile(user_id, profile_id)
+    def quota(self, profile: str) -> QuotaUsage:
         pk = user_key(profile)
         self._release_stale(pk, self.clock())
         found = quota.usage(pk)
@@ -149,9 +140,8 @@ class Uploads:
 
     # ---- completion ----
 
-    def complete(self, user_id: str, attachment_id: str, profile_id: str | None = None) -> Record:
+    def complete(self, profile: str, attachment_id: str) -> Record:
         """Check the stored file against the record and write the verdict (idempotent)."""
-        profile = reachable_profile(user_id, profile_id)
         self._require_bucket()
         record = self._record(profile, attachment_id)
         if record.data.get("status") != PENDING_UPLOAD:
@@ -233,8 +223,7 @@ class Uploads:
 
     # ---- download ----
 
-    def download_url(self, user_id: str, attachment_id: str, profile_id: str | None = None) -> Download:
-        profile = reachable_profile(user_id, profile_id)
+    def download_url(self, profile: str, attachment_id: str) -> Download:
         self._require_bucket()
         record = self._record(profile, attachment_id)
         if record.data.get("status") != UPLOADED:
@@ -254,10 +243,16 @@ class Uploads:
 
     # ---- deletion ----
 
-    def after_push(self, user_id: str, results: Sequence[MutationResult]) -> None:
-        """Deleted attachments lose their file (every version) and give their bytes back. Runs for
-        replays of the delete too, so a push cut short before this step is finished by its retry."""
-        profile = profile_of(user_id)
+    def content(self, profile: str, attachment_id: str) -> bytes:
+        """An attachment's bytes, for the assistant (after its limits were checked on the record)."""
+        self._require_bucket()
+        with s3_errors("attachment read"):
+            return b"".join(self.media.chunks(object_key(profile, attachment_id)))
+
+    def after_push(self, profile: str, results: Sequence[MutationResult]) -> None:
+        """Deleted attachments of the pushed profile lose their file (every version) and give
+        their bytes back. Runs for replays of the delete too, so a push cut short before this step
+        is finished by its retry."""
         for result in results:
             if (
                 result.collection is ATTACHMENTS

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
-from resolvers.attachments.queries import _optional
 from resolvers.attachments.types import Attachment, AttachmentUpload
 from resolvers.content.types import HttpHeader
 from resolvers.context import Info
 from resolvers.offload import offload
+from resolvers.people.scope import writable
+from tether.people.roles import Area
+
+WritableProfileId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="A profile you reach (see `profiles`); default: your own. FORBIDDEN when your role may not change its attachments."
+    ),
+]
 
 
 @strawberry.type
@@ -16,12 +26,10 @@ class AttachmentsMutation:
         "against the quota: FORBIDDEN QUOTA_EXCEEDED when they don't fit). Ask again for a fresh URL."
     )
     async def attachment_upload_url(
-        self, info: Info, id: strawberry.ID, profile_id: strawberry.ID | None = None
+        self, info: Info, id: strawberry.ID, profile_id: WritableProfileId = None
     ) -> AttachmentUpload:
-        user = info.context.user
-        upload = await offload(
-            info.context.services.uploads.upload_url, user.id, str(id), _optional(profile_id)
-        )
+        profile = await writable(info, profile_id, Area.ATTACHMENTS, "attachmentUploadUrl")
+        upload = await offload(info.context.services.uploads.upload_url, profile, str(id))
         return AttachmentUpload(
             url=upload.url,
             method=upload.method,
@@ -34,10 +42,8 @@ class AttachmentsMutation:
         "FAILED with a `failure`; every device sees it in its next pull. Safe to call again."
     )
     async def complete_attachment(
-        self, info: Info, id: strawberry.ID, profile_id: strawberry.ID | None = None
+        self, info: Info, id: strawberry.ID, profile_id: WritableProfileId = None
     ) -> Attachment:
-        user = info.context.user
-        record = await offload(
-            info.context.services.uploads.complete, user.id, str(id), _optional(profile_id)
-        )
+        profile = await writable(info, profile_id, Area.ATTACHMENTS, "completeAttachment")
+        record = await offload(info.context.services.uploads.complete, profile, str(id))
         return Attachment.from_record(record)

@@ -1,39 +1,86 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 import strawberry
 
-from resolvers.chat.types import ChatMessage, ChatMessageInput
+from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, CreateChatThreadInput
 from resolvers.context import Info
 from resolvers.offload import offload
+from resolvers.people.scope import reaching
+from tether.chat.threads import create_thread
 from tether.errors import Unavailable
 from tether.model.record import Record
+from tether.people.roles import Area
+
+ChatProfileId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="A managed or shared profile to chat in (see `profiles`); default: your own. FORBIDDEN "
+        "unless your role there may read and write its chat."
+    ),
+]
 
 
 @strawberry.type
 class ChatMutation:
     @strawberry.mutation(
+        description="Online clients: create a thread (the record saveChatThread makes, no sync queue needed). "
+        "Its context must be a record you may read in the profile. Sending the same id again returns the "
+        "thread as it is."
+    )
+    async def create_chat_thread(
+        self, info: Info, input: CreateChatThreadInput, profile_id: ChatProfileId = None
+    ) -> ChatThread:
+        access = await reaching(info, profile_id, "createChatThread", read=(Area.CHAT,), write=(Area.CHAT,))
+        chat = info.context.services.chat
+        catalog = info.context.services.catalog
+
+        def title(kind: str, record_id: str) -> str | None:
+            return (
+                catalog.track_title(record_id) if kind == "track_id" else catalog.collection_title(record_id)
+            )
+
+        record = await offload(
+            create_thread,
+            chat.engine,
+            access.profile_id,
+            access,
+            input.to_core(),
+            catalog_title=title,
+            limits=chat.file_limits,
+        )
+        return ChatThread.from_record(record)
+
+    @strawberry.mutation(
         description="Online clients: send a message and get the assistant's reply in the same request "
         "(COMPLETE; FAILED with an error; or PENDING if the provider did not answer in time: pull, or "
         "retryChatReply). Offline clients queue sendChatMessage in syncPush instead. Sending the same id "
-        "again returns the same reply."
+        "again returns the same reply. Attachments are checked before anything is stored or sent."
     )
-    async def send_chat_message(self, info: Info, input: ChatMessageInput) -> ChatMessage:
-        user = info.context.user
+    async def send_chat_message(
+        self, info: Info, input: ChatMessageInput, profile_id: ChatProfileId = None
+    ) -> ChatMessage:
         started = time.monotonic()
-        payload = {"id": str(input.id), "thread_id": str(input.thread_id), "text": input.text}
-        attempt = await offload(info.context.services.chat.send, user.id, payload, started)
+        access = await reaching(info, profile_id, "sendChatMessage", read=(Area.CHAT,), write=(Area.CHAT,))
+        attempt = await offload(
+            info.context.services.chat.send, access.profile_id, input.to_core(), started, access
+        )
         return _reply(attempt.reply)
 
     @strawberry.mutation(
         description="Try again to answer a message whose reply is PENDING or FAILED (pass the user "
         "message's id or the reply's). A COMPLETE reply is returned as it is, without asking the model again."
     )
-    async def retry_chat_reply(self, info: Info, message_id: strawberry.ID) -> ChatMessage:
-        user = info.context.user
+    async def retry_chat_reply(
+        self, info: Info, message_id: strawberry.ID, profile_id: ChatProfileId = None
+    ) -> ChatMessage:
         started = time.monotonic()
-        attempt = await offload(info.context.services.chat.retry, user.id, str(message_id), started)
+        access = await reaching(info, profile_id, "retryChatReply", read=(Area.CHAT,), write=(Area.CHAT,))
+        attempt = await offload(
+            info.context.services.chat.retry, access.profile_id, str(message_id), started, access
+        )
         return _reply(attempt.reply)
 
 

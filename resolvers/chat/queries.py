@@ -6,6 +6,7 @@ from resolvers.chat.types import (
     ChatContextInput,
     ChatMessage,
     ChatMessageConnection,
+    ChatMessageOrder,
     ChatSuggestions,
     ChatThread,
     ChatThreadConnection,
@@ -47,7 +48,8 @@ class ChatQuery:
         return await one_of(ChatThread.from_record, reads.get, profile, THREADS, str(id))
 
     @strawberry.field(
-        description="A thread's messages in conversation order (each user message, then its reply)."
+        description="A thread's messages in conversation order (each user message, then its reply), or "
+        "newest first with `order: NEWEST_FIRST` (page back with `after`)."
     )
     async def chat_messages(
         self,
@@ -56,6 +58,7 @@ class ChatQuery:
         first: int = 50,
         after: str | None = None,
         profile_id: ProfileId = None,
+        order: ChatMessageOrder = ChatMessageOrder.OLDEST_FIRST,
     ) -> ChatMessageConnection:
         profile = await readable(info, profile_id, Area.CHAT, "chatMessages")
         if not is_record_id(str(thread_id)):
@@ -70,6 +73,7 @@ class ChatQuery:
             after=decode_after(after),
             index="byLookup",
             prefix=position_prefix(str(thread_id)),
+            descending=order is ChatMessageOrder.NEWEST_FIRST,
         )
 
     @strawberry.field(
@@ -82,6 +86,9 @@ class ChatQuery:
         _ = info.context.user  # signed-in users only
         core = context.to_core() if context is not None else {}
         found = info.context.services.suggestions.suggest(
-            track_id=core.get("track_id"), piece_id=core.get("piece_id"), language=language
+            track_id=core.get("track_id"),
+            piece_id=core.get("piece_id"),
+            language=language,
+            kind=next(iter(core), None),
         )
         return ChatSuggestions(language=found.language, prompts=found.prompts)

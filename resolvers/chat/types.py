@@ -8,7 +8,7 @@ import strawberry
 
 from resolvers.pagination import PageInfo
 from resolvers.syncable import Syncable
-from tether.chat.model import MESSAGES, THREADS
+from tether.chat.model import CONTEXT_KINDS, MESSAGES, THREADS
 from tether.model.record import Record
 from tether.sync.collection import Collection
 
@@ -26,24 +26,64 @@ class ChatMessageStatus(Enum):
     FAILED = "FAILED"
 
 
-@strawberry.type(description="What a thread is about: a catalog track or one of the user's pieces.")
+@strawberry.enum(description="The kind of record a thread is about.")
+class ChatContextType(Enum):
+    TRACK = "TRACK"
+    COLLECTION = "COLLECTION"
+    PIECE = "PIECE"
+    PRACTICE_SESSION = "PRACTICE_SESSION"
+    ATTACHMENT = "ATTACHMENT"
+
+
+@strawberry.type(
+    description="What a thread is about, by `type` and `id`: a catalog track or collection, or one of the "
+    "profile's pieces, practice sessions or attachments (its id is also in the field of its type)."
+)
 class ChatContext:
+    type: ChatContextType | None = None
+    id: strawberry.ID | None = None
     track_id: strawberry.ID | None = None
+    collection_id: strawberry.ID | None = None
     piece_id: strawberry.ID | None = None
+    session_id: strawberry.ID | None = None
+    attachment_id: strawberry.ID | None = None
+
+    @classmethod
+    def from_core(cls, context: dict[str, Any]) -> ChatContext:
+        found = cls(
+            track_id=_id(context.get("track_id")),
+            collection_id=_id(context.get("collection_id")),
+            piece_id=_id(context.get("piece_id")),
+            session_id=_id(context.get("session_id")),
+            attachment_id=_id(context.get("attachment_id")),
+        )
+        name = next((key for key in CONTEXT_KINDS if context.get(key) is not None), None)
+        if name is not None:
+            found.type = ChatContextType(CONTEXT_KINDS[name])
+            found.id = _id(context[name])
+        return found
 
 
 @strawberry.input(
-    one_of=True, description="Exactly one of a catalog track id or one of the user's piece ids."
+    one_of=True,
+    description="Exactly one record a thread is about: a catalog track or collection id, or the id of one of "
+    "the profile's pieces, practice sessions or attachments (an attachment is read by the assistant with "
+    "every message of the thread).",
 )
 class ChatContextInput:
     track_id: strawberry.ID | None = strawberry.UNSET
+    collection_id: strawberry.ID | None = strawberry.UNSET
     piece_id: strawberry.ID | None = strawberry.UNSET
+    session_id: strawberry.ID | None = strawberry.UNSET
+    attachment_id: strawberry.ID | None = strawberry.UNSET
 
     def to_core(self) -> dict[str, str]:
         """The core's form of the context (see tether/chat/model.py ThreadContext)."""
-        if self.track_id is not None and self.track_id is not strawberry.UNSET:
-            return {"track_id": str(self.track_id)}
-        return {"piece_id": str(self.piece_id)}
+        for name in CONTEXT_KINDS:
+            value = getattr(self, name)
+            if value is not None and value is not strawberry.UNSET:
+                return {name: str(value)}
+        raise AssertionError("@oneOf guarantees one member")  # pragma: no cover
 
 
 @strawberry.type(description="A conversation with the assistant. Only its owner ever sees it.")
@@ -66,9 +106,7 @@ class ChatThread(Syncable):
         thread = super().from_record(record)
         context: Any = THREADS.value(record, "context")
         if context:
-            thread.context = ChatContext(
-                track_id=_id(context.get("track_id")), piece_id=_id(context.get("piece_id"))
-            )
+            thread.context = ChatContext.from_core(context)
         return thread
 
 
@@ -77,6 +115,25 @@ class ChatThreadInput:
     id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
     title: strawberry.Maybe[str | None]
     context: strawberry.Maybe[ChatContextInput | None]
+
+
+@strawberry.input(description="A new thread, created online (createChatThread).")
+class CreateChatThreadInput:
+    id: strawberry.ID = strawberry.field(
+        description="Client-generated UUID or ULID; sending the same id again returns the thread as it is."
+    )
+    title: str | None = strawberry.field(default=None, description="Up to 200 characters.")
+    context: ChatContextInput | None = strawberry.field(
+        default=None, description="What the thread is about: a record you may read in this profile."
+    )
+
+    def to_core(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"id": str(self.id)}
+        if self.title is not None:
+            payload["title"] = self.title
+        if self.context is not None:
+            payload["context"] = self.context.to_core()
+        return payload
 
 
 @strawberry.type(description="Why an assistant reply FAILED, and when trying again makes sense.")
@@ -112,6 +169,9 @@ class ChatMessage(Syncable):
     reply_to_id: strawberry.ID | None = strawberry.field(
         default=None, description="An assistant message: the user message it answers."
     )
+    attachment_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="A user's message: the attachments the assistant read with it."
+    )
 
     @classmethod
     def from_record(cls, record: Record) -> Self:
@@ -138,6 +198,7 @@ class ChatMessage(Syncable):
             input_tokens=MESSAGES.value(record, "input_tokens"),
             output_tokens=MESSAGES.value(record, "output_tokens"),
             reply_to_id=_id(data.get("reply_to")),
+            attachment_ids=[strawberry.ID(str(i)) for i in data.get("attachment_ids") or []],
         )
 
 
@@ -146,6 +207,17 @@ class ChatMessageInput:
     id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
     thread_id: strawberry.ID
     text: str = strawberry.field(description="1-4,000 characters.")
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Up to 5 UPLOADED attachments of the profile for the assistant to read with this message, "
+        "of a type and size the deployment's provider reads (docs/chat.md, Attachments).",
+    )
+
+    def to_core(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"id": str(self.id), "thread_id": str(self.thread_id), "text": self.text}
+        if self.attachment_ids:
+            payload["attachment_ids"] = [str(i) for i in self.attachment_ids]
+        return payload
 
 
 @strawberry.type
@@ -158,6 +230,18 @@ class ChatThreadConnection:
 class ChatMessageConnection:
     nodes: list[ChatMessage]
     page_info: PageInfo
+
+
+@strawberry.enum(description="The order of a thread's messages.")
+class ChatMessageOrder(Enum):
+    OLDEST_FIRST = strawberry.enum_value(
+        "OLDEST_FIRST", description="Conversation order: each user message, then its reply."
+    )
+    NEWEST_FIRST = strawberry.enum_value(
+        "NEWEST_FIRST",
+        description="The latest first (each reply, then the message it answers): open a long thread at its end "
+        "and page back with `after`.",
+    )
 
 
 @strawberry.type(description="Starter prompts to offer in a new or empty thread.")

@@ -9,6 +9,7 @@ import strawberry
 from resolvers.context import Info
 from resolvers.offload import offload
 from tether.people import People
+from tether.people.access import Access, own
 from tether.people.roles import Area, area_of
 from tether.sync.collection import APPLIED, MERGED
 from tether.sync.engine import PullResult, PushResult
@@ -24,15 +25,37 @@ ProfileId = Annotated[
 async def readable(info: Info, profile_id: strawberry.ID | None, area: Area, operation: str) -> str:
     """The id of the profile to read (its partition), after checking the caller may read `area`
     there; a read by anyone but the OWNER goes to the profile's access log. Free for one's own."""
+    return (await reaching(info, profile_id, operation, read=(area,))).profile_id
+
+
+async def writable(info: Info, profile_id: strawberry.ID | None, area: Area, operation: str) -> str:
+    """Like `readable`, for a change: the caller's role must let it write `area` there."""
+    return (await reaching(info, profile_id, operation, write=(area,))).profile_id
+
+
+async def reaching(
+    info: Info,
+    profile_id: strawberry.ID | None,
+    operation: str,
+    *,
+    read: tuple[Area, ...] = (),
+    write: tuple[Area, ...] = (),
+) -> Access:
+    """The caller's access to the profile (its own by default), after checking it may read and
+    write these areas there; a member's use goes to the profile's access log."""
     account = info.context.user.id
     people = info.context.services.people
     if profile_id is None or str(profile_id) == account:
-        return account
+        return own(account)
 
-    def check() -> str:
-        access = people.directory.access(account, str(profile_id)).require_read(area)
-        people.access_log.record(access, operation, [area.value])
-        return access.profile_id
+    def check() -> Access:
+        access = people.directory.access(account, str(profile_id))
+        for area in read:
+            access.require_read(area)
+        for area in write:
+            access.require_write(area)
+        people.access_log.record(access, operation, sorted({area.value for area in (*read, *write)}))
+        return access
 
     return await offload(check)
 

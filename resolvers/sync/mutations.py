@@ -45,7 +45,7 @@ class SyncMutation:
         profile = result.access.profile_id if result.access is not None else user.id
         await offload(log_push, info.context.services.people, result)
         # Deleted attachments lose their files (after the push is durable).
-        await offload(info.context.services.uploads.after_push, user.id, result.results)
+        await offload(info.context.services.uploads.after_push, profile, result.results)
         # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
         await offload(info.context.services.chat.after_push, profile, result.results, started)
         return SyncPushPayload(

@@ -50,7 +50,15 @@ def test_messages_typed_offline_are_answered_and_the_replies_arrive_by_pull(
     changed = pull(gql, "tablet", tablet_cursor)
     [stored_thread] = changed["chatThreads"]
     assert stored_thread["title"] == "Evening check-in"
-    assert stored_thread["context"] == {"trackId": "breath-01", "pieceId": None}
+    assert stored_thread["context"] == {
+        "type": "TRACK",
+        "id": "breath-01",
+        "trackId": "breath-01",
+        "collectionId": None,
+        "pieceId": None,
+        "sessionId": None,
+        "attachmentId": None,
+    }
     assert stored_thread["lastMessageAt"] is not None
     by_id = {m["id"]: m for m in changed["chatMessages"]}
     answer = by_id[reply_id(first)]

@@ -333,6 +333,13 @@ class Catalog:
             return None
         return localize(record.data.get("title"), None, self.fallbacks(record))[1]
 
+    def collection_title(self, collection_id: str) -> str | None:
+        """A published collection's title in its own language, or None."""
+        record = self.collection(id=collection_id) if CATALOG_ID.match(collection_id) else None
+        if record is None:
+            return None
+        return localize(record.data.get("title"), None, self.fallbacks(record))[1]
+
     # ---- what editors need: everything, as of a fresh read of the head
 
     def lookup(self, kind: str, id: str, *, fresh: bool = True) -> Record | None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ulid import ULID
 
-from tether.chat import memory
+from tether.chat import files, memory
 from tether.chat.budget import Budget, Refusal, Reservation
 from tether.chat.model import (
     ASSISTANT,
@@ -35,9 +35,12 @@ from tether.chat.model import (
     reply_id,
 )
 from tether.chat.providers.base import TIMEOUT, ChatRequest, ChatResponse, Provider, ProviderError, Turn
-from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound
+from tether.chat.threads import require_reads
+from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound, TetherError
 from tether.model.record import Record
+from tether.people.access import Access
 from tether.pieces import PIECES
+from tether.sessions import SESSIONS
 from tether.settings import Settings
 from tether.storage import chat as chat_store
 from tether.storage.keys import user_key
@@ -90,6 +93,7 @@ class _Prompt:
     context: str | None
     max_output: int
     reserve: int
+    files: tuple[files.Declared, ...] = ()  # read with the message (its own, the thread's context)
 
 
 class Assistant:
@@ -105,7 +109,9 @@ class Assistant:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         consent: Callable[[str], None] = lambda user_id: None,
         track_title: Callable[[str], str | None] = lambda track_id: None,
+        collection_title: Callable[[str], str | None] = lambda collection_id: None,
         limits: Callable[[str], tuple[int, int]] | None = None,
+        read_file: files.Reader | None = None,
     ) -> None:
         _check(settings)
         self.settings = settings
@@ -113,6 +119,10 @@ class Assistant:
         # that the user has not given (TETHER_REQUIRED_CONSENTS, e.g. chat=ai_chat).
         self.consent = consent
         self.track_title = track_title  # the shared catalog's title of a track, when published
+        self.collection_title = collection_title  # ... and of a collection
+        # An attachment's bytes from S3 (tether/uploads.py); None without a media bucket.
+        self.read_file = read_file
+        self.file_limits = files.limits_for(provider.name)
         self.engine = engine
         self.provider = provider
         self.clock = clock
@@ -165,10 +175,15 @@ class Assistant:
                 return
         self._sweep(user_id, deadline, tried)
 
-    def send(self, user_id: str, payload: dict[str, Any], started: float) -> Attempt:
+    def send(
+        self, user_id: str, payload: dict[str, Any], started: float, access: Access | None = None
+    ) -> Attempt:
         """The direct `sendChatMessage`: store the message and answer it now (within the budget).
 
-        An unknown thread is NOT_FOUND and a used-up budget RATE_LIMITED, both before anything is stored.
+        `user_id` is the profile chatted in; `access` the caller's access to it (a member's).
+        An unknown thread is NOT_FOUND, a used-up budget RATE_LIMITED, and attachments the caller
+        may not read or the provider cannot take FORBIDDEN / NOT_FOUND / BAD_USER_INPUT, all before
+        anything is stored, read from S3 or sent to the provider.
         """
         operation = MESSAGES.operations["send"]
         checked = operation.check(MESSAGES, payload, "input")
@@ -177,6 +192,8 @@ class Assistant:
         thread = reads.get(user_id, THREADS, checked["thread_id"])
         if thread is None:
             raise NotFound("No chat thread with this id", field="input.threadId")
+        require_context(access, thread.data.get("context"), bool(checked.get("attachment_ids")))
+        self._declared(pk, thread, checked.get("attachment_ids") or [])
         if reads.get(user_id, MESSAGES, checked["id"]) is None:  # sent again: it was counted already
             charged = self._budget(pk).charge(pk, checked["id"], 0)
             if isinstance(charged, Refusal):
@@ -192,7 +209,7 @@ class Assistant:
             raise attempt.refusal.error()
         return Attempt(attempt.reply or self._reply(pk, checked["id"]), called=attempt.called)
 
-    def retry(self, user_id: str, message_id: str, started: float) -> Attempt:
+    def retry(self, user_id: str, message_id: str, started: float, access: Access | None = None) -> Attempt:
         """`retryChatReply`: try again to answer a message whose reply is PENDING or FAILED.
 
         Takes the user message's id or its reply's id. A COMPLETE reply is returned as it is.
@@ -202,6 +219,10 @@ class Assistant:
             record = reads.get(user_id, MESSAGES, str(record.data.get("reply_to")))
         if record is None:
             raise NotFound("No chat message with this id", field="messageId")
+        if access is not None and not access.own:
+            thread = reads.get(user_id, THREADS, str(record.data.get("thread_id")))
+            context = thread.data.get("context") if thread is not None else None
+            require_context(access, context, bool(record.data.get("attachment_ids")))
         self.consent(user_id)
         pk = user_key(user_id)
         self._prepare(pk, [record])
@@ -318,6 +339,15 @@ class Assistant:
         if isinstance(thread, Attempt):
             return thread
         prompt = self._plan(pk, thread, loaded.message)
+        try:  # the files' limits, on their records: a refusal costs no S3 read and no provider call
+            declared = self._declared(pk, thread, loaded.message.data.get("attachment_ids") or [])
+        except TetherError as refusal:
+            reason = str(refusal.extensions.get("reason") or files.UNREADABLE)
+            return Attempt(self._write(pk, loaded.rid, _failed(reason, refusal.message)))
+        if declared:
+            prompt = replace(
+                prompt, files=tuple(declared), reserve=prompt.reserve + files.estimate_tokens(declared)
+            )
         charged = self._admit(pk, loaded, prompt.reserve, counted=counted)
         if isinstance(charged, Attempt):
             return charged
@@ -406,9 +436,16 @@ class Assistant:
                     thread_fields = {"summary": summary, "folded_through": prompt.plan.fold[-1].position}
             if self._remaining(deadline) < self._min_call():
                 return Attempt(self._write(pk, rid, {}, thread_id, thread_fields))  # stays PENDING
+            try:
+                parts = self._read_files(pk, prompt.files)
+            except TetherError as refusal:
+                reason = str(refusal.extensions.get("reason") or files.UNREADABLE)
+                return Attempt(
+                    self._write(pk, rid, _failed(reason, refusal.message), thread_id, thread_fields)
+                )
             request = ChatRequest(
                 system=memory.system_prompt(self.settings.chat_system_prompt, prompt.context, summary),
-                turns=[Turn(t.role, t.text) for t in prompt.plan.window],
+                turns=with_parts([Turn(t.role, t.text) for t in prompt.plan.window], parts),
                 max_tokens=prompt.max_output,
                 **self._limits(deadline),
             )
@@ -509,12 +546,64 @@ class Assistant:
             piece = get_record(pk, PIECES.sort_key(str(context["piece_id"])))
             if piece is not None and not piece.deleted and piece.data.get("title"):
                 return f"This conversation is about the user's piece “{piece.data['title']}”."
+        if context.get("session_id"):
+            return self._session_context(pk, str(context["session_id"]))
+        if context.get("attachment_id"):
+            return "This conversation is about the user's file attached to their message (read it first)."
+        if context.get("collection_id"):
+            title = self.collection_title(str(context["collection_id"]))
+            if title:
+                return f"This conversation is about the collection “{title}” of the app's catalog."
+            return f"This conversation is about the catalog collection {context['collection_id']}."
         if context.get("track_id"):
             title = self.track_title(str(context["track_id"]))
             if title:
                 return f"This conversation is about the track “{title}” of the app's catalog."
             return f"This conversation is about the catalog track {context['track_id']}."
         return None
+
+    def _session_context(self, pk: str, session_id: str) -> str | None:
+        """A practice session as context: when, how long, and the piece or track practised."""
+        session = get_record(pk, SESSIONS.sort_key(session_id))
+        if session is None or session.deleted:
+            return None
+        data = session.data
+        said = f"This conversation is about the user's practice session of {data.get('started_at')}"
+        if data.get("duration_seconds"):
+            said += f" ({round(int(data['duration_seconds']) / 60)} min)"
+        if data.get("piece_id"):
+            piece = get_record(pk, PIECES.sort_key(str(data["piece_id"])))
+            if piece is not None and not piece.deleted and piece.data.get("title"):
+                said += f" on their piece “{piece.data['title']}”"
+        elif data.get("track_id"):
+            title = self.track_title(str(data["track_id"]))
+            if title:
+                said += f" with the track “{title}”"
+        return said + "."
+
+    # ---- the files a reply reads
+
+    def _declared(self, pk: str, thread: Record, attachment_ids: Sequence[str]) -> list[files.Declared]:
+        """The thread's context file, then the message's own, checked against the provider's limits
+        on their records (one BatchGetItem, in the profile's own partition); [] without files."""
+        context = thread.data.get("context") or {}
+        ids = list(
+            dict.fromkeys(
+                [*([context["attachment_id"]] if context.get("attachment_id") else []), *attachment_ids]
+            )
+        )
+        if not ids:
+            return []
+        return files.declared(files.load_records(pk, ids), ids, self.file_limits)
+
+    def _read_files(self, pk: str, declared: Sequence[files.Declared]) -> tuple[files.Part, ...]:
+        if not declared:
+            return ()
+        if self.read_file is None:
+            raise TetherError(
+                "Attachments need a media bucket (TETHER_MEDIA_BUCKET)", reason="NOT_CONFIGURED"
+            )
+        return tuple(files.read_parts(pk.removeprefix("USER#"), declared, self.read_file))
 
     # ---- writing, time, logs
 
@@ -599,6 +688,29 @@ def _turn(record: Record, position: str) -> memory.Message | None:
     if data.get("role") == ASSISTANT and data.get("status") == COMPLETE:
         return memory.Message("assistant", str(text), position, MESSAGES.sort_key(record.id))
     return None
+
+
+def with_parts(turns: list[Turn], parts: tuple[files.Part, ...]) -> list[Turn]:
+    """The turns with the files on the last (the message being answered)."""
+    if parts and turns:
+        turns[-1] = Turn(turns[-1].role, turns[-1].text, parts)
+    return turns
+
+
+# The collection a context's record belongs to (for the people rules); catalog ones are public.
+CONTEXT_COLLECTIONS = {"piece_id": PIECES.name, "session_id": SESSIONS.name, "attachment_id": "attachment"}
+
+
+def require_context(access: Access | None, context: Any, has_files: bool) -> None:
+    """A member chatting in a profile must be able to read what the model will read there: the
+    thread's context record and the message's attachments (FORBIDDEN NOT_PERMITTED otherwise)."""
+    if access is None or access.own:
+        return
+    wanted = {CONTEXT_COLLECTIONS[name] for name in (context or {}) if name in CONTEXT_COLLECTIONS}
+    if has_files:
+        wanted.add("attachment")
+    for collection in sorted(wanted):
+        require_reads(access, collection)
 
 
 def _failed(code: str, message: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tether.chat.files import check_ids
 from tether.model.record import Record
 from tether.sync.collection import (
     APPLIED,
@@ -48,22 +49,53 @@ def reply_id(message_id: str) -> str:
     return str(uuid.uuid5(REPLY_NAMESPACE, message_id))
 
 
+# What a thread may be about, by type: the stored key and whether it is a catalog id (tracks and
+# collections are the shared catalog's) or one of the profile's own record ids.
+CONTEXT_KINDS = {
+    "track_id": "TRACK",
+    "collection_id": "COLLECTION",
+    "piece_id": "PIECE",
+    "session_id": "PRACTICE_SESSION",
+    "attachment_id": "ATTACHMENT",
+}
+CATALOG_CONTEXTS = frozenset({"track_id", "collection_id"})
+
+
 @dataclass(frozen=True)
 class ThreadContext(Field):
-    """What a thread is about: exactly one of a catalog `track_id` or one of the user's `piece_id`s."""
+    """What a thread is about: exactly one record by type and id, a catalog `track_id` or
+    `collection_id`, or one of the profile's own `piece_id`, `session_id` or `attachment_id`s."""
 
     def check(self, value: Any, where: str) -> dict[str, str]:
+        names = " or ".join(_camel(name) for name in CONTEXT_KINDS)
         if not isinstance(value, Mapping):
-            raise LimitExceeded(f"{where} must name a trackId or a pieceId", field=where)
+            raise LimitExceeded(f"{where} must name one of {names}", field=where)
         given = {name: item for name, item in value.items() if item is not None}
-        if len(given) != 1 or not set(given) <= {"track_id", "piece_id"}:
-            raise LimitExceeded(f"{where} must name exactly one of trackId or pieceId", field=where)
-        if "track_id" in given:
-            return {"track_id": check_catalog_id(given["track_id"], f"{where}.trackId")}
-        return {"piece_id": check_record_id(given["piece_id"], f"{where}.pieceId")}
+        if len(given) != 1 or not set(given) <= set(CONTEXT_KINDS):
+            raise LimitExceeded(f"{where} must name exactly one of {names}", field=where)
+        [(name, item)] = given.items()
+        if name in CATALOG_CONTEXTS:
+            return {name: check_catalog_id(item, f"{where}.{_camel(name)}")}
+        return {name: check_record_id(item, f"{where}.{_camel(name)}")}
 
     def load(self, stored: Any) -> Any:
         return None if stored is None else dict(stored)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(frozen=True)
+class AttachmentIds(Field):
+    """A message's attachments: at most 5 distinct ids of the profile's attachments."""
+
+    def check(self, value: Any, where: str) -> list[str]:
+        return check_ids(value, where)
+
+    def load(self, stored: Any) -> Any:
+        return None if stored is None else list(stored)
 
 
 def check_server_fields(collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -114,6 +146,19 @@ class ServerPatch(Operation):
         return Outcome(APPLIED, record, changed)
 
 
+class CreateThread(SavePatch):
+    """`createChatThread`: a thread created online, the same record `saveChatThread` makes. Sent
+    again with the same id, it returns the thread as it is (an app's retry never overwrites edits
+    made since); a deleted id stays deleted."""
+
+    def apply(
+        self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
+    ) -> Outcome:
+        if record is not None and record.exists and not record.deleted:
+            return Outcome(APPLIED, record, changed=False)
+        return super().apply(collection, record, payload, change)
+
+
 class CreateReply(Operation):
     """Create the PENDING reply to a user message, unless a reply already exists (never overwrites)."""
 
@@ -136,10 +181,11 @@ class CreateReply(Operation):
 
 
 class SendMessage(Operation):
-    """A user's message: `id`, `thread_id`, `text` (1-4,000 characters). Messages never change."""
+    """A user's message: `id`, `thread_id`, `text` (1-4,000 characters), optional `attachment_ids`
+    (at most 5). Messages never change."""
 
     def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
-        unknown = set(payload) - {"id", "thread_id", "text"}
+        unknown = set(payload) - {"id", "thread_id", "text", "attachment_ids"}
         if unknown:
             name = sorted(unknown)[0]
             raise LimitExceeded(f"{where}.{name} is not a field of a message", field=f"{where}.{name}")
@@ -148,7 +194,14 @@ class SendMessage(Operation):
         if not isinstance(text, str):
             raise LimitExceeded(f"{where}.text is required", field=f"{where}.text")
         USER_TEXT.check(text, f"{where}.text")
-        return {"id": check_record_id(payload.get("id"), f"{where}.id"), "thread_id": thread_id, "text": text}
+        checked: dict[str, Any] = {
+            "id": check_record_id(payload.get("id"), f"{where}.id"),
+            "thread_id": thread_id,
+            "text": text,
+        }
+        if payload.get("attachment_ids"):
+            checked["attachment_ids"] = check_ids(payload["attachment_ids"], f"{where}.attachmentIds")
+        return checked
 
     def apply(
         self, collection: Collection, record: Record | None, payload: Mapping[str, Any], change: Change
@@ -160,17 +213,20 @@ class SendMessage(Operation):
                 record.data.get("role") == USER
                 and record.data.get("thread_id") == payload["thread_id"]
                 and record.data.get("text") == payload["text"]
+                and list(record.data.get("attachment_ids") or []) == list(payload.get("attachment_ids") or [])
             )
             if not same:
                 raise Rejected("ID_IN_USE", f"another message already has the id {record.id}")
             return Outcome(APPLIED, record, changed=False)  # sent again: nothing changes
         record = Record(collection=collection.name, id=str(payload["id"]), created_at=change.changed_at)
-        fields = {
+        fields: dict[str, Any] = {
             "thread_id": payload["thread_id"],
             "text": payload["text"],
             "role": USER,
             "status": COMPLETE,
         }
+        if payload.get("attachment_ids"):
+            fields["attachment_ids"] = list(payload["attachment_ids"])
         for name, value in fields.items():
             record.data[name] = value
             record.stamps[name] = change.stamp
@@ -226,7 +282,12 @@ THREADS = Collection(
         "folded_through": Text(max_length=500),
         "last_message_at": Timestamp(),
     },
-    operations={"save": SavePatch(), "delete": Delete(), "server_save": ServerPatch()},
+    operations={
+        "save": SavePatch(),
+        "create": CreateThread(),
+        "delete": Delete(),
+        "server_save": ServerPatch(),
+    },
     time_key=thread_activity,
     read_only=frozenset({"summary", "folded_through", "last_message_at"}),
 )
@@ -237,6 +298,7 @@ MESSAGES = Collection(
     fields={
         "thread_id": RecordId(required=True),
         "text": Text(max_length=MAX_REPLY_TEXT),
+        "attachment_ids": AttachmentIds(),
         "role": Text(max_length=20),
         "status": Text(max_length=20),
         "error_code": Text(max_length=50),

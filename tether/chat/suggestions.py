@@ -1,8 +1,9 @@
 """Suggested starter prompts for a thread's context, localized, from a JSON file per deployment.
 
 The file (TETHER_CHAT_SUGGESTIONS_FILE, default the bundled suggestions.json) holds prompts by
-language for `general` threads, threads about a `piece` and threads about a `track`, and may
-override the track prompts per catalog track id in `tracks`. A language is matched exactly
+language for `general` threads and threads about a `piece`, a `track`, a `collection`, a
+practice `session` or an `attachment` (a kind a file leaves out gets the general prompts), and
+may override the track prompts per catalog track id in `tracks`. A language is matched exactly
 (`pt-BR`), then by its primary subtag (`pt`), then the file's `defaultLanguage` is used.
 """
 
@@ -18,6 +19,15 @@ from tether.errors import ConfigurationError
 
 BUNDLED = Path(__file__).resolve().parent / "suggestions.json"
 MAX_LANGUAGE = 35
+KINDS = ("general", "piece", "track", "collection", "session", "attachment")
+# A thread context's stored key -> its prompts' kind.
+CONTEXT_KINDS = {
+    "track_id": "track",
+    "piece_id": "piece",
+    "collection_id": "collection",
+    "session_id": "session",
+    "attachment_id": "attachment",
+}
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class SuggestionBook:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.default_language = str(data.get("defaultLanguage", "en"))
         self.kinds: dict[str, dict[str, list[str]]] = {
-            kind: _by_language(data.get(kind, {}), kind) for kind in ("general", "piece", "track")
+            kind: _by_language(data.get(kind, {}), kind) for kind in KINDS
         }
         self.tracks = {
             str(track): _by_language(prompts, f"tracks.{track}")
@@ -47,8 +57,17 @@ class SuggestionBook:
         except (OSError, ValueError) as error:
             raise ConfigurationError(f"cannot read the chat suggestions file {file}: {error}") from error
 
-    def suggest(self, *, track_id: str | None, piece_id: str | None, language: str | None) -> Suggestions:
-        """The prompts for a context (a track, a piece, or none) in the best available language."""
+    def suggest(
+        self,
+        *,
+        track_id: str | None,
+        piece_id: str | None,
+        language: str | None,
+        kind: str | None = None,
+    ) -> Suggestions:
+        """The prompts for a context (a track, a piece, a context of `kind` — a context's key such
+        as `session_id` — or none) in the best available language."""
+        general = self.kinds["general"]
         if track_id and track_id in self.tracks:
             options = self.tracks[track_id]
         elif track_id:
@@ -56,8 +75,7 @@ class SuggestionBook:
         elif piece_id:
             options = self.kinds["piece"]
         else:
-            options = self.kinds["general"]
-        general = self.kinds["general"]
+            options = self.kinds.get(CONTEXT_KINDS.get(kind or "", "general")) or general
         for prompts in (options, general):  # the user's language first, even if only in general prompts
             chosen = _negotiate(language, prompts)
             if chosen is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from functools import cached_property
 from typing import Any
@@ -17,6 +18,7 @@ from tether.chat.providers.base import (
     ChatResponse,
     ProviderError,
     SdkProvider,
+    Turn,
     code_for_status,
     joined,
 )
@@ -36,7 +38,9 @@ class AnthropicProvider(SdkProvider):
         return anthropic.Anthropic(api_key=key, base_url=self._base_url, max_retries=0, timeout=10.0)
 
     def complete(self, request: ChatRequest) -> ChatResponse:
-        messages: list[Any] = [{"role": turn.role, "content": turn.text} for turn in joined(request.turns)]
+        messages: list[Any] = [
+            {"role": turn.role, "content": message_content(turn)} for turn in joined(request.turns)
+        ]
         try:
             client = self._client.with_options(
                 timeout=anthropic.Timeout(
@@ -68,3 +72,28 @@ class AnthropicProvider(SdkProvider):
             input_tokens=message.usage.input_tokens,
             output_tokens=message.usage.output_tokens,
         )
+
+
+def message_content(turn: Turn) -> str | list[dict[str, Any]]:
+    """A turn's content: its text, or (with files) `document` blocks (a PDF in base64, plain text
+    as text) and `image` blocks (base64), then a `text` block."""
+    if not turn.parts:
+        return turn.text
+    blocks: list[dict[str, Any]] = []
+    for part in turn.parts:
+        if part.kind == "image":
+            source = {"type": "base64", "media_type": part.content_type, "data": _base64(part.data)}
+            blocks.append({"type": "image", "source": source})
+        elif part.content_type == "text/plain":
+            text = part.data.decode("utf-8", errors="replace")
+            source = {"type": "text", "media_type": "text/plain", "data": text}
+            blocks.append({"type": "document", "source": source, "title": part.name})
+        else:
+            source = {"type": "base64", "media_type": part.content_type, "data": _base64(part.data)}
+            blocks.append({"type": "document", "source": source, "title": part.name})
+    blocks.append({"type": "text", "text": turn.text})
+    return blocks
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from tether.chat.files import Part
 
 USER_ROLE = "user"
 ASSISTANT_ROLE = "assistant"
@@ -14,6 +17,8 @@ ASSISTANT_ROLE = "assistant"
 class Turn:
     role: Literal["user", "assistant"]
     text: str
+    # Files the model reads with this (user) turn, before its text (tether/chat/files.py).
+    parts: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def joined(turns: Sequence[Turn]) -> list[Turn]:
     merged: list[Turn] = []
     for turn in turns:
         if merged and merged[-1].role == turn.role:
-            merged[-1] = Turn(turn.role, f"{merged[-1].text}\n\n{turn.text}")
+            merged[-1] = Turn(turn.role, f"{merged[-1].text}\n\n{turn.text}", merged[-1].parts + turn.parts)
         else:
             merged.append(turn)
     return merged

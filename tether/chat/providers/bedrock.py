@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +29,7 @@ from tether.chat.providers.base import (
     ChatRequest,
     ChatResponse,
     ProviderError,
+    Turn,
     joined,
 )
 
@@ -58,7 +60,7 @@ class BedrockProvider:
 
     def complete(self, request: ChatRequest) -> ChatResponse:
         client = self._client(max(0.1, math.floor(request.timeout * 10) / 10), request.max_retries)
-        messages = [{"role": turn.role, "content": [{"text": turn.text}]} for turn in joined(request.turns)]
+        messages = [{"role": turn.role, "content": converse_content(turn)} for turn in joined(request.turns)]
         try:
             response = client.converse(
                 modelId=self.model,
@@ -94,6 +96,52 @@ class BedrockProvider:
 
     def _client(self, read_timeout: float, retries: int) -> Any:
         return _bedrock_client(self._region, self._endpoint, self._connect_timeout, read_timeout, retries)
+
+
+# Converse's format names for the types Tether sends (tether/chat/files.py BEDROCK).
+DOCUMENT_FORMATS = {"application/pdf": "pdf", "text/plain": "txt"}
+IMAGE_FORMATS = {"image/jpeg": "jpeg", "image/png": "png", "image/webp": "webp"}
+NOT_IN_NAME = re.compile(r"[^A-Za-z0-9\s\-()\[\]]+")
+MAX_NAME = 200
+
+
+def converse_content(turn: Turn) -> list[dict[str, Any]]:
+    """A turn's content blocks: its files as `document` / `image` blocks (raw bytes; boto3
+    base64-encodes them), then its text."""
+    blocks: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for part in turn.parts:
+        if part.kind == "image":
+            blocks.append(
+                {"image": {"format": IMAGE_FORMATS[part.content_type], "source": {"bytes": part.data}}}
+            )
+            continue
+        name = document_name(part.name, names)
+        names.add(name)
+        blocks.append(
+            {
+                "document": {
+                    "format": DOCUMENT_FORMATS[part.content_type],
+                    "name": name,
+                    "source": {"bytes": part.data},
+                }
+            }
+        )
+    blocks.append({"text": turn.text})
+    return blocks
+
+
+def document_name(filename: str, taken: set[str]) -> str:
+    """A document's name as Converse allows it: letters, digits, single spaces, hyphens,
+    parentheses and square brackets (the extension and anything else become a space), unique
+    within the request."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename.strip(".") else filename
+    name = " ".join(NOT_IN_NAME.sub(" ", stem).split())[:MAX_NAME].strip() or "document"
+    unique, number = name, 2
+    while unique in taken:
+        unique = f"{name} ({number})"
+        number += 1
+    return unique
 
 
 @lru_cache(maxsize=16)

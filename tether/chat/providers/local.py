@@ -22,13 +22,23 @@ class LocalProvider:
             remembered = len(request.turns)
             text = (
                 f"{NOTICE} You wrote: “{quoted}”. I was given {remembered} recent turn(s) of this thread"
-                f"{' and its summary' if 'Summary of the earlier conversation' in request.system else ''}. "
+                f"{' and its summary' if 'Summary of the earlier conversation' in request.system else ''}"
+                f"{_files(request)}. "
                 "Set TETHER_CHAT_PROVIDER to bedrock, openai or anthropic for real replies."
             )
         limit = request.max_tokens * 4
         text = text[:limit]
         prompt = estimate(request.system) + sum(estimate(turn.text) for turn in request.turns)
         return ChatResponse(text=text, model=MODEL, input_tokens=prompt, output_tokens=estimate(text))
+
+
+def _files(request: ChatRequest) -> str:
+    """The files it was given, by name, type and size (deterministic: never their content)."""
+    parts = [part for turn in request.turns for part in turn.parts]
+    if not parts:
+        return ""
+    listed = "; ".join(f"{part.name} ({part.content_type}, {len(part.data)} bytes)" for part in parts)
+    return f" and {len(parts)} file(s): {listed}"
 
 
 def _summary(request: ChatRequest) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import cached_property
 from typing import Any
 
@@ -17,6 +18,7 @@ from tether.chat.providers.base import (
     ChatResponse,
     ProviderError,
     SdkProvider,
+    Turn,
     code_for_status,
     joined,
 )
@@ -32,7 +34,7 @@ class OpenAIProvider(SdkProvider):
 
     def complete(self, request: ChatRequest) -> ChatResponse:
         messages: list[Any] = [{"role": "system", "content": request.system}]
-        messages += [{"role": turn.role, "content": turn.text} for turn in joined(request.turns)]
+        messages += [{"role": turn.role, "content": message_content(turn)} for turn in joined(request.turns)]
         try:
             client = self._client.with_options(
                 timeout=openai.Timeout(request.timeout, connect=min(self._connect_timeout, request.timeout)),
@@ -65,3 +67,20 @@ class OpenAIProvider(SdkProvider):
             input_tokens=usage.prompt_tokens if usage else None,
             output_tokens=usage.completion_tokens if usage else None,
         )
+
+
+def message_content(turn: Turn) -> str | list[dict[str, Any]]:
+    """A turn's content: its text, or (with files) Chat Completions content parts: a PDF as a
+    `file` part (a base64 data URL with its filename), an image as an `image_url` part (a base64
+    data URL), then a `text` part."""
+    if not turn.parts:
+        return turn.text
+    parts: list[dict[str, Any]] = []
+    for part in turn.parts:
+        url = f"data:{part.content_type};base64,{base64.b64encode(part.data).decode('ascii')}"
+        if part.kind == "image":
+            parts.append({"type": "image_url", "image_url": {"url": url}})
+        else:
+            parts.append({"type": "file", "file": {"filename": part.name, "file_data": url}})
+    parts.append({"type": "text", "text": turn.text})
+    return parts
