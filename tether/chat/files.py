@@ -163,9 +163,8 @@ def check_ids(value: object, where: str) -> list[str]:
 
 def declared(records: Mapping[str, Record | None], ids: Sequence[str], limits: FileLimits) -> list[Declared]:
     """The attachments `ids` as the provider will get them, or the first limit they break
-    (BAD_USER_INPUT / NOT_FOUND with its own reason). Nothing is read from S3 here."""
-    if len(ids) > MAX_ATTACHMENTS:
-        raise refused(TOO_MANY, f"A message takes at most {MAX_ATTACHMENTS} attachments, not {len(ids)}")
+    (BAD_USER_INPUT / NOT_FOUND with its own reason). Nothing is read from S3 here. `ids` are the
+    thread's context file and the message's own (at most 5, `check_ids`)."""
     found: list[Declared] = []
     for attachment_id in ids:
         record = records.get(attachment_id)
