@@ -160,7 +160,8 @@ def test_another_user_gets_forbidden_for_every_url(
     for query, attachment_id in calls:
         body = mallory(query, {"id": attachment_id, "p": user_id})
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (query, body)
-        assert body["errors"][0]["extensions"]["reason"] == "PROFILE_UNREACHABLE"  # the same answer as for any profile one cannot reach
+        # The same answer as for any profile one cannot reach.
+        assert body["errors"][0]["extensions"]["reason"] == "PROFILE_UNREACHABLE"
     # Within Mallory's own profile the ids are simply unknown.
     for name in ("AttachmentUrl", "AttachmentUploadUrl", "CompleteAttachment"):
         body = mallory(operation(name), {"id": done["id"]})
