@@ -46,6 +46,8 @@ class SyncMutation:
         await offload(log_push, info.context.services.people, result)
         # Deleted attachments lose their files (after the push is durable).
         await offload(info.context.services.uploads.after_push, profile, result.results)
+        # A member's messages about what its role can't read are refused before any reply attempt.
+        await offload(info.context.services.chat.screen_push, profile, result.results, result.access)
         # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
         await offload(info.context.services.chat.after_push, profile, result.results, started)
         return SyncPushPayload(

@@ -189,3 +189,39 @@ def test_chat_in_a_managed_profile_with_profile_id(person: Callable[[str], Perso
             == expected
         )
     assert len(device_of(parent, "tablet", learner).pull()["chatMessages"]) == 4
+
+
+def test_a_member_cannot_push_the_model_into_reading_what_its_role_cannot(
+    person: Callable[[str], Person],
+) -> None:
+    """A coach granted chat but not attachments pushes a message naming the learner's file, and one
+    in a thread about it: both replies FAILED NOT_PERMITTED, no attempt reads the file."""
+    parent, coach = person("parent"), person("coach")
+    learner = parent.create_profile("Keala")
+    coach.accept(parent.invite(learner, "TEACHER", read=["PIECES", "CHAT"], write=["CHAT"]))
+    report, plain, about_file = new_id(), new_id(), new_id()
+    tablet = device_of(parent, "parent-tablet", learner)
+    tablet.change(at(0), saveChatThread={"id": plain, "title": "Practice"})
+    tablet.change(at(1), saveChatThread={"id": about_file, "context": {"attachmentId": report}})
+    tablet.push()
+    laptop = device_of(coach, "coach-laptop", learner)
+    named, in_thread, fine = new_id(), new_id(), new_id()
+    laptop.change(
+        at(2), sendChatMessage={"id": named, "threadId": plain, "text": "Read it", "attachmentIds": [report]}
+    )
+    laptop.change(
+        at(3), sendChatMessage={"id": in_thread, "threadId": about_file, "text": "What does it say?"}
+    )
+    laptop.change(at(4), sendChatMessage={"id": fine, "threadId": plain, "text": "Hello"})
+    assert [r["status"] for r in laptop.push()["results"]] == ["APPLIED"] * 3
+    replies = {
+        m["replyToId"]: m
+        for m in device_of(parent, "check", learner).pull()["chatMessages"]
+        if m["replyToId"]
+    }
+    for message_id in (named, in_thread):
+        assert (replies[message_id]["status"], replies[message_id]["error"]["code"]) == (
+            "FAILED",
+            "NOT_PERMITTED",
+        )
+    assert replies[fine]["status"] == "COMPLETE"

@@ -175,6 +175,40 @@ class Assistant:
                 return
         self._sweep(user_id, deadline, tried)
 
+    def screen_push(self, user_id: str, results: Sequence[MutationResult], access: Access | None) -> None:
+        """Before `after_push`: a member's pushed messages that would have the model read what the
+        member's role cannot (attachments, the thread's context record) get their reply FAILED
+        with NOT_PERMITTED at once, so no attempt ever reads those files for them. Free for the
+        profile's own account and for roles that read everything the model may (OWNER, GUARDIAN);
+        one BatchGetItem (the threads) otherwise."""
+        if access is None or all(access.reads_collection(name) for name in CONTEXT_COLLECTIONS.values()):
+            return
+        sent = [
+            result.record
+            for result in results
+            if result.collection is MESSAGES
+            and result.status != REJECTED
+            and result.record is not None
+            and not result.record.deleted
+            and result.record.data.get("role") == USER
+        ]
+        if not sent:
+            return
+        pk = user_key(user_id)
+        threads = read_snapshot(
+            pk, None, {THREADS.sort_key(str(m.data.get("thread_id"))) for m in sent}
+        ).records
+        refused: list[ServerChange] = []
+        for message in sent:
+            thread = threads.get(THREADS.sort_key(str(message.data.get("thread_id"))))
+            context = thread.data.get("context") if thread is not None else None
+            try:
+                require_context(access, context, bool(message.data.get("attachment_ids")))
+            except Forbidden as refusal:
+                refused.append(self._new_reply(message, FAILED, "NOT_PERMITTED", refusal.message))
+        if refused:
+            self.engine.write(pk, refused)
+
     def send(
         self, user_id: str, payload: dict[str, Any], started: float, access: Access | None = None
     ) -> Attempt:
