@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ from tether.chat.model import reply_id
 from tether.chat.providers.bedrock import document_name
 from tether.services import Services
 from tether.settings import Settings
+from tether.storage.instrumentation import record_calls
 from tether.storage.keys import user_key
 from tether.sync.engine import ServerChange
 
@@ -356,3 +358,21 @@ def test_bedrock_document_names_follow_its_rules() -> None:
     assert document_name("scan.pdf", {"scan"}) == "scan (2)"
     assert document_name("scan.pdf", {"scan", "scan (2)"}) == "scan (3)"
     assert len(document_name("x" * 500 + ".pdf", set())) == 200
+
+
+def test_round_trips_of_a_message_with_a_file(chat_client: Callable[..., GraphQLClient]) -> None:
+    """A file costs two BatchGetItems of its record (checked before storing, and again under the
+    reply's lease) and one S3 GetObject; without files, nothing changes."""
+    gql = chat_client(chat_provider="local")
+    report = uploaded(gql, Phone(gql, "phone"), PDF, at(0))
+    thread_id = new_thread(gql)
+    send(gql, thread_id, "warm-up", [])  # first-use costs (the budget counters) out of the way
+    with record_calls() as plain:
+        assert send(gql, thread_id, "no file", [])["data"]["sendChatMessage"]["status"] == "COMPLETE"
+    with record_calls() as with_file:
+        assert (
+            send(gql, thread_id, "a file", [report["id"]])["data"]["sendChatMessage"]["status"] == "COMPLETE"
+        )
+    extra = Counter(with_file.operations)
+    extra.subtract(Counter(plain.operations))
+    assert +extra == Counter({"BatchGetItem": 2})
