@@ -157,15 +157,7 @@ class Assistant:
         for result in chat:
             if result.collection is THREADS and result.record is not None and result.record.deleted:
                 self.delete_thread_messages(user_id, result.record.id)
-        sent = [
-            result.record
-            for result in chat
-            if result.collection is MESSAGES
-            and result.status != REJECTED
-            and result.record is not None
-            and not result.record.deleted
-            and result.record.data.get("role") == USER
-        ]
+        sent = sent_messages(chat)
         waiting = self._prepare(pk, sent)
         deadline = self.deadline(started)
         tried: set[str] = set()
@@ -183,15 +175,7 @@ class Assistant:
         one BatchGetItem (the threads) otherwise."""
         if access is None or all(access.reads_collection(name) for name in CONTEXT_COLLECTIONS.values()):
             return
-        sent = [
-            result.record
-            for result in results
-            if result.collection is MESSAGES
-            and result.status != REJECTED
-            and result.record is not None
-            and not result.record.deleted
-            and result.record.data.get("role") == USER
-        ]
+        sent = sent_messages(results)
         if not sent:
             return
         pk = user_key(user_id)
@@ -722,6 +706,19 @@ def _turn(record: Record, position: str) -> memory.Message | None:
     if data.get("role") == ASSISTANT and data.get("status") == COMPLETE:
         return memory.Message("assistant", str(text), position, MESSAGES.sort_key(record.id))
     return None
+
+
+def sent_messages(results: Sequence[MutationResult]) -> list[Record]:
+    """The user messages a push stored (not rejected, not deleted)."""
+    return [
+        result.record
+        for result in results
+        if result.collection is MESSAGES
+        and result.status != REJECTED
+        and result.record is not None
+        and not result.record.deleted
+        and result.record.data.get("role") == USER
+    ]
 
 
 def with_parts(turns: list[Turn], parts: tuple[files.Part, ...]) -> list[Turn]:
