@@ -4,7 +4,6 @@ downloads, and deleting everything under a prefix (every version)."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tether.errors import Unavailable
+from tether.model.deadline import Deadline
 from tether.settings import Settings
 from tether.telemetry import logger
 
@@ -190,11 +190,11 @@ class Media:
                 raise RuntimeError(f"S3 refused to delete {key}: {response['Errors'][0].get('Code')}")
         return len(objects)
 
-    def delete_prefix(self, prefix: str, deadline: float) -> tuple[int, bool]:
+    def delete_prefix(self, prefix: str, deadline: Deadline) -> tuple[int, bool]:
         """Delete every object version, delete marker and unfinished upload under `prefix`.
 
         Returns (versions deleted, whether nothing is left); stops early once `deadline`
-        (time.monotonic()) has passed. Safe to call again.
+        has passed. Safe to call again.
         """
         deleted = 0
         bucket = str(self.bucket)
@@ -203,7 +203,7 @@ class Media:
         ):  # an export cut short
             self.client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
         while True:
-            if time.monotonic() >= deadline:
+            if deadline.passed():
                 return deleted, False
             page = self.client.list_object_versions(Bucket=bucket, Prefix=prefix, MaxKeys=DELETE_LIMIT)
             objects = [

@@ -20,6 +20,7 @@ from tether.accounts.directory import cognito_client
 from tether.auth import User
 from tether.errors import Unavailable
 from tether.media import Media, s3_errors, user_prefix
+from tether.model.deadline import Deadline
 from tether.people.estate import Estate
 from tether.settings import Settings
 from tether.storage import partition
@@ -76,7 +77,7 @@ class Erasure:
     def erase(self, user: User) -> ErasureResult:
         """Erase everything the user owns; idempotent. `complete` is false when the time budget ran
         out first: nothing is half-done, and calling again carries on."""
-        deadline = self.monotonic() + self.budget
+        deadline = Deadline.after(self.budget, self.monotonic)
         self.release(user.id)
         released, done = self.estate.release_account(user.id, deadline) if self.estate else (0, True)
         if not done:

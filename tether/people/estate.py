@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from tether import audit
 from tether.errors import BadUserInput, Forbidden
 from tether.media import Media, s3_errors, user_prefix
+from tether.model.deadline import Deadline
 from tether.people.access import check_profile_id, resolve, revoked
 from tether.people.roles import Role
 from tether.storage import partition
@@ -48,11 +49,13 @@ class Estate:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         budget_seconds: float = BUDGET_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.audit = log
         self.media = media
         self.clock = clock
         self.budget = budget_seconds
+        self.monotonic = monotonic
 
     def delete_profile(self, account_id: str, profile_id: str, confirm: str) -> ProfileErasure:
         """Erase one managed profile completely (its OWNER only). Idempotent: a call cut short by
@@ -78,13 +81,13 @@ class Estate:
             )
             if not continuing:
                 raise
-        deadline = time.monotonic() + self.budget
+        deadline = Deadline.after(self.budget, self.monotonic)
         result = self.erase_profile(profile_id, deadline)
         if result.complete:
             self.audit.record(PROFILE_DELETED, account_id, profile=self.audit.subject(profile_id))
         return result
 
-    def erase_profile(self, profile_id: str, deadline: float) -> ProfileErasure:
+    def erase_profile(self, profile_id: str, deadline: Deadline) -> ProfileErasure:
         """Every item of the profile's partition, its open invites and files; its members (the
         owner too) keep only a mark, so their devices see ACCESS_REVOKED and drop their copy."""
         now = self.clock()
@@ -103,7 +106,7 @@ class Estate:
                 return ProfileErasure(False, items, objects)
         return ProfileErasure(True, items, objects)
 
-    def release_account(self, account_id: str, deadline: float) -> tuple[int, bool]:
+    def release_account(self, account_id: str, deadline: Deadline) -> tuple[int, bool]:
         """Before an account's own partition is erased: erase the managed profiles it owns, end
         the memberships it holds, and mark revoked the members of its own profile.
         Returns (items deleted, whether all of it is done)."""

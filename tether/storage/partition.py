@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tether.errors import Throttled
+from tether.model.deadline import Deadline
 from tether.storage.base import TetherModel, client, guard
 from tether.storage.raw import raw_query_items
 
@@ -136,20 +137,19 @@ def _binary(content: bytes | str) -> str:
 def delete_all(
     pk: str,
     *,
-    deadline: float,
+    deadline: Deadline,
     workers: int = DELETE_WORKERS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, bool]:
     """Delete every item of the partition (their index entries go with them), in parallel batches.
 
     Reads a page of keys, deletes it, and reads again from the start until nothing is left, so
-    items written meanwhile are caught too. Stops between pages once `time.monotonic()` passes
-    `deadline`. Returns (items deleted, whether the partition is now empty).
+    items written meanwhile are caught too. Stops between pages once `deadline` has passed. Returns (items deleted, whether the partition is now empty).
     """
     deleted = 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="erase") as pool:
         while True:
-            if time.monotonic() >= deadline:
+            if deadline.passed():
                 return deleted, False
             data = guard(
                 lambda: client().query(
