@@ -46,10 +46,20 @@ help:
 dev: deps assets dynamodb
 	@$(PY) -m localdev.devserver
 
-test: deps assets dynamodb browser-deps test-node-deps lint
-	@$(PY) -m pytest -n 2 --dist loadgroup
+# Lint runs beside the suite (its output is printed after pytest's): on a fresh clone mypy has no cache and
+# takes about a minute of one core, which the suite's idle moments absorb. Either failing fails `make test`.
+test: deps assets dynamodb browser-deps test-node-deps
+	@echo "[test] ruff, ruff format --check and mypy (strict) in the background; pytest -n 2 ..."
+	@lint_log=$$(mktemp); \
+	$(MAKE) --no-print-directory lint >"$$lint_log" 2>&1 & lint_pid=$$!; \
+	pytest_status=0; $(PY) -m pytest -n 2 --dist loadgroup || pytest_status=$$?; \
+	lint_status=0; wait $$lint_pid || lint_status=$$?; \
+	cat "$$lint_log"; rm -f "$$lint_log"; \
+	if [ $$lint_status -ne 0 ]; then echo "error: make lint failed (its output is above)" >&2; fi; \
+	[ $$pytest_status -eq 0 ] && [ $$lint_status -eq 0 ]
 
 lint: deps
+	@echo "[lint] ruff check, ruff format --check, mypy (strict) ..."
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
@@ -100,12 +110,12 @@ browser-deps:
 # installs exactly what uv.lock says. `make lock` re-resolves the lock after a pyproject change.
 $(PY_STAMP): pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
-	@test -x $(PY) || { echo "[setup 1/4] Creating $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
+	@test -x $(PY) || { echo "[setup] Creating $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
 	@$(UV) --version 2>/dev/null | grep -qx "uv $(UV_VERSION)" || { \
-		echo "[setup 2/4] Bootstrapping uv $(UV_VERSION) from PyPI into $(VENV) ..."; \
+		echo "[setup] Bootstrapping uv $(UV_VERSION) from PyPI into $(VENV) ..."; \
 		$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" 2>&1 \
 			| { grep -v 'is ignored: it is neither a file nor a directory' || true; }; }
-	@echo "[setup 3/4] Installing the locked Python dependencies (uv.lock) into $(VENV) ..."
+	@echo "[setup] Installing the locked Python dependencies (uv.lock) into $(VENV) ..."
 	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --inexact --python $(PY) --quiet
 	@touch $@
 
@@ -113,7 +123,7 @@ lock: $(PY_STAMP)
 	@$(PY) -m localdev.cli lock
 
 $(NODE_STAMP): package.json package-lock.json
-	@echo "[setup 4/4] Installing npm packages (GraphiQL assets, graphql-http audit) ..."
+	@echo "[setup] Installing npm packages (GraphiQL assets, graphql-http audit) ..."
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

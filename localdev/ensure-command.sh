@@ -8,7 +8,7 @@ if command -v "$command_name" >/dev/null 2>&1; then
   exit 0
 fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing $packages (provides '$command_name') with apt-get ..."
+  echo "[setup] Installing $packages (provides '$command_name') with apt-get ..."
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   # shellcheck disable=SC2086  # the package list is meant to split

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import botocore.endpoint
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 
@@ -43,6 +45,31 @@ def transaction_cancelled(*reasons: str) -> AWSResponse:
     )
 
 
+class _BackoffSleeps:
+    """botocore.endpoint's `time` while a fault is injected: the retry backoff botocore computes is
+    recorded, not slept (the retries themselves still happen, counted by the round-trip tests)."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+@contextmanager
+def _no_real_backoff() -> Iterator[_BackoffSleeps]:
+    namespace = vars(botocore.endpoint)  # the module's globals: `time.sleep(delay)` before a retry
+    previous = namespace["time"]
+    namespace["time"] = sleeps = _BackoffSleeps()
+    try:
+        yield sleeps
+    finally:
+        namespace["time"] = previous
+
+
 @dataclass
 class Injection:
     """How many times the fault fired, and how many requests of that operation were attempted."""
@@ -75,7 +102,8 @@ def fail(
     events = client().meta.events
     events.register_first("before-send.dynamodb", before_send)
     try:
-        yield injection
+        with _no_real_backoff():
+            yield injection
     finally:
         events.unregister("before-send.dynamodb", before_send)
 
@@ -100,7 +128,8 @@ def lose_response(operation: str, *, times: int = 1, skip: int = 0) -> Iterator[
     events = client().meta.events
     events.register("after-call.dynamodb", after_call)
     try:
-        yield injection
+        with _no_real_backoff():
+            yield injection
     finally:
         events.unregister("after-call.dynamodb", after_call)
 
