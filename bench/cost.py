@@ -120,8 +120,10 @@ class Api:
         event["isBase64Encoded"] = False
         response = self.handler(event, FakeLambdaContext())
         body: dict[str, Any] = json.loads(response["body"])
-        assert response["statusCode"] == 200 and "errors" not in body, body
-        return body["data"]
+        if response["statusCode"] != 200 or "errors" in body:
+            raise RuntimeError(f"the handler refused a bench request: {body}")
+        data: dict[str, Any] = body["data"]
+        return data
 
 
 class User:
@@ -136,10 +138,18 @@ class User:
         mutations = []
         for _ in range(records):
             self.mutation += 1
-            piece = {"id": str(ULID()), "title": f"Oli, verse {self.mutation}", "notes": NOTES}
+            piece: dict[str, Any] = {
+                "id": str(ULID()),
+                "title": f"Oli, verse {self.mutation}",
+                "notes": NOTES,
+            }
             piece |= {"category": "oli", "language": "haw", "tags": ["practice", "hula"]}
             mutations.append(
-                {"mutationId": self.mutation, "changedAt": "2026-03-01T09:00:00Z", "change": {"savePiece": piece}}
+                {
+                    "mutationId": self.mutation,
+                    "changedAt": "2026-03-01T09:00:00Z",
+                    "change": {"savePiece": piece},
+                }
             )
         self.api.call(self.sub, "SyncPush", {"input": {"clientId": "phone", "mutations": mutations}})
 
@@ -221,7 +231,12 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
         "pushes": (w.pushes, m["push"].billed_ms(memory_mb), m["push"].wru, m["push"].rru),
         "catalog reads": (w.catalog_reads, m["idle"].billed_ms(memory_mb), 0.0, m["idle"].rru),
         "chat sends": (w.chat_messages, m["push"].billed_ms(memory_mb), m["push"].wru, m["push"].rru),
-        "upload requests": (w.attachment_uploads, m["push"].billed_ms(memory_mb), m["push"].wru, m["push"].rru),
+        "upload requests": (
+            w.attachment_uploads,
+            m["push"].billed_ms(memory_mb),
+            m["push"].wru,
+            m["push"].rru,
+        ),
     }
     if poke:
         # Each poke: the device pulls once (idle-pull cost, it brings the change: open-pull cost).
@@ -241,11 +256,19 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
     # The chat worker (SQS-triggered) holds its Lambda while the provider streams the reply and
     # writes the reply record (one push's units).
     worker_requests = w.chat_messages * per_month
-    worker_gb_s = w.chat_messages * (w.chat_reply_seconds + m["push"].billed_ms(memory_mb) / 1000) * gb * per_month
+    worker_gb_s = (
+        w.chat_messages * (w.chat_reply_seconds + m["push"].billed_ms(memory_mb) / 1000) * gb * per_month
+    )
     wru += w.chat_messages * m["push"].wru * per_month
     upload_events = w.attachment_uploads * per_month  # the S3 event that completes an upload
     lines = [
-        Line("Lambda", "requests (API + worker + S3 events)", requests + worker_requests + upload_events, "request", p["lambda_request"]),
+        Line(
+            "Lambda",
+            "requests (API + worker + S3 events)",
+            requests + worker_requests + upload_events,
+            "request",
+            p["lambda_request"],
+        ),
         Line("Lambda", f"duration, API ({memory_mb} MB arm64)", gb_s, "GB-s", lambda_gb_s),
         Line("Lambda", f"duration, chat worker ({memory_mb} MB arm64)", worker_gb_s, "GB-s", lambda_gb_s),
         Line("API Gateway", "HTTP API requests", requests, "request", p["http_api_request"]),
@@ -254,7 +277,13 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
         Line("DynamoDB", "storage", users * w.stored_kb / 1024**2, "GB-month", p["dynamodb_gb_month"]),
         Line("S3", "PUT (attachments)", upload_events, "request", p["s3_put"]),
         Line("S3", "GET (attachment downloads, 2 per upload)", 2 * upload_events, "request", p["s3_get"]),
-        Line("S3", "storage (a month's uploads)", upload_events * w.attachment_kb / 1024**2, "GB-month", p["s3_gb_month"]),
+        Line(
+            "S3",
+            "storage (a month's uploads)",
+            upload_events * w.attachment_kb / 1024**2,
+            "GB-month",
+            p["s3_gb_month"],
+        ),
         Line("SQS", "chat jobs (send, receive, delete)", 3 * worker_requests, "request", p["sqs_request"]),
         Line(
             "CloudWatch Logs",
@@ -267,13 +296,43 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
     if poke:
         sessions = w.app_opens * per_month
         lines += [
-            Line("API Gateway", "WebSocket connection minutes", w.foreground_minutes * per_month, "minute", p["ws_minute"]),
-            Line("API Gateway", "WebSocket messages (pokes; $connect/$disconnect)", (w.pokes + 2 * w.app_opens) * per_month, "message", p["ws_message"]),
-            Line("Lambda", "$connect/$disconnect and PostToConnection", 2 * sessions, "request", p["lambda_request"]),
-            Line("Lambda", "duration, $connect/$disconnect", 2 * sessions * m["idle"].billed_ms(memory_mb) / 1000 * gb, "GB-s", lambda_gb_s),
+            Line(
+                "API Gateway",
+                "WebSocket connection minutes",
+                w.foreground_minutes * per_month,
+                "minute",
+                p["ws_minute"],
+            ),
+            Line(
+                "API Gateway",
+                "WebSocket messages (pokes; $connect/$disconnect)",
+                (w.pokes + 2 * w.app_opens) * per_month,
+                "message",
+                p["ws_message"],
+            ),
+            Line(
+                "Lambda",
+                "$connect/$disconnect and PostToConnection",
+                2 * sessions,
+                "request",
+                p["lambda_request"],
+            ),
+            Line(
+                "Lambda",
+                "duration, $connect/$disconnect",
+                2 * sessions * m["idle"].billed_ms(memory_mb) / 1000 * gb,
+                "GB-s",
+                lambda_gb_s,
+            ),
             # A connection item put and deleted per session (~0.2 KB: 1 WRU each); the push reads
             # the profile's connections (1 RRU, strongly consistent) before poking.
-            Line("DynamoDB", "connection items (put + delete) and their reads", 2 * sessions + w.pushes * per_month, "WRU/RRU", p["dynamodb_wru"]),
+            Line(
+                "DynamoDB",
+                "connection items (put + delete) and their reads",
+                2 * sessions + w.pushes * per_month,
+                "WRU/RRU",
+                p["dynamodb_wru"],
+            ),
         ]
     return lines
 
@@ -290,24 +349,34 @@ def _head_reads(seconds: float) -> int:
 
 def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
     print(f"\ncost model (prices: {PRICES_DATE}; workload per active user and day: bench/cost.py WORKLOAD)")
-    print(f"{'request':32} {'ms here':>8} {'in DynamoDB':>11} {'trips':>5} {'WRU':>6} {'RRU':>6} {'billed ms @512':>14}")
+    print(
+        f"{'request':32} {'ms here':>8} {'in DynamoDB':>11} {'trips':>5} {'WRU':>6} {'RRU':>6} {'billed ms @512':>14}"
+    )
     for m in measured.values():
-        print(f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.billed_ms(512):14.1f}")
+        print(
+            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.billed_ms(512):14.1f}"
+        )
     summary: dict[str, Any] = {}
     for channel, poke in (("poke", True), ("long poll", False)):
         for users in USERS:
             lines = monthly_lines(measured, users, poke=poke, memory_mb=512)
             total = sum(line.cost for line in lines)
             summary[f"{channel} {users}"] = round(total, 2)
-            print(f"\n{users:,} active users, live channel: {channel}: ${total:,.2f} a month (${total / users * 100:,.2f} per 100 users)")
+            print(
+                f"\n{users:,} active users, live channel: {channel}: ${total:,.2f} a month (${total / users * 100:,.2f} per 100 users)"
+            )
             for line in lines:
-                print(f"  {line.service:16} {line.item:52} {line.quantity:>16,.1f} {line.unit:9} ${line.cost:>10,.4f}")
+                print(
+                    f"  {line.service:16} {line.item:52} {line.quantity:>16,.1f} {line.unit:9} ${line.cost:>10,.4f}"
+                )
     print("\nper 100 users a month by Lambda memory (arm64, pokes / long polls):")
     for memory in (256, 512, 1024):
         pokes = sum(line.cost for line in monthly_lines(measured, 100, poke=True, memory_mb=memory))
         polls = sum(line.cost for line in monthly_lines(measured, 100, poke=False, memory_mb=memory))
         summary[f"memory {memory}"] = (round(pokes, 2), round(polls, 2))
-        print(f"  {memory:5} MB: ${pokes:.2f} / ${polls:.2f}   (a push takes {measured['push'].billed_ms(memory):.0f} ms)")
+        print(
+            f"  {memory:5} MB: ${pokes:.2f} / ${polls:.2f}   (a push takes {measured['push'].billed_ms(memory):.0f} ms)"
+        )
     return summary
 
 
