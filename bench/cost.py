@@ -312,15 +312,17 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
             ),
             Line(
                 "Lambda",
-                "$connect/$disconnect and PostToConnection",
+                "$connect/$disconnect",
                 2 * sessions,
                 "request",
                 p["lambda_request"],
             ),
             Line(
                 "Lambda",
-                "duration, $connect/$disconnect",
-                2 * sessions * m["idle"].billed_ms(memory_mb) / 1000 * gb,
+                "duration, $connect/$disconnect and PostToConnection in the push",
+                (2 * sessions * m["idle"].billed_ms(memory_mb) + w.pokes * per_month * AWS_ROUND_TRIP_MS * 2)
+                / 1000
+                * gb,
                 "GB-s",
                 lambda_gb_s,
             ),

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -112,6 +113,7 @@ class Meter:
     write_units: dict[str, float] = field(default_factory=dict)
     read_units: dict[str, float] = field(default_factory=dict)
     index_write_units: dict[str, float] = field(default_factory=dict)  # by index name (in the totals)
+    overhead_seconds: float = 0.0  # spent by the meter itself (its own reads), to take off timings
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -253,6 +255,18 @@ def meter_capacity() -> Iterator[Meter]:
     def before_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context[_PARAMS] = params
 
+    def timed(hook: Callable[..., None]) -> Callable[..., None]:
+        def run(**kwargs: Any) -> None:
+            started = time.perf_counter()
+            try:
+                hook(**kwargs)
+            finally:
+                with meter._lock:
+                    meter.overhead_seconds += time.perf_counter() - started
+
+        return run
+
+    @timed
     def before_call(model: Any, context: dict[str, Any], **_: Any) -> None:
         params = context.get(_PARAMS)
         if model.name not in WRITE_OPERATIONS or params is None:
