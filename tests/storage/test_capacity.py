@@ -11,7 +11,7 @@ from tether.storage.capacity import item_size, meter_capacity, value_size
 
 def test_item_sizes_follow_aws_rules() -> None:
     assert value_size({"S": "ç"}) == 2  # UTF-8 bytes
-    assert value_size({"N": "1772355600000"}) == 1 + 7  # 13 digits, trailing zeros trimmed: 8
+    assert value_size({"N": "1772355600000"}) == 4 + 1  # trailing zeros trimmed: 8 digits, 4 bytes
     assert value_size({"N": "123"}) == 3  # 3 significant digits: 2 bytes, + 1
     assert value_size({"BOOL": True}) == 1
     assert value_size({"L": [{"S": "ab"}, {"S": "c"}]}) == 3 + (1 + 2) + (1 + 1)
