@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = [
     "sync_bench",
+    "cost",
     "progress_bench",
     "catalog_bench",
     "account_bench",

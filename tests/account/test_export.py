@@ -30,7 +30,7 @@ from tether.settings import Settings
 from tether.storage import base as storage
 from tether.storage.base import TetherModel
 from tether.storage.keys import user_key
-from tether.storage.record_items import Write, record_item
+from tether.storage.record_items import Write, record_id_of, record_item
 
 
 def fetch_zip(url: str) -> zipfile.ZipFile:
@@ -77,7 +77,7 @@ def stored_keys(user_id: str) -> Counter[tuple[str, str]]:
             continue
         if kind == "record":
             collection = API_NAMES.get(item["collection"], item["collection"])
-            found[("record", f"{collection}:{item['id']}")] += 1
+            found[("record", f"{collection}:{record_id_of(item['sk'])}")] += 1
         elif kind == "client":
             found[("client", item["client_id"])] += 1
         elif kind == "consent":

@@ -32,6 +32,7 @@ from tether.storage.accounts import ConsentItem, ProfileItem
 from tether.storage.base import TTL_ATTRIBUTE
 from tether.storage.clients import ClientState
 from tether.storage.keys import user_key
+from tether.storage.raw import raw_record_id, record_times
 from tether.sync import reads
 from tether.sync.fields import format_time
 
@@ -279,11 +280,12 @@ def _camel(name: str) -> str:
 
 
 def _record(raw: dict[str, Any]) -> dict[str, Any]:
+    created, updated = record_times(raw)
     entry: dict[str, Any] = {
-        "id": raw["id"]["S"],
+        "id": raw_record_id(raw),
         "version": int(raw["version"]["N"]),
-        "createdAt": _stored_time(raw["created_at"]["S"]) if "created_at" in raw else None,
-        "updatedAt": _stored_time(raw["updated_at"]["S"]),
+        "createdAt": format_time(created) if created is not None else None,
+        "updatedAt": format_time(updated) if updated is not None else None,
         "deleted": bool(raw.get("deleted", {}).get("BOOL", False)),
         "fields": {
             _camel(name): partition.value(value) for name, value in raw.get("data", {}).get("M", {}).items()
@@ -292,13 +294,6 @@ def _record(raw: dict[str, Any]) -> dict[str, Any]:
     if TTL_ATTRIBUTE in raw:
         entry["expiresAt"] = format_time(datetime.fromtimestamp(int(raw[TTL_ATTRIBUTE]["N"]), UTC))
     return entry
-
-
-def _stored_time(text: str) -> str:
-    """A PynamoDB UTC time (`2026-03-01T09:00:00.000000+0000`) as ISO-8601 with milliseconds."""
-    if len(text) == 31 and text.endswith("+0000"):
-        return text[:23] + "Z"
-    return format_time(datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z"))
 
 
 def _device(item: ClientState) -> dict[str, Any]:

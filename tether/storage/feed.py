@@ -7,21 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tether.model.record import Record
 from tether.storage.base import TetherModel, guard
 from tether.storage.raw import raw_query_items, raw_record
-
-# What a reader needs of a record: everything but the merge bookkeeping (field stamps, state).
-READ_ATTRIBUTES = [
-    "pk",
-    "sk",
-    "type",
-    "seq",
-    "collection",
-    "id",
-    "version",
-    "created_at",
-    "updated_at",
-    "deleted",
-    "data",
-]
+from tether.storage.record_items import READ_ATTRIBUTES
 
 
 def feed_page(

@@ -8,12 +8,14 @@ import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import DESERIALIZE_CLASS_MAP, UTCDateTimeAttribute
 
-from tether.model.record import Record, Stamp
+from tether.model.record import Record
 from tether.storage.base import client
+from tether.storage.record_items import from_micros, load_stamps, record_id_of
 
 _active = threading.local()
 _hooked: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -58,20 +60,40 @@ def raw_record(raw: Mapping[str, Any]) -> Record | None:
     """
     if raw.get("type", {}).get("S") != "record":
         return None
-    created = raw.get("created_at", {}).get("S")
+    created, updated = record_times(raw)
+    assert updated is not None, "a record item always has its update time"
     return Record(
         collection=raw["collection"]["S"],
-        id=raw["id"]["S"],
+        id=raw_record_id(raw),
         version=int(raw["version"]["N"]),
         seq=int(raw["seq"]["N"]) if "seq" in raw else 0,
-        created_at=_TIME.deserialize(created) if created else None,
-        updated_at=_TIME.deserialize(raw["updated_at"]["S"]),
+        created_at=created,
+        updated_at=updated,
         deleted=bool(raw.get("deleted", {}).get("BOOL", False)),
         data=_map(raw.get("data")),
-        stamps={name: Stamp.load(value) for name, value in _map(raw.get("stamps")).items()},
+        stamps=load_stamps(_map(raw.get("st")), _map(raw.get("stamps"))),
         state=_map(raw.get("state")),
         stored_version=int(raw["version"]["N"]),
     )
+
+
+def raw_record_id(raw: Mapping[str, Any]) -> str:
+    """The id of a raw record item (either shape, see record_items)."""
+    return str(raw["id"]["S"]) if "id" in raw else record_id_of(raw["sk"]["S"])
+
+
+def record_times(raw: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """(created, updated) of a raw record item, in either shape (see record_items)."""
+    return _time(raw, "ct", "created_at"), _time(raw, "ut", "updated_at")
+
+
+def _time(raw: Mapping[str, Any], name: str, legacy: str) -> datetime | None:
+    if name in raw:
+        return from_micros(int(raw[name]["N"]))
+    if legacy in raw:
+        moment: datetime = _TIME.deserialize(raw[legacy]["S"])
+        return moment
+    return None
 
 
 _TIME = UTCDateTimeAttribute()

@@ -1,9 +1,21 @@
-"""Synced records as DynamoDB items (`USER#<sub>` / `<PREFIX>#<id>`), and the conversions both ways."""
+"""Synced records as DynamoDB items (`USER#<sub>` / `<PREFIX>#<id>`), and the conversions both ways.
+
+The item is kept small because every write of it is billed per started 1 KB, twice (it is written
+in a transaction), and once more for the `bySeq` feed index, which projects it whole (see
+docs/cost.md): its id is the sort key's tail (not stored again), its times are epoch microseconds,
+`deleted` and `state` are stored only when set, and its field stamps are grouped: one entry per
+distinct stamp (`<millis>|<mutation id>|<client id>`) with the set of fields it stamps, so the
+fields one mutation set share one copy of the client id.
+
+Items written before this shape (`id`, `created_at`/`updated_at` as text, `stamps` as one list per
+field) are still read as they are; the next write of a record stores it in the new shape.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -17,19 +29,41 @@ from pynamodb.attributes import (
 from tether.model.record import Record, Stamp
 from tether.storage.base import TetherModel
 
+# What a reader needs of a record item: everything but the merge bookkeeping (stamps, state).
+READ_ATTRIBUTES = [
+    "pk",
+    "sk",
+    "type",
+    "seq",
+    "collection",
+    "version",
+    "ct",
+    "ut",
+    "deleted",
+    "data",
+    # the earlier shape
+    "id",
+    "created_at",
+    "updated_at",
+]
+
 
 class RecordItem(TetherModel, discriminator="record"):
-    """`USER#<sub>` / `<PREFIX>#<id>`: one synced record, with a stamp per field."""
+    """`USER#<sub>` / `<PREFIX>#<id>`: one synced record, with its field stamps."""
 
     collection = UnicodeAttribute()
-    record_id = UnicodeAttribute(attr_name="id")
     version = NumberAttribute()
-    created_at = UTCDateTimeAttribute(null=True)
-    updated_at = UTCDateTimeAttribute()
-    deleted = BooleanAttribute(default=False)
+    created = NumberAttribute(attr_name="ct", null=True)  # epoch microseconds
+    updated = NumberAttribute(attr_name="ut", null=True)  # epoch microseconds
+    deleted = BooleanAttribute(null=True)  # stored only when True
     data = MapAttribute[str, Any](default=dict)
-    stamps = MapAttribute[str, Any](default=dict)
-    state = MapAttribute[str, Any](default=dict)
+    stamp_groups = MapAttribute[str, Any](attr_name="st", null=True)  # stamp text -> set of fields
+    state = MapAttribute[str, Any](null=True)  # stored only when not empty
+    # The earlier shape, read but never written.
+    legacy_id = UnicodeAttribute(attr_name="id", null=True)
+    legacy_created_at = UTCDateTimeAttribute(attr_name="created_at", null=True)
+    legacy_updated_at = UTCDateTimeAttribute(attr_name="updated_at", null=True)
+    legacy_stamps = MapAttribute[str, Any](attr_name="stamps", null=True)
 
 
 @dataclass
@@ -46,14 +80,14 @@ class Write:
 def to_record(item: RecordItem) -> Record:
     return Record(
         collection=item.collection,
-        id=item.record_id,
+        id=item.legacy_id or record_id_of(item.sk),
         version=int(item.version),
         seq=int(item.seq or 0),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+        created_at=from_micros(item.created) if item.created is not None else item.legacy_created_at,
+        updated_at=from_micros(item.updated) if item.updated is not None else item.legacy_updated_at,
         deleted=bool(item.deleted),
         data=_plain(item.data),
-        stamps={name: Stamp.load(value) for name, value in _plain(item.stamps).items()},
+        stamps=load_stamps(_plain(item.stamp_groups), _plain(item.legacy_stamps)),
         state=_plain(item.state),
         stored_version=int(item.version),
     )
@@ -69,15 +103,51 @@ def record_item(pk: str, write: Write) -> RecordItem:
         tk=write.time_key,
         expires_at=write.expires_at,
         collection=record.collection,
-        record_id=record.id,
         version=record.version,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        deleted=record.deleted,
+        created=micros(record.created_at) if record.created_at is not None else None,
+        updated=micros(record.updated_at) if record.updated_at is not None else None,
+        deleted=True if record.deleted else None,
         data=record.data,
-        stamps={name: stamp.dump() for name, stamp in record.stamps.items()},
-        state=record.state,
+        stamp_groups=dump_stamps(record.stamps) or None,
+        state=record.state or None,
     )
+
+
+def record_id_of(sort_key: str) -> str:
+    """A record's id: its sort key after the collection's prefix (`PIECE#<id>`)."""
+    return sort_key.partition("#")[2]
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch (exact: a datetime has no finer resolution)."""
+    delta = moment.astimezone(UTC) - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int | float) -> datetime:
+    return datetime.fromtimestamp(int(value) // 1_000_000, UTC).replace(microsecond=int(value) % 1_000_000)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def dump_stamps(stamps: Mapping[str, Stamp]) -> dict[str, set[str]]:
+    """Stamps grouped by value: `<millis>|<mutation id>|<client id>` -> the fields it stamps."""
+    groups: dict[str, set[str]] = {}
+    for name, stamp in stamps.items():
+        groups.setdefault(f"{stamp.millis}|{stamp.mutation_id}|{stamp.client_id}", set()).add(name)
+    return groups
+
+
+def load_stamps(groups: Mapping[str, Any], legacy: Mapping[str, Any]) -> dict[str, Stamp]:
+    """The field stamps of an item: grouped (this shape) or one list per field (the earlier one)."""
+    stamps = {name: Stamp.load(value) for name, value in legacy.items()}
+    for text, names in groups.items():
+        millis, mutation_id, client_id = text.split("|", 2)
+        stamp = Stamp(int(millis), client_id, int(mutation_id))
+        for name in names:
+            stamps[name] = stamp
+    return stamps
 
 
 def _plain(value: Any) -> dict[str, Any]:

@@ -1,0 +1,398 @@
+"""The cost model: what 100, 1,000 and 100,000 active users cost a month on AWS (docs/cost.md).
+
+Measured in this run, through the Lambda handler in process (API Gateway events, Mangum, Starlette,
+GraphQL, the engine, DynamoDB Local): each request's duration, its time inside DynamoDB calls, its
+round trips and its capacity units as DynamoDB bills them (tether/storage/capacity.py). Priced with
+the stated workload (WORKLOAD) and prices (PRICES); every line item printed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ulid import ULID
+
+from app import create_app, make_handler
+from bench.common import RESULTS, local_table
+from bench.cost_prices import PRICES, PRICES_DATE
+from tests.deploy.lambda_support import FakeLambdaContext, load_event
+from tests.operations import operation
+from tether.storage.base import client
+from tether.storage.capacity import Meter, meter_capacity
+from tether.storage.instrumentation import record_calls
+
+RUNS = 7
+# A DynamoDB round trip from a Lambda in the same region (loopback here is faster or slower
+# depending on the machine's load): the time a request waits per call, billed as duration.
+AWS_ROUND_TRIP_MS = 6.0
+# The bench machine's core against a Lambda's: a Lambda gets one full vCPU at 1,769 MB and a
+# share in proportion below that; at 1,769 MB it runs this code about as fast as one core here.
+FULL_VCPU_MB = 1769
+USERS = (100, 1_000, 100_000)
+DAYS = 30.4
+NOTES = "Breathe before the third line; hold the vowel, let the chant rise and fall like the tide. " * 6
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What one active user does on an average day (docs/cost.md says why)."""
+
+    app_opens: float = 4  # each: a pull that brings the other devices' changes (~5 records)
+    pushes: float = 10  # each: 3 records of ~0.8 KB
+    records_per_push: int = 3
+    foreground_minutes: float = 20  # the app open, listening for changes
+    long_polls: float = 20  # without the poke channel: waitSeconds 20 pulls while in the foreground
+    long_poll_seconds: float = 20
+    pokes: float = 10  # with it: a poke per push from another device of the account
+    chat_messages: float = 3  # each: a send (the handler) and a reply finished by the worker
+    chat_reply_seconds: float = 4.0  # the worker waits for the provider's streamed reply
+    catalog_reads: float = 2  # a catalog page (cached catalog in the warm Lambda)
+    attachment_uploads: float = 0.2  # a ~500 KB photo or recording, one in five days
+    attachment_kb: float = 500
+    stored_kb: float = 60  # DynamoDB data per user (records, their index entries, bookkeeping)
+    log_bytes_per_request: int = 700  # the one structured request log line (+ Lambda's START/END)
+
+
+WORKLOAD = Workload()
+
+
+@dataclass
+class Measured:
+    """One request kind: median duration, time in DynamoDB, round trips and units as billed."""
+
+    name: str
+    ms: float
+    dynamodb_ms: float
+    round_trips: int
+    wru: float
+    rru: float
+
+    def billed_ms(self, memory_mb: int) -> float:
+        """Duration on a Lambda of `memory_mb`: the CPU part scaled by its vCPU share, plus the
+        DynamoDB round trips at AWS_ROUND_TRIP_MS."""
+        cpu = max(self.ms - self.dynamodb_ms, 0.0)
+        return cpu * max(1.0, FULL_VCPU_MB / memory_mb) + self.round_trips * AWS_ROUND_TRIP_MS
+
+
+@contextmanager
+def dynamodb_time() -> Iterator[list[float]]:
+    """Seconds spent inside DynamoDB calls (request sent to response parsed) in this block."""
+    spent = [0.0]
+    started: dict[int, float] = {}
+    events = client().meta.events
+
+    def before(**_: Any) -> None:
+        started[threading.get_ident()] = time.perf_counter()
+
+    def after(**_: Any) -> None:
+        spent[0] += time.perf_counter() - started.pop(threading.get_ident(), time.perf_counter())
+
+    events.register("before-send.dynamodb", before)
+    events.register("after-call.dynamodb", after)
+    try:
+        yield spent
+    finally:
+        events.unregister("before-send.dynamodb", before)
+        events.unregister("after-call.dynamodb", after)
+
+
+class Api:
+    """The Lambda handler, called in process with API Gateway HTTP API events of one user."""
+
+    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> None:
+        self.handler = handler
+        self.template = load_event("http_api_post_graphql.json")
+
+    def call(self, sub: str, name: str, variables: dict[str, Any]) -> dict[str, Any]:
+        event = copy.deepcopy(self.template)
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = sub
+        event["headers"].pop("authorization", None)
+        event["body"] = json.dumps({"query": operation(name), "variables": variables})
+        event["isBase64Encoded"] = False
+        response = self.handler(event, FakeLambdaContext())
+        body: dict[str, Any] = json.loads(response["body"])
+        if response["statusCode"] != 200 or "errors" in body:
+            raise RuntimeError(f"the handler refused a bench request: {body}")
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+class User:
+    """One account with two devices (a phone that pushes, a tablet that pulls)."""
+
+    def __init__(self, api: Api) -> None:
+        self.api, self.sub = api, f"bench-{ULID()}"
+        self.mutation = 0
+        self.cursors: dict[str, str | None] = {}
+
+    def push(self, records: int) -> None:
+        mutations = []
+        for _ in range(records):
+            self.mutation += 1
+            piece: dict[str, Any] = {
+                "id": str(ULID()),
+                "title": f"Oli, verse {self.mutation}",
+                "notes": NOTES,
+            }
+            piece |= {"category": "oli", "language": "haw", "tags": ["practice", "hula"]}
+            mutations.append(
+                {
+                    "mutationId": self.mutation,
+                    "changedAt": "2026-03-01T09:00:00Z",
+                    "change": {"savePiece": piece},
+                }
+            )
+        self.api.call(self.sub, "SyncPush", {"input": {"clientId": "phone", "mutations": mutations}})
+
+    def pull(self, device: str) -> int:
+        data = self.api.call(
+            self.sub, "SyncPull", {"input": {"clientId": device, "cursor": self.cursors.get(device)}}
+        )["syncPull"]
+        self.cursors[device] = data["cursor"]
+        return len(data["pieces"])
+
+
+def measure(name: str, prepare: Callable[[User], None], action: Callable[[User], Any], api: Api) -> Measured:
+    """`action` on RUNS fresh users after `prepare`: timed runs, then one metered run."""
+    samples, in_dynamodb, trips = [], [], 0
+    for _ in range(RUNS):
+        user = User(api)
+        prepare(user)
+        with dynamodb_time() as spent, record_calls() as calls:
+            started = time.perf_counter()
+            action(user)
+            samples.append(time.perf_counter() - started)
+        in_dynamodb.append(spent[0])
+        trips = calls.round_trips
+    user = User(api)
+    prepare(user)
+    meter: Meter
+    with meter_capacity() as meter:
+        action(user)
+    return Measured(
+        name,
+        statistics.median(samples) * 1000,
+        statistics.median(in_dynamodb) * 1000,
+        trips,
+        meter.wru,
+        meter.rru,
+    )
+
+
+def measure_all(api: Api) -> dict[str, Measured]:
+    records = WORKLOAD.records_per_push
+
+    def known(user: User) -> None:
+        user.pull("tablet")
+        user.pull("phone")
+
+    def changes_waiting(user: User) -> None:
+        known(user)
+        user.push(records)
+        user.push(records)
+
+    return {
+        "push": measure("push of 3 records", known, lambda u: u.push(records), api),
+        "open": measure("pull of 6 changes (app open)", changes_waiting, lambda u: u.pull("tablet"), api),
+        "idle": measure("idle pull", known, lambda u: u.pull("tablet"), api),
+    }
+
+
+@dataclass
+class Line:
+    service: str
+    item: str
+    quantity: float
+    unit: str
+    price: float  # per unit
+
+    @property
+    def cost(self) -> float:
+        return self.quantity * self.price
+
+
+def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: int) -> list[Line]:
+    """Every line item of a month for `users` active users (the live channel: pokes or long polls)."""
+    w, p = WORKLOAD, PRICES
+    per_month = users * DAYS
+    gb = memory_mb / 1024
+    lambda_gb_s = p["lambda_gb_s_arm64"]
+    http = {  # API requests per user-day: (count, billed ms each, WRU, RRU)
+        "app-open pulls": (w.app_opens, m["open"].billed_ms(memory_mb), m["open"].wru, m["open"].rru),
+        "pushes": (w.pushes, m["push"].billed_ms(memory_mb), m["push"].wru, m["push"].rru),
+        "catalog reads": (w.catalog_reads, m["idle"].billed_ms(memory_mb), 0.0, m["idle"].rru),
+        "chat sends": (w.chat_messages, m["push"].billed_ms(memory_mb), m["push"].wru, m["push"].rru),
+        "upload requests": (
+            w.attachment_uploads,
+            m["push"].billed_ms(memory_mb),
+            m["push"].wru,
+            m["push"].rru,
+        ),
+    }
+    if poke:
+        # Each poke: the device pulls once (idle-pull cost, it brings the change: open-pull cost).
+        http["pulls after a poke"] = (w.pokes, m["open"].billed_ms(memory_mb), 0.0, m["open"].rru)
+    else:
+        polls = _head_reads(w.long_poll_seconds)
+        http["long polls (held)"] = (
+            w.long_polls,
+            m["idle"].billed_ms(memory_mb) + w.long_poll_seconds * 1000,
+            0.0,
+            m["idle"].rru * (1 + polls),
+        )
+    requests = sum(count for count, _, _, _ in http.values()) * per_month
+    gb_s = sum(count * ms / 1000 * gb for count, ms, _, _ in http.values()) * per_month
+    wru = sum(count * units for count, _, units, _ in http.values()) * per_month
+    rru = sum(count * units for count, _, _, units in http.values()) * per_month
+    # The chat worker (SQS-triggered) holds its Lambda while the provider streams the reply and
+    # writes the reply record (one push's units).
+    worker_requests = w.chat_messages * per_month
+    worker_gb_s = (
+        w.chat_messages * (w.chat_reply_seconds + m["push"].billed_ms(memory_mb) / 1000) * gb * per_month
+    )
+    wru += w.chat_messages * m["push"].wru * per_month
+    upload_events = w.attachment_uploads * per_month  # the S3 event that completes an upload
+    lines = [
+        Line(
+            "Lambda",
+            "requests (API + worker + S3 events)",
+            requests + worker_requests + upload_events,
+            "request",
+            p["lambda_request"],
+        ),
+        Line("Lambda", f"duration, API ({memory_mb} MB arm64)", gb_s, "GB-s", lambda_gb_s),
+        Line("Lambda", f"duration, chat worker ({memory_mb} MB arm64)", worker_gb_s, "GB-s", lambda_gb_s),
+        Line("API Gateway", "HTTP API requests", requests, "request", p["http_api_request"]),
+        Line("DynamoDB", "write request units (on-demand)", wru, "WRU", p["dynamodb_wru"]),
+        Line("DynamoDB", "read request units (on-demand)", rru, "RRU", p["dynamodb_rru"]),
+        Line("DynamoDB", "storage", users * w.stored_kb / 1024**2, "GB-month", p["dynamodb_gb_month"]),
+        Line("S3", "PUT (attachments)", upload_events, "request", p["s3_put"]),
+        Line("S3", "GET (attachment downloads, 2 per upload)", 2 * upload_events, "request", p["s3_get"]),
+        Line(
+            "S3",
+            "storage (a month's uploads)",
+            upload_events * w.attachment_kb / 1024**2,
+            "GB-month",
+            p["s3_gb_month"],
+        ),
+        Line("SQS", "chat jobs (send, receive, delete)", 3 * worker_requests, "request", p["sqs_request"]),
+        Line(
+            "CloudWatch Logs",
+            "ingestion",
+            (requests + worker_requests + upload_events) * w.log_bytes_per_request / 1024**3,
+            "GB",
+            p["logs_gb"],
+        ),
+    ]
+    if poke:
+        sessions = w.app_opens * per_month
+        lines += [
+            Line(
+                "API Gateway",
+                "WebSocket connection minutes",
+                w.foreground_minutes * per_month,
+                "minute",
+                p["ws_minute"],
+            ),
+            Line(
+                "API Gateway",
+                "WebSocket messages (pokes; $connect/$disconnect)",
+                (w.pokes + 2 * w.app_opens) * per_month,
+                "message",
+                p["ws_message"],
+            ),
+            Line(
+                "Lambda",
+                "$connect/$disconnect",
+                2 * sessions,
+                "request",
+                p["lambda_request"],
+            ),
+            Line(
+                "Lambda",
+                "duration, $connect/$disconnect and PostToConnection in the push",
+                (2 * sessions * m["idle"].billed_ms(memory_mb) + w.pokes * per_month * AWS_ROUND_TRIP_MS * 2)
+                / 1000
+                * gb,
+                "GB-s",
+                lambda_gb_s,
+            ),
+            # A connection item put and deleted per session (~0.2 KB: 1 WRU each); the push reads
+            # the profile's connections (1 RRU, strongly consistent) before poking.
+            Line(
+                "DynamoDB",
+                "connection items (put + delete) and their reads",
+                2 * sessions + w.pushes * per_month,
+                "WRU/RRU",
+                p["dynamodb_wru"],
+            ),
+        ]
+    return lines
+
+
+def _head_reads(seconds: float) -> int:
+    """How many head reads a long poll of `seconds` makes while nothing changes (engine._wait)."""
+    reads, waited, interval = 0, 0.0, 0.25
+    while waited < seconds:
+        waited += interval
+        interval = min(interval * 2, 2.0)
+        reads += 1
+    return reads
+
+
+def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
+    print(f"\ncost model (prices: {PRICES_DATE}; workload per active user and day: bench/cost.py WORKLOAD)")
+    print(
+        f"{'request':32} {'ms here':>8} {'in DynamoDB':>11} {'trips':>5} {'WRU':>6} {'RRU':>6} {'billed ms @512':>14}"
+    )
+    for m in measured.values():
+        print(
+            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.billed_ms(512):14.1f}"
+        )
+    summary: dict[str, Any] = {}
+    for channel, poke in (("poke", True), ("long poll", False)):
+        for users in USERS:
+            lines = monthly_lines(measured, users, poke=poke, memory_mb=512)
+            total = sum(line.cost for line in lines)
+            summary[f"{channel} {users}"] = round(total, 2)
+            print(
+                f"\n{users:,} active users, live channel: {channel}: ${total:,.2f} a month (${total / users * 100:,.2f} per 100 users)"
+            )
+            for line in lines:
+                print(
+                    f"  {line.service:16} {line.item:52} {line.quantity:>16,.1f} {line.unit:9} ${line.cost:>10,.4f}"
+                )
+    print("\nper 100 users a month by Lambda memory (arm64, pokes / long polls):")
+    for memory in (256, 512, 1024):
+        pokes = sum(line.cost for line in monthly_lines(measured, 100, poke=True, memory_mb=memory))
+        polls = sum(line.cost for line in monthly_lines(measured, 100, poke=False, memory_mb=memory))
+        summary[f"memory {memory}"] = (round(pokes, 2), round(polls, 2))
+        print(
+            f"  {memory:5} MB: ${pokes:.2f} / ${polls:.2f}   (a push takes {measured['push'].billed_ms(memory):.0f} ms)"
+        )
+    return summary
+
+
+def main() -> None:
+    with local_table() as settings:
+        api = Api(make_handler(create_app(settings)))
+        User(api).push(3)  # warm: imports, schema, connections
+        measured = measure_all(api)
+        summary = print_model(measured)
+    RESULTS.mkdir(exist_ok=True)
+    (Path(RESULTS) / "cost.json").write_text(
+        json.dumps({"measured": [vars(m) for m in measured.values()], "monthly": summary}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Capacity units of sync operations, priced as DynamoDB on-demand bills them (tether/storage/capacity.py).
+
+The figures are exact: the meter applies AWS's rules to the items before and after each request
+(deterministic sizes), not DynamoDB Local's `ConsumedCapacity`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from tests.sync.conftest import Device, at, new_id
+from tether.storage.capacity import meter_capacity
+from tether.storage.instrumentation import record_calls
+
+# Apps name an installation with a UUID (identifierForVendor, a random UUID on Android).
+PHONE = "3f2b5c1e-8a4d-4e7b-9c2a-1d5e6f7a8b9c"
+TABLET = "9d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+NOTES = "Breathe before the third line; hold the vowel, let the chant rise and fall like the tide. " * 6
+
+
+def save_new(phone: Device, count: int, start: int = 0) -> list[str]:
+    """Queue `count` new pieces, each about 0.8 KB as an app holds it (see the size check below)."""
+    ids = []
+    for index in range(start, start + count):
+        ids.append(new_id())
+        phone.save_piece(
+            at(index),
+            id=ids[-1],
+            title=f"Oli aloha, verse {index:03d}",
+            category="oli",
+            language="haw",
+            notes=NOTES,
+            tags=["practice", "hula"],
+        )
+    return ids
+
+
+def test_a_new_record_of_under_1_kb_costs_4_write_units(device: Callable[[str], Device]) -> None:
+    phone, tablet = device(PHONE), device(TABLET)
+    save_new(phone, 100)
+    with meter_capacity() as meter:
+        phone.push()
+    # Per record: the item (<= 1 KB) and its bySeq entry, each 1 unit, doubled by the transaction.
+    # Per transaction (100 mutations take 2): the head and the client position, 2 units each.
+    assert meter.index_write_units == {"bySeq": 200}
+    assert meter.wru == 100 * 4 + 2 * (2 + 2)
+    pulled = tablet.sync_all()
+    assert len(pulled) == 100
+    # "A record of <= 1 KB": what the app holds, as JSON.
+    assert all(len(json.dumps(record).encode()) <= 1024 for record in pulled.values())
+
+
+def test_a_push_of_10_mixed_changes_is_priced_per_change(device: Callable[[str], Device]) -> None:
+    phone = device(PHONE)
+    existing = save_new(phone, 6)
+    phone.push()
+    save_new(phone, 4, start=10)
+    for index, piece in enumerate(existing[:4]):
+        phone.save_piece(at(100 + index), id=piece, favorite=True)
+    for index, piece in enumerate(existing[4:]):
+        phone.change(at(200 + index), deletePiece={"id": piece})
+    with meter_capacity() as meter:
+        payload = phone.push()
+    assert [result["status"] for result in payload["results"]] == ["APPLIED"] * 10
+    # 4 new: 4 each. 4 edits and 2 deletes: the item (1) plus its bySeq entry moving to a new seq
+    # (a delete and a put, 1 + 1), doubled: 6 each. One transaction: head 2, client 2.
+    assert meter.index_write_units == {"bySeq": 4 * 2 + 6 * 4}
+    assert meter.wru == 4 * 4 + 6 * 6 + 4
+
+
+def test_read_units_per_pulled_record(device: Callable[[str], Device]) -> None:
+    phone, tablet = device(PHONE), device(TABLET)
+    tablet.pull()
+    for _ in range(5):
+        save_new(phone, 100)
+        phone.push()
+    with meter_capacity() as meter, record_calls() as calls:
+        page = tablet.pull(limit=500)
+    assert len(page["pieces"]) == 500
+    # The first read (heads and the client, each under 4 KB: 1 unit each, strongly consistent),
+    # then one Query of the feed index: its 500 entries (about 0.85 KB each) summed, per 4 KB.
+    assert meter.read_units["BatchGetItem"] == len(calls.keys_read())
+    assert meter.read_units["Query"] == 104
+    with meter_capacity() as idle, record_calls() as calls:
+        tablet.pull()
+    assert idle.rru == len(calls.keys_read()) == 3  # an idle pull reads heads and the client only
