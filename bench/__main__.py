@@ -6,6 +6,7 @@ import importlib
 import sys
 
 BENCHMARKS = [
+    "handler_bench",
     "sync_bench",
     "progress_bench",
     "catalog_bench",
