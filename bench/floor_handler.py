@@ -14,19 +14,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-READ_ATTRIBUTES = [
-    "pk",
-    "sk",
-    "type",
-    "seq",
-    "collection",
-    "id",
-    "version",
-    "created_at",
-    "updated_at",
-    "deleted",
-    "data",
-]
+from tether.storage.feed import READ_ATTRIBUTES  # the same attributes a Tether pull reads
+
 PROJECTION = ", ".join(f"#a{n}" for n in range(len(READ_ATTRIBUTES)))
 PROJECTED_NAMES = {f"#a{n}": name for n, name in enumerate(READ_ATTRIBUTES)}
 PIECE_FIELDS = ("title", "category", "language", "lyrics", "notes", "tags", "favorite")
