@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = [
     "handler_bench",
+    "load_bench",
     "sync_bench",
     "progress_bench",
     "catalog_bench",
