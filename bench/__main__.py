@@ -6,6 +6,8 @@ import importlib
 import sys
 
 BENCHMARKS = [
+    "handler_bench",
+    "load_bench",
     "sync_bench",
     "cost",
     "progress_bench",

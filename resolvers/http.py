@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import orjson
 import strawberry
 from aws_lambda_powertools.metrics import MetricUnit
 from graphql import GraphQLError
@@ -407,10 +408,17 @@ def _body(result: ExecutionResult) -> dict[str, Any]:
 
 def _json_array(bodies: list[dict[str, Any]], media_type: str) -> Response:
     """A batch's answer: one result per operation, in order (what Apollo's BatchHttpLink reads)."""
-    content = json.dumps(bodies, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(content, status_code=200, media_type=f"{media_type}; charset=utf-8")
+    return Response(encode_json(bodies), status_code=200, media_type=f"{media_type}; charset=utf-8")
 
 
 def _json(body: Mapping[str, Any], status: int, media_type: str) -> Response:
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(content, status_code=status, media_type=f"{media_type}; charset=utf-8")
+    return Response(encode_json(body), status_code=status, media_type=f"{media_type}; charset=utf-8")
+
+
+def encode_json(body: Any) -> bytes:
+    """Compact UTF-8 JSON with orjson (a 1,000-record page in a few ms, json's pure-Python walk
+    takes several times as long); what orjson refuses (an integer beyond 64 bits) goes through json."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

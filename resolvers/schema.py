@@ -27,6 +27,7 @@ from resolvers.chat.queries import ChatQuery
 from resolvers.content.mutations import ContentMutation
 from resolvers.content.queries import ContentQuery
 from resolvers.entitlements.mutations import EntitlementsMutation
+from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.limits import AdmissionExtension
 from resolvers.people.mutations import PeopleMutation
 from resolvers.people.queries import PeopleQuery
@@ -102,6 +103,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=256),
         AdmissionExtension,
     ]
-    schema = TetherSchema(query=Query, mutation=Mutation, extensions=extensions)
+    schema = TetherSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        execution_context_class=PlainFieldsExecutionContext,
+    )
     schema.suggestions = settings.introspection_enabled
     return schema

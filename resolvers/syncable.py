@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import strawberry
 
@@ -36,13 +37,8 @@ class Syncable:
         }
         for name in cls.collection.fields:
             values[name] = cls.collection.value(record, name)
+        names, defaulted = _field_names(cast(type, cls))
         # A field left empty takes the type's default (e.g. no tags -> []).
-        defaulted = {
-            item.name
-            for item in dataclasses.fields(cls)
-            if item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING
-        }
-        names = {item.name for item in dataclasses.fields(cls)}
         return cls(
             **{
                 name: value
@@ -50,6 +46,18 @@ class Syncable:
                 if name in names and not (value is None and name in defaulted)
             }
         )
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+    """A type's field names, and those with a default (read once per type, not per record)."""
+    fields = dataclasses.fields(cls)
+    defaulted = frozenset(
+        item.name
+        for item in fields
+        if item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING
+    )
+    return frozenset(item.name for item in fields), defaulted
 
 
 def patch(change: Any) -> dict[str, Any]:

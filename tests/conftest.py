@@ -16,12 +16,29 @@ from ulid import ULID
 from app import create_app
 from localdev import dynamodb, tokens
 from localdev import s3 as local_s3
+from tests import execution_check
 from tether.media import Media
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checked_execution() -> Iterator[None]:
+    """Every object the plain-fields fast path completes is checked against graphql-core's own
+    completion, in every test (tests/execution_check.py)."""
+    original = execution_check.install()
+    yield
+    execution_check.uninstall(original)
+
+
+@pytest.fixture(autouse=True)
+def no_execution_divergence() -> Iterator[None]:
+    execution_check.DIVERGENCES.clear()
+    yield
+    assert execution_check.DIVERGENCES == [], execution_check.DIVERGENCES[:5]
 
 
 @pytest.fixture(scope="session")

@@ -102,3 +102,18 @@ def test_presence_is_written_again_once_the_interval_has_passed(
         engine.pull(user_id, "tablet", None)
     assert within.operations == ["BatchGetItem"]
     assert after.operations == ["BatchGetItem", "UpdateItem"]
+
+
+def test_a_pull_reads_no_field_stamps_or_merge_state(device: Callable[[str], Device]) -> None:
+    """A reader never sends stamps: the pull's Query leaves them (and the merge state) out."""
+    phone, tablet = device("phone"), device("tablet")
+    phone.save_piece(at(0), id=new_id(), title="a", tags=["x"], notes="n")
+    phone.push()
+    with record_calls() as calls:
+        page = tablet.pull()
+    assert [piece["title"] for piece in page["pieces"]] == ["a"]
+    ((_, query),) = [request for request in calls.requests if request[0] == "Query"]
+    projected = set(query.get("ExpressionAttributeNames", {}).values())
+    assert "ProjectionExpression" in query
+    assert {"data", "version", "updated_at"} <= projected
+    assert not projected & {"stamps", "state"}

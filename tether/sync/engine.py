@@ -758,7 +758,8 @@ class SyncEngine:
         pull.safe_times = [pull.read_at]  # caught up as of read_at, unless the page stops short
         if pull.head.seq <= pull.after:
             return
-        page, more = feed_page(pull.pk, after=pull.after, upto=pull.head.seq, limit=limit)
+        # A reader needs no field stamps or merge state: leave them out of the Query (merge_state=False).
+        page, more = feed_page(pull.pk, after=pull.after, upto=pull.head.seq, limit=limit, merge_state=False)
         # What the role may not read is skipped (the cursor still moves past it).
         pull.records.extend(r for r in page if not pull.shared or pull.access.reads_collection(r.collection))
         if more and page:
@@ -778,7 +779,11 @@ class SyncEngine:
                 pull.safe_times.append(datetime.fromtimestamp(pull.position.safe_at, UTC))
         else:
             page, more = feed_page(
-                feed.feed.partition, after=feed.after, upto=known.head.seq, limit=limit - len(pull.records)
+                feed.feed.partition,
+                after=feed.after,
+                upto=known.head.seq,
+                limit=limit - len(pull.records),
+                merge_state=False,
             )
             for record in page:
                 seen = feed.feed.view(record)

@@ -1,0 +1,122 @@
+"""The plain-fields fast path (resolvers/execution.py) answers byte for byte what graphql-core's own
+execution answers: values, key order, nulls, and errors with their paths and messages. (Every test
+of the suite checks each object it completes as well: tests/execution_check.py.)"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from resolvers.execution import PlainFieldsExecutionContext
+from tests import execution_check
+
+
+@strawberry.enum
+class Mood(Enum):
+    CALM = "CALM"
+    BUSY = "BUSY"
+
+
+@strawberry.type
+class Item:
+    id: strawberry.ID
+    count: int
+    name: str | None
+    tags: list[str]
+    maybe_tags: list[str | None] | None
+    mood: Mood | None
+    score: float | None = None
+
+    @strawberry.field
+    def shout(self) -> str:
+        return (self.name or "").upper()
+
+
+class Loose:
+    """What a buggy resolver might hand back: any attributes at all."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+GOOD = dict(
+    id="1", count=2, name='é ü ∑ "q"', tags=["a", "b"], maybe_tags=[None, "x"], mood=Mood.CALM, score=1e16
+)
+ROWS: list[Any] = [
+    Loose(**GOOD),
+    Loose(**{**GOOD, "name": None, "maybe_tags": None, "mood": None, "tags": []}),
+    Loose(**{**GOOD, "count": None}),  # null in a non-null field: an error, the item nulled
+    Loose(**{**GOOD, "count": "three"}),  # a value Int refuses
+    Loose(**{**GOOD, "mood": "ANGRY"}),  # a value the enum refuses
+    Loose(**{**GOOD, "tags": ["a", None]}),  # null inside a non-null list
+    Loose(**{k: v for k, v in GOOD.items() if k != "tags"}),  # an attribute missing
+    Loose(**{**GOOD, "count": 2**40}),  # beyond GraphQL's 32-bit Int
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item | None]:
+        return ROWS
+
+    @strawberry.field
+    def strict(self) -> list[Item]:
+        return ROWS[:3]
+
+
+DOCUMENTS = [
+    "{ items { id count name tags maybeTags mood score } }",
+    "{ items { __typename n: name c: count id } }",
+    "{ items { id shout } }",  # a field with a resolver: the fast path steps aside
+    "fragment F on Item { tags mood } { items { id ...F name @skip(if: true) count @include(if: false) } }",
+    "query($s: Boolean!) { items { id name @include(if: $s) ... on Item { score } } }",
+    "{ strict { id count } }",  # an error that nulls the whole (non-null) list
+]
+
+
+def answer(context_class: type, document: str) -> str:
+    schema = strawberry.Schema(query=Query, execution_context_class=context_class)
+    result = schema.execute_sync(document, variable_values={"s": True})
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    return json.dumps(body, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_the_fast_path_answers_byte_for_byte_what_graphql_core_answers(
+    document: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fast path itself, not the suite's checked version of it (which answers graphql-core's).
+    monkeypatch.setattr(PlainFieldsExecutionContext, "complete_object_value", execution_check.FAST_PATH)
+    assert answer(PlainFieldsExecutionContext, document) == answer(
+        StrawberryGraphQLCoreExecutionContext, document
+    )
+
+
+def test_the_fast_path_takes_the_plain_objects(checked_execution: None) -> None:
+    before = execution_check.FAST_OBJECTS[0]
+    answer(PlainFieldsExecutionContext, DOCUMENTS[0])
+    # The first two rows are plain and valid: completed by the plan (and checked).
+    assert execution_check.FAST_OBJECTS[0] - before >= 2
+
+
+def test_the_check_catches_a_plan_that_answers_differently(monkeypatch: pytest.MonkeyPatch) -> None:
+    from resolvers import execution
+
+    real = execution._Plan.complete
+
+    def wrong(self: Any, source: Any, info: Any) -> dict[str, Any] | None:
+        completed = real(self, source, info)
+        return {**completed, "id": "forged"} if completed else completed
+
+    monkeypatch.setattr(execution._Plan, "complete", wrong)
+    answer(PlainFieldsExecutionContext, DOCUMENTS[0])
+    assert any("forged" in divergence for divergence in execution_check.DIVERGENCES)
+    execution_check.DIVERGENCES.clear()
