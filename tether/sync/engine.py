@@ -413,8 +413,8 @@ class SyncEngine:
             pending = [step for step in steps if step.key not in done]
             also = [*(sharing[0].keys(sharing[1]) if sharing else ()), *gate_keys(gate)]
             snapshot = self._load(pk, client_id, pending, also)
-            self._admit_caller(snapshot, gate)
             access = self._admit(snapshot, sharing)
+            self._admit_caller(snapshot, gate)
             try:
                 last_mutation_id = self._apply(
                     pk, client_id, snapshot, pending, done, committed, device, access, sharing
