@@ -44,7 +44,9 @@ def origin_of(token: str) -> str:
     return origin
 
 
-def signed_in(client: TestClient, make_token: Callable[..., str], user_id: str, **claims: Any) -> GraphQLClient:
+def signed_in(
+    client: TestClient, make_token: Callable[..., str], user_id: str, **claims: Any
+) -> GraphQLClient:
     """A fresh sign-in of the user (its own origin_jti) on a device."""
     return GraphQLClient(client, make_token(user_id, **claims))
 
@@ -132,8 +134,9 @@ def test_signing_out_everywhere_forgets_revoked_sign_ins_it_covers_and_later_rev
         old.data(operation("SignOutEverywhere"))
         server_clock.advance(seconds=10)
         later = dict(auth_time=now + 5, iat=now + 5)
-        phone, tablet = signed_in(client, make_token, user_id, extra=later), signed_in(
-            client, make_token, user_id, extra=later
+        phone, tablet = (
+            signed_in(client, make_token, user_id, extra=later),
+            signed_in(client, make_token, user_id, extra=later),
         )
         Device(phone, "phone").pull()
         tablet.data(operation("RevokeDevice"), {"clientId": "phone"})
@@ -180,8 +183,7 @@ def account_reads(calls: Any, user_id: str) -> list[str]:
     return [
         name
         for name, params in calls.requests
-        if name in ("GetItem", "BatchGetItem")
-        and wanted in Calls(requests=[(name, params)]).keys_read(name)
+        if name in ("GetItem", "BatchGetItem") and wanted in Calls(requests=[(name, params)]).keys_read(name)
     ]
 
 

@@ -79,7 +79,7 @@ def endpoint(moto_server: str) -> Iterator[tuple[str, RevokeTokenEndpoint]]:
     fake = RevokeTokenEndpoint(moto_server)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             answered = fake.answer(self.headers.get("X-Amz-Target", ""), body)
             if answered is None:
@@ -184,7 +184,9 @@ def test_revoking_a_device_refuses_its_refreshed_tokens_and_revokes_its_refresh_
     user(pool, "ada")
     phone_tokens, tablet_tokens = pool.sign_in("ada"), pool.sign_in("ada")
     refreshed = pool.refresh(phone_tokens["RefreshToken"])
-    claims = [jwt.decode(t["IdToken"], options={"verify_signature": False}) for t in (phone_tokens, refreshed)]
+    claims = [
+        jwt.decode(t["IdToken"], options={"verify_signature": False}) for t in (phone_tokens, refreshed)
+    ]
     assert claims[0]["origin_jti"] == claims[1]["origin_jti"]  # one sign-in, every refreshed token
     with TestClient(create_app(aws_settings(settings, pool, url))) as client:
         phone = GraphQLClient(client, phone_tokens["IdToken"])
@@ -204,7 +206,9 @@ def test_revoking_a_device_refuses_its_refreshed_tokens_and_revokes_its_refresh_
         assert "errors" not in tablet(operation("Me"))
         # An id token passed as the refresh token: Cognito refuses it, and so do we.
         Device(tablet, "tablet").pull()
-        wrong = tablet(operation("RevokeDevice"), {"clientId": "tablet", "refreshToken": tablet_tokens["IdToken"]})
+        wrong = tablet(
+            operation("RevokeDevice"), {"clientId": "tablet", "refreshToken": tablet_tokens["IdToken"]}
+        )
         assert wrong["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "refreshToken"}
 
 
@@ -228,7 +232,7 @@ def test_sign_out_everywhere_signs_the_cognito_user_out_globally(
 def test_the_cognito_interface_reports_refused_tokens_and_outages(
     pool: Pool, endpoint: tuple[str, RevokeTokenEndpoint]
 ) -> None:
-    url, fake = endpoint
+    _, fake = endpoint
     directory = CognitoDirectory(pool.pool_id, pool.client, pool.app_client)
     assert directory.revoke_token("a-refresh-token") is True
     assert "a-refresh-token" in fake.revoked

@@ -58,6 +58,10 @@ def test_dev_tokens_carry_a_fresh_origin_jti_per_sign_in_like_cognito(
     authenticator = Authenticator(settings)
     first = authenticator.verify(tokens.mint("dev-user", key_dir=dev_key_dir))
     second = authenticator.verify(tokens.mint("dev-user", key_dir=dev_key_dir))
-    refreshed = authenticator.verify(tokens.mint("dev-user", key_dir=dev_key_dir, origin_jti=first.origin_jti))
-    assert first.origin_jti and second.origin_jti and first.origin_jti != second.origin_jti
+    refreshed = authenticator.verify(
+        tokens.mint("dev-user", key_dir=dev_key_dir, origin_jti=first.origin_jti)
+    )
+    assert first.origin_jti
+    assert second.origin_jti
+    assert first.origin_jti != second.origin_jti
     assert refreshed.origin_jti == first.origin_jti

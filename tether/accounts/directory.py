@@ -4,7 +4,7 @@ a user pool (locally), where each step reports NOT_CONFIGURED."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import boto3
 from botocore.config import Config
@@ -79,13 +79,13 @@ class CognitoDirectory:
                 raise BadUserInput(
                     "refreshToken is not a refresh token of this app", field="refreshToken"
                 ) from None
-            return self._unavailable("RevokeToken", error)
+            self._unavailable("RevokeToken", error)
         except BotoCoreError as error:
-            return self._unavailable("RevokeToken", error)
+            self._unavailable("RevokeToken", error)
         return True
 
     @staticmethod
-    def _unavailable(name: str, error: Exception) -> bool:
+    def _unavailable(name: str, error: Exception) -> NoReturn:
         logger.warning(f"Cognito {name} failed", extra={"error": type(error).__name__})
         raise Unavailable(
             "The sign-in service did not answer; try again", reason="COGNITO_UNAVAILABLE"
@@ -97,7 +97,7 @@ class CognitoDirectory:
         except self.client.exceptions.UserNotFoundException:
             return False
         except (BotoCoreError, ClientError) as error:
-            return self._unavailable(name, error)
+            self._unavailable(name, error)
         return True
 
 

@@ -49,7 +49,9 @@ class SignOut:
         self.forget, self.directory, self.audit = forget, directory, log
         self.remember, self.clock = remember, clock
 
-    def revoke_device(self, user: User, client_id: str, refresh_token: str | None = None) -> store.StoredDevice:
+    def revoke_device(
+        self, user: User, client_id: str, refresh_token: str | None = None
+    ) -> store.StoredDevice:
         """Refuse the device's clientId (push, pull) and its sign-in (every operation), and revoke
         the refresh token the app hands over. NOT_FOUND for an unknown id; revoking twice is
         harmless (audited once). The device, the account's sign-ins and the audit entry are
@@ -116,5 +118,7 @@ class SignOut:
 def _check_refresh_token(token: str | None) -> None:
     if token is not None and not 0 < len(token) <= MAX_REFRESH_TOKEN:
         raise BadUserInput(
-            f"refreshToken must be 1-{MAX_REFRESH_TOKEN} characters", field="refreshToken", limit=MAX_REFRESH_TOKEN
+            f"refreshToken must be 1-{MAX_REFRESH_TOKEN} characters",
+            field="refreshToken",
+            limit=MAX_REFRESH_TOKEN,
         )

@@ -41,8 +41,8 @@ from tether.sync.collection import DUPLICATE, REJECTED, Change, Collection, Outc
 from tether.sync.cursor import Cursor, decode, encode
 from tether.sync.devices import check_device
 from tether.sync.feeds import CachedHead, HeadCache, SharedFeed, epoch_tag
-from tether.sync.gate import Gate, bind_device, gate_keys
 from tether.sync.fields import LimitExceeded, as_utc
+from tether.sync.gate import Gate, bind_device, gate_keys
 from tether.telemetry import logger
 
 MAX_MUTATIONS_PER_PUSH = 100
