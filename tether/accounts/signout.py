@@ -23,7 +23,6 @@ from tether.sync.engine import CLIENT_ID
 
 MAX_REVOKED = 50  # revoked sign-ins kept per account (the oldest go first); keeps the item < 4 KB
 MAX_REFRESH_TOKEN = 4096
-SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ class SignOut:
             # Every revoked sign-in was authenticated before now: the cut-off refuses them all.
             return [signins.save(user.id, previous, replace(previous, signed_out_at=now, revoked={}))]
 
-        self.audit.append(SIGNED_OUT_EVERYWHERE, user.id, {}, prepare)
+        self.audit.append(audit.SIGNED_OUT_EVERYWHERE, user.id, {}, prepare)
         self.forget(user.id)
         directory = False
         if self.directory.configured and user.issuer == issuers.COGNITO:
