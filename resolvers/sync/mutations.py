@@ -44,7 +44,7 @@ class SyncMutation:
                 mutations,
                 device,
                 profile_id,
-                gate=info.context.sync_gate(),
+                info.context.sync_gate(),
             )
         except TetherError as error:
             raise in_api_terms(error, input.mutations) from None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
 from starlette.testclient import TestClient
 
 from app import create_app
+from tests.account.conftest import Clocks
 from tests.conftest import Clock, GraphQLClient, clocked_app
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
@@ -146,20 +147,6 @@ def test_signing_out_everywhere_forgets_revoked_sign_ins_it_covers_and_later_rev
 
 
 # ---- what it costs ----
-
-
-class Clocks:
-    """The wall clock and the containers' monotonic clock, both moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-        self.seconds = 0.0
-
-    def wall(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.seconds
 
 
 def container(settings: Settings, clocks: Clocks, grace_days: int = 7) -> Services:
