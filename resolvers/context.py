@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from strawberry.types import Info as StrawberryInfo
 
 from resolvers.offload import offload
+from tether.accounts.gate import SyncGate
 from tether.auth import User
 from tether.entitlements.service import Access
 from tether.errors import Unauthenticated
@@ -38,6 +39,10 @@ class Context:
                 "Sign in first: send `Authorization: Bearer <token>`", reason="MISSING_TOKEN"
             )
         return self.maybe_user
+
+    def sync_gate(self) -> SyncGate:
+        """What the user's push or pull admits them by, in its own first read (tether/accounts/gate.py)."""
+        return self.services.accounts.gate.for_sync(self.user)
 
     async def access(self) -> Access:
         """What the signed-in user may use (their entitlements), read at most once per request."""

@@ -80,10 +80,10 @@ def result_status(errors: Sequence[GraphQLError], request_error: bool, data: Any
     """
     if media_type != GRAPHQL_RESPONSE_JSON:
         return 200
+    if data is None and errors and all(_code(e) == "UNAUTHENTICATED" for e in errors):
+        return 401  # also when admission refused a revoked sign-in before anything ran
     if request_error:
         return 400
-    if data is None and errors and all(_code(e) == "UNAUTHENTICATED" for e in errors):
-        return 401
     return 200
 
 

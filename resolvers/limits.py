@@ -1,5 +1,6 @@
-"""Admission of each operation before it executes: per-account rate limits (tether/ratelimit.py) and
-the lock of an account waiting for erasure (tether/accounts/grace.py)."""
+"""Admission of each operation before it executes: per-account rate limits (tether/ratelimit.py),
+revoked sign-ins (tether/accounts/signout.py) and the lock of an account waiting for erasure
+(tether/accounts/grace.py)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,15 @@ from tether.ratelimit import ANONYMOUS, FIELD_CLASSES, OTHER
 # What an account waiting for erasure may still do.
 # (deleteMyAccount again answers the same schedule: a retry after a lost response is safe.)
 WHILE_DELETION_PENDING = frozenset({"me", "cancelAccountDeletion", "deleteMyAccount", "__typename"})
+# What admits its caller itself, with the first BatchGetItem it makes anyway (tether/sync/gate.py).
+ADMITTED_BY_SYNC = frozenset({"syncPush", "syncPull", "__typename"})
 
 
 class AdmissionExtension(SchemaExtension):
     """Charges the request's account once per operation class its root fields use (RATE_LIMITED if
-    over), then refuses a locked account's operations (FORBIDDEN, DELETION_PENDING)."""
+    over), then refuses a revoked sign-in (UNAUTHENTICATED, SESSION_REVOKED) and a locked account's
+    operations (FORBIDDEN, DELETION_PENDING): one cached read per account per container, none for
+    an operation of only syncPush/syncPull (they read it with their own first BatchGetItem)."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
@@ -53,8 +58,9 @@ class AdmissionExtension(SchemaExtension):
         fields = list(_fields(operation.selection_set, fragments))
         for operation_class in sorted({FIELD_CLASSES.get(name, OTHER) for name in fields}):
             limits.charge(f"USER#{user.id}", operation_class)
-        if not WHILE_DELETION_PENDING.issuperset(fields):
-            context.services.accounts.grace.check(user.id)
+        if not ADMITTED_BY_SYNC.issuperset(fields):
+            locked_too = not WHILE_DELETION_PENDING.issuperset(fields)
+            context.services.accounts.gate.check(user, locked_too=locked_too)
 
 
 def _fields(selection_set: SelectionSetNode, fragments: dict[str, SelectionSetNode]) -> Iterator[str]:

@@ -30,6 +30,7 @@ from tether.sync.fields import format_time
 
 FIRST_SIGN_IN = "first_sign_in"
 DEVICE_REVOKED = "device_revoked"
+SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
 CONSENT_CHANGED = "consent_changed"
 EXPORT_REQUESTED = "export_requested"
 ACCOUNT_ERASED = "account_erased"

@@ -164,7 +164,17 @@ class Settings:
     user_pool_id: str | None = _setting(
         "TETHER_USER_POOL_ID",
         None,
-        "Cognito user pool whose user `deleteMyAccount` deletes (SAM sets it). Unset locally: that step is skipped.",
+        "Cognito user pool whose user `deleteMyAccount` deletes and `signOutEverywhere` signs out (AdminUserGlobalSignOut; SAM sets it). Unset locally: those steps are skipped.",
+    )
+    cognito_client_id: str | None = _setting(
+        "TETHER_COGNITO_CLIENT_ID",
+        None,
+        "The Cognito app client whose refresh tokens `revokeDevice(refreshToken:)` revokes (RevokeToken; SAM sets it). Default: TETHER_JWT_AUDIENCE when it names one client.",
+    )
+    revoked_sign_in_days: int = _setting(
+        "TETHER_REVOKED_SIGN_IN_DAYS",
+        30,
+        "Days a revoked device's sign-in (its tokens' `origin_jti`) stays refused: at least the app client's refresh-token validity (the template's: 30). See docs/security.md.",
     )
     cognito_endpoint: str | None = _setting(
         "TETHER_COGNITO_ENDPOINT", None, "Cognito endpoint URL override (a local test server); unset in AWS."
@@ -477,6 +487,7 @@ class Settings:
             "apq_max_document_bytes",
             "apq_cache_size",
             "max_batch_operations",
+            "revoked_sign_in_days",
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{_env_name(name)} must be at least 1")
@@ -521,6 +532,14 @@ class Settings:
     @property
     def is_prod(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def revoking_client_id(self) -> str | None:
+        """The app client RevokeToken names: TETHER_COGNITO_CLIENT_ID, else the one TETHER_JWT_AUDIENCE."""
+        if self.cognito_client_id:
+            return self.cognito_client_id
+        audiences = [part.strip() for part in (self.jwt_audience or "").split(",") if part.strip()]
+        return audiences[0] if len(audiences) == 1 else None
 
     @property
     def media_bucket_name(self) -> str:

@@ -1,13 +1,27 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
-from resolvers.account.types import AccountErasure, Consent, DataExport, Device, RecordConsentInput
+from resolvers.account.types import (
+    AccountErasure,
+    Consent,
+    DataExport,
+    Device,
+    RecordConsentInput,
+    SignedOutEverywhere,
+)
 from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.people.scope import managed
 from tether.accounts.erasure import CONFIRMATION
 from tether.errors import BadUserInput
+
+REFRESH_TOKEN = (
+    "The device's Cognito refresh token (the app's own, on sign-out): revoked with Cognito "
+    "RevokeToken, so it can never be refreshed again."
+)
 
 
 @strawberry.type
@@ -21,12 +35,30 @@ class AccountMutation:
         return Consent.from_core(consent)
 
     @strawberry.mutation(
-        description="Sign a device out for good (a lost phone): its further pushes and pulls are FORBIDDEN."
+        description="Sign a device out for good (a lost phone, or the app's own sign-out): its further "
+        "pushes and pulls are FORBIDDEN, and its sign-in (the tokens it holds and refreshes) is "
+        "UNAUTHENTICATED (SESSION_REVOKED) for every operation; the user's other devices keep working."
     )
-    async def revoke_device(self, info: Info, client_id: strawberry.ID) -> Device:
+    async def revoke_device(
+        self,
+        info: Info,
+        client_id: strawberry.ID,
+        refresh_token: Annotated[str | None, strawberry.argument(description=REFRESH_TOKEN)] = None,
+    ) -> Device:
         user = info.context.user
-        device = await offload(info.context.services.accounts.devices.revoke, user.id, str(client_id))
+        device = await offload(
+            info.context.services.accounts.signout.revoke_device, user, str(client_id), refresh_token
+        )
         return Device.from_core(device)
+
+    @strawberry.mutation(
+        description="Sign out every device: every token authenticated until now is UNAUTHENTICATED "
+        "(SESSION_REVOKED) for every operation, this one's too; signing in again works. In AWS the "
+        "Cognito user is signed out globally (no refresh token works any more)."
+    )
+    async def sign_out_everywhere(self, info: Info) -> SignedOutEverywhere:
+        result = await offload(info.context.services.accounts.signout.everywhere, info.context.user)
+        return SignedOutEverywhere.from_core(result)
 
     @strawberry.mutation(
         description="Export everything the user owns as one JSON document; returns a download URL valid 15 minutes."

@@ -17,6 +17,7 @@ from tether.accounts.export import FORMAT, VERSION
 from tether.accounts.export import DataExport as CoreDataExport
 from tether.accounts.grace import Scheduled
 from tether.accounts.profiles import Profile
+from tether.accounts.signout import SignedOut
 from tether.auth import User as CoreUser
 from tether.model.device import DeviceInfo
 from tether.model.record import Record
@@ -146,7 +147,14 @@ class Device:
         description="The last push that changed something (pulls update it at most every few minutes)."
     )
     last_mutation_id: int
-    revoked: bool = strawberry.field(description="Revoked devices can no longer push or pull.")
+    revoked: bool = strawberry.field(
+        description="Revoked devices can no longer push or pull, and their sign-in (if bound) nothing at all."
+    )
+    sign_in_bound: bool = strawberry.field(
+        description="Whether the device is bound to its sign-in (its tokens carry `origin_jti`: Cognito): "
+        "revoking it refuses that sign-in for every operation. False for Google and Apple sign-ins, "
+        "where revoking refuses its clientId only; signOutEverywhere cuts off their tokens."
+    )
 
     @classmethod
     def from_core(cls, device: CoreDevice) -> Device:
@@ -159,7 +167,24 @@ class Device:
             last_sync_at=device.last_sync_at,
             last_mutation_id=device.last_mutation_id,
             revoked=device.revoked,
+            sign_in_bound=device.sign_in is not None,
         )
+
+
+@strawberry.type(description="signOutEverywhere's answer.")
+class SignedOutEverywhere:
+    signed_out_at: datetime = strawberry.field(
+        description="Every token authenticated at or before this time is refused (UNAUTHENTICATED, "
+        "reason SESSION_REVOKED); signing in again afterwards works."
+    )
+    refresh_tokens_revoked: bool = strawberry.field(
+        description="Whether the sign-in service (Cognito) signed the user out too, so no device can "
+        "refresh its tokens (false locally and for Google or Apple sign-ins)."
+    )
+
+    @classmethod
+    def from_core(cls, result: SignedOut) -> SignedOutEverywhere:
+        return cls(signed_out_at=result.at, refresh_tokens_revoked=result.directory)
 
 
 @strawberry.input(description="How the app describes the device it runs on (shown in `devices`).")

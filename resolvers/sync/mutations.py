@@ -38,7 +38,13 @@ class SyncMutation:
         profile_id = str(input.profile_id) if input.profile_id is not None else None
         try:
             result = await offload(
-                info.context.services.sync.push, user.id, str(input.client_id), mutations, device, profile_id
+                info.context.services.sync.push,
+                user.id,
+                str(input.client_id),
+                mutations,
+                device,
+                profile_id,
+                info.context.sync_gate(),
             )
         except TetherError as error:
             raise in_api_terms(error, input.mutations) from None

@@ -33,6 +33,7 @@ class SyncQuery:
             wait_seconds,
             device,
             str(input.profile_id) if input.profile_id is not None else None,
+            info.context.sync_gate(),
         )
         await offload(log_pull, info.context.services.people, result)
         lists: dict[str, list[Any]] = {field: [] for _, field in RECORDS.values()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -39,6 +40,20 @@ def objects(media: Media, user_id: str) -> list[str]:
     return [
         item["Key"] for page in pages for name in ("Versions", "DeleteMarkers") for item in page.get(name, [])
     ]
+
+
+class Clocks:
+    """The wall clock and the containers' monotonic clock (account caches), both moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+        self.seconds = 0.0
+
+    def wall(self) -> datetime:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.seconds
 
 
 def new_id() -> str:

@@ -97,9 +97,11 @@ def test_over_long_device_info_is_bad_user_input(gql: GraphQLClient) -> None:
 
 
 def test_a_revoked_device_is_refused_and_its_retried_push_applies_nothing(
-    gql: GraphQLClient, settings: Any, user_id: str
+    gql: GraphQLClient, settings: Any, user_id: str, make_token: Any
 ) -> None:
-    phone, tablet = Device(gql, "lost-phone"), Device(gql, "tablet")
+    # Each device has its own sign-in (revoking one refuses its sign-in too: tests/account/test_signout.py).
+    phone = Device(GraphQLClient(gql.client, make_token(user_id)), "lost-phone")
+    tablet = Device(gql, "tablet")
     first, second = new_id(), new_id()
     phone.save_piece(at(0), id=first, title="Oli")
     phone.push()
@@ -108,12 +110,12 @@ def test_a_revoked_device_is_refused_and_its_retried_push_applies_nothing(
     tablet.sync_all()
     phone.save_piece(at(1), id=second, title="Mele")  # queued on the lost phone
     revoked = gql.data(operation("RevokeDevice"), {"clientId": "lost-phone"})["revokeDevice"]
-    assert revoked == {"clientId": "lost-phone", "revoked": True}
+    assert revoked == {"clientId": "lost-phone", "revoked": True, "signInBound": True}
     for _ in range(2):  # the phone keeps retrying
         body = phone.push_raw()
         assert body["data"] is None
         assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "reason": "DEVICE_REVOKED"}
-    pulled = gql(operation("SyncPull"), {"input": {"clientId": "lost-phone", "cursor": None}})
+    pulled = phone.gql(operation("SyncPull"), {"input": {"clientId": "lost-phone", "cursor": None}})
     assert pulled["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert set(tablet.sync_all()) == {first}  # nothing of the refused push was applied
     listed = devices(gql)
@@ -125,8 +127,11 @@ def test_a_revoked_device_is_refused_and_its_retried_push_applies_nothing(
     assert revocations(settings, user_id) == 1
 
 
-def test_a_revocation_during_a_push_refuses_the_push(gql: GraphQLClient) -> None:
-    phone, tablet = Device(gql, "phone"), Device(gql, "tablet")
+def test_a_revocation_during_a_push_refuses_the_push(
+    gql: GraphQLClient, make_token: Any, user_id: str
+) -> None:
+    phone = Device(GraphQLClient(gql.client, make_token(user_id)), "phone")
+    tablet = Device(gql, "tablet")
     phone.save_piece(at(0), id=new_id(), title="Oli")
     phone.push()
     phone.save_piece(at(1), id=new_id(), title="Mele")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -12,6 +12,7 @@ from moto.server import ThreadedMotoServer
 from starlette.testclient import TestClient
 
 from app import create_app, make_handler
+from tests.account.conftest import Clocks
 from tests.deploy.lambda_support import FakeLambdaContext
 from tether.accounts.grace import CACHE_SECONDS, DeletionGrace
 from tether.services import Services
@@ -19,18 +20,6 @@ from tether.settings import Settings
 from tether.storage.instrumentation import record_calls
 
 PIECE = 'mutation { syncPush(input: {clientId: "phone", mutations: [{mutationId: 1, changedAt: "2026-01-01T00:00:00Z", change: {savePiece: {id: "01KAVE5QG8JSH6Q6G3YB0S1W2M", title: "Mele"}}}]}) { lastMutationId } }'
-
-
-class Clocks:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-        self.seconds = 0.0
-
-    def wall(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.seconds
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from tether.services import Services
 from tether.settings import Settings
 from tether.storage.instrumentation import record_calls
 from tether.storage.keys import HEAD, client_key, user_key
+from tether.storage.signins import SIGNINS
 
 
 class CatalogDevice(Device):
@@ -150,7 +151,12 @@ def test_an_idle_poll_costs_one_request_whether_or_not_the_catalog_head_is_cache
         idle = phone.pull()
     assert (idle["tracks"], idle["collections"], idle["hasMore"]) == ([], [], False)
     assert calls.operations == ["BatchGetItem"]
-    assert sorted(calls.keys_read()) == [(user_key(user_id), client_key("phone")), (user_key(user_id), HEAD)]
+    # The device, the head, and the account's sign-ins (tether/accounts/gate.py): one request.
+    assert sorted(calls.keys_read()) == [
+        (user_key(user_id), client_key("phone")),
+        (user_key(user_id), HEAD),
+        (user_key(user_id), SIGNINS),
+    ]
     # With the cache always stale (a TTL of 0), the catalog head joins the same request.
     uncached = Services.build(dataclasses.replace(catalog_settings, catalog_head_ttl_seconds=0))
     with TestClientFor(uncached) as other_lambda:
@@ -160,7 +166,7 @@ def test_an_idle_poll_costs_one_request_whether_or_not_the_catalog_head_is_cache
             assert device.pull()["tracks"] == []
     assert calls.operations == ["BatchGetItem"]
     assert (catalog_settings.catalog_partition, HEAD) in calls.keys_read()
-    assert len(calls.keys_read()) == 3
+    assert len(calls.keys_read()) == 4
 
 
 def TestClientFor(services: Services) -> Any:

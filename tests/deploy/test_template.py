@@ -376,6 +376,7 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
                 "cognito-idp:AdminDeleteUser",
                 "cognito-idp:AdminDisableUser",
                 "cognito-idp:AdminEnableUser",
+                "cognito-idp:AdminUserGlobalSignOut",
             ],
             "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
         }
@@ -474,6 +475,7 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     }
     assert variables["TETHER_AUDIT_SECRET_ARN"] == {"Ref": "AuditSecret"}
     assert variables["TETHER_USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert variables["TETHER_COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
     assert variables["TETHER_PLAY_CREDENTIALS_ARN"] == {"Ref": "PlayCredentialsSecret"}
     assert variables["TETHER_APPLE_BUNDLE_ID"] == {"Ref": "AppleBundleId"}
     assert "TETHER_CURSOR_SECRET" not in variables, "secrets come from Secrets Manager, never plain env"

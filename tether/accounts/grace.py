@@ -3,13 +3,15 @@
 
 While pending, every operation but `me` and `cancelAccountDeletion` is FORBIDDEN (reason
 DELETION_PENDING, with the date), and the Cognito user is disabled so no new tokens are issued.
-Each container caches an account's state for `CACHE_SECONDS`: another warm Lambda may serve the
-account for that long after the request (the one that served it knows at once).
+The flag is read by the account gate (tether/accounts/gate.py): with the push's or pull's first
+BatchGetItem, else cached per container for `CACHE_SECONDS` together with the account's sign-ins;
+another warm Lambda may serve the account for that long after the request (the one that served it
+knows at once, and so does every push and pull).
 """
 
 from __future__ import annotations
 
-import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,14 +19,14 @@ from datetime import UTC, datetime, timedelta
 from tether import audit
 from tether.accounts.directory import SignInDirectory
 from tether.accounts.erasure import Erasure, ErasureResult
+from tether.accounts.gate import CACHE_SECONDS, AccountGate, deletion_pending
 from tether.auth import User
-from tether.errors import Forbidden, NotFound
+from tether.errors import NotFound
 from tether.storage import deletions
 from tether.storage.deletions import Pending
 from tether.sync.fields import format_time
 
-CACHE_SECONDS = 30.0
-MAX_CACHED = 50_000
+__all__ = ["CACHE_SECONDS", "DeletionGrace", "Scheduled", "deletion_pending"]
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,6 @@ class Scheduled:
     """deleteMyAccount's answer when a grace period applies."""
 
     due_at: datetime
-
-
-def deletion_pending(due_at: datetime) -> Forbidden:
-    when = format_time(due_at)
-    return Forbidden(
-        f"This account is being deleted on {when}; cancelAccountDeletion restores it until then",
-        reason="DELETION_PENDING",
-        deletionAt=when,
-    )
 
 
 class DeletionGrace:
@@ -54,8 +47,6 @@ class DeletionGrace:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] | None = None,
     ) -> None:
-        import time
-
         self.erasure, self.directory, self.audit, self.grace, self.clock = (
             erasure,
             directory,
@@ -63,9 +54,8 @@ class DeletionGrace:
             grace,
             clock,
         )
-        self.monotonic = monotonic or time.monotonic
-        self._cache: dict[str, tuple[float, Pending | None]] = {}
-        self._lock = threading.Lock()
+        # The one cache of this container's account state (sign-ins and this lock).
+        self.gate = AccountGate(deletion_lock=bool(grace), monotonic=monotonic or time.monotonic)
 
     def request(self, user: User) -> ErasureResult | Scheduled:
         """Erase now (no grace period) or lock the account and schedule its erasure; idempotent."""
@@ -91,27 +81,7 @@ class DeletionGrace:
 
     def pending(self, user_id: str) -> Pending | None:
         """The account's pending deletion, read at most once per CACHE_SECONDS per container."""
-        now = self.monotonic()
-        with self._lock:
-            cached = self._cache.get(user_id)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        found = deletions.read(user_id)
-        self._remember(user_id, found)
-        return found
-
-    def check(self, user_id: str) -> None:
-        """FORBIDDEN (DELETION_PENDING) if the account is locked for deletion.
-
-        Without a grace period nothing is ever pending, and nothing is read. With one, this costs
-        one GetItem per account per CACHE_SECONDS per container, push and pull included (folding the
-        flag into their BatchGetItem is still to do).
-        """
-        if not self.grace:
-            return
-        found = self.pending(user_id)
-        if found is not None:
-            raise deletion_pending(found.due_at)
+        return self.gate.state(user_id).pending if self.grace else None
 
     def run_due(self, limit: int = 100) -> list[tuple[str, ErasureResult]]:
         """Erase the accounts whose grace period is over (the scheduled job); idempotent."""
@@ -125,7 +95,5 @@ class DeletionGrace:
         return done
 
     def _remember(self, user_id: str, pending: Pending | None) -> None:
-        with self._lock:
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()
-            self._cache[user_id] = (self.monotonic(), pending)
+        """This container knows the new state at once."""
+        self.gate.learn_pending(user_id, pending)

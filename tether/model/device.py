@@ -8,11 +8,15 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class DeviceInfo:
-    """Optional, client-supplied (name, platform, app version); checked by `tether.sync.devices`."""
+    """Optional, client-supplied (name, platform, app version); checked by `tether.sync.devices`.
+
+    `sign_in` is never the app's: the server sets it from the verified token (its `origin_jti`), so
+    that revoking the device can refuse that sign-in everywhere (docs/security.md)."""
 
     name: str | None = None
     platform: str | None = None
     app_version: str | None = None
+    sign_in: str | None = None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class StoredDevice:
     last_sync_at: datetime | None
     last_mutation_id: int
     revoked: bool
+    sign_in: str | None = None  # the origin_jti of the sign-in that last synced on it
 
 
 def _profile(item: ProfileItem) -> StoredProfile:
@@ -81,6 +82,7 @@ def _device(item: ClientState) -> StoredDevice:
         last_sync_at=item.last_sync_at,
         last_mutation_id=int(item.last_mutation_id or 0),
         revoked=bool(item.revoked),
+        sign_in=item.sign_in,
     )
 
 

@@ -22,6 +22,7 @@ class ClientState(TetherModel, discriminator="client"):
     name = UnicodeAttribute(null=True)
     platform = UnicodeAttribute(null=True)
     app_version = UnicodeAttribute(null=True)
+    sign_in = UnicodeAttribute(null=True)  # the origin_jti of the sign-in that last synced on it
 
 
 def to_client_info(item: TetherModel | None) -> ClientInfo:
@@ -34,7 +35,7 @@ def to_client_info(item: TetherModel | None) -> ClientInfo:
         exists=True,
         first_seen_at=item.first_seen_at,
         last_sync_at=item.last_sync_at,
-        device=DeviceInfo(item.name, item.platform, item.app_version),
+        device=DeviceInfo(item.name, item.platform, item.app_version, item.sign_in),
     )
 
 
@@ -66,6 +67,7 @@ def _device_actions(device: DeviceInfo | None) -> list[Action]:
             (ClientState.name, device.name),
             (ClientState.platform, device.platform),
             (ClientState.app_version, device.app_version),
+            (ClientState.sign_in, device.sign_in),
         )
         if value is not None
     ]

@@ -7,6 +7,7 @@ Both are written and removed in one transaction, so they never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +38,20 @@ class Pending:
 
 def _queue_key(due_at: datetime, user_id: str) -> str:
     return f"{due_at.isoformat()}#{user_id}"
+
+
+def flag_key(user_id: str) -> tuple[str, str]:
+    return user_key(user_id), FLAG
+
+
+def pending_from(items: Iterable[TetherModel], user_id: str) -> Pending | None:
+    """The account's pending deletion among items a batch read (push and pull read the flag with
+    their other items)."""
+    wanted = flag_key(user_id)
+    for item in items:
+        if isinstance(item, DeletionItem) and (item.pk, item.sk) == wanted:
+            return Pending(item.user_id, item.due_at, item.username)
+    return None
 
 
 def read(user_id: str) -> Pending | None:

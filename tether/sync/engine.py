@@ -42,6 +42,7 @@ from tether.sync.cursor import Cursor, decode, encode
 from tether.sync.devices import check_device
 from tether.sync.feeds import CachedHead, HeadCache, SharedFeed, epoch_tag
 from tether.sync.fields import LimitExceeded, as_utc
+from tether.sync.gate import Gate, bind_device, gate_keys
 from tether.telemetry import logger
 
 MAX_MUTATIONS_PER_PUSH = 100
@@ -315,20 +316,22 @@ class SyncEngine:
         mutations: Sequence[Mutation],
         device: DeviceInfo | None = None,
         profile_id: str | None = None,
+        gate: Gate | None = None,
     ) -> PushResult:
         """Apply a client's queued mutations in order, each exactly once.
 
         `device` (name, platform, app version) is stored on the client's item by the push's own
         transaction: it costs no extra write, and nothing is stored when the push writes nothing.
         `profile_id` names a profile the user reaches (default: its own; docs/people.md).
+        `gate` admits the caller with the push's first read and binds the device to its sign-in.
         """
         _check_client_id(client_id)
         scope = Scope.of(user_id, profile_id)
         steps = self._check_push(mutations)
-        device = check_device(device) if device is not None else None
+        device = bind_device(check_device(device) if device is not None else None, gate)
         holder: list[Access] = []
         results, last_mutation_id = self._run(
-            scope.partition, scope.client(client_id), steps, device, (scope, client_id, holder)
+            scope.partition, scope.client(client_id), steps, device, (scope, client_id, holder), gate
         )
         return PushResult(last_mutation_id, results, holder[0] if holder else None)
 
@@ -396,6 +399,7 @@ class SyncEngine:
         steps: list[_Step],
         device: DeviceInfo | None = None,
         sharing: tuple[Scope, str, list[Access]] | None = None,
+        gate: Gate | None = None,
     ) -> tuple[list[MutationResult], int]:
         """Load → apply in order → chunk → commit, reading again and retrying when another writer
         got there first (or the database asked us to), then the operations' after-commit hooks.
@@ -407,8 +411,10 @@ class SyncEngine:
         attempt = 0
         while True:
             pending = [step for step in steps if step.key not in done]
-            snapshot = self._load(pk, client_id, pending, sharing[0].keys(sharing[1]) if sharing else ())
+            also = [*(sharing[0].keys(sharing[1]) if sharing else ()), *gate_keys(gate)]
+            snapshot = self._load(pk, client_id, pending, also)
             access = self._admit(snapshot, sharing)
+            self._admit_caller(snapshot, gate)
             try:
                 last_mutation_id = self._apply(
                     pk, client_id, snapshot, pending, done, committed, device, access, sharing
@@ -432,6 +438,12 @@ class SyncEngine:
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         return snapshot
+
+    @staticmethod
+    def _admit_caller(snapshot: Snapshot, gate: Gate | None) -> None:
+        """The caller's sign-in and account, as the first read shows them (tether/sync/gate.py)."""
+        if gate is not None:
+            gate.admit(snapshot.also)
 
     @staticmethod
     def _admit(snapshot: Snapshot, sharing: tuple[Scope, str, list[Access]] | None) -> Access | None:
@@ -656,6 +668,7 @@ class SyncEngine:
         wait_seconds: int = 0,
         device: DeviceInfo | None = None,
         profile_id: str | None = None,
+        gate: Gate | None = None,
     ) -> PullResult:
         """Records changed after the cursor, in change order, each at its latest state.
 
@@ -668,11 +681,11 @@ class SyncEngine:
         _check_client_id(client_id)
         check_between("limit", limit, 1, MAX_PULL_LIMIT, LimitExceeded)
         check_between("waitSeconds", wait_seconds, 0, MAX_WAIT_SECONDS, LimitExceeded)
-        device = check_device(device) if device is not None else None
+        device = bind_device(check_device(device) if device is not None else None, gate)
         scope = Scope.of(user_id, profile_id)
         binding = scope.binding()
         position = decode(cursor, self.cursor_key, binding) if cursor else None
-        pull = self._first_read(scope, client_id, position, device)
+        pull = self._first_read(scope, client_id, position, device, gate)
         if position is not None and pull.must_reset(self.retention - RETENTION_MARGIN):
             return self._reset(binding, pull)
         self._wait(pull, wait_seconds)
@@ -689,11 +702,16 @@ class SyncEngine:
         )
 
     def _first_read(
-        self, scope: Scope, own_client: str, position: Cursor | None, device: DeviceInfo | None
+        self,
+        scope: Scope,
+        own_client: str,
+        position: Cursor | None,
+        device: DeviceInfo | None,
+        gate: Gate | None = None,
     ) -> _Pull:
         """One BatchGetItem: the profile's head, the client, the head of every shared feed whose
-        cached head is stale (none while the cache is fresh) and, for a profile shared with the
-        user, the membership. Records the device's presence."""
+        cached head is stale (none while the cache is fresh), for a profile shared with the
+        user the membership, and what the gate admits the caller by. Records the device's presence."""
         # The shared feeds (the catalog) come with the loop of the user's own profile only.
         names = () if scope.shared else self.shared_feeds
         feeds = [self._feed_position(name, position) for name in names]
@@ -701,13 +719,18 @@ class SyncEngine:
         read_at = self.clock()
         stale = [feed for feed in feeds if feed.head is None]
         snapshot = read_snapshot(
-            pk, client_id, (), heads=[feed.feed.partition for feed in stale], also=scope.keys(own_client)
+            pk,
+            client_id,
+            (),
+            heads=[feed.feed.partition for feed in stale],
+            also=[*scope.keys(own_client), *gate_keys(gate)],
         )
         access = scope.decide(snapshot.also, own_client)
         for feed in stale:
             feed.head = feed.cache.put(snapshot.heads[feed.feed.partition], read_at)
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
+        self._admit_caller(snapshot, gate)
         self._record_presence(pk, client_id, snapshot.client, device, read_at)
         pull = _Pull(
             pk,
