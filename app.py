@@ -148,6 +148,10 @@ def _binary_if_encoded(response: dict[str, Any]) -> dict[str, Any]:
 
 
 app = create_app()
+# The DynamoDB client (botocore's service model, endpoint rules and credentials, ~200 ms) is built
+# during Lambda's init phase, which runs at full CPU and before the first request waits for it
+# (and is inside the snapshot where SnapStart is on), not inside the first request.
+storage.client()
 
 handler = make_handler(app)
 """The Lambda entry point (template.yaml: `Handler: app.handler`)."""

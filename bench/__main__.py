@@ -6,6 +6,7 @@ import importlib
 import sys
 
 BENCHMARKS = [
+    "coldstart_bench",
     "sync_bench",
     "progress_bench",
     "catalog_bench",

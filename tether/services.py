@@ -17,10 +17,9 @@ from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
-from tether.entitlements.apple import AppStore
 from tether.entitlements.plans import CHAT_FEATURE, ChatBudget, Plans
 from tether.entitlements.play import GooglePlayApi, PushVerifier
-from tether.entitlements.purchases import Purchases
+from tether.entitlements.purchases import Purchases, app_store_of
 from tether.entitlements.service import Entitlements
 from tether.media import Media
 from tether.people import People
@@ -109,7 +108,7 @@ class Services:
             entitlements=entitlements,
             purchases=Purchases(
                 entitlements,
-                app_store=AppStore.from_settings(settings),
+                app_store=app_store_of(settings),
                 play=GooglePlayApi(settings) if settings.play_package_name else None,
                 play_package=settings.play_package_name,
                 push=PushVerifier(settings) if settings.play_package_name else None,
