@@ -57,22 +57,17 @@ def pull_event() -> dict[str, Any]:
 
 def handler_env(table: str, endpoint: str) -> dict[str, str]:
     """The environment template.yaml gives the function, with DynamoDB Local as the endpoint."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("TETHER_", "POWERTOOLS_"))}
-    env.update(
+    from tests.deploy.lambda_support import lambda_environment
+
+    return lambda_environment(
         TETHER_STAGE="dev",
         TETHER_TABLE=table,
         TETHER_DYNAMODB_ENDPOINT=endpoint,
-        TETHER_JWT_ISSUER="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
-        TETHER_JWT_AUDIENCE="4example0client0id0abcdefgh",
-        POWERTOOLS_SERVICE_NAME="tether",
-        POWERTOOLS_METRICS_NAMESPACE="Tether",
         POWERTOOLS_LOG_LEVEL="WARNING",
-        AWS_LAMBDA_FUNCTION_NAME="tether-dev-graphql",
         AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
         AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
         PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 def run_once(

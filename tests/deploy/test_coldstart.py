@@ -8,10 +8,11 @@ clock. `bench/coldstart_bench.py` measures what that is worth against the import
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.deploy.lambda_support import lambda_environment
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -39,30 +40,25 @@ print(json.dumps({
 """
 
 
-def lambda_environment() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("TETHER_", "POWERTOOLS_"))}
-    env.update(
+def prod_environment() -> dict[str, str]:
+    return lambda_environment(
         TETHER_STAGE="prod",
         TETHER_TABLE="tether-prod",
         TETHER_CURSOR_SECRET="c" * 32,
         TETHER_AUDIT_SECRET="a" * 32,
-        TETHER_JWT_ISSUER="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
-        TETHER_JWT_AUDIENCE="4example0client0id0abcdefgh",
         TETHER_APPLE_BUNDLE_ID="com.example.tether",
         TETHER_APPLE_APP_ID="1234567890",
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
-        POWERTOOLS_SERVICE_NAME="tether",
         AWS_LAMBDA_FUNCTION_NAME="tether-prod-graphql",
     )
-    return env
 
 
 def test_importing_the_handler_loads_no_module_the_first_request_does_not_need() -> None:
     run = subprocess.run(
         [sys.executable, "-c", SCRIPT, *LAZY],
         cwd=ROOT,
-        env=lambda_environment(),
+        env=prod_environment(),
         capture_output=True,
         text=True,
         timeout=120,
