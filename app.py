@@ -13,7 +13,7 @@ from mangum import Mangum
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette_compress import CompressMiddleware, add_compress_type
 
@@ -22,6 +22,8 @@ from resolvers.errors import GRAPHQL_RESPONSE_JSON
 from resolvers.http import GraphQLEndpoint
 from resolvers.schema import build_schema
 from resolvers.webhooks import Webhooks
+from resolvers.websocket import Sockets, is_websocket_event
+from tether.poke import LocalPoster
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
@@ -43,17 +45,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or Services.build(settings)
     endpoint = GraphQLEndpoint(build_schema(settings), services)
     webhooks = Webhooks(services)
+    sockets = Sockets(services, endpoint.authenticator)
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=ALL_METHODS),
         # Public (no authorizer, no user token): each verifies the store's own signature.
         Route("/webhooks/app-store", webhooks.app_store, methods=["POST"]),
         Route("/webhooks/play", webhooks.play, methods=["POST"]),
     ]
+    if isinstance(services.pokes.poster, LocalPoster):  # no API Gateway WebSocket API: serve it here
+        routes.append(WebSocketRoute("/ws", sockets.serve))
     if settings.graphiql_enabled:
         routes.append(Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False)))
     middleware = [*_cors(settings), _compression(settings)]
     asgi_app = Starlette(routes=routes, middleware=middleware)
     asgi_app.state.services = services  # for scheduled jobs (make_handler)
+    asgi_app.state.sockets = sockets  # for API Gateway's WebSocket events (make_handler)
     return asgi_app
 
 
@@ -120,6 +126,10 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         if isinstance(event.get("tetherJob"), str):
             return run_job(asgi_app.state.services, event["tetherJob"])
         started = time.perf_counter()
+        if is_websocket_event(event):  # $connect / $disconnect of the poke channel (docs/sync.md)
+            answer: dict[str, Any] = asgi_app.state.sockets.handle_event(event)
+            metrics.add_metric(name="WebSocketEvents", unit=MetricUnit.Count, value=1)
+            return answer
         if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
             handled = asgi_app.state.services.uploads.on_s3_event(event)
             metrics.add_metric(name="AttachmentEvents", unit=MetricUnit.Count, value=handled)
@@ -148,6 +158,10 @@ def _binary_if_encoded(response: dict[str, Any]) -> dict[str, Any]:
 
 
 app = create_app()
+# The DynamoDB client (botocore's service model, endpoint rules and credentials, ~200 ms) is built
+# during Lambda's init phase, which runs at full CPU and before the first request waits for it
+# (and is inside the snapshot where SnapStart is on), not inside the first request.
+storage.client()
 
 handler = make_handler(app)
 """The Lambda entry point (template.yaml: `Handler: app.handler`)."""

@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = [
     "handler_bench",
     "load_bench",
+    "coldstart_bench",
     "sync_bench",
     "cost",
     "progress_bench",

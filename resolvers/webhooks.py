@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from resolvers.offload import offload
-from tether.entitlements.apple import InvalidSignedData
+from tether.entitlements.model import InvalidSignedData
 from tether.entitlements.purchases import NotificationOutcome
 from tether.errors import BadUserInput, TetherError, Unauthenticated
 from tether.services import Services

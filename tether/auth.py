@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
 from tether.errors import ConfigurationError, Unauthenticated
 from tether.identity import issuers
 from tether.identity.issuers import Issuer, TokenRejected
@@ -127,6 +124,8 @@ class Authenticator:
 
     def verify(self, token: str) -> User:
         """Return the token's user, or raise Unauthenticated saying why (expired, forged, ...)."""
+        import jwt  # PyJWT and cryptography load on the first token we verify ourselves (cold start)
+
         try:
             header = jwt.get_unverified_header(token)
             issuer_claim = jwt.decode(token, options={"verify_signature": False}).get("iss")
@@ -190,6 +189,8 @@ def _load_dev_key(settings: Settings) -> Any:
         pem = path.read_text()
     if not pem:
         return None
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
     try:
         return load_pem_public_key(pem.encode())
     except ValueError as exc:

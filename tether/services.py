@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,18 +17,19 @@ from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
-from tether.entitlements.apple import AppStore
 from tether.entitlements.plans import CHAT_FEATURE, ChatBudget, Plans
 from tether.entitlements.play import GooglePlayApi, PushVerifier
-from tether.entitlements.purchases import Purchases
+from tether.entitlements.purchases import Purchases, app_store_of
 from tether.entitlements.service import Entitlements
 from tether.media import Media
 from tether.people import People
 from tether.persisted import DocumentRegistry
+from tether.poke import Pokes, poster_for
 from tether.ratelimit import RateLimiter, parse_limits
 from tether.secrets import audit_key, cursor_key
 from tether.settings import Settings
-from tether.sync.engine import SyncEngine
+from tether.storage.base import TetherModel
+from tether.sync.engine import CommitHook, SyncEngine
 from tether.sync.feeds import SharedFeed
 from tether.uploads import Uploads
 
@@ -49,6 +50,7 @@ class Services:
     entitlements: Entitlements
     purchases: Purchases
     uploads: Uploads
+    pokes: Pokes  # the WebSocket "pull now" channel (docs/sync.md)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the one wall clock of the core
 
     @classmethod
@@ -56,6 +58,7 @@ class Services:
         """Every service of the deployment, all on `clock` (tests inject one they move by hand)."""
         now = clock or (lambda: datetime.now(UTC))
         attachments.configure(settings)
+        pokes = Pokes(poster_for(settings), timedelta(seconds=settings.websocket_ttl_seconds), now)
         engine = SyncEngine(
             collections=COLLECTIONS,
             cursor_key=cursor_key(settings),
@@ -64,6 +67,7 @@ class Services:
             shared_head_ttl=timedelta(seconds=settings.catalog_head_ttl_seconds),
             presence_interval=timedelta(seconds=settings.presence_interval_seconds),
             clock=now,
+            on_commit=_poke(pokes, settings.catalog_partition),
         )
         log = AuditLog(audit_key(settings), clock=now)
         audit.configure(log)
@@ -79,6 +83,7 @@ class Services:
             log=log,
             clock=now,
         )
+        people.directory.on_grant = pokes.touch  # a sharing grant pokes the member and the profile
         accounts.erasure.release = entitlements.release_purchases  # erasure lets go of its purchases
         uploads = Uploads(settings, engine, media, now)
         chat = Assistant(
@@ -112,7 +117,7 @@ class Services:
             entitlements=entitlements,
             purchases=Purchases(
                 entitlements,
-                app_store=AppStore.from_settings(settings),
+                app_store=app_store_of(settings),
                 play=GooglePlayApi(settings) if settings.play_package_name else None,
                 play_package=settings.play_package_name,
                 push=PushVerifier(settings) if settings.play_package_name else None,
@@ -121,8 +126,22 @@ class Services:
             limits=RateLimiter(parse_limits(settings.request_limits), batch=settings.rate_limit_batch),
             people=people,
             uploads=uploads,
+            pokes=pokes,
             clock=now,
         )
+
+
+def _poke(pokes: Pokes, catalog_partition: str) -> CommitHook:
+    """After a commit: the partition's open connections (as its read found them) are poked; a
+    catalog change pokes every connection (the catalog is everyone's feed)."""
+
+    def hook(partition: str, client_id: str | None, read: Sequence[TetherModel]) -> None:
+        if partition == catalog_partition:
+            pokes.everyone()
+        else:
+            pokes.after_commit(partition, client_id, read)
+
+    return hook
 
 
 def _chat_allowed(accounts: Accounts, entitlements: Entitlements, user_id: str) -> None:

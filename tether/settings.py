@@ -204,6 +204,16 @@ class Settings:
         300,
         "At most how often `lastSeenAt` (and a device's `lastSyncAt` on idle pulls) is written.",
     )
+    websocket_endpoint: str | None = _setting(
+        "TETHER_WEBSOCKET_ENDPOINT",
+        None,
+        "URL of the WebSocket API's stage for `PostToConnection` (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`; SAM sets it). Unset: the dev server's own `/ws` route pokes (docs/sync.md).",
+    )
+    websocket_ttl_seconds: int = _setting(
+        "TETHER_WEBSOCKET_TTL_SECONDS",
+        7200,
+        "How long a stored WebSocket connection is poked (API Gateway closes a connection after 2 hours; apps reconnect).",
+    )
     cors_origins: str = _setting(
         "TETHER_CORS_ORIGINS",
         "",
@@ -482,6 +492,7 @@ class Settings:
             "rate_limit_batch",
             "dynamodb_max_attempts",
             "presence_interval_seconds",
+            "websocket_ttl_seconds",
             "apq_ttl_seconds",
             "apq_max_documents",
             "apq_max_document_bytes",

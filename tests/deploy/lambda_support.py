@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,3 +33,19 @@ def load_event(name: str) -> dict[str, Any]:
     """A stored API Gateway event from tests/events/."""
     event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
     return event
+
+
+def lambda_environment(**variables: str) -> dict[str, str]:
+    """This process's environment without its TETHER_/POWERTOOLS_ settings, plus what template.yaml
+    gives the function (the Cognito issuer and app client, Powertools' names), plus `variables`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TETHER_", "POWERTOOLS_"))}
+    env.update(
+        TETHER_JWT_ISSUER="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
+        TETHER_JWT_AUDIENCE="4example0client0id0abcdefgh",
+        POWERTOOLS_SERVICE_NAME="tether",
+        POWERTOOLS_METRICS_NAMESPACE="Tether",
+        POWERTOOLS_LOG_LEVEL="INFO",
+        AWS_LAMBDA_FUNCTION_NAME="tether-dev-graphql",
+    )
+    env.update(variables)
+    return env

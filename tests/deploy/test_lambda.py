@@ -6,7 +6,6 @@ import base64
 import dataclasses
 import io
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from app import LambdaHandler
-from tests.deploy.lambda_support import FakeLambdaContext, load_event
+from tests.deploy.lambda_support import FakeLambdaContext, lambda_environment, load_event
 from tether.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -198,17 +197,10 @@ def test_the_deployed_entry_point_reads_its_settings_from_the_environment(
 ) -> None:
     """`app.handler` exactly as Lambda runs it: a fresh interpreter configured only by environment
     variables (as template.yaml sets them), logging JSON to stdout."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("TETHER_", "POWERTOOLS_"))}
-    env.update(
+    env = lambda_environment(
         TETHER_STAGE="dev",
         TETHER_TABLE=settings.table_name,
         TETHER_DYNAMODB_ENDPOINT=str(settings.dynamodb_endpoint),
-        TETHER_JWT_ISSUER="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example",
-        TETHER_JWT_AUDIENCE="4example0client0id0abcdefgh",
-        POWERTOOLS_SERVICE_NAME="tether",
-        POWERTOOLS_METRICS_NAMESPACE="Tether",
-        POWERTOOLS_LOG_LEVEL="INFO",
-        AWS_LAMBDA_FUNCTION_NAME="tether-dev-graphql",
     )
     result_file = tmp_path / "response.json"
     script = (

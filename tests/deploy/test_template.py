@@ -424,9 +424,20 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
             },
         }
     ]
-    assert len(found) == len(table) + len(media) + len(cognito) + len(secrets) + len(model) + len(chat_key), (
-        "no other permissions"
-    )
+    pokes = [s for s in found if any(a.startswith("execute-api:") for a in as_list(s["Action"]))]
+    assert pokes == [
+        {
+            "Sid": "PokeConnections",
+            "Effect": "Allow",
+            "Action": "execute-api:ManageConnections",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${Stage}/POST/@connections/*"
+            },
+        }
+    ]
+    assert len(found) == (
+        len(table) + len(media) + len(cognito) + len(secrets) + len(model) + len(chat_key) + len(pokes)
+    ), "no other permissions"
 
 
 def test_user_pool_and_app_client(template: dict[str, Any]) -> None:
@@ -597,3 +608,40 @@ def test_uploaded_attachments_reach_the_function_and_uncompleted_ones_expire(
     assert expire["TagFilters"] == [{"Key": key, "Value": value}]
     assert expire["Status"] == "Enabled"
     assert expire["ExpirationInDays"] * 24 > Settings().attachment_reservation_hours
+
+
+def test_the_websocket_api_routes_connect_and_disconnect_to_the_function(template: dict[str, Any]) -> None:
+    api = properties(template, "WebSocketApi")
+    assert api["ProtocolType"] == "WEBSOCKET"
+    routes = {
+        props["RouteKey"]: props
+        for props in (
+            r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Route"
+        )
+    }
+    assert set(routes) == {"$connect", "$disconnect"}  # one-way: no message route runs the function
+    for route in routes.values():
+        assert route["ApiId"] == {"Ref": "WebSocketApi"}
+        assert route["Target"] == {"Fn::Sub": "integrations/${WebSocketIntegration}"}
+        # No authorizer: $connect verifies the token in the function (a WebSocket API takes no JWT one).
+        assert route["AuthorizationType"] == "NONE"
+    integration = properties(template, "WebSocketIntegration")
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert "${TetherFunction.Arn}" in integration["IntegrationUri"]["Fn::Sub"]
+    stage = properties(template, "WebSocketStage")
+    assert stage["StageName"] == {"Ref": "Stage"}
+    assert stage["AutoDeploy"] is True
+    permission = properties(template, "WebSocketInvokePermission")
+    assert permission["FunctionName"] == {"Ref": "TetherFunction"}
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/*"
+    }
+    variables = properties(template, "TetherFunction")["Environment"]["Variables"]
+    # The function posts to the stage it is invoked by.
+    assert variables["TETHER_WEBSOCKET_ENDPOINT"] == {
+        "Fn::Sub": "https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/${Stage}"
+    }
+    assert template["Outputs"]["WebSocketUrl"]["Value"] == {
+        "Fn::Sub": "wss://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/${Stage}"
+    }

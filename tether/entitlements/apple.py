@@ -27,7 +27,8 @@ from appstoreserverlibrary.signed_data_verifier import (
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from tether.errors import BadUserInput, ConfigurationError
+from tether.entitlements.model import InvalidSignedData
+from tether.errors import ConfigurationError
 from tether.settings import Settings
 
 APPLE_ROOT_CA_G3 = Path(__file__).resolve().parent / "certs" / "AppleRootCA-G3.pem"
@@ -44,10 +45,6 @@ REASONS = {
 
 
 T = TypeVar("T")
-
-
-class InvalidSignedData(BadUserInput):
-    """A JWS that is not Apple's, not for this app or not for an accepted environment."""
 
 
 def pinned_roots(settings: Settings) -> list[bytes]:

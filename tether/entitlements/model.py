@@ -14,11 +14,17 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from tether.errors import BadUserInput
 from tether.model.record import Record
 from tether.sync.collection import APPLIED, Change, Collection, Operation, Outcome
 from tether.sync.fields import Boolean, CatalogId, Field, LimitExceeded, Text, Timestamp, parse_time
 
 NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
+
+
+class InvalidSignedData(BadUserInput):
+    """A store's signed data (an App Store JWS) that is not the store's, not for this app or not for
+    an accepted environment. (Here, not beside the verifier, so catching it loads no store library.)"""
 
 
 class Source(Enum):

@@ -17,8 +17,6 @@ from functools import cached_property
 from typing import Any, Protocol
 from urllib.parse import quote
 
-import jwt
-
 from tether.errors import BadUserInput, ConfigurationError, Unauthenticated, Unavailable
 from tether.secrets import secret
 from tether.settings import Settings
@@ -150,12 +148,16 @@ class PushVerifier:
     """Verifies the OIDC token Pub/Sub sends with each push (PyJWT, Google's JWKS, cached)."""
 
     def __init__(self, settings: Settings) -> None:
+        import jwt  # PyJWT loads only where Google Play is configured (not at every cold start)
+
         self.audience = settings.play_push_audience
         self.email = settings.play_push_service_account
         self.jwks = jwt.PyJWKClient(settings.play_push_jwks_url, cache_keys=True, lifespan=3600, timeout=5)
 
     def verify(self, authorization: str | None, now: datetime) -> None:
         """The push came from Pub/Sub as the push service account, for this audience, unexpired at `now`."""
+        import jwt
+
         if not self.audience or not self.email:
             raise ConfigurationError(
                 "RTDN pushes need TETHER_PLAY_PUSH_AUDIENCE and TETHER_PLAY_PUSH_SERVICE_ACCOUNT"

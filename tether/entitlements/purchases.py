@@ -17,13 +17,9 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from appstoreserverlibrary.models.JWSRenewalInfoDecodedPayload import JWSRenewalInfoDecodedPayload
-from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
-from appstoreserverlibrary.models.ResponseBodyV2DecodedPayload import ResponseBodyV2DecodedPayload
-
-from tether.entitlements.apple import AppStore
 from tether.entitlements.model import ENTITLEMENTS, Source, Status, record_id, status
 from tether.entitlements.play import GRACE, REVOKED, USABLE, PlayApi, PlayState, PushVerifier
 from tether.entitlements.service import Entitlements, Grant
@@ -32,12 +28,34 @@ from tether.model.record import Record
 from tether.storage import purchases as store
 from tether.telemetry import logger
 
+if TYPE_CHECKING:
+    from appstoreserverlibrary.models.JWSRenewalInfoDecodedPayload import JWSRenewalInfoDecodedPayload
+    from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
+    from appstoreserverlibrary.models.ResponseBodyV2DecodedPayload import ResponseBodyV2DecodedPayload
+
+    from tether.entitlements.apple import AppStore
+    from tether.settings import Settings
+
 REVOKING = {"REFUND", "REVOKE"}
 REPLACED = "REPLACED"  # a Play purchase an upgrade or a new plan replaced (linkedPurchaseToken)
 
 
 def from_millis(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
+
+
+def app_store_of(settings: Settings) -> Callable[[], AppStore | None]:
+    """The deployment's App Store verifier, built on its first use: Apple's library (with cattrs,
+    requests and asn1crypto, ~150 ms of imports) loads on the first App Store request, not at every
+    cold start. Its configuration errors surface there (and in `AppStore.from_settings`'s tests)."""
+
+    @cache
+    def build() -> AppStore | None:
+        from tether.entitlements.apple import AppStore
+
+        return AppStore.from_settings(settings)
+
+    return build
 
 
 @dataclass(frozen=True)
@@ -55,7 +73,7 @@ class Purchases:
         self,
         entitlements: Entitlements,
         *,
-        app_store: AppStore | None,
+        app_store: Callable[[], AppStore | None],
         play: PlayApi | None = None,
         play_package: str | None = None,
         push: PushVerifier | None = None,
@@ -334,13 +352,14 @@ class Purchases:
     # ---- shared
 
     def _apple(self) -> AppStore:
-        if self.app_store is None:
+        app_store = self.app_store()
+        if app_store is None:
             raise BadUserInput(
                 "App Store purchases are not set up on this deployment (TETHER_APPLE_BUNDLE_ID)",
                 field="input.store",
                 reason="STORE_NOT_CONFIGURED",
             )
-        return self.app_store
+        return app_store
 
     def _names(self, product_id: str | None, where: str) -> tuple[str, ...]:
         names = self.entitlements.plans.granted_by(str(product_id or ""))

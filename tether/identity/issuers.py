@@ -11,8 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from tether.identity.keys import KeySet
 
 COGNITO = "cognito"
@@ -48,6 +46,8 @@ class Issuer:
 
     def decode(self, token: str, kid: Any) -> dict[str, Any]:
         """The token's claims if its signature, lifetime, issuer, audience and type are right."""
+        import jwt  # loaded by the first token verified here, not at cold start
+
         verification_key = self.key(kid)
         key = verification_key.key if isinstance(verification_key, jwt.PyJWK) else verification_key
         claims: dict[str, Any] = jwt.decode(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from tether.errors import Unauthenticated, Unavailable
 from tether.telemetry import logger
+
+if TYPE_CHECKING:
+    import jwt
 
 Fetch = Callable[[], Mapping[str, Any]]
 
@@ -21,10 +22,11 @@ RETRY_AFTER_FAILURE_SECONDS = 5.0  # a failed first fetch (no keys at all) is re
 
 def http_fetch(url: str, timeout: float = 3.0) -> Fetch:
     """Fetch a JWKS document with PyJWT's hardened client (http(s) only, no redirects, a timeout)."""
-    client = jwt.PyJWKClient(url, cache_jwk_set=False, timeout=timeout)
 
     def fetch() -> Mapping[str, Any]:
-        data: Mapping[str, Any] = client.fetch_data()
+        import jwt  # loaded by the first fetch (a token to verify), not at cold start
+
+        data: Mapping[str, Any] = jwt.PyJWKClient(url, cache_jwk_set=False, timeout=timeout).fetch_data()
         return data
 
     return fetch
@@ -74,6 +76,8 @@ class KeySet:
             if not self._keys:
                 raise Unavailable("The token issuer's keys could not be fetched; retry shortly")
             return
+        import jwt
+
         self._attempted_at = now
         self.fetches += 1
         try:

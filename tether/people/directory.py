@@ -86,6 +86,13 @@ class Directory:
         self.audit = log
         self.invite_key = invite_key
         self.clock = clock
+        # Told the partitions a membership change concerns (the member's own, the profile's): the
+        # poke (tether/poke.py) tells their open connections to pull (and the member's, to re-read
+        # its profiles).
+        self.on_grant: Callable[[Sequence[str]], object] = lambda partitions: None
+
+    def _granted(self, profile_id: str, member_id: str) -> None:
+        self.on_grant([store.user_key(member_id), store.user_key(profile_id)])
 
     # ---- reading
 
@@ -295,6 +302,7 @@ class Directory:
             "by": self.audit.subject(invite.created_by),
         }
         self.audit.append(kind, account_id, details, prepare)
+        self._granted(profile_id, account_id)
         if "view" not in result:
             return ProfileView(profile_id, None, False, role, grant)
         return result["view"]
@@ -364,6 +372,7 @@ class Directory:
             {"profile": self.audit.subject(profile_id), "member": self.audit.subject(member_id)},
             prepare,
         )
+        self._granted(profile_id, member_id)
         return holder["member"]
 
     def revoke(self, account_id: str, profile_id: str, member_id: str) -> bool:
@@ -403,6 +412,7 @@ class Directory:
             {"profile": self.audit.subject(profile_id), "member": self.audit.subject(member_id)},
             prepare,
         )
+        self._granted(profile_id, member_id)
         return entry is not None
 
 

@@ -30,8 +30,9 @@ from tether.model.increment import Increment
 from tether.model.record import Record
 from tether.people.access import NOT_PERMITTED, Access
 from tether.people.sharing import Scope
-from tether.storage import transaction
+from tether.storage import sockets, transaction
 from tether.storage.audit import Operation as StoreOperation
+from tether.storage.base import TetherModel
 from tether.storage.feed import feed_page
 from tether.storage.heads import read_head, read_heads
 from tether.storage.presence import touch_client
@@ -44,6 +45,10 @@ from tether.sync.feeds import CachedHead, HeadCache, SharedFeed, epoch_tag
 from tether.sync.fields import LimitExceeded, as_utc
 from tether.sync.gate import Gate, bind_device, gate_keys
 from tether.telemetry import logger
+
+# After a commit that changed a record: (partition, the pushing clientId or None for the server,
+# the items the commit's BatchGetItem read besides its own, the partition's open connections among them).
+CommitHook = Callable[[str, str | None, Sequence[TetherModel]], None]
 
 MAX_MUTATIONS_PER_PUSH = 100
 MAX_PULL_LIMIT = 1000
@@ -296,6 +301,7 @@ class SyncEngine:
         shared_feeds: Sequence[SharedFeed] = (),
         shared_head_ttl: timedelta = timedelta(seconds=5),
         presence_interval: timedelta = timedelta(minutes=5),
+        on_commit: CommitHook | None = None,
     ) -> None:
         self.collections = {collection.name: collection for collection in collections}
         self.presence_interval = presence_interval
@@ -306,6 +312,7 @@ class SyncEngine:
         self.shared_feeds = {feed.name: feed for feed in shared_feeds}
         self._head_caches = {feed.name: HeadCache(shared_head_ttl, clock) for feed in shared_feeds}
         self._shared_partitions = {feed.partition: feed.name for feed in shared_feeds}
+        self.on_commit = on_commit
 
     # ---- push ----
 
@@ -425,6 +432,7 @@ class SyncEngine:
                 self._back_off(error, attempt)
         for collection, operation, outcome, change in committed:
             collection.operations[operation].after_commit(collection, outcome, change)
+        self._notify(pk, client_id, snapshot, committed)
         return [done[step.key] for step in steps], last_mutation_id
 
     def _load(
@@ -432,12 +440,28 @@ class SyncEngine:
     ) -> Snapshot:
         """Head, client and every record the pending steps touch (and `also`, e.g. a membership):
         one strongly consistent read."""
+        watch = [sockets.key(pk)] if self.on_commit is not None and pk not in self._shared_partitions else []
         snapshot = read_snapshot(
-            pk, client_id, {s.collection.sort_key(str(s.payload["id"])) for s in pending}, also=also
+            pk,
+            client_id,
+            {s.collection.sort_key(str(s.payload["id"])) for s in pending},
+            also=[*also, *watch],
         )
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         return snapshot
+
+    def _notify(
+        self,
+        pk: str,
+        client_id: str | None,
+        snapshot: Snapshot,
+        committed: list[tuple[Collection, str, Outcome, Change]],
+    ) -> None:
+        """The post-commit hook (the poke, tether/poke.py), when the commit changed a record: with the
+        items the commit's own read found (its partition's open connections are among them)."""
+        if self.on_commit is not None and any(outcome.changed for _, _, outcome, _ in committed):
+            self.on_commit(pk, client_id, snapshot.also)
 
     @staticmethod
     def _admit_caller(snapshot: Snapshot, gate: Gate | None) -> None:

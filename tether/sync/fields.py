@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-import langcodes
 from ulid import ULID
 
 from tether.errors import BadUserInput
@@ -192,6 +191,8 @@ def language_tag(value: Any, where: str, *, lenient: bool = False) -> str:
 
 @lru_cache(maxsize=4096)
 def _registered(tag: str) -> bool:
+    import langcodes  # its registry data (~40 ms of imports) loads on the first tag checked, not at cold start
+
     return bool(langcodes.tag_is_valid(tag))
 
 

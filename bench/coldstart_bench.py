@@ -1,0 +1,168 @@
+"""Cold start: a fresh interpreter importing the Lambda handler and answering one pull event through
+it, against the import floor (a fresh interpreter importing strawberry, mangum, starlette, pynamodb and
+boto3 alone), both measured in the same run; then `python -X importtime`'s heaviest modules of what
+remains above the floor.
+
+`python -m bench coldstart_bench` (or `python -m bench.coldstart_bench [--python /path/to/python3.12]`).
+The handler child is configured only by environment variables, as template.yaml configures the
+function (API Gateway's JWT authorizer has verified the token: the claims ride in the event).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.common import RESULTS, local_table
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 7
+FLOOR_IMPORTS = ("strawberry", "mangum", "starlette", "pynamodb", "boto3")
+
+FLOOR_SCRIPT = "import strawberry, mangum, starlette, pynamodb, boto3\n"
+HANDLER_SCRIPT = (
+    "import json, sys\n"
+    "event = json.load(open(sys.argv[1]))\n"
+    "from tests.deploy.lambda_support import FakeLambdaContext\n"
+    "import app\n"
+    "response = app.handler(event, FakeLambdaContext())\n"
+    "assert response['statusCode'] == 200, response\n"
+    "assert 'errors' not in json.loads(response['body']), response['body']\n"
+)
+
+
+def pull_event() -> dict[str, Any]:
+    """The stored HTTP API event (authorizer claims included) carrying the app's SyncPull operation."""
+    from tests.deploy.lambda_support import load_event
+    from tests.operations import operation
+
+    event = load_event("http_api_post_graphql.json")
+    event["body"] = json.dumps(
+        {
+            "query": operation("SyncPull"),
+            "variables": {"input": {"clientId": "coldstart", "cursor": None, "limit": 100}},
+        }
+    )
+    event["headers"]["content-length"] = str(len(event["body"]))
+    return event
+
+
+def handler_env(table: str, endpoint: str) -> dict[str, str]:
+    """The environment template.yaml gives the function, with DynamoDB Local as the endpoint."""
+    from tests.deploy.lambda_support import lambda_environment
+
+    return lambda_environment(
+        TETHER_STAGE="dev",
+        TETHER_TABLE=table,
+        TETHER_DYNAMODB_ENDPOINT=endpoint,
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        PYTHONPATH=str(ROOT),
+    )
+
+
+def run_once(
+    python: str, script: str, args: list[str], env: dict[str, str], *extra: str
+) -> tuple[float, str]:
+    """CPU seconds (user + system) of one fresh interpreter running `script` to its end, and its
+    stderr. CPU time, not wall-clock: on a shared machine the wall clock mostly measures the other
+    processes (a Lambda's init has its own CPU share)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = subprocess.run(
+        [python, *extra, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if run.returncode != 0:
+        raise RuntimeError(f"{python} {script!r} failed:\n{run.stderr[-4000:]}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), run.stderr
+
+
+def import_times(stderr: str) -> dict[str, int]:
+    """`-X importtime`'s self microseconds by top-level package."""
+    totals: dict[str, int] = {}
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
+        top = name.strip().split(".")[0]
+        totals[top] = totals.get(top, 0) + int(self_us)
+    return totals
+
+
+def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
+    with local_table() as settings, tempfile.TemporaryDirectory() as work:
+        event_file = Path(work) / "event.json"
+        event_file.write_text(json.dumps(pull_event()))
+        env = handler_env(settings.table_name, str(settings.dynamodb_endpoint))
+        floor_samples, handler_samples = [], []
+        run_once(python, FLOOR_SCRIPT, [], env)  # warm the file cache once, for both
+        run_once(python, HANDLER_SCRIPT, [str(event_file)], env)
+        for _ in range(runs):  # interleaved, so machine noise hits both alike
+            floor_samples.append(run_once(python, FLOOR_SCRIPT, [], env)[0])
+            handler_samples.append(run_once(python, HANDLER_SCRIPT, [str(event_file)], env)[0])
+        floor_times = import_times(run_once(python, FLOOR_SCRIPT, [], env, "-X", "importtime")[1])
+        handler_times = import_times(
+            run_once(python, HANDLER_SCRIPT, [str(event_file)], env, "-X", "importtime")[1]
+        )
+    remaining = {
+        name: us - floor_times.get(name, 0)
+        for name, us in handler_times.items()
+        if us - floor_times.get(name, 0) > 0
+    }
+    floor_median, handler_median = statistics.median(floor_samples), statistics.median(handler_samples)
+    return {
+        "python": subprocess.run(
+            [python, "-c", "import sys; print(sys.version.split()[0])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip(),
+        "floor_ms": round(floor_median * 1000, 1),
+        "handler_ms": round(handler_median * 1000, 1),
+        "ratio": round(handler_median / floor_median, 2),
+        "floor_import_ms": round(sum(floor_times.values()) / 1000, 1),
+        "handler_import_ms": round(sum(handler_times.values()) / 1000, 1),
+        "above_floor_ms": {
+            name: round(us / 1000, 1)
+            for name, us in sorted(remaining.items(), key=lambda item: -item[1])[:15]
+        },
+    }
+
+
+def print_result(result: dict[str, Any]) -> None:
+    print(
+        f"\ncold start, Python {result['python']} (CPU time, median of {RUNS} fresh processes, same run):\n"
+        f"  import the handler + answer one syncPull event: {result['handler_ms']} ms\n"
+        f"  floor (import {', '.join(FLOOR_IMPORTS)}): {result['floor_ms']} ms\n"
+        f"  ratio: {result['ratio']}x (target <= 1.25x)\n"
+        f"  -X importtime, self time of all imports: handler {result['handler_import_ms']} ms, "
+        f"floor {result['floor_import_ms']} ms; above the floor, by package:"
+    )
+    for name, ms in result["above_floor_ms"].items():
+        print(f"    {name:<28} {ms:>7} ms")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--python", action="append", help="interpreter(s) to measure (default: this one)")
+    args = parser.parse_args(argv if argv is not None else [])
+    results = []
+    for python in args.python or [sys.executable]:
+        result = measure(python)
+        print_result(result)
+        results.append(result)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "coldstart.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
