@@ -22,6 +22,7 @@ from resolvers.errors import GRAPHQL_RESPONSE_JSON
 from resolvers.http import GraphQLEndpoint
 from resolvers.schema import build_schema
 from resolvers.webhooks import Webhooks
+from tether.chat.worker import handle_sqs_event, is_sqs_event
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
@@ -120,6 +121,10 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         if isinstance(event.get("tetherJob"), str):
             return run_job(asgi_app.state.services, event["tetherJob"])
         started = time.perf_counter()
+        if is_sqs_event(event):  # reply jobs: the assistant's replies that pushes handed over
+            answer = handle_sqs_event(asgi_app.state.services.chat, event)
+            metrics.add_metric(name="ReplyJobs", unit=MetricUnit.Count, value=len(event["Records"]))
+            return answer
         if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
             handled = asgi_app.state.services.uploads.on_s3_event(event)
             metrics.add_metric(name="AttachmentEvents", unit=MetricUnit.Count, value=handled)

@@ -15,6 +15,7 @@ from tether.catalog.media import MediaStore
 from tether.catalog.model import user_view
 from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
+from tether.chat.queue import reply_queue
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
 from tether.entitlements.apple import AppStore
@@ -88,6 +89,7 @@ class Services:
             track_title=catalog.track_title,
             now=now,
             limits=lambda user_id: _chat_limits(entitlements, user_id),
+            queue=reply_queue(settings),
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(
