@@ -155,7 +155,7 @@ def main() -> None:
         user = f"bench-{ULID()}"
         bench.push(user, bench.prepare(user, chat=True), queued)
         received = client.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
-        event = poller._event(received)
+        event = poller.event_for(received)
         handle_sqs_event(queued, event)
         duplicate = timed(lambda: handle_sqs_event(queued, event), 1)
         _, duplicate_calls = measure(lambda: handle_sqs_event(queued, event))

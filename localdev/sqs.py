@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+from localdev.s3 import MotoServer
 
 # What template.yaml gives the queues (a test keeps the two equal).
 VISIBILITY_TIMEOUT_SECONDS = 60
@@ -30,30 +31,11 @@ REGION = "us-east-1"
 Handler = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
 
-class LocalSQSServer:
-    """moto's SQS served from a thread on 127.0.0.1 (port 0: a free one)."""
+class LocalSQSServer(MotoServer):
+    """moto's SQS (its server answers every service; only SQS is used), on 127.0.0.1."""
 
     def __init__(self, port: int = 0) -> None:
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        app = DomainDispatcherApplication(create_backend_app)
-        self._server: BaseWSGIServer = make_server(
-            "127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler
-        )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-sqs", daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> LocalSQSServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        super().__init__(DomainDispatcherApplication(create_backend_app), port, "local-sqs")
 
 
 @contextmanager
@@ -113,7 +95,7 @@ class QueuePoller:
         ).get("Messages", [])
         if not received:
             return 0
-        answer = self.handler(self._event(received))
+        answer = self.handler(self.event_for(received))
         failed = {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
         done = [message for message in received if message["MessageId"] not in failed]
         if done:
@@ -149,7 +131,7 @@ class QueuePoller:
                 logging.getLogger("tether").warning("local reply worker: %s", type(error).__name__)
                 self._stop.wait(1.0)
 
-    def _event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    def event_for(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The event Lambda's SQS event source mapping would send for these messages."""
         return {
             "Records": [
