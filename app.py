@@ -23,6 +23,7 @@ from resolvers.http import GraphQLEndpoint
 from resolvers.schema import build_schema
 from resolvers.webhooks import Webhooks
 from resolvers.websocket import Sockets, is_websocket_event
+from tether.chat.worker import handle_sqs_event, is_sqs_event
 from tether.poke import LocalPoster
 from tether.services import Services
 from tether.settings import Settings
@@ -129,6 +130,10 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         if is_websocket_event(event):  # $connect / $disconnect of the poke channel (docs/sync.md)
             answer: dict[str, Any] = asgi_app.state.sockets.handle_event(event)
             metrics.add_metric(name="WebSocketEvents", unit=MetricUnit.Count, value=1)
+            return answer
+        if is_sqs_event(event):  # reply jobs: the assistant's replies that pushes handed over
+            answer = handle_sqs_event(asgi_app.state.services.chat, event)
+            metrics.add_metric(name="ReplyJobs", unit=MetricUnit.Count, value=len(event["Records"]))
             return answer
         if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
             handled = asgi_app.state.services.uploads.on_s3_event(event)

@@ -16,6 +16,7 @@ BENCHMARKS = [
     "account_bench",
     "clients_bench",
     "ratelimit_bench",
+    "chat_bench",
 ]
 
 

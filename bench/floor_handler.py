@@ -14,7 +14,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from tether.storage.feed import READ_ATTRIBUTES  # the same attributes a Tether pull reads
+from tether.storage.record_items import READ_ATTRIBUTES  # the same attributes a Tether pull reads
 
 PROJECTION = ", ".join(f"#a{n}" for n in range(len(READ_ATTRIBUTES)))
 PROJECTED_NAMES = {f"#a{n}": name for n, name in enumerate(READ_ATTRIBUTES)}

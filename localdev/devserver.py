@@ -9,6 +9,10 @@ Environment (all optional):
 - TETHER_S3_PORT (9000): the local S3's port (moto's server with S3's presigned checks,
   localdev/s3.py; files kept in memory). It holds the media bucket `tether-media-local`, with the
   demo catalog's media; every presigned URL points at it.
+- TETHER_SQS_PORT (9324): the local SQS's port (moto's server, localdev/sqs.py; in memory). It
+  holds the reply queue `tether-replies-local` and its dead-letter queue; a poller thread (the
+  local stand-in for Lambda's event source mapping) runs the reply worker, so a pushed chat
+  message's reply arrives by pull with no later push.
 - RELOAD (1): restart the API when code under tether/ or resolvers/ changes; 0 turns it off.
 
 The banner (URL and dev token) is printed once the API answers. Ctrl-C (SIGINT) or SIGTERM stops
@@ -31,12 +35,14 @@ from types import FrameType
 
 from localdev import dynamodb
 from localdev import s3 as local_s3
+from localdev import sqs as local_sqs
 from localdev.tokens import ensure_key, mint
 
 ROOT = dynamodb.ROOT
 API_HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 60.0
 MEDIA_BUCKET = "tether-media-local"
+REPLY_QUEUE = "tether-replies-local"
 
 
 def dynamodb_port(environ: Mapping[str, str] | None = None) -> int:
@@ -71,6 +77,8 @@ def main() -> int:
     external = os.environ.get("TETHER_DYNAMODB_ENDPOINT")
     server: dynamodb.DynamoDBLocal | None = None
     s3: local_s3.LocalS3Server | None = None
+    sqs: local_sqs.LocalSQSServer | None = None
+    poller: local_sqs.QueuePoller | None = None
     # SIGTERM (an IDE's stop button, `kill`) shuts down as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -91,10 +99,17 @@ def main() -> int:
                 f"port {s3_port} is already in use; choose another port for the local S3 with TETHER_S3_PORT"
             )
         s3 = local_s3.LocalS3Server(s3_port).start()
+        sqs_port = int(os.environ.get("TETHER_SQS_PORT", "9324"))
+        if dynamodb.port_in_use(sqs_port):
+            raise dynamodb.DynamoDBLocalError(
+                f"port {sqs_port} is already in use; choose another port for the local SQS with TETHER_SQS_PORT"
+            )
+        sqs = local_sqs.LocalSQSServer(sqs_port).start()
         os.environ.update(
             {
                 **dev_environment({**os.environ, "TETHER_DYNAMODB_ENDPOINT": endpoint}),
                 "TETHER_S3_ENDPOINT": s3.endpoint,
+                "TETHER_SQS_ENDPOINT": sqs.endpoint,
                 "TETHER_MEDIA_BUCKET": MEDIA_BUCKET,
                 "TETHER_DEV_PUBLIC_KEY_FILE": str(ensure_key()),
                 "POWERTOOLS_METRICS_DISABLED": "true",
@@ -106,6 +121,7 @@ def main() -> int:
 
         local_s3.create_bucket(Media(Settings.from_env()).client, MEDIA_BUCKET)
         prepare()
+        poller = _reply_worker()
         url = f"http://{API_HOST}:{api_port}/graphql"
         threading.Thread(
             target=_banner_when_ready, args=(url, endpoint, where, s3.endpoint), name="banner", daemon=True
@@ -130,6 +146,11 @@ def main() -> int:
         # A second Ctrl-C must not cut the shutdown short and leave DynamoDB Local behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if poller is not None:
+            poller.stop()
+        if sqs is not None:
+            sqs.stop()
+            print("Local SQS and the reply worker stopped.", file=sys.stderr, flush=True)
         if s3 is not None:
             s3.stop()
             print("Local S3 stopped.", file=sys.stderr, flush=True)
@@ -137,6 +158,26 @@ def main() -> int:
             server.stop()
             print("DynamoDB Local stopped.", file=sys.stderr, flush=True)
     return 0
+
+
+def _reply_worker() -> local_sqs.QueuePoller:
+    """The reply queue, TETHER_CHAT_QUEUE_URL for the API, and the worker polling the queue: the
+    same handler code as the Lambda's SQS events (it runs in this process; RELOAD restarts only the
+    API, so restart `make dev` after changing the assistant)."""
+    from tether.chat.queue import SqsReplyQueue
+    from tether.chat.worker import handle_sqs_event
+    from tether.services import Services
+    from tether.settings import Settings
+    from tether.storage import base as storage
+
+    client = SqsReplyQueue(Settings.from_env({**os.environ, "TETHER_CHAT_QUEUE_URL": "-"})).client
+    os.environ["TETHER_CHAT_QUEUE_URL"] = local_sqs.create_queues(client, REPLY_QUEUE)
+    settings = Settings.from_env()
+    storage.configure(settings)
+    services = Services.build(settings)
+    return local_sqs.QueuePoller(
+        client, settings.chat_queue_url or "", lambda event: handle_sqs_event(services.chat, event)
+    ).start()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -178,6 +219,7 @@ def _banner(url: str, endpoint: str, where: str, s3_endpoint: str) -> None:
   GraphiQL explorer   {url}
   DynamoDB Local      {endpoint}  ({where})
   Local S3            {s3_endpoint}  (bucket {MEDIA_BUCKET}, in memory; presigned URLs point here)
+  Local SQS           {os.environ.get("TETHER_SQS_ENDPOINT")}  (queue {REPLY_QUEUE}; the reply worker polls it)
 
   Dev token for user "dev" (valid 7 days); paste into GraphiQL's Headers tab as
   {{"Authorization": "Bearer <token>"}}:
@@ -189,7 +231,7 @@ def _banner(url: str, endpoint: str, where: str, s3_endpoint: str) -> None:
 
   Another user: make token USER=alice   (add ADMIN=1 for a catalog editor)
   Upload a file: README.md, "Attachments from the command line".
-  Ctrl-C stops the API, the local S3 and DynamoDB Local.
+  Ctrl-C stops the API, the local S3, the local SQS and DynamoDB Local.
 """,
         flush=True,
     )

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, quote
 
 from botocore.auth import S3SigV4QueryAuth
@@ -139,23 +139,22 @@ def credentials() -> dict[str, str]:
     return known
 
 
-class LocalS3Server:
-    """moto's S3 behind PresignedChecks, served from a thread on 127.0.0.1 (port 0: a free one)."""
+class MotoServer:
+    """A WSGI app of moto's served from a daemon thread on 127.0.0.1 (port 0: a free one)."""
 
-    def __init__(self, port: int = 0, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, app: WSGIApp, port: int, name: str) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        app = PresignedChecks(DomainDispatcherApplication(create_backend_app), credentials(), clock)
         self._server: BaseWSGIServer = make_server(
             "127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-s3", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 
     @property
     def endpoint(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> LocalS3Server:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -163,6 +162,14 @@ class LocalS3Server:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+class LocalS3Server(MotoServer):
+    """moto's S3 behind PresignedChecks, served from a thread on 127.0.0.1 (port 0: a free one)."""
+
+    def __init__(self, port: int = 0, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        app = PresignedChecks(DomainDispatcherApplication(create_backend_app), credentials(), clock)
+        super().__init__(app, port, "local-s3")
 
 
 def create_bucket(client: Any, bucket: str) -> None:

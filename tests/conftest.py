@@ -16,6 +16,7 @@ from ulid import ULID
 from app import create_app
 from localdev import dynamodb, tokens
 from localdev import s3 as local_s3
+from localdev import sqs as local_sqs
 from tests import execution_check
 from tether.media import Media
 from tether.services import Services
@@ -69,6 +70,13 @@ def s3() -> Iterator[LocalS3]:
         client = Media(Settings(media_bucket=BUCKET, s3_endpoint=server.endpoint)).client
         local_s3.create_bucket(client, BUCKET)
         yield LocalS3(server.endpoint, BUCKET)
+
+
+@pytest.fixture(scope="session")
+def sqs_endpoint() -> Iterator[str]:
+    """The local SQS (moto's server, localdev/sqs.py) on a free port; tests make their own queues."""
+    with local_sqs.running() as server:
+        yield server.endpoint
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from tether.catalog.media import MediaStore
 from tether.catalog.model import user_view
 from tether.chat.assistant import Assistant
 from tether.chat.providers.factory import build_provider
+from tether.chat.queue import reply_queue
 from tether.chat.suggestions import SuggestionBook
 from tether.collections import COLLECTIONS
 from tether.entitlements.plans import CHAT_FEATURE, ChatBudget, Plans
@@ -96,6 +97,7 @@ class Services:
             now=now,
             limits=lambda user_id: _chat_limits(entitlements, user_id),
             read_file=uploads.content,
+            queue=reply_queue(settings),
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(

@@ -311,6 +311,16 @@ class Settings:
         22.0,
         "Most seconds one request spends on assistant replies, retries included (at most 24: the Lambda times out at 28); replies left over stay PENDING.",
     )
+    chat_queue_url: str | None = _setting(
+        "TETHER_CHAT_QUEUE_URL",
+        None,
+        "SQS queue of reply jobs (SAM sets it; `make dev` a local one): a push hands its chat replies to the worker and answers at once. Unset: replies are written within the request's time budget. See docs/chat.md.",
+    )
+    sqs_endpoint: str | None = _setting(
+        "TETHER_SQS_ENDPOINT",
+        None,
+        "SQS endpoint URL; unset in AWS, a local SQS server's URL in dev and tests.",
+    )
     chat_provider_timeout_seconds: float = _setting(
         "TETHER_CHAT_PROVIDER_TIMEOUT_SECONDS", 10.0, "Seconds one provider attempt may take (read timeout)."
     )

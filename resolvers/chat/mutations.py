@@ -55,9 +55,10 @@ class ChatMutation:
 
     @strawberry.mutation(
         description="Online clients: send a message and get the assistant's reply in the same request "
-        "(COMPLETE; FAILED with an error; or PENDING if the provider did not answer in time: pull, or "
-        "retryChatReply). Offline clients queue sendChatMessage in syncPush instead. Sending the same id "
-        "again returns the same reply. Attachments are checked before anything is stored or sent."
+        "(COMPLETE; FAILED with an error; or PENDING if the provider did not answer in time: the worker "
+        "finishes it and devices pull it; or retryChatReply). Offline clients queue sendChatMessage in "
+        "syncPush instead. Sending the same id again returns the same reply. Attachments are checked "
+        "before anything is stored or sent."
     )
     async def send_chat_message(
         self, info: Info, input: ChatMessageInput, profile_id: ChatProfileId = None

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 import app
+from localdev import sqs as local_sqs
 from tests.deploy.cfn import REGION, ROOT, TEMPLATE, load_samconfig, load_template, sam
+from tether.chat.assistant import LEASE_MARGIN_SECONDS
 from tether.settings import Settings
 from tether.storage import base as storage
 
@@ -435,8 +437,30 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
             },
         }
     ]
+    queue = [s for s in found if any(a.startswith("sqs:") for a in as_list(s["Action"]))]
+    assert queue == [
+        {
+            "Sid": "ChatReplyJobs",
+            "Effect": "Allow",
+            "Action": [
+                "sqs:SendMessage",
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            "Resource": {"Fn::GetAtt": ["ChatReplyQueue", "Arn"]},
+        }
+    ]
     assert len(found) == (
-        len(table) + len(media) + len(cognito) + len(secrets) + len(model) + len(chat_key) + len(pokes)
+        len(table)
+        + len(media)
+        + len(cognito)
+        + len(secrets)
+        + len(model)
+        + len(chat_key)
+        + len(pokes)
+        + len(queue)
     ), "no other permissions"
 
 
@@ -527,7 +551,12 @@ def test_alarms_watch_errors_throttles_and_5xx(template: dict[str, Any]) -> None
             r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"
         )
     }
-    assert set(alarms) == {("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"), ("AWS/ApiGateway", "5xx")}
+    assert set(alarms) == {
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/ApiGateway", "5xx"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),  # reply jobs in the dead-letter queue
+    }
     for alarm in alarms.values():
         assert alarm["Threshold"] == 0
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
@@ -645,3 +674,43 @@ def test_the_websocket_api_routes_connect_and_disconnect_to_the_function(templat
     assert template["Outputs"]["WebSocketUrl"]["Value"] == {
         "Fn::Sub": "wss://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/${Stage}"
     }
+
+
+def test_replies_are_worked_by_the_same_function_from_a_queue_like_the_local_one(
+    template: dict[str, Any],
+) -> None:
+    queue = properties(template, "ChatReplyQueue")
+    dead = properties(template, "ChatReplyDeadLetterQueue")
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ChatReplyDeadLetterQueue", "Arn"]
+    }
+    # `make dev` and the tests make the same queues (localdev/sqs.py).
+    local = local_sqs.queue_attributes("arn:dead")
+    assert str(queue["VisibilityTimeout"]) == local["VisibilityTimeout"]
+    assert str(queue["MessageRetentionPeriod"]) == local["MessageRetentionPeriod"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == json.loads(local["RedrivePolicy"])["maxReceiveCount"]
+    assert dead["MessageRetentionPeriod"] == local_sqs.DLQ_RETENTION_SECONDS
+    # A job comes back only after its attempt is over and its lease expired; it outlives the model's
+    # retries (TETHER_CHAT_MAX_ATTEMPTS timeouts) before it is a dead letter.
+    function = properties(template, "TetherFunction")
+    settings = Settings()
+    lease = settings.chat_time_budget_seconds + LEASE_MARGIN_SECONDS
+    assert function["Timeout"] < lease < queue["VisibilityTimeout"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] > settings.chat_max_attempts
+
+    mapping = properties(template, "ChatReplyJobs")
+    assert resource(template, "ChatReplyJobs")["Type"] == "AWS::Lambda::EventSourceMapping"
+    assert mapping["FunctionName"] == {"Ref": "TetherFunction"}
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["ChatReplyQueue", "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == 1
+    assert function["Environment"]["Variables"]["TETHER_CHAT_QUEUE_URL"] == {"Ref": "ChatReplyQueue"}
+
+    [alarm] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["Namespace"] == "AWS/SQS"
+    ]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ChatReplyDeadLetterQueue", "QueueName"]}}
+    ]

@@ -22,7 +22,7 @@ from typing import Any
 from localdev import dynamodb
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-BANNER_END = "Ctrl-C stops the API, the local S3 and DynamoDB Local."
+BANNER_END = "Ctrl-C stops the API, the local S3, the local SQS and DynamoDB Local."
 # The first start may have to download DynamoDB Local; later ones are quick (see the tests).
 BANNER_TIMEOUT_SECONDS = 180.0
 JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -124,12 +124,14 @@ class DevServer:
         self.data_dir, self.api_port, self.dynamodb_port = data_dir, api_port, dynamodb_port
         # A developer's own TETHER_* settings (an external endpoint, another table...) stay out.
         env = {key: value for key, value in os.environ.items() if not key.startswith("TETHER_")}
+        s3_port, sqs_port = free_ports(2)
         env.update(
             {
                 "TETHER_API_PORT": str(api_port),
                 "TETHER_DYNAMODB_PORT": str(dynamodb_port),
                 "TETHER_DATA_DIR": str(data_dir),
-                "TETHER_S3_PORT": str(free_ports(1)[0]),
+                "TETHER_S3_PORT": str(s3_port),
+                "TETHER_SQS_PORT": str(sqs_port),
                 "RELOAD": "1" if reload else "0",
                 "PYTHONUNBUFFERED": "1",
             }

@@ -52,6 +52,36 @@ def dynamodb_client(server: DevServer) -> Any:
     )
 
 
+def assert_the_worker_answers_a_pushed_message(server: DevServer) -> None:
+    """make dev's reply worker (local SQS + poller) answers a pushed message: no later push, pulls only."""
+    thread, message = "01J9ZS7A2B3C4D5E6F7G8H9J0A", "01J9ZS7A2B3C4D5E6F7G8H9J0B"
+    pushed = server.graphql(
+        'mutation { syncPush(input: {clientId: "phone", mutations: ['
+        f'{{mutationId: 1, changedAt: "2026-03-01T09:00:00Z", change: {{saveChatThread: {{id: "{thread}"}}}}}},'
+        f'{{mutationId: 2, changedAt: "2026-03-01T09:00:00Z", change: {{sendChatMessage: '
+        f'{{id: "{message}", threadId: "{thread}", text: "Hello"}}}}}}'
+        "]}) { results { status } } }",
+        server.token,
+    )
+    assert pushed["data"]["syncPush"]["results"] == [{"status": "APPLIED"}] * 2, pushed
+    cursor = None
+    for _ in range(10):  # long polls (the server waits; the test does not sleep)
+        after = f', cursor: "{cursor}"' if cursor else ""
+        pulled = server.graphql(
+            f'{{ syncPull(input: {{clientId: "tablet", waitSeconds: 5{after}}}) '
+            "{ cursor chatMessages { role status text } } }",
+            server.token,
+        )["data"]["syncPull"]
+        cursor = pulled["cursor"]
+        replies = [
+            m for m in pulled["chatMessages"] if m["role"] == "ASSISTANT" and m["status"] == "COMPLETE"
+        ]
+        if replies:
+            assert replies[0]["text"], replies
+            return
+    raise AssertionError(f"no reply by pull\n{server.output()}")
+
+
 def test_serves_graphiql_and_the_api_and_ctrl_c_stops_everything(
     start_devserver: Callable[..., DevServer], tmp_path: Path
 ) -> None:
@@ -81,10 +111,12 @@ def test_serves_graphiql_and_the_api_and_ctrl_c_stops_everything(
         "GET", url=f"http://127.0.0.1:{server.api_port}/graphiql/vendor/graphiql.min.js"
     )
     assert status == 200
+    assert_the_worker_answers_a_pushed_message(server)
 
     server.ctrl_c()
     assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
     assert "DynamoDB Local stopped." in server.stderr
+    assert "Local SQS and the reply worker stopped." in server.stderr
     assert not any("Traceback" in line for line in server.stderr), server.output()
     assert_all_gone(server)
     assert (tmp_path / "data" / "shared-local-instance.db").is_file()

@@ -4,6 +4,8 @@ Flow (docs/chat.md): a user message is stored (a push or `sendChatMessage`), its
 PENDING with an id derived from the message id, then an attempt takes a lease on the reply, builds
 the prompt (system prompt, rolling summary, recent turns), charges the budgets, calls the provider
 and writes the reply COMPLETE or FAILED through the sync engine, so devices get it by pulling.
+With a reply queue, a push only creates the PENDING replies and hands them to the worker (`work`),
+and `sendChatMessage` hands over what it could not finish within its time budget.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tether.chat.model import (
     reply_id,
 )
 from tether.chat.providers.base import TIMEOUT, ChatRequest, ChatResponse, Provider, ProviderError, Turn
+from tether.chat.queue import ReplyJob, ReplyQueue
 from tether.chat.threads import require_reads
 from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound, TetherError
 from tether.model.record import Record
@@ -112,6 +115,7 @@ class Assistant:
         collection_title: Callable[[str], str | None] = lambda collection_id: None,
         limits: Callable[[str], tuple[int, int]] | None = None,
         read_file: files.Reader | None = None,
+        queue: ReplyQueue | None = None,
     ) -> None:
         _check(settings)
         self.settings = settings
@@ -133,6 +137,8 @@ class Assistant:
         # (messages, tokens) a day for a user, when plans set them (docs/entitlements.md)
         self.limits = limits
         self.lease_ms = int((settings.chat_time_budget_seconds + LEASE_MARGIN_SECONDS) * 1000)
+        # Where replies are handed over (docs/chat.md, "The worker"); None: answered in the request.
+        self.queue = queue
 
     def _budget(self, pk: str) -> Budget:
         """The user's daily budget: their plan's, or the deployment's."""
@@ -148,8 +154,9 @@ class Assistant:
         return started + self.settings.chat_time_budget_seconds
 
     def after_push(self, user_id: str, results: Sequence[MutationResult], started: float) -> None:
-        """After a push: tombstone deleted threads' messages, reply to new messages within the time
-        budget (oldest first), then to older PENDING replies while time is left."""
+        """After a push: tombstone deleted threads' messages, then hand the new messages' PENDING
+        replies to the worker (the push answers at once). Without a queue (or when it cannot be
+        reached), reply within the time budget (oldest first), then to older PENDING replies."""
         chat = [result for result in results if result.collection in (THREADS, MESSAGES)]
         if not chat:
             return
@@ -159,6 +166,8 @@ class Assistant:
                 self.delete_thread_messages(user_id, result.record.id)
         sent = sent_messages(chat)
         waiting = self._prepare(pk, sent)
+        if waiting and self._hand_over(user_id, waiting):
+            return
         deadline = self.deadline(started)
         tried: set[str] = set()
         for message_id in waiting:
@@ -225,7 +234,7 @@ class Assistant:
             attempt = self._attempt(pk, checked["id"], self.deadline(started), retry=False, counted=True)
         if attempt.refusal is not None:
             raise attempt.refusal.error()
-        return Attempt(attempt.reply or self._reply(pk, checked["id"]), called=attempt.called)
+        return self._handed_over_if_pending(user_id, checked["id"], attempt)
 
     def retry(self, user_id: str, message_id: str, started: float, access: Access | None = None) -> Attempt:
         """`retryChatReply`: try again to answer a message whose reply is PENDING or FAILED.
@@ -247,7 +256,32 @@ class Assistant:
         attempt = self._attempt(pk, record.id, self.deadline(started), retry=True)
         if attempt.refusal is not None:
             raise attempt.refusal.error()
-        return Attempt(attempt.reply or self._reply(pk, record.id), called=attempt.called)
+        return self._handed_over_if_pending(user_id, record.id, attempt)
+
+    def work(self, profile: str, message_ids: Sequence[str], started: float) -> bool:
+        """The worker: answer a job's messages in order within the time budget, then older PENDING
+        replies while time is left. True when none of the job's replies is PENDING any more (the
+        job is done); False sends it back to the queue (an attempt crashed, the provider timed out,
+        another attempt holds the lease, or time ran out), to be tried again."""
+        pk = user_key(profile)
+        deadline = self.deadline(started)
+        done = True
+        for message_id in message_ids:
+            if self._remaining(deadline) < self._min_call():
+                return False
+            try:
+                attempt = self._attempt(pk, message_id, deadline, retry=False)
+            except Exception as error:  # never the message: chat text must not reach the logs
+                logger.warning(
+                    "chat reply attempt failed; the job is tried again",
+                    extra={"reply_id": reply_id(message_id), "error": type(error).__name__},
+                )
+                done = False
+                continue
+            reply = attempt.reply if attempt.reply is not None else self._reply(pk, message_id)
+            done = done and not _pending(reply)
+        self._sweep(profile, deadline, set(message_ids))
+        return done
 
     def delete_thread_messages(self, user_id: str, thread_id: str) -> int:
         """Tombstone every message of a (deleted) thread, a page per transaction; devices drop them on pull."""
@@ -290,8 +324,28 @@ class Assistant:
                 changes.append(self._new_reply(message, PENDING))
                 waiting.append(message.id)
         if changes:
-            self.engine.write(pk, changes)
+            soon = self.now() + timedelta(milliseconds=self.lease_ms) if waiting else None
+            self.engine.write(pk, changes, poll_fast_until=soon)
         return waiting
+
+    def _hand_over(self, profile: str, message_ids: Sequence[str]) -> bool:
+        """Give PENDING replies to the worker; False (logged) when there is no queue or it failed."""
+        if self.queue is None:
+            return False
+        try:
+            self.queue.send(ReplyJob(profile, tuple(message_ids)))
+        except Exception as error:  # the request answers them itself, as without a queue
+            logger.warning("chat reply job not queued", extra={"error": type(error).__name__})
+            return False
+        return True
+
+    def _handed_over_if_pending(self, profile: str, message_id: str, attempt: Attempt) -> Attempt:
+        """The reply as it is after a request's attempt; still PENDING (the model was slow, or time
+        ran out), it is handed to the worker, which finishes it and devices pull it."""
+        reply = attempt.reply or self._reply(user_key(profile), message_id)
+        if _pending(reply) and attempt.reply is not None:
+            self._hand_over(profile, [message_id])
+        return Attempt(reply, called=attempt.called)
 
     def _new_reply(
         self, message: Record, status: str, code: str | None = None, error: str | None = None
@@ -742,6 +796,10 @@ def require_context(access: Access | None, context: Any, has_files: bool) -> Non
         wanted.add("attachment")
     for collection in sorted(wanted):
         require_reads(access, collection)
+
+
+def _pending(reply: Record | None) -> bool:
+    return reply is not None and not reply.deleted and reply.data.get("status") == PENDING
 
 
 def _failed(code: str, message: str) -> dict[str, Any]:

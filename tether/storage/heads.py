@@ -17,11 +17,14 @@ class UserHead(TetherModel, discriminator="head"):
     head = NumberAttribute(default=0)
     epoch = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    poll_fast_until = UTCDateTimeAttribute(null=True)  # Head.poll_fast_until
 
 
 def to_head(item: TetherModel | None) -> Head:
     """The Head of a head item; Head(0, None) for a partition that has none yet."""
-    return Head(int(item.head), item.epoch) if isinstance(item, UserHead) else Head(0, None)
+    if not isinstance(item, UserHead):
+        return Head(0, None)
+    return Head(int(item.head), item.epoch, item.poll_fast_until)
 
 
 def read_head(pk: str) -> Head:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
@@ -45,9 +46,11 @@ def commit(
     token: str,
     device: DeviceInfo | None = None,
     conditions: Sequence[Callable[[TransactWrite], None]] = (),
+    poll_fast_until: datetime | None = None,
 ) -> None:
     """One transaction: the records, the head moved to `new_head`, the client's position, counters.
     `conditions` add checks of other items (e.g. that a shared profile's membership is unchanged).
+    `poll_fast_until` is stored on the head (Head.poll_fast_until), at no extra cost.
 
     Every item is conditioned on what was read, so a concurrent writer makes this raise StaleRead.
     Server-side writes (no `client_id`) leave every client's position alone.
@@ -56,7 +59,7 @@ def commit(
         connection=TetherModel._get_connection().connection, client_request_token=token
     )
     if new_head != head.seq:
-        _head_update(transaction, pk, head, new_head, epoch, now)
+        _head_update(transaction, pk, head, new_head, epoch, now, poll_fast_until)
     if client_id is not None:
         _client_update(transaction, pk, client_id, client, last_mutation_id, now, device)
     for write in writes:
@@ -74,15 +77,31 @@ def commit(
 
 
 def _head_update(
-    transaction: TransactWrite, pk: str, head: Head, new_head: int, epoch: str, now: datetime
+    transaction: TransactWrite,
+    pk: str,
+    head: Head,
+    new_head: int,
+    epoch: str,
+    now: datetime,
+    poll_fast_until: datetime | None = None,
 ) -> None:
-    head_item = UserHead(pk=pk, sk=HEAD, head=new_head, epoch=head.epoch or epoch, created_at=now)
+    head_item = UserHead(
+        pk=pk,
+        sk=HEAD,
+        head=new_head,
+        epoch=head.epoch or epoch,
+        created_at=now,
+        poll_fast_until=poll_fast_until,
+    )
+    actions: list[Any] = [UserHead.head.set(new_head)]
+    if poll_fast_until is not None:
+        actions.append(UserHead.poll_fast_until.set(poll_fast_until))
     if head.epoch is None:
         transaction.save(head_item, condition=UserHead.pk.does_not_exist())
     else:
         transaction.update(
             head_item,
-            actions=[UserHead.head.set(new_head)],
+            actions=actions,
             condition=(UserHead.head == head.seq) & (UserHead.epoch == head.epoch),
         )
 

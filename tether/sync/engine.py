@@ -54,9 +54,11 @@ MAX_MUTATIONS_PER_PUSH = 100
 MAX_PULL_LIMIT = 1000
 MAX_WAIT_SECONDS = 20
 MAX_ATTEMPTS = 6
-# A waiting pull reads the heads again after 0.25 s, then twice as long each time, up to 2 s.
+# A waiting pull reads the heads again after 0.25 s, then twice as long each time, up to 2 s
+# (up to 1 s while the head says a server write is coming: Head.poll_fast_until).
 FIRST_POLL_SECONDS = 0.25
 LAST_POLL_SECONDS = 2.0
+FAST_POLL_SECONDS = 1.0
 # A cursor counts as too old this long before its tombstones can expire (clock skew, slow pushes).
 RETENTION_MARGIN = timedelta(hours=1)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -281,6 +283,7 @@ class _Attempt:
     committed: list[tuple[Collection, str, Outcome, Change]]
     access: Access | None = None  # a shared profile's membership, as read with the records
     conditions: Sequence[StoreOperation] = ()  # what every transaction of the push must still find
+    poll_fast_until: datetime | None = None  # stored on the head by each commit (Head.poll_fast_until)
     chunk: _Chunk = field(default_factory=lambda: _Chunk())
 
     def new_chunk(self) -> _Chunk:
@@ -342,9 +345,18 @@ class SyncEngine:
         )
         return PushResult(last_mutation_id, results, holder[0] if holder else None)
 
-    def write(self, partition: str, changes: Sequence[ServerChange]) -> list[MutationResult]:
+    def write(
+        self,
+        partition: str,
+        changes: Sequence[ServerChange],
+        *,
+        poll_fast_until: datetime | None = None,
+    ) -> list[MutationResult]:
         """Apply changes made by the server itself to a partition (`USER#<sub>`, or a shared one):
-        the same operations and merge rules, numbered in the same feed, one transaction per chunk."""
+        the same operations and merge rules, numbered in the same feed, one transaction per chunk.
+
+        `poll_fast_until`: another server write to this partition is expected before then (a reply
+        being written), so its waiting pulls re-read the head every second until then."""
         now = self.clock()
         steps = []
         for position, change in enumerate(changes, start=1):
@@ -353,7 +365,7 @@ class SyncEngine:
             steps.append(_Step(position, now, change.collection, change.operation, payload))
         shared = self._shared_partitions.get(partition)
         try:
-            results, _ = self._run(partition, None, steps)
+            results, _ = self._run(partition, None, steps, poll_fast_until=poll_fast_until)
         finally:
             if shared is not None:
                 self._head_caches[shared].invalidate()  # this process's next pull sees the change
@@ -407,6 +419,7 @@ class SyncEngine:
         device: DeviceInfo | None = None,
         sharing: tuple[Scope, str, list[Access]] | None = None,
         gate: Gate | None = None,
+        poll_fast_until: datetime | None = None,
     ) -> tuple[list[MutationResult], int]:
         """Load → apply in order → chunk → commit, reading again and retrying when another writer
         got there first (or the database asked us to), then the operations' after-commit hooks.
@@ -424,7 +437,16 @@ class SyncEngine:
             self._admit_caller(snapshot, gate)
             try:
                 last_mutation_id = self._apply(
-                    pk, client_id, snapshot, pending, done, committed, device, access, sharing
+                    pk,
+                    client_id,
+                    snapshot,
+                    pending,
+                    done,
+                    committed,
+                    device,
+                    access,
+                    sharing,
+                    poll_fast_until,
                 )
                 break
             except (StaleRead, *CONTENTION) as error:
@@ -506,6 +528,7 @@ class SyncEngine:
         device: DeviceInfo | None = None,
         access: Access | None = None,
         sharing: tuple[Scope, str, list[Access]] | None = None,
+        poll_fast_until: datetime | None = None,
     ) -> int:
         """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
         change would not fit in it, and the last chunk at the end. Returns the client's position."""
@@ -522,6 +545,7 @@ class SyncEngine:
             committed=committed,
             access=access,
             conditions=sharing[0].conditions(access) if sharing and access else (),
+            poll_fast_until=poll_fast_until,
         )
         attempt.chunk = attempt.new_chunk()
         for step in pending:
@@ -622,6 +646,7 @@ class SyncEngine:
             attempt.now,
             attempt.device,
             attempt.conditions,
+            attempt.poll_fast_until,
         )
         for result in chunk.results:
             attempt.done[result.mutation_id] = result
@@ -639,6 +664,7 @@ class SyncEngine:
         now: datetime,
         device: DeviceInfo | None = None,
         conditions: Sequence[StoreOperation] = (),
+        poll_fast_until: datetime | None = None,
     ) -> tuple[Head, ClientInfo]:
         writes = []
         for offset, (sort_key, (collection, record)) in enumerate(chunk.dirty.items(), start=1):
@@ -672,6 +698,7 @@ class SyncEngine:
             token=str(ULID()),
             device=device,
             conditions=conditions,
+            poll_fast_until=poll_fast_until,
         )
         for write in writes:
             write.record.stored_version = write.record.version
@@ -779,12 +806,12 @@ class SyncEngine:
 
     def _wait(self, pull: _Pull, wait_seconds: int) -> None:
         """While no feed has anything new and `wait_seconds` (on the engine's clock) have not passed,
-        sleep and read the heads again: after 0.25 s, then twice as long each time up to 2 s, the
-        last sleep cut short to end at the deadline."""
+        sleep and read the heads again: after 0.25 s, then twice as long each time up to 2 s (1 s
+        while the head says a server write is coming), the last sleep cut short at the deadline."""
         deadline = self.clock() + timedelta(seconds=wait_seconds)
         interval = FIRST_POLL_SECONDS
         while not pull.news() and (now := self.clock()) < deadline:
-            self.sleep(min(interval, (deadline - now).total_seconds()))
+            self.sleep(min(interval, _longest_poll(pull.head, now), (deadline - now).total_seconds()))
             interval = min(interval * 2, LAST_POLL_SECONDS)
             self._poll_heads(pull)
 
@@ -878,6 +905,13 @@ class SyncEngine:
         cached = state.cache.fresh()
         state.head = None if state.stale_for(cached) else cached
         return state
+
+
+def _longest_poll(head: Head, now: datetime) -> float:
+    """The longest sleep between head reads: 1 s while a server write is expected, else 2 s."""
+    if head.poll_fast_until is not None and now < head.poll_fast_until:
+        return FAST_POLL_SECONDS
+    return LAST_POLL_SECONDS
 
 
 def _check_client_id(client_id: str) -> None:
