@@ -14,7 +14,9 @@ import pytest
 from tests.chat.conftest import Answer, FakeAPI, Received, change, openai_reply, openai_settings, push
 from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
-from tests.sync.conftest import T0, clock, engine, new_id  # noqa: F401 (fixtures)
+from tests.sync.conftest import T0, new_id
+from tests.sync.conftest import clock as clock  # the engine and its clock, as fixtures here too
+from tests.sync.conftest import engine as engine
 from tether.chat import memory
 from tether.chat.facts import MEMORY, SECTION_TITLE, LongTermMemory, fact_id, section
 from tether.chat.providers.base import ChatRequest, Turn
@@ -145,7 +147,8 @@ def test_facts_are_learned_at_the_fold_seen_edited_deleted_and_sent_in_every_thr
     )
     assert [result["status"] for result in edited["results"]] == ["APPLIED"] * 3, edited
     facts = pulled_memory(gql)
-    assert facts[hawaiian]["deleted"] is True and facts[hawaiian]["text"] is None
+    assert facts[hawaiian]["deleted"] is True
+    assert facts[hawaiian]["text"] is None
     assert facts[teacher]["text"] == "Kumu Lani Kahale teaches them"
 
     # Another thread of the profile: the model receives exactly this system prompt.
@@ -225,7 +228,8 @@ def test_memory_is_off_without_its_consent_nothing_learned_nothing_sent(
     thread = new_thread(gql, mutation_id=2)
     fold(gql, thread, [f"message {n}" for n in range(5)])
     summaries = [r for r in fake_api.requests if system_of(r).startswith("You keep")]
-    assert summaries and all(system_of(r) == memory.summary_system(100) for r in summaries)
+    assert summaries
+    assert all(system_of(r) == memory.summary_system(100) for r in summaries)
     assert all(
         system_of(r) == SYSTEM or "Summary of the earlier" in system_of(r)
         for r in fake_api.requests

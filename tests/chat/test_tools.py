@@ -32,7 +32,7 @@ from tether.chat.providers.base import ChatRequest, Provider, Turn
 from tether.chat.providers.bedrock import BedrockProvider
 from tether.chat.providers.openai_api import OpenAIProvider
 from tether.chat.providers.tool_use import ToolCall, ToolResult, ToolRound, ToolSpec
-from tether.chat.tools import SPECS, ToolContext, Toolbox, bounded
+from tether.chat.tools import SPECS, Toolbox, ToolContext, bounded
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SYSTEM = "You are Tether's test companion."
@@ -141,7 +141,7 @@ WIRES = [
     Wire("bedrock", _bedrock, lambda: bedrock_calls(CALL), bedrock_reply),
 ]
 
-EXPECTED = {
+EXPECTED: dict[str, dict[str, Any]] = {
     "openai": {
         "model": "gpt-test",
         "max_completion_tokens": 300,
@@ -369,7 +369,8 @@ def test_what_should_i_practise_next_names_the_learners_own_pieces_and_progress(
     assert all(record.outcome == "ok" and record.result_chars > 0 for record in calls)  # type: ignore[attr-defined]
     assert all(isinstance(record.duration_ms, int) for record in calls)  # type: ignore[attr-defined]
     logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
-    assert "Mele Kahea" not in logged and "Oli Aloha" not in logged
+    assert "Mele Kahea" not in logged
+    assert "Oli Aloha" not in logged
 
 
 def test_prompt_injected_ids_of_another_profile_reach_nothing_of_theirs(
@@ -389,7 +390,8 @@ def test_prompt_injected_ids_of_another_profile_reach_nothing_of_theirs(
     )["text"]
     assert f"I found no piece {their_ids['mele']} of yours." in reply
     assert f"I found no piece {their_ids['oli']} of yours." in reply
-    assert "Secret" not in reply and "Oli Aloha" not in reply and "Mele Kahea" not in reply
+    for theirs_only in ("Secret", "Oli Aloha", "Mele Kahea"):
+        assert theirs_only not in reply
     assert "In the last 30 days: 0 practice session(s)" in reply  # their sessions are not counted
 
 
