@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 
-from tests.chat.conftest import Answer, FakeAPI, Received, change, openai_reply, openai_settings, push
+from tests.chat.conftest import (
+    Answer,
+    FakeAPI,
+    Received,
+    change,
+    openai_reply,
+    openai_settings,
+    push,
+    send,
+)
 from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
 from tests.sync.conftest import T0, new_id
@@ -69,13 +78,6 @@ def new_thread(gql: GraphQLClient, mutation_id: int = 1, profile: str | None = N
     )
     assert "errors" not in body, body
     return thread
-
-
-def send(gql: GraphQLClient, thread: str, text: str) -> dict[str, Any]:
-    reply: dict[str, Any] = gql.data(
-        operation("SendChatMessage"), {"input": {"id": new_id(), "threadId": thread, "text": text}}
-    )["sendChatMessage"]
-    return reply
 
 
 def pulled_memory(gql: GraphQLClient) -> dict[str, dict[str, Any]]:

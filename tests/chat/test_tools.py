@@ -22,15 +22,13 @@ from tests.chat.conftest import (
     openai_reply,
     openai_settings,
     push,
+    send,
 )
+from tests.chat.test_providers import _anthropic, _bedrock, _openai
 from tests.conftest import GraphQLClient
-from tests.operations import operation
 from tests.sync.conftest import new_id
 from tether.chat.providers import tool_use
-from tether.chat.providers.anthropic_api import AnthropicProvider
 from tether.chat.providers.base import ChatRequest, Provider, Turn
-from tether.chat.providers.bedrock import BedrockProvider
-from tether.chat.providers.openai_api import OpenAIProvider
 from tether.chat.providers.tool_use import ToolCall, ToolResult, ToolRound, ToolSpec
 from tether.chat.tools import SPECS, Toolbox, ToolContext, bounded
 
@@ -82,24 +80,6 @@ class Wire:
     build: Callable[[FakeAPI], Provider]
     calls: Callable[[], Answer]
     text: Callable[[str], Answer]
-
-
-def _openai(fake: FakeAPI) -> Provider:
-    return OpenAIProvider(
-        model="gpt-test", api_key=lambda *_: "sk-test", base_url=f"{fake.url}/v1", connect_timeout=1.0
-    )
-
-
-def _anthropic(fake: FakeAPI) -> Provider:
-    return AnthropicProvider(
-        model="claude-test", api_key=lambda *_: "sk-ant", base_url=fake.url, connect_timeout=1.0
-    )
-
-
-def _bedrock(fake: FakeAPI) -> Provider:
-    return BedrockProvider(
-        model="amazon.nova-test-v1:0", region="us-east-1", endpoint=fake.url, connect_timeout=1.0
-    )
 
 
 def openai_calls(*calls: tuple[str, str, dict[str, Any]]) -> Answer:
@@ -330,13 +310,6 @@ def seed_learner(gql: GraphQLClient, client_id: str = "phone") -> dict[str, str]
         ],
     )
     return ids
-
-
-def send(gql: GraphQLClient, thread: str, text: str) -> dict[str, Any]:
-    reply: dict[str, Any] = gql.data(
-        operation("SendChatMessage"), {"input": {"id": new_id(), "threadId": thread, "text": text}}
-    )["sendChatMessage"]
-    return reply
 
 
 def test_what_should_i_practise_next_names_the_learners_own_pieces_and_progress(
