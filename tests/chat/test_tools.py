@@ -4,6 +4,7 @@ never another profile's data, whatever the prompt says."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from ulid import ULID
 
 from tests.chat.conftest import (
     Answer,
@@ -24,13 +26,19 @@ from tests.chat.conftest import (
     push,
     send,
 )
+from tests.chat.test_context import DEMO
 from tests.chat.test_providers import _anthropic, _bedrock, _openai
 from tests.conftest import GraphQLClient
 from tests.sync.conftest import new_id
+from tether.catalog.loader import load_file
 from tether.chat.providers import tool_use
 from tether.chat.providers.base import ChatRequest, Provider, Turn
 from tether.chat.providers.tool_use import ToolCall, ToolResult, ToolRound, ToolSpec
 from tether.chat.tools import SPECS, Toolbox, ToolContext, bounded
+from tether.progress import PROGRESS
+from tether.services import Services
+from tether.settings import Settings
+from tether.sync.engine import Mutation
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SYSTEM = "You are Tether's test companion."
@@ -508,3 +516,44 @@ def test_each_result_is_bounded_and_says_it_was_cut(chat_client: Callable[..., G
     assert toolbox.run(ToolContext(user_id), ToolCall("c", "get_piece", {"piece_id": "USER#x"}), "r")[1]
     assert toolbox.run(ToolContext(user_id), ToolCall("c", "list_pieces", None), "r")[1]
     assert [spec.name for spec in toolbox.specs] == [s.name for s in SPECS if "catalog" not in s.name]
+
+
+def test_the_catalog_tools_search_and_describe_published_tracks(settings: Settings) -> None:
+    configured = dataclasses.replace(settings, catalog_partition=f"CATALOG#{ULID()}")
+    services = Services.build(configured, clock=lambda: NOW)
+    load_file(DEMO, services.sync, services.catalog)
+    toolbox = services.chat.toolbox
+    assert toolbox is not None
+    learner = ToolContext(f"learner-{new_id()}")
+    services.sync.push(
+        learner.profile_id,
+        "phone",
+        [
+            Mutation(
+                1,
+                NOW,
+                PROGRESS,
+                "record",
+                {"track_id": "spring-2025-01", "position_seconds": 42, "listened_seconds_delta": 42},
+            )
+        ],
+    )
+    found, error = toolbox.run(
+        learner, ToolCall("s", "search_catalog", {"query": "arriving in silence"}), "r"
+    )
+    assert not error
+    assert {
+        "kind": "track",
+        "id": "spring-2025-01",
+        "title": "Opening talk: arriving in silence",
+    } in json.loads(found)["results"]
+    described, error = toolbox.run(learner, ToolCall("t", "get_track", {"track_id": "spring-2025-01"}), "r")
+    track = json.loads(described)["track"]
+    assert not error
+    assert (track["title"], track["yourProgress"]["positionSeconds"]) == (
+        "Opening talk: arriving in silence",
+        42,
+    )
+    assert "transcriptUrl" in track
+    missing, _ = toolbox.run(learner, ToolCall("t", "get_track", {"track_id": "no-such-track"}), "r")
+    assert json.loads(missing) == {"found": False, "track_id": "no-such-track"}

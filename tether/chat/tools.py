@@ -295,7 +295,8 @@ class Toolbox:
         assert self.catalog is not None
         if not record.data.get("media_transcript"):
             return None
-        access = None if self.access is None else (lambda: self.access(context.profile_id))  # type: ignore[misc]
+        access_of = self.access
+        access = None if access_of is None else (lambda: access_of(context.profile_id))
         try:
             return self.catalog.media_url(record.id, MediaKind.TRANSCRIPT, access).url
         except TetherError:  # not entitled (or just unpublished): no link
