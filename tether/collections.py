@@ -6,6 +6,7 @@ from tether.attachments import ATTACHMENTS
 from tether.bookmarks import BOOKMARKS
 from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
 from tether.catalog.model import TRACKS
+from tether.chat.facts import MEMORY
 from tether.chat.model import MESSAGES, THREADS
 from tether.entitlements.model import ENTITLEMENTS
 from tether.pieces import PIECES
@@ -21,6 +22,7 @@ COLLECTIONS: tuple[Collection, ...] = (
     BOOKMARKS,
     THREADS,
     MESSAGES,
+    MEMORY,
     PREFERENCES,
     CATALOG_COLLECTIONS,
     TRACKS,

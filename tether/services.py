@@ -8,15 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 from tether import attachments, audit
 from tether.accounts import Accounts
+from tether.accounts.consents import has_consent
 from tether.audit import AuditLog
 from tether.catalog.catalog import Catalog
 from tether.catalog.editor import Editor
 from tether.catalog.media import MediaStore
 from tether.catalog.model import user_view
 from tether.chat.assistant import Assistant
+from tether.chat.facts import LongTermMemory
 from tether.chat.providers.factory import build_provider
 from tether.chat.queue import reply_queue
 from tether.chat.suggestions import SuggestionBook
+from tether.chat.tools import Toolbox
 from tether.collections import COLLECTIONS
 from tether.entitlements.plans import CHAT_FEATURE, ChatBudget, Plans
 from tether.entitlements.play import GooglePlayApi, PushVerifier
@@ -98,6 +101,12 @@ class Services:
             limits=lambda user_id: _chat_limits(entitlements, user_id),
             read_file=uploads.content,
             queue=reply_queue(settings),
+            recall=_recall(settings),
+            toolbox=Toolbox(
+                catalog, max_chars=settings.chat_tool_result_chars, now=now, access=entitlements.access
+            )
+            if settings.chat_tools
+            else None,
         )
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(
@@ -150,6 +159,19 @@ def _chat_allowed(accounts: Accounts, entitlements: Entitlements, user_id: str) 
     """The assistant answers users who gave its consents and, when plans gate `chat`, hold it."""
     accounts.consents.require(user_id, "chat")
     entitlements.require_feature(user_id, CHAT_FEATURE)
+
+
+def _recall(settings: Settings) -> LongTermMemory | None:
+    """Long-term memory, when the deployment names its consent kind (docs/chat.md)."""
+    if not settings.chat_memory_consent:
+        return None
+    return LongTermMemory(
+        kind=settings.chat_memory_consent,
+        facts=settings.chat_memory_facts,
+        fact_chars=settings.chat_memory_fact_chars,
+        tokens=settings.chat_memory_fact_tokens,
+        granted=has_consent,
+    )
 
 
 def _chat_limits(entitlements: Entitlements, user_id: str) -> tuple[int, int]:

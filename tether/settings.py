@@ -352,6 +352,36 @@ class Settings:
     chat_daily_tokens: int = _setting(
         "TETHER_CHAT_DAILY_TOKENS", 200_000, "Provider tokens (input + output) a user may use per UTC day."
     )
+    chat_memory_consent: str = _setting(
+        "TETHER_CHAT_MEMORY_CONSENT",
+        "",
+        "The consent kind (e.g. `ai_memory`) that turns on long-term memory for a user who grants it. Empty: memory is off (nothing learned, nothing sent).",
+    )
+    chat_memory_facts: int = _setting(
+        "TETHER_CHAT_MEMORY_FACTS",
+        20,
+        "Most facts long-term memory keeps per profile (1-100); the oldest unpinned learned ones are dropped.",
+    )
+    chat_memory_fact_chars: int = _setting(
+        "TETHER_CHAT_MEMORY_FACT_CHARS",
+        200,
+        "Longest fact the assistant learns or the model is given, in characters (20-500; users may write up to 500).",
+    )
+    chat_memory_fact_tokens: int = _setting(
+        "TETHER_CHAT_MEMORY_FACT_TOKENS",
+        400,
+        "Token budget of the memory section of the system prompt (facts beyond it are not sent).",
+    )
+    chat_tools: bool = _setting(
+        "TETHER_CHAT_TOOLS",
+        True,
+        "Let the assistant call read-only tools over the profile's own data (statistics, sessions, pieces, catalog).",
+    )
+    chat_tool_result_chars: int = _setting(
+        "TETHER_CHAT_TOOL_RESULT_CHARS",
+        4000,
+        "Longest tool result sent to the model, in characters (500-20,000).",
+    )
     # ---- plans, entitlements and store purchases (docs/entitlements.md) ----
     plans_file: str | None = _setting(
         "TETHER_PLANS_FILE",

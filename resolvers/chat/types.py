@@ -8,6 +8,7 @@ import strawberry
 
 from resolvers.pagination import PageInfo
 from resolvers.syncable import Syncable
+from tether.chat.facts import MEMORY
 from tether.chat.model import CONTEXT_KINDS, MESSAGES, THREADS
 from tether.model.record import Record
 from tether.sync.collection import Collection
@@ -252,3 +253,33 @@ class ChatSuggestions:
 
 def _id(value: Any) -> strawberry.ID | None:
     return None if value is None else strawberry.ID(str(value))
+
+
+@strawberry.type(
+    name="ChatMemory",
+    description="A fact the assistant remembers about the user (long-term memory, when the deployment "
+    "turns it on and the user consents): given to the model in every thread of this profile. The user "
+    "may edit or delete it; a deleted fact is never learned again.",
+)
+class ChatMemory(Syncable):
+    collection: ClassVar[Collection] = MEMORY
+
+    text: str | None = strawberry.field(
+        default=None, description="1-500 characters. Null only on a tombstone."
+    )
+    pinned: bool = strawberry.field(
+        default=False,
+        description="Kept when the set is full (only unpinned facts are dropped, oldest first).",
+    )
+    created_at: datetime | None = strawberry.field(
+        default=None, description="When the fact was learned or first saved."
+    )
+
+
+@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
+class ChatMemoryInput:
+    id: strawberry.ID = strawberry.field(
+        description="Client-generated UUID or ULID (or a learned fact's id)."
+    )
+    text: strawberry.Maybe[str | None] = strawberry.field(description="1-500 characters; required on create.")
+    pinned: strawberry.Maybe[bool | None]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from resolvers.account.types import Preferences
 from resolvers.attachments.types import Attachment
 from resolvers.bookmarks.types import Bookmark
-from resolvers.chat.types import ChatMessage, ChatThread
+from resolvers.chat.types import ChatMemory, ChatMessage, ChatThread
 from resolvers.content.types import CatalogCollection, CatalogTrack
 from resolvers.entitlements.types import Entitlement
 from resolvers.pieces.types import Piece
@@ -18,6 +18,7 @@ from tether.attachments import ATTACHMENTS
 from tether.bookmarks import BOOKMARKS
 from tether.catalog.model import COLLECTIONS as CATALOG_COLLECTIONS
 from tether.catalog.model import TRACKS
+from tether.chat.facts import MEMORY
 from tether.chat.model import MESSAGES, THREADS
 from tether.entitlements.model import ENTITLEMENTS
 from tether.pieces import PIECES
@@ -46,6 +47,8 @@ CHANGES: dict[str, ChangeBinding] = {
     "save_chat_thread": ChangeBinding(THREADS, "save"),
     "delete_chat_thread": ChangeBinding(THREADS, "delete"),
     "send_chat_message": ChangeBinding(MESSAGES, "send"),
+    "save_memory": ChangeBinding(MEMORY, "save"),
+    "delete_memory": ChangeBinding(MEMORY, "delete"),
     "save_preferences": ChangeBinding(PREFERENCES, "save"),
     "save_attachment": ChangeBinding(ATTACHMENTS, "save"),
     "delete_attachment": ChangeBinding(ATTACHMENTS, "delete"),
@@ -59,6 +62,7 @@ RECORDS: dict[str, tuple[type[Syncable], str]] = {
     BOOKMARKS.name: (Bookmark, "bookmarks"),
     THREADS.name: (ChatThread, "chat_threads"),
     MESSAGES.name: (ChatMessage, "chat_messages"),
+    MEMORY.name: (ChatMemory, "chat_memory"),
     PREFERENCES.name: (Preferences, "preferences"),
     CATALOG_COLLECTIONS.name: (CatalogCollection, "collections"),
     TRACKS.name: (CatalogTrack, "tracks"),

@@ -9,7 +9,14 @@ import strawberry
 from resolvers.account.types import DeviceInput, Preferences, PreferencesInput
 from resolvers.attachments.types import Attachment, AttachmentInput
 from resolvers.bookmarks.types import Bookmark, BookmarkInput
-from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, ChatThreadInput
+from resolvers.chat.types import (
+    ChatMemory,
+    ChatMemoryInput,
+    ChatMessage,
+    ChatMessageInput,
+    ChatThread,
+    ChatThreadInput,
+)
 from resolvers.content.types import CatalogCollection, CatalogTrack
 from resolvers.entitlements.types import Entitlement
 from resolvers.pieces.types import Piece, PieceInput
@@ -32,6 +39,7 @@ SyncRecord = Annotated[
     | Bookmark
     | ChatThread
     | ChatMessage
+    | ChatMemory
     | Preferences
     | CatalogCollection
     | CatalogTrack
@@ -62,6 +70,13 @@ class SyncChangeInput:
     send_chat_message: ChatMessageInput | None = strawberry.field(
         default=strawberry.UNSET,
         description="The assistant's reply arrives with a later pull (often the next one).",
+    )
+    save_memory: ChatMemoryInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Add or edit a fact of the assistant's long-term memory (chatMemory).",
+    )
+    delete_memory: DeleteInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Forget a fact: the assistant never learns it again."
     )
     save_preferences: PreferencesInput | None = strawberry.UNSET
     save_attachment: AttachmentInput | None = strawberry.field(
@@ -153,6 +168,9 @@ class SyncPullPayload:
     bookmarks: list[Bookmark]
     chat_threads: list[ChatThread]
     chat_messages: list[ChatMessage]
+    chat_memory: list[ChatMemory] = strawberry.field(
+        description='Facts of the assistant\'s long-term memory that changed (docs/chat.md, "Long-term memory").'
+    )
     preferences: list[Preferences] = strawberry.field(description="At most one: the user's preferences.")
     collections: list[CatalogCollection] = strawberry.field(
         description="Catalog changes (shared by all users): a collection that was unpublished or deleted "

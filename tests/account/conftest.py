@@ -63,7 +63,7 @@ def new_id() -> str:
 def fill_account(gql: Any, media: Media, user_id: str) -> dict[str, str]:
     """Data in every collection and kind of item there is: pieces (one deleted), sessions (with index
     entries), listening progress and its statistics counters, bookmarks, a chat thread with a message
-    and the assistant's reply (and the chat budget), preferences, two devices, consents, the
+    and the assistant's reply (and the chat budget), a fact of long-term memory, preferences, two devices, consents, the
     profile, and S3 objects."""
     from tests.operations import operation
     from tests.sync.conftest import Device, at
@@ -94,6 +94,8 @@ def fill_account(gql: Any, media: Media, user_id: str) -> dict[str, str]:
     tablet.change(
         at(9), sendChatMessage={"id": new_id(), "threadId": thread, "text": "How long should I practise?"}
     )
+    fact = new_id()
+    tablet.change(at(10), saveMemory={"id": fact, "text": "Practises in the evening", "pinned": True})
     tablet.push()
     gql.data(operation("Me"))
     for kind, granted in (("privacy", True), ("ai_chat", True), ("ai_chat", False)):
@@ -101,4 +103,4 @@ def fill_account(gql: Any, media: Media, user_id: str) -> dict[str, str]:
     prefix = f"users/{user_id}/"
     media.client.put_object(Bucket=media.bucket, Key=f"{prefix}audio/take-1.m4a", Body=b"first")
     media.client.put_object(Bucket=media.bucket, Key=f"{prefix}audio/take-1.m4a", Body=b"second version")
-    return {"piece": piece, "deleted_piece": gone, "session": session, "thread": thread}
+    return {"piece": piece, "deleted_piece": gone, "session": session, "thread": thread, "fact": fact}

@@ -65,7 +65,7 @@ def exported_keys(document: dict[str, Any]) -> Counter[tuple[str, str]]:
 
 
 # The core's collection names -> the API's (the export's keys); the others are the same in both.
-API_NAMES = {"chat_thread": "chatThread", "chat_message": "chatMessage"}
+API_NAMES = {"chat_thread": "chatThread", "chat_message": "chatMessage", "chat_memory": "chatMemory"}
 
 
 def stored_keys(user_id: str) -> Counter[tuple[str, str]]:
@@ -106,8 +106,8 @@ def test_an_export_holds_every_record_exactly_once_in_the_documented_format(
     exported = gql.data(operation("ExportMyData"))["exportMyData"]
     assert (exported["format"], exported["version"]) == ("tether-export", 2)
     # 2 pieces (one a tombstone), 2 sessions, progress, a bookmark, a chat thread, the user's
-    # message and the assistant's reply, the preferences
-    assert exported["records"] == 10
+    # message and the assistant's reply, a fact of long-term memory, the preferences
+    assert exported["records"] == 11
     expires = datetime.fromisoformat(exported["expiresAt"])
     assert started + timedelta(minutes=14) < expires <= datetime.now(UTC) + timedelta(minutes=15)
     query = urllib.parse.parse_qs(urllib.parse.urlparse(exported["url"]).query)
@@ -162,6 +162,8 @@ def test_an_export_holds_every_record_exactly_once_in_the_documented_format(
     texts = {m["fields"]["role"]: m["fields"].get("text") for m in document["records"]["chatMessage"]}
     assert texts["USER"] == "How long should I practise?"
     assert texts["ASSISTANT"]  # the local provider's reply
+    [fact] = document["records"]["chatMemory"]
+    assert (fact["id"], fact["fields"]) == (ids["fact"], {"text": "Practises in the evening", "pinned": True})
     assert document["counts"]["byCollection"] == {
         "piece": 2,
         "preferences": 1,
@@ -170,6 +172,7 @@ def test_an_export_holds_every_record_exactly_once_in_the_documented_format(
         "bookmark": 1,
         "chatThread": 1,
         "chatMessage": 2,
+        "chatMemory": 1,
     }
     # The file lies under the user's prefix, tagged for the bucket's lifecycle rule.
     key = urllib.parse.urlparse(exported["url"]).path.removeprefix(f"/{settings.media_bucket}/")

@@ -222,6 +222,14 @@ def change(mutation_id: int, changed_at: str, **change: Any) -> dict[str, Any]:
     return {"mutationId": mutation_id, "changedAt": changed_at, "change": change}
 
 
+def send(gql: GraphQLClient, thread: str, text: str) -> dict[str, Any]:
+    """`sendChatMessage` with a new id: the reply."""
+    reply: dict[str, Any] = gql.data(
+        operation("SendChatMessage"), {"input": {"id": new_id(), "threadId": thread, "text": text}}
+    )["sendChatMessage"]
+    return reply
+
+
 def thread_messages(gql: GraphQLClient, thread_id: str) -> list[dict[str, Any]]:
     data = gql.data(operation("ChatMessages"), {"threadId": thread_id, "first": 100})
     nodes: list[dict[str, Any]] = data["chatMessages"]["nodes"]

@@ -12,11 +12,15 @@ from tests.conftest import Clock, LocalS3
 from tests.operations import operation
 from tests.people.conftest import Person, reason
 from tests.people.test_queries import seed
+from tests.sync.conftest import new_id
+from tether.chat.facts import MEMORY
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import partition
 from tether.storage import people as store
 from tether.storage.keys import user_key
+from tether.storage.listing import get_record
+from tether.sync.engine import Mutation
 
 
 @pytest.fixture
@@ -30,6 +34,12 @@ def test_delete_profile_leaves_zero_items_and_members_see_access_revoked(
     parent, teacher = person("parent"), person("teacher")
     learner = parent.create_profile("Keala")
     seed(services, learner, people_clock)
+    fact = new_id()  # a fact of the profile's long-term memory goes with it too
+    services.sync.push(
+        learner,
+        "learner-phone",
+        [Mutation(1, people_clock.now, MEMORY, "save", {"id": fact, "text": "Sings at dawn"})],
+    )
     teacher.accept(parent.invite(learner, "TEACHER"))
     open_code = parent.invite(learner, "CAREGIVER")  # still open when the profile goes
     teacher.gql.data(operation("Pieces"), {"profileId": learner})  # an access-log entry too
@@ -46,6 +56,7 @@ def test_delete_profile_leaves_zero_items_and_members_see_access_revoked(
     assert erased["complete"] is True
     assert erased["itemsDeleted"] > 5
     assert partition.count(user_key(learner)) == 0  # nothing of the profile is left ...
+    assert get_record(user_key(learner), MEMORY.sort_key(fact)) is None
     caregiver = person("caregiver")
     assert reason(caregiver.errors(operation("AcceptInvite"), code=open_code)) == (
         "NOT_FOUND",

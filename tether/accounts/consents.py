@@ -63,6 +63,12 @@ def require_consent(user_id: str, kind: str) -> None:
         )
 
 
+def has_consent(user_id: str, kind: str) -> bool:
+    """Whether the user's latest decision on `kind` grants it (one Query of one item)."""
+    latest = store.latest_consent(user_key(user_id), kind)
+    return latest is not None and latest.granted
+
+
 def check_kind(kind: str) -> str:
     if not KIND.match(kind):
         raise BadUserInput(

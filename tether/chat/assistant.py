@@ -10,16 +10,19 @@ and `sendChatMessage` hands over what it could not finish within its time budget
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ulid import ULID
 
+from tether.accounts.consents import KIND
 from tether.chat import files, memory
 from tether.chat.budget import Budget, Refusal, Reservation
+from tether.chat.facts import Fact, LongTermMemory
 from tether.chat.model import (
     ASSISTANT,
     COMPLETE,
@@ -36,9 +39,19 @@ from tether.chat.model import (
     position_sort_key,
     reply_id,
 )
-from tether.chat.providers.base import TIMEOUT, ChatRequest, ChatResponse, Provider, ProviderError, Turn
+from tether.chat.providers.base import (
+    REFUSED,
+    TIMEOUT,
+    ChatRequest,
+    ChatResponse,
+    Provider,
+    ProviderError,
+    Turn,
+)
+from tether.chat.providers.tool_use import ToolRound
 from tether.chat.queue import ReplyJob, ReplyQueue
 from tether.chat.threads import require_reads
+from tether.chat.tools import MAX_ROUNDS, Toolbox, ToolContext
 from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound, TetherError
 from tether.model.record import Record
 from tether.people.access import Access
@@ -97,6 +110,20 @@ class _Prompt:
     max_output: int
     reserve: int
     files: tuple[files.Declared, ...] = ()  # read with the message (its own, the thread's context)
+    facts: list[Fact] | None = None  # long-term memory: None when it is off for this profile
+    remembered: str | None = None  # the memory section of the system prompt
+
+
+@dataclass
+class _Spent:
+    """Provider tokens an attempt used so far (every call: summary, tool rounds, the answer)."""
+
+    tokens: int = 0
+    calls: list[ChatResponse] = field(default_factory=list)
+
+    def add(self, response: ChatResponse) -> None:
+        self.tokens += _tokens(response)
+        self.calls.append(response)
 
 
 class Assistant:
@@ -116,6 +143,8 @@ class Assistant:
         limits: Callable[[str], tuple[int, int]] | None = None,
         read_file: files.Reader | None = None,
         queue: ReplyQueue | None = None,
+        recall: LongTermMemory | None = None,
+        toolbox: Toolbox | None = None,
     ) -> None:
         _check(settings)
         self.settings = settings
@@ -139,6 +168,8 @@ class Assistant:
         self.lease_ms = int((settings.chat_time_budget_seconds + LEASE_MARGIN_SECONDS) * 1000)
         # Where replies are handed over (docs/chat.md, "The worker"); None: answered in the request.
         self.queue = queue
+        self.recall = recall  # long-term memory (None: off for everyone)
+        self.toolbox = toolbox  # read-only tools over the profile's data (None: no tools)
 
     def _budget(self, pk: str) -> Budget:
         """The user's daily budget: their plan's, or the deployment's."""
@@ -462,13 +493,24 @@ class Assistant:
         plan = memory.plan(history, self.settings.chat_memory_tokens)
         summary = thread.data.get("summary")
         context = self._context(pk, thread)
+        facts = self._facts(pk)
+        remembered = self.recall.section(facts) if self.recall is not None and facts else None
         max_output = self.settings.chat_max_output_tokens
-        reserve = memory.estimate(memory.system_prompt(self.settings.chat_system_prompt, context, summary))
-        reserve += sum(turn.tokens for turn in plan.window) + max_output
+        system = memory.system_prompt(self.settings.chat_system_prompt, context, summary, remembered)
+        reserve = memory.estimate(system) + sum(turn.tokens for turn in plan.window) + max_output
         if plan.fold:
             reserve += memory.estimate(memory.summary_input(summary, plan.fold))
             reserve += 2 * self.settings.chat_summary_tokens  # its prompt's summary and the new one
-        return _Prompt(plan, summary, context, max_output, reserve)
+        if self.toolbox is not None:  # one tool round: the prompt again, its results, a reply
+            reserve += self.toolbox.reserve(reserve)
+        return _Prompt(plan, summary, context, max_output, reserve, facts=facts, remembered=remembered)
+
+    def _facts(self, pk: str) -> list[Fact] | None:
+        """The profile's long-term memory, when it is on for this profile (else None)."""
+        profile_id = pk.removeprefix("USER#")
+        if self.recall is None or not self.recall.enabled(profile_id):
+            return None
+        return self.recall.read(profile_id)
 
     def _admit(self, pk: str, turn: _Turn, reserve: int, *, counted: bool) -> Reservation | Attempt:
         """Consent, then the budgets: a reservation, or the reply failed with the reason."""
@@ -494,35 +536,38 @@ class Assistant:
     ) -> Attempt:
         """Fold old turns if there is time, call the provider, store the reply; settle the budget."""
         rid, reply, thread_id = turn.rid, turn.reply, turn.thread_id
-        used = 0
+        spent = _Spent()
         summary = prompt.summary
         thread_fields: dict[str, Any] = {}
+        learned: list[ServerChange] = []
         fields: dict[str, Any]
         started = self.clock()
         try:
             if prompt.plan.fold and self._remaining(deadline) >= 2 * self._min_call():
-                folded = self._fold(summary, prompt.plan.fold, deadline)
+                folded = self._fold(summary, prompt.plan.fold, deadline, prompt.facts)
                 if folded is not None:
-                    used += _tokens(folded)
-                    summary = folded.text[:MAX_SUMMARY]
+                    spent.add(folded)
+                    summary, learned = self._learned(folded.text, prompt.facts)
                     thread_fields = {"summary": summary, "folded_through": prompt.plan.fold[-1].position}
             if self._remaining(deadline) < self._min_call():
-                return Attempt(self._write(pk, rid, {}, thread_id, thread_fields))  # stays PENDING
+                # stays PENDING
+                return Attempt(self._write(pk, rid, {}, thread_id, thread_fields, learned))
             try:
                 parts = self._read_files(pk, prompt.files)
             except TetherError as refusal:
                 reason = str(refusal.extensions.get("reason") or files.UNREADABLE)
-                return Attempt(
-                    self._write(pk, rid, _failed(reason, refusal.message), thread_id, thread_fields)
-                )
+                failed = _failed(reason, refusal.message)
+                return Attempt(self._write(pk, rid, failed, thread_id, thread_fields, learned))
             request = ChatRequest(
-                system=memory.system_prompt(self.settings.chat_system_prompt, prompt.context, summary),
+                system=memory.system_prompt(
+                    self.settings.chat_system_prompt, prompt.context, summary, prompt.remembered
+                ),
                 turns=with_parts([Turn(t.role, t.text) for t in prompt.plan.window], parts),
                 max_tokens=prompt.max_output,
                 **self._limits(deadline),
             )
             try:
-                response = self.provider.complete(request)
+                response = self._converse(pk, rid, request, deadline, spent)
             except ProviderError as error:
                 attempts = int(reply.data.get("attempts") or 0) + 1
                 self._log(rid, error.code, started, None, error)
@@ -530,8 +575,7 @@ class Assistant:
                     fields = {"attempts": attempts}  # stays PENDING: the next push or a retry tries again
                 else:
                     fields = {**_failed(error.code, error.message), "attempts": attempts}
-                return Attempt(self._write(pk, rid, fields, thread_id, thread_fields), called=True)
-            used += _tokens(response)
+                return Attempt(self._write(pk, rid, fields, thread_id, thread_fields, learned), called=True)
             self._log(rid, COMPLETE, started, response, None)
             fields = {
                 "status": COMPLETE,
@@ -545,12 +589,58 @@ class Assistant:
                 "attempts": int(reply.data.get("attempts") or 0) + 1,
             }
             thread_fields["last_message_at"] = self.now()
-            return Attempt(self._write(pk, rid, fields, thread_id, thread_fields), called=True)
+            return Attempt(self._write(pk, rid, fields, thread_id, thread_fields, learned), called=True)
         finally:
-            self.budget.settle(pk, charged, used)
+            self.budget.settle(pk, charged, spent.tokens)
+
+    def _converse(
+        self, pk: str, rid: str, request: ChatRequest, deadline: float, spent: _Spent
+    ) -> ChatResponse:
+        """The reply, with up to MAX_ROUNDS tool rounds (docs/chat.md, "Tools"): while the model
+        asks for tools, run them over the profile's own data and ask again with their results. The
+        last request (after the last round, or when time is short) allows no more calls."""
+        if self.toolbox is None:
+            response = self.provider.complete(request)
+            spent.add(response)
+            return response
+        context = ToolContext(pk.removeprefix("USER#"))
+        rounds: list[ToolRound] = []
+        while True:
+            final = len(rounds) >= MAX_ROUNDS or self._remaining(deadline) < 2 * self._min_call()
+            asked = dataclasses.replace(
+                request,
+                tools=self.toolbox.specs,
+                rounds=tuple(rounds),
+                final=final,
+                **(self._limits(deadline) if rounds else {}),
+            )
+            response = self.provider.complete(asked)
+            spent.add(response)
+            if not response.tool_calls or final:
+                if not response.text:  # it still wants tools after the last round
+                    raise ProviderError(REFUSED, kind="ToolCallsAfterLastRound")
+                return ChatResponse(
+                    response.text,
+                    response.model,
+                    _total(spent.calls[-len(rounds) - 1 :], "input_tokens"),
+                    _total(spent.calls[-len(rounds) - 1 :], "output_tokens"),
+                )
+            results = self.toolbox.run_round(context, response.tool_calls, rid)
+            rounds.append(ToolRound(response.text, tuple(response.tool_calls), tuple(results)))
+
+    def _learned(self, text: str, facts: list[Fact] | None) -> tuple[str, list[ServerChange]]:
+        """A summarization reply as the thread's new summary and the changes learning its facts."""
+        if self.recall is None or facts is None:
+            return text[:MAX_SUMMARY], []
+        summary, found = self.recall.split(text)
+        return summary[:MAX_SUMMARY], self.recall.learn(facts, found)
 
     def _fold(
-        self, summary: str | None, fold: Sequence[memory.Message], deadline: float
+        self,
+        summary: str | None,
+        fold: Sequence[memory.Message],
+        deadline: float,
+        facts: list[Fact] | None = None,
     ) -> ChatResponse | None:
         """Fold the oldest turns into the summary (a summarization call to the same provider).
 
@@ -559,8 +649,9 @@ class Assistant:
         limits = self._limits(deadline)
         limits["timeout"] = min(limits["timeout"], self._remaining(deadline) / 2)
         limits["max_retries"] = 0
+        asks = self.recall.instruction(facts) if self.recall is not None and facts is not None else ""
         request = ChatRequest(
-            system=memory.summary_system(self.settings.chat_summary_tokens),
+            system=memory.summary_system(self.settings.chat_summary_tokens, asks),
             turns=[Turn("user", memory.summary_input(summary, fold))],
             max_tokens=self.settings.chat_summary_tokens,
             purpose="summary",
@@ -686,10 +777,12 @@ class Assistant:
         fields: dict[str, Any],
         thread_id: str | None = None,
         thread_fields: dict[str, Any] | None = None,
+        learned: Sequence[ServerChange] = (),
     ) -> Record | None:
         changes = [ServerChange(MESSAGES, "server_save", {"id": rid, **fields})]
         if thread_id and thread_fields:
             changes.append(ServerChange(THREADS, "server_save", {"id": thread_id, **thread_fields}))
+        changes.extend(learned)  # facts learned by this attempt's fold, in the same transaction
         return self.engine.write(pk, changes)[0].record
 
     def _reply(self, pk: str, message_id: str) -> Record | None:
@@ -810,6 +903,13 @@ def _tokens(response: ChatResponse) -> int:
     return (response.input_tokens or 0) + (response.output_tokens or 0)
 
 
+def _total(responses: Sequence[ChatResponse], name: str) -> int | None:
+    """The sum of a token count over a reply's calls (None if no call reported it)."""
+    counts = [getattr(response, name) for response in responses]
+    known = [count for count in counts if count is not None]
+    return sum(known) if known else None
+
+
 def _check(settings: Settings) -> None:
     """The chat settings must fit together (and the Lambda's timeout)."""
     most = LAMBDA_TIMEOUT_SECONDS - 4
@@ -821,6 +921,12 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError("TETHER_CHAT_PROVIDER_MAX_RETRIES >= 0 and TETHER_CHAT_MAX_ATTEMPTS >= 1")
     if settings.chat_memory_tokens < 1200:
         raise ConfigurationError("TETHER_CHAT_MEMORY_TOKENS must be at least 1200 (the longest message fits)")
+    if not 1 <= settings.chat_memory_facts <= 100 or not 20 <= settings.chat_memory_fact_chars <= 500:
+        raise ConfigurationError("TETHER_CHAT_MEMORY_FACTS is 1-100, TETHER_CHAT_MEMORY_FACT_CHARS 20-500")
+    if not 500 <= settings.chat_tool_result_chars <= 20_000:
+        raise ConfigurationError("TETHER_CHAT_TOOL_RESULT_CHARS must be between 500 and 20000")
+    if settings.chat_memory_consent and not KIND.match(settings.chat_memory_consent):
+        raise ConfigurationError("TETHER_CHAT_MEMORY_CONSENT must be a consent kind (e.g. ai_memory)")
     for name in ("chat_max_output_tokens", "chat_summary_tokens", "chat_daily_messages", "chat_daily_tokens"):
         if getattr(settings, name) < 1:
             raise ConfigurationError(f"TETHER_{name.upper()} must be at least 1")

@@ -72,11 +72,14 @@ def plan(turns: Sequence[Message], budget: int) -> Plan:
     return Plan(list(turns[: len(turns) - len(keep)]), keep)
 
 
-def system_prompt(base: str, context: str | None, summary: str | None) -> str:
-    """The deployment's system prompt, what the thread is about, and its rolling summary."""
+def system_prompt(base: str, context: str | None, summary: str | None, remembered: str | None = None) -> str:
+    """The deployment's system prompt, what the thread is about, the profile's long-term memory
+    (tether/chat/facts.py, when on) and the thread's rolling summary, in that order."""
     parts = [base.strip()]
     if context:
         parts.append(context)
+    if remembered:
+        parts.append(remembered)
     if summary:
         parts.append(f"Summary of the earlier conversation:\n{summary}")
     return "\n\n".join(parts)
@@ -88,5 +91,6 @@ def summary_input(summary: str | None, fold: Sequence[Message]) -> str:
     return f"Summary so far:\n{summary or '(none)'}\n\nNew turns:\n" + "\n".join(lines)
 
 
-def summary_system(max_tokens: int) -> str:
-    return SUMMARY_SYSTEM.format(words=max(30, int(max_tokens * 0.7)))
+def summary_system(max_tokens: int, facts: str = "") -> str:
+    """The summarization request's system prompt; `facts` asks for new facts too (memory on)."""
+    return SUMMARY_SYSTEM.format(words=max(30, int(max_tokens * 0.7))) + facts

@@ -43,6 +43,7 @@ COLLECTION_AREAS: dict[str, Area] = {
     "bookmark": Area.BOOKMARKS,
     "chat_thread": Area.CHAT,
     "chat_message": Area.CHAT,
+    "chat_memory": Area.CHAT,
     "preferences": Area.PREFERENCES,
     "attachment": Area.ATTACHMENTS,
 }

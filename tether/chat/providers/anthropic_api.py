@@ -22,6 +22,7 @@ from tether.chat.providers.base import (
     code_for_status,
     joined,
 )
+from tether.chat.providers.tool_use import anthropic_calls, anthropic_rounds, anthropic_tools
 
 OVERLOADED = 529
 
@@ -41,6 +42,8 @@ class AnthropicProvider(SdkProvider):
         messages: list[Any] = [
             {"role": turn.role, "content": message_content(turn)} for turn in joined(request.turns)
         ]
+        messages += anthropic_rounds(request.rounds)
+        tools: dict[str, Any] = anthropic_tools(request.tools, final=request.final)
         try:
             client = self._client.with_options(
                 timeout=anthropic.Timeout(
@@ -49,7 +52,11 @@ class AnthropicProvider(SdkProvider):
                 max_retries=request.max_retries,
             )
             message = client.messages.create(
-                model=self.model, system=request.system, messages=messages, max_tokens=request.max_tokens
+                model=self.model,
+                system=request.system,
+                messages=messages,
+                max_tokens=request.max_tokens,
+                **tools,
             )
         except anthropic.APITimeoutError as error:
             raise ProviderError(TIMEOUT, kind=type(error).__name__) from None
@@ -64,13 +71,15 @@ class AnthropicProvider(SdkProvider):
         except anthropic.AnthropicError as error:  # e.g. no API key configured
             raise ProviderError(NOT_CONFIGURED, kind=type(error).__name__) from None
         text = "".join(block.text for block in message.content if block.type == "text")
-        if message.stop_reason == "refusal" or not text:
+        calls = anthropic_calls(message.content)
+        if message.stop_reason == "refusal" or not (text or calls):
             raise ProviderError(REFUSED, kind=f"stop_reason={message.stop_reason}")
         return ChatResponse(
             text=text,
             model=message.model or self.model,
             input_tokens=message.usage.input_tokens,
             output_tokens=message.usage.output_tokens,
+            tool_calls=calls,
         )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
     from tether.chat.files import Part
+    from tether.chat.providers.tool_use import ToolCall, ToolRound, ToolSpec
 
 USER_ROLE = "user"
 ASSISTANT_ROLE = "assistant"
@@ -31,6 +32,11 @@ class ChatRequest:
     timeout: float  # seconds for one attempt (read timeout)
     max_retries: int
     purpose: Literal["reply", "summary"] = "reply"
+    # Tool use (tether/chat/tools.py): the tools offered, the rounds so far (the model's calls and
+    # their results, after `turns`), and whether this is the last request (no more calls allowed).
+    tools: Sequence[ToolSpec] = ()
+    rounds: Sequence[ToolRound] = ()
+    final: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class ChatResponse:
     model: str
     input_tokens: int | None = None  # as the provider counted them, when it says
     output_tokens: int | None = None
+    tool_calls: Sequence[ToolCall] = ()  # the model asks for these tools (then `text` may be empty)
 
 
 # Error codes a FAILED reply carries; the messages are ours, never the provider's (they may echo text).

@@ -32,6 +32,7 @@ from tether.chat.providers.base import (
     Turn,
     joined,
 )
+from tether.chat.providers.tool_use import bedrock_calls, bedrock_rounds, bedrock_tool_config
 
 # Bedrock's error codes (the `x-amzn-ErrorType` of a failed call), by what they mean for a reply.
 ERROR_CODES = {
@@ -61,12 +62,15 @@ class BedrockProvider:
     def complete(self, request: ChatRequest) -> ChatResponse:
         client = self._client(max(0.1, math.floor(request.timeout * 10) / 10), request.max_retries)
         messages = [{"role": turn.role, "content": converse_content(turn)} for turn in joined(request.turns)]
+        messages += bedrock_rounds(request.rounds)
+        tools: dict[str, Any] = {"toolConfig": bedrock_tool_config(request.tools)} if request.tools else {}
         try:
             response = client.converse(
                 modelId=self.model,
                 system=[{"text": request.system}],
                 messages=messages,
                 inferenceConfig={"maxTokens": request.max_tokens},
+                **tools,
             )
         except (ReadTimeoutError, ConnectTimeoutError) as error:
             raise ProviderError(TIMEOUT, kind=type(error).__name__) from None
@@ -84,7 +88,8 @@ class BedrockProvider:
             raise ProviderError(ERROR, kind=type(error).__name__) from None
         content = response.get("output", {}).get("message", {}).get("content", [])
         text = "".join(block["text"] for block in content if "text" in block)
-        if response.get("stopReason") in ("content_filtered", "guardrail_intervened") or not text:
+        calls = bedrock_calls(content)
+        if response.get("stopReason") in ("content_filtered", "guardrail_intervened") or not (text or calls):
             raise ProviderError(REFUSED, kind=f"stopReason={response.get('stopReason')}")
         usage = response.get("usage", {})
         return ChatResponse(
@@ -92,6 +97,7 @@ class BedrockProvider:
             model=self.model,
             input_tokens=usage.get("inputTokens"),
             output_tokens=usage.get("outputTokens"),
+            tool_calls=calls,
         )
 
     def _client(self, read_timeout: float, retries: int) -> Any:

@@ -22,6 +22,7 @@ from tether.chat.providers.base import (
     code_for_status,
     joined,
 )
+from tether.chat.providers.tool_use import openai_calls, openai_rounds, openai_tools
 
 
 class OpenAIProvider(SdkProvider):
@@ -35,13 +36,15 @@ class OpenAIProvider(SdkProvider):
     def complete(self, request: ChatRequest) -> ChatResponse:
         messages: list[Any] = [{"role": "system", "content": request.system}]
         messages += [{"role": turn.role, "content": message_content(turn)} for turn in joined(request.turns)]
+        messages += openai_rounds(request.rounds)
+        tools: dict[str, Any] = openai_tools(request.tools, final=request.final)
         try:
             client = self._client.with_options(
                 timeout=openai.Timeout(request.timeout, connect=min(self._connect_timeout, request.timeout)),
                 max_retries=request.max_retries,
             )
             completion = client.chat.completions.create(
-                model=self.model, messages=messages, max_completion_tokens=request.max_tokens
+                model=self.model, messages=messages, max_completion_tokens=request.max_tokens, **tools
             )
         except openai.APITimeoutError as error:
             raise ProviderError(TIMEOUT, kind=type(error).__name__) from None
@@ -57,8 +60,9 @@ class OpenAIProvider(SdkProvider):
         if not completion.choices:
             raise ProviderError(ERROR, kind="EmptyResponse")
         choice = completion.choices[0]
-        text = choice.message.content
-        if choice.finish_reason == "content_filter" or not text:
+        text = choice.message.content or ""
+        calls = openai_calls(choice.message.tool_calls)
+        if choice.finish_reason == "content_filter" or not (text or calls):
             raise ProviderError(REFUSED, kind=f"finish_reason={choice.finish_reason}")
         usage = completion.usage
         return ChatResponse(
@@ -66,6 +70,7 @@ class OpenAIProvider(SdkProvider):
             model=completion.model or self.model,
             input_tokens=usage.prompt_tokens if usage else None,
             output_tokens=usage.completion_tokens if usage else None,
+            tool_calls=calls,
         )
 
 
