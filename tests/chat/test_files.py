@@ -50,6 +50,12 @@ def b64(data: bytes) -> str:
 
 
 def provider_settings(name: str, fake: FakeAPI) -> dict[str, Any]:
+    """The provider's settings, tools off: tool rounds have their own byte-for-byte tests
+    (test_tools.py); these requests carry files only."""
+    return {**_provider(name, fake), "chat_tools": False}
+
+
+def _provider(name: str, fake: FakeAPI) -> dict[str, Any]:
     if name == "openai":
         return openai_settings(fake)
     if name == "anthropic":
