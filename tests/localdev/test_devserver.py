@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from websockets.sync.client import connect
 
 from tests.localdev.harness import (
     ROOT,
@@ -55,6 +57,8 @@ def dynamodb_client(server: DevServer) -> Any:
 def assert_the_worker_answers_a_pushed_message(server: DevServer) -> None:
     """make dev's reply worker (local SQS + poller) answers a pushed message: no later push, pulls only."""
     thread, message = "01J9ZS7A2B3C4D5E6F7G8H9J0A", "01J9ZS7A2B3C4D5E6F7G8H9J0B"
+    socket_url = f"ws://127.0.0.1:{server.api_port}/ws?clientId=tablet&token={server.token}"
+    tablet = connect(socket_url, open_timeout=10)  # the poke channel through uvicorn's WebSockets
     pushed = server.graphql(
         'mutation { syncPush(input: {clientId: "phone", mutations: ['
         f'{{mutationId: 1, changedAt: "2026-03-01T09:00:00Z", change: {{saveChatThread: {{id: "{thread}"}}}}}},'
@@ -64,6 +68,8 @@ def assert_the_worker_answers_a_pushed_message(server: DevServer) -> None:
         server.token,
     )
     assert pushed["data"]["syncPush"]["results"] == [{"status": "APPLIED"}] * 2, pushed
+    with tablet:  # the phone's push pokes the tablet: "pull now"
+        assert json.loads(tablet.recv(timeout=10)) == {"type": "pull"}
     cursor = None
     for _ in range(10):  # long polls (the server waits; the test does not sleep)
         after = f', cursor: "{cursor}"' if cursor else ""
