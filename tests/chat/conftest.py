@@ -211,6 +211,28 @@ def openai_settings(fake: FakeAPI, **overrides: Any) -> dict[str, Any]:
     }
 
 
+def provider_settings(name: str, fake: FakeAPI, **overrides: Any) -> dict[str, Any]:
+    """An app whose provider (openai, anthropic or bedrock) is the fake API, with `overrides`."""
+    if name == "openai":
+        return openai_settings(fake, **overrides)
+    if name == "anthropic":
+        return {
+            "chat_provider": "anthropic",
+            "chat_anthropic_base_url": fake.url,
+            "chat_anthropic_model": "claude-test",
+            "chat_api_key": "sk-ant-test",
+            "chat_provider_max_retries": 0,
+            **overrides,
+        }
+    return {
+        "chat_provider": "bedrock",
+        "chat_bedrock_endpoint": fake.url,
+        "chat_bedrock_model": "amazon.nova-test-v1:0",
+        "chat_provider_max_retries": 0,
+        **overrides,
+    }
+
+
 def push(gql: GraphQLClient, client_id: str, mutations: list[dict[str, Any]]) -> dict[str, Any]:
     body = gql(operation("SyncPush"), {"input": {"clientId": client_id, "mutations": mutations}})
     assert "errors" not in body, body["errors"]

@@ -23,7 +23,7 @@ from tests.chat.conftest import (
     anthropic_reply,
     bedrock_reply,
     openai_reply,
-    openai_settings,
+    provider_settings,
     push,
     thread_messages,
 )
@@ -49,29 +49,10 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def provider_settings(name: str, fake: FakeAPI) -> dict[str, Any]:
+def file_settings(name: str, fake: FakeAPI) -> dict[str, Any]:
     """The provider's settings, tools off: tool rounds have their own byte-for-byte tests
     (test_tools.py); these requests carry files only."""
-    return {**_provider(name, fake), "chat_tools": False}
-
-
-def _provider(name: str, fake: FakeAPI) -> dict[str, Any]:
-    if name == "openai":
-        return openai_settings(fake)
-    if name == "anthropic":
-        return {
-            "chat_provider": "anthropic",
-            "chat_anthropic_base_url": fake.url,
-            "chat_anthropic_model": "claude-test",
-            "chat_api_key": "sk-ant-test",
-            "chat_provider_max_retries": 0,
-        }
-    return {
-        "chat_provider": "bedrock",
-        "chat_bedrock_endpoint": fake.url,
-        "chat_bedrock_model": "amazon.nova-test-v1:0",
-        "chat_provider_max_retries": 0,
-    }
+    return provider_settings(name, fake, chat_tools=False)
 
 
 REPLIES: dict[str, Callable[..., Answer]] = {
@@ -167,7 +148,7 @@ def send(gql: GraphQLClient, thread_id: str, text: str, attachment_ids: list[str
 def test_each_provider_gets_a_pdf_and_an_image_in_its_native_blocks(
     chat_client: Callable[..., GraphQLClient], fake_api: FakeAPI, settings: Settings, name: str
 ) -> None:
-    gql = chat_client(**provider_settings(name, fake_api))
+    gql = chat_client(**file_settings(name, fake_api))
     phone = Phone(gql, "phone")
     report = uploaded(gql, phone, PDF, at(0), name=PDF_NAME)
     scan = uploaded(gql, phone, PNG, at(1), content_type="image/png", name="scan.png", width=4, height=4)
@@ -188,7 +169,7 @@ def test_each_provider_gets_a_pdf_and_an_image_in_its_native_blocks(
 def test_a_thread_about_an_attachment_shows_its_document_with_every_message(
     chat_client: Callable[..., GraphQLClient], fake_api: FakeAPI, settings: Settings
 ) -> None:
-    gql = chat_client(**provider_settings("anthropic", fake_api))
+    gql = chat_client(**file_settings("anthropic", fake_api))
     report = uploaded(gql, Phone(gql, "phone"), PDF, at(0), name=PDF_NAME)
     thread_id = new_thread(gql, context={"attachmentId": report["id"]})
     fake_api.default = lambda request: anthropic_reply("It says all values are in range.")
@@ -250,7 +231,7 @@ def test_every_limit_is_refused_with_its_own_reason_before_any_call(
 ) -> None:
     """Bedrock's limits (the strictest), each broken once: BAD_USER_INPUT or NOT_FOUND with its own
     reason, nothing stored, no provider call (the files don't even exist in S3)."""
-    configured = provider_settings("bedrock", fake_api)
+    configured = file_settings("bedrock", fake_api)
     gql = chat_client(**configured)
     services = Services.build(settings)
     phone = Phone(gql, "phone")
@@ -292,7 +273,7 @@ def test_every_limit_is_refused_with_its_own_reason_before_any_call(
 def test_the_total_per_message_is_limited(
     chat_client: Callable[..., GraphQLClient], fake_api: FakeAPI, settings: Settings, user_id: str
 ) -> None:
-    gql = chat_client(**provider_settings("anthropic", fake_api))
+    gql = chat_client(**file_settings("anthropic", fake_api))
     services = Services.build(settings)
     phone = Phone(gql, "phone")
     halves = [settled(services, phone, user_id, "application/pdf", 12 * MB) for _ in range(2)]
@@ -340,7 +321,7 @@ def test_logs_hold_neither_file_contents_nor_chat_text(
     caplog.set_level(logging.DEBUG)
     secret = "Hemoglobin 13.9 confidential"
     pdf = samples.pdf(secret)
-    gql = chat_client(**provider_settings("openai", fake_api))
+    gql = chat_client(**file_settings("openai", fake_api))
     report = uploaded(gql, Phone(gql, "phone"), pdf, at(0))
     thread_id = new_thread(gql)
     fake_api.default = lambda request: openai_reply("Reply text that must not be logged")

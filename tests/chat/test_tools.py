@@ -22,7 +22,7 @@ from tests.chat.conftest import (
     bedrock_reply,
     change,
     openai_reply,
-    openai_settings,
+    provider_settings,
     push,
     send,
 )
@@ -377,24 +377,7 @@ def test_prompt_injected_ids_of_another_profile_reach_nothing_of_theirs(
 
 
 def _profile_app(fake: FakeAPI, dialect: str) -> dict[str, Any]:
-    if dialect == "openai":
-        return openai_settings(fake, chat_system_prompt=SYSTEM)
-    if dialect == "anthropic":
-        return {
-            "chat_provider": "anthropic",
-            "chat_anthropic_base_url": fake.url,
-            "chat_anthropic_model": "claude-test",
-            "chat_api_key": "sk-ant-test",
-            "chat_provider_max_retries": 0,
-            "chat_system_prompt": SYSTEM,
-        }
-    return {
-        "chat_provider": "bedrock",
-        "chat_bedrock_endpoint": fake.url,
-        "chat_bedrock_model": "amazon.nova-test-v1:0",
-        "chat_provider_max_retries": 0,
-        "chat_system_prompt": SYSTEM,
-    }
+    return provider_settings(dialect, fake, chat_system_prompt=SYSTEM)
 
 
 CALLS_OF = {"openai": openai_calls, "anthropic": anthropic_calls, "bedrock": bedrock_calls}
