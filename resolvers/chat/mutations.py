@@ -9,7 +9,6 @@ from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, Crea
 from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.people.scope import reaching
-from tether.chat.threads import create_thread
 from tether.errors import Unavailable
 from tether.model.record import Record
 from tether.people.roles import Area
@@ -35,22 +34,7 @@ class ChatMutation:
     ) -> ChatThread:
         access = await reaching(info, profile_id, "createChatThread", read=(Area.CHAT,), write=(Area.CHAT,))
         chat = info.context.services.chat
-        catalog = info.context.services.catalog
-
-        def title(kind: str, record_id: str) -> str | None:
-            return (
-                catalog.track_title(record_id) if kind == "track_id" else catalog.collection_title(record_id)
-            )
-
-        record = await offload(
-            create_thread,
-            chat.engine,
-            access.profile_id,
-            access,
-            input.to_core(),
-            catalog_title=title,
-            limits=chat.file_limits,
-        )
+        record = await offload(chat.create_thread, access.profile_id, access, input.to_core())
         return ChatThread.from_record(record)
 
     @strawberry.mutation(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,7 +50,7 @@ from tether.chat.providers.base import (
 )
 from tether.chat.providers.tool_use import ToolRound
 from tether.chat.queue import ReplyJob, ReplyQueue
-from tether.chat.threads import require_reads
+from tether.chat.threads import create_thread, require_reads
 from tether.chat.tools import MAX_ROUNDS, Toolbox, ToolContext
 from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound, TetherError
 from tether.model.record import Record
@@ -266,6 +266,20 @@ class Assistant:
         if attempt.refusal is not None:
             raise attempt.refusal.error()
         return self._handed_over_if_pending(user_id, checked["id"], attempt)
+
+    def create_thread(self, profile_id: str, access: Access, payload: Mapping[str, Any]) -> Record:
+        """`createChatThread`: the thread, its context checked against what the caller may read."""
+        return create_thread(
+            self.engine,
+            profile_id,
+            access,
+            payload,
+            catalog_title=self._catalog_title,
+            limits=self.file_limits,
+        )
+
+    def _catalog_title(self, kind: str, record_id: str) -> str | None:
+        return self.track_title(record_id) if kind == "track_id" else self.collection_title(record_id)
 
     def retry(self, user_id: str, message_id: str, started: float, access: Access | None = None) -> Attempt:
         """`retryChatReply`: try again to answer a message whose reply is PENDING or FAILED.

@@ -36,6 +36,7 @@ from typing import Any
 import botocore.session
 
 from tether.storage.base import client
+from tether.storage.instrumentation import hooked
 
 RawItem = Mapping[str, Any]
 Key = tuple[str, str]
@@ -289,18 +290,13 @@ def meter_capacity() -> Iterator[Meter]:
         elif ok and _PARAMS in context:
             _price_reads(meter, model.name, parsed, table_for, context[_PARAMS])
 
-    hooks = [
+    hooks: list[tuple[str, Callable[..., Any]]] = [
         ("before-parameter-build.dynamodb", before_parameters),
         ("before-call.dynamodb", before_call),
         ("after-call.dynamodb", after_call),
     ]
-    for event, handler in hooks:
-        events.register(event, handler)
-    try:
+    with hooked(events, hooks):
         yield meter
-    finally:
-        for event, handler in hooks:
-            events.unregister(event, handler)
 
 
 _PARAMS = "tether.capacity.params"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,16 +81,23 @@ def record_calls(*, consumed_capacity: bool = False) -> Iterator[Calls]:
                 units = float(entry.get("CapacityUnits", 0.0))
                 calls.capacity[model.name] = calls.capacity.get(model.name, 0.0) + units
 
-    hooks = [
+    hooks: list[tuple[str, Callable[..., Any]]] = [
         ("before-parameter-build.dynamodb", before_parameters),
         ("before-call.dynamodb", before_call),
         ("before-send.dynamodb", before_send),
         ("after-call.dynamodb", after_call),
     ]
+    with hooked(events, hooks):
+        yield calls
+
+
+@contextmanager
+def hooked(events: Any, hooks: Sequence[tuple[str, Callable[..., Any]]]) -> Iterator[None]:
+    """The botocore event handlers registered while the block runs, and only then."""
     for name, handler in hooks:
         events.register(name, handler)
     try:
-        yield calls
+        yield
     finally:
         for name, handler in hooks:
             events.unregister(name, handler)
