@@ -79,10 +79,37 @@ def test_a_server_change_that_changes_nothing_writes_nothing(engine: SyncEngine)
     partition = f"SHARED#{new_id()}"
     piece = new_id()
     engine.write(partition, [ServerChange(PIECES, "save", {"id": piece, "title": "same"})])
+    engine.write(partition, [ServerChange(PIECES, "delete", {"id": piece})])
     with record_calls() as calls:
-        [result] = engine.write(partition, [ServerChange(PIECES, "save", {"id": piece, "title": "same"})])
+        [result] = engine.write(partition, [ServerChange(PIECES, "delete", {"id": piece})])
     assert result.status == "APPLIED"
     assert result.record is not None
-    assert result.record.version == 1
+    assert result.record.version == 2
     assert calls.operations == ["BatchGetItem"]  # read, found nothing to change, wrote nothing
-    assert read_head(partition).seq == 1
+    assert read_head(partition).seq == 2
+
+
+def test_the_later_of_two_server_writes_in_the_same_instant_wins(
+    engine: SyncEngine, clock: Clock, user_id: str
+) -> None:
+    """An editor's (or the assistant's) second change made in the same millisecond as its first is
+    the newer one: it is applied, not MERGED away as an equal-stamped stale edit."""
+    partition = user_key(user_id)
+    piece = new_id()
+    engine.write(partition, [ServerChange(PIECES, "save", {"id": piece, "title": "first"})])
+    [second] = engine.write(partition, [ServerChange(PIECES, "save", {"id": piece, "title": "second"})])
+    assert (second.status, second.conflicting_fields) == ("APPLIED", [])
+    assert second.record is not None
+    assert second.record.data["title"] == "second"
+    # And a device's edit made later still wins over both; one made earlier loses to both.
+    earlier = engine.push(
+        user_id,
+        "phone",
+        [Mutation(1, clock.now - timedelta(milliseconds=1), PIECES, "save", {"id": piece, "title": "old"})],
+    )
+    assert earlier.results[0].status == "MERGED"
+    clock.advance(seconds=0.001)
+    later = engine.push(
+        user_id, "phone", [Mutation(2, clock.now, PIECES, "save", {"id": piece, "title": "new"})]
+    )
+    assert later.results[0].status == "APPLIED"

@@ -64,6 +64,16 @@ RETENTION_MARGIN = timedelta(hours=1)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 GRANT = "grant"  # the cursor's position name for a shared profile's grant counter
 SERVER = "~server"  # the client id in the stamps of server-side changes (sorts after real ids)
+SERVER_WRITE_STEPS = 1 << 20  # the steps one server write may number (its stamps' mutation ids)
+
+
+def server_mutation_id(head: Head, position: int) -> int:
+    """The mutation id in a server change's stamp: above every one an earlier server write stored.
+
+    Server writes have no device counter, and two in the same millisecond have the same time: each
+    is numbered from the feed's head it read, which every stored change advanced, so a later write
+    (the next editor's save, the assistant's next patch) is the newer edit, whatever the clock says."""
+    return (head.seq + 1) * SERVER_WRITE_STEPS + position
 
 
 @dataclass(frozen=True)
@@ -357,6 +367,10 @@ class SyncEngine:
 
         `poll_fast_until`: another server write to this partition is expected before then (a reply
         being written), so its waiting pulls re-read the head every second until then."""
+        if len(changes) >= SERVER_WRITE_STEPS:
+            raise ValueError(
+                f"a server write takes fewer than {SERVER_WRITE_STEPS} changes, not {len(changes)}"
+            )
         now = self.clock()
         steps = []
         for position, change in enumerate(changes, start=1):
@@ -579,7 +593,9 @@ class SyncEngine:
         change = Change(
             partition=attempt.pk,
             client_id=attempt.client_id or SERVER,
-            mutation_id=step.key,
+            mutation_id=step.key
+            if attempt.client_id is not None
+            else server_mutation_id(attempt.head, step.key),
             changed_at=min(as_utc(step.changed_at), attempt.now),
             now=attempt.now,
             tombstone_retention=self.retention,
