@@ -23,7 +23,7 @@ help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
 	@echo "make test     set up everything and run the whole suite (lint, types, tests)"
 	@echo "make lint     ruff, ruff format --check and mypy (strict)"
-	@echo "make schema   regenerate graphql/schema.graphql and the persisted-query manifest"
+	@echo "make schema   regenerate graphql/schema.graphql, the persisted-query manifest and graphql/generated/"
 	@echo "make manifest regenerate graphql/persisted-query-manifest.json from graphql/operations/"
 	@echo "make docs     regenerate the settings table in README.md"
 	@echo "make lock     re-resolve uv.lock from pyproject.toml and regenerate function/requirements.txt"
@@ -64,10 +64,12 @@ lint: deps
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
 
-# The contract: graphql/schema.graphql and the persisted-query manifest of graphql/operations/.
-schema: deps
+# The contract: graphql/schema.graphql, the persisted-query manifest of graphql/operations/ and the
+# client kit in graphql/generated/ (graphql-codegen; tests fail when any of them is stale).
+schema: deps $(TEST_NODE_STAMP)
 	@$(PY) -m localdev.cli schema
 	@$(PY) -m localdev.cli manifest
+	@$(MAKE) --no-print-directory codegen
 
 manifest: deps
 	@$(PY) -m localdev.cli manifest

@@ -13,10 +13,23 @@ export type AdminCollectionInput = {
   kind?: string | null | undefined;
   order?: number | null | undefined;
   parentId?: string | number | null | undefined;
+  /** The entitlement users need for it and everything in it (one the plans file declares). */
+  requires?: string | null | undefined;
   slug?: string | null | undefined;
   tags?: Array<string> | null | undefined;
   /** Every language of the title (replaces the previous set). */
   title?: Array<LocalizedTextInput> | null | undefined;
+};
+
+/** An editor's grant of an entitlement to an account. */
+export type AdminGrantEntitlementInput = {
+  /** An entitlement the plans file declares, e.g. premium. */
+  entitlement: string;
+  /** Null: for good. */
+  expiresAt?: string | null | undefined;
+  source?: GrantSource;
+  /** The account (the user's id, `me.id`). */
+  userId: string | number;
 };
 
 /** A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared. */
@@ -29,9 +42,52 @@ export type AdminTrackInput = {
   language?: string | null | undefined;
   media?: TrackMediaInput | null | undefined;
   order?: number | null | undefined;
+  /** The entitlement users need for this track (else its collection's). */
+  requires?: string | null | undefined;
   tags?: Array<string> | null | undefined;
   title?: Array<LocalizedTextInput> | null | undefined;
 };
+
+/** A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared. */
+export type AttachmentInput = {
+  /** Required on create; fixed once uploaded. Over the limit: REJECTED TOO_LARGE. */
+  byteSize?: number | null | undefined;
+  /** Required on create; fixed once uploaded. Outside the allow-list: REJECTED TYPE_NOT_ALLOWED. */
+  contentType?: string | null | undefined;
+  durationSeconds?: number | null | undefined;
+  height?: number | null | undefined;
+  /** Client-generated UUID or ULID. */
+  id: string | number;
+  /** Required on create. */
+  name?: string | null | undefined;
+  parent?: AttachmentParentInput | null | undefined;
+  /** Required on create; fixed once uploaded. Not a base64 SHA-256: REJECTED BAD_CHECKSUM. */
+  sha256?: string | null | undefined;
+  width?: number | null | undefined;
+};
+
+/** The record an attachment belongs to, by type and id. */
+export type AttachmentParentInput = {
+  id: string | number;
+  type: AttachmentParentType;
+};
+
+/** The kind of record an attachment belongs to. */
+export type AttachmentParentType =
+  | 'BOOKMARK'
+  | 'CHAT_MESSAGE'
+  | 'CHAT_THREAD'
+  | 'PIECE'
+  | 'PRACTICE_SESSION';
+
+/** Where an attachment's file stands. */
+export type AttachmentStatus =
+  /** The stored file did not match the record (see `failure`); save a new attachment. */
+  | 'FAILED'
+  /** The record is synced; its file is not (yet) uploaded and checked. */
+  | 'PENDING_UPLOAD'
+  /** The file is stored and matches the record. */
+  | 'UPLOADED';
 
 /** A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared. */
 export type BookmarkInput = {
@@ -45,19 +101,48 @@ export type BookmarkInput = {
   trackId?: string | number | null | undefined;
 };
 
-/** Exactly one of a catalog track id or one of the user's piece ids. */
+/** Exactly one record a thread is about: a catalog track or collection id, or the id of one of the profile's pieces, practice sessions or attachments (an attachment is read by the assistant with every message of the thread). */
 export type ChatContextInput =
-  {   pieceId: string | number; trackId?: never; }
-  |  { pieceId?: never;   trackId: string | number; };
+  {   attachmentId: string | number; collectionId?: never; pieceId?: never; sessionId?: never; trackId?: never; }
+  |  { attachmentId?: never;   collectionId: string | number; pieceId?: never; sessionId?: never; trackId?: never; }
+  |  { attachmentId?: never; collectionId?: never;   pieceId: string | number; sessionId?: never; trackId?: never; }
+  |  { attachmentId?: never; collectionId?: never; pieceId?: never;   sessionId: string | number; trackId?: never; }
+  |  { attachmentId?: never; collectionId?: never; pieceId?: never; sessionId?: never;   trackId: string | number; };
+
+/** The kind of record a thread is about. */
+export type ChatContextType =
+  | 'ATTACHMENT'
+  | 'COLLECTION'
+  | 'PIECE'
+  | 'PRACTICE_SESSION'
+  | 'TRACK';
+
+/** A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared. */
+export type ChatMemoryInput = {
+  /** Client-generated UUID or ULID (or a learned fact's id). */
+  id: string | number;
+  pinned?: boolean | null | undefined;
+  /** 1-500 characters; required on create. */
+  text?: string | null | undefined;
+};
 
 /** A user's message to the assistant. */
 export type ChatMessageInput = {
+  /** Up to 5 UPLOADED attachments of the profile for the assistant to read with this message, of a type and size the deployment's provider reads (docs/chat.md, Attachments). */
+  attachmentIds?: Array<string | number> | null | undefined;
   /** Client-generated UUID or ULID. */
   id: string | number;
   /** 1-4,000 characters. */
   text: string;
   threadId: string | number;
 };
+
+/** The order of a thread's messages. */
+export type ChatMessageOrder =
+  /** The latest first (each reply, then the message it answers): open a long thread at its end and page back with `after`. */
+  | 'NEWEST_FIRST'
+  /** Conversation order: each user message, then its reply. */
+  | 'OLDEST_FIRST';
 
 /** Where a chat message stands. A user's message is always COMPLETE. */
 export type ChatMessageStatus =
@@ -76,6 +161,32 @@ export type ChatThreadInput = {
   /** Client-generated UUID or ULID. */
   id: string | number;
   title?: string | null | undefined;
+};
+
+/** A new thread, created online (createChatThread). */
+export type CreateChatThreadInput = {
+  /** What the thread is about: a record you may read in this profile. */
+  context?: ChatContextInput | null | undefined;
+  /** Client-generated UUID or ULID; sending the same id again returns the thread as it is. */
+  id: string | number;
+  /** Up to 200 characters. */
+  title?: string | null | undefined;
+};
+
+export type CreateInviteInput = {
+  /** 1-168. */
+  expiresInHours?: number;
+  profileId: string | number;
+  /** Narrow what the role may read (null: the role's default). */
+  read?: Array<ProfileArea> | null | undefined;
+  role: ProfileRole;
+  /** Narrow what the role may write (null: the role's default). */
+  write?: Array<ProfileArea> | null | undefined;
+};
+
+export type CreateProfileInput = {
+  /** 1-100 characters, e.g. the learner's first name. */
+  name: string;
 };
 
 /** Local days (in the query's time zone), both included; at most 366 days. */
@@ -99,12 +210,31 @@ export type DeviceInput = {
   platform?: string | null | undefined;
 };
 
+/** Where an entitlement comes from: a store purchase (APP_STORE, PLAY), an editor (ADMIN) or a promotion (PROMO). */
+export type EntitlementSource =
+  | 'ADMIN'
+  | 'APP_STORE'
+  | 'PLAY'
+  | 'PROMO';
+
+/** ACTIVE until expiresAt (for good without one); GRACE while the store retries a failed renewal (still usable until graceExpiresAt); EXPIRED; REVOKED (refunded or revoked: never usable again). */
+export type EntitlementStatus =
+  | 'ACTIVE'
+  | 'EXPIRED'
+  | 'GRACE'
+  | 'REVOKED';
+
 /** Where one step of an erasure stands. */
 export type ErasureStatus =
   | 'ALREADY_DONE'
   | 'DONE'
   | 'NOT_CONFIGURED'
   | 'PENDING';
+
+/** The sources an editor may grant. */
+export type GrantSource =
+  | 'ADMIN'
+  | 'PROMO';
 
 /** A text in one language (a BCP 47 tag such as en, pt or pt-PT). */
 export type LocalizedTextInput = {
@@ -163,10 +293,30 @@ export type PreferencesInput = {
   timeZone?: string | null | undefined;
 };
 
+/** A part of a profile's data that a grant names. */
+export type ProfileArea =
+  | 'ATTACHMENTS'
+  | 'BOOKMARKS'
+  | 'CHAT'
+  | 'PIECES'
+  | 'PREFERENCES'
+  | 'PROGRESS'
+  | 'SESSIONS'
+  | 'STATISTICS';
+
+/** What a member may do with a profile's data by default (docs/people.md has the table). */
+export type ProfileRole =
+  | 'CAREGIVER'
+  | 'GUARDIAN'
+  | 'OWNER'
+  | 'TEACHER';
+
 export type RecordConsentInput = {
   granted: boolean;
   /** 1-40 of a-z 0-9 _, starting with a letter. */
   kind: string;
+  /** A managed profile you are OWNER or GUARDIAN of (a learner's consents); default: your own. */
+  profileId?: string | number | null | undefined;
   /** Policy version: 1-40 of A-Z a-z 0-9 . _ : + - */
   version: string;
 };
@@ -185,26 +335,57 @@ export type RecordProgressInput = {
   trackId: string | number;
 };
 
+/** A store purchase to redeem. APP_STORE: `signedTransaction` (StoreKit 2's Transaction.jwsRepresentation). PLAY: `purchaseToken` and `productId` from the Play Billing Library. */
+export type RedeemPurchaseInput = {
+  /** PLAY: the subscription's product id. */
+  productId?: string | null | undefined;
+  /** PLAY: the purchase token. */
+  purchaseToken?: string | null | undefined;
+  /** APP_STORE: the JWS. */
+  signedTransaction?: string | null | undefined;
+  store: Store;
+};
+
 /** "Mark as unplayed": not completed, position 0, unless a later report says otherwise. */
 export type ResetProgressInput = {
   trackId: string | number;
 };
 
+export type SetPermissionsInput = {
+  accountId: string | number;
+  profileId: string | number;
+  read?: Array<ProfileArea> | null | undefined;
+  write?: Array<ProfileArea> | null | undefined;
+};
+
+/** The store a purchase was made in. */
+export type Store =
+  | 'APP_STORE'
+  | 'PLAY';
+
 /** Exactly one change. */
 export type SyncChangeInput =
-  {   deleteBookmark: DeleteInput; deleteChatThread?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveBookmark?: never; saveChatThread?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never;   /** Deleting a thread deletes its messages too. */
-  deleteChatThread: DeleteInput; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveBookmark?: never; saveChatThread?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never;   deletePiece: DeleteInput; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveBookmark?: never; saveChatThread?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never;   deleteSession: DeleteInput; recordProgress?: never; resetProgress?: never; saveBookmark?: never; saveChatThread?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never; deleteSession?: never;   recordProgress: RecordProgressInput; resetProgress?: never; saveBookmark?: never; saveChatThread?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never;   resetProgress: ResetProgressInput; saveBookmark?: never; saveChatThread?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never;   saveBookmark: BookmarkInput; saveChatThread?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveBookmark?: never;   saveChatThread: ChatThreadInput; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveBookmark?: never; saveChatThread?: never;   savePiece: PieceInput; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveBookmark?: never; saveChatThread?: never; savePiece?: never;   savePreferences: PreferencesInput; saveSession?: never; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveBookmark?: never; saveChatThread?: never; savePiece?: never; savePreferences?: never;   saveSession: PracticeSessionInput; sendChatMessage?: never; }
-  |  { deleteBookmark?: never; deleteChatThread?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveBookmark?: never; saveChatThread?: never; savePiece?: never; savePreferences?: never; saveSession?: never;   /** The assistant's reply arrives with a later pull (often the next one). */
+  {   /** Deletes its file too (every stored version). */
+  deleteAttachment: DeleteInput; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never;   deleteBookmark: DeleteInput; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never;   /** Deleting a thread deletes its messages too. */
+  deleteChatThread: DeleteInput; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never;   /** Forget a fact: the assistant never learns it again. */
+  deleteMemory: DeleteInput; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never;   deletePiece: DeleteInput; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never;   deleteSession: DeleteInput; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never;   recordProgress: RecordProgressInput; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never;   resetProgress: ResetProgressInput; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never;   /** The record syncs now; upload its file separately (attachmentUploadUrl, completeAttachment). */
+  saveAttachment: AttachmentInput; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never;   saveBookmark: BookmarkInput; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never;   saveChatThread: ChatThreadInput; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never;   /** Add or edit a fact of the assistant's long-term memory (chatMemory). */
+  saveMemory: ChatMemoryInput; savePiece?: never; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never;   savePiece: PieceInput; savePreferences?: never; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never;   savePreferences: PreferencesInput; saveSession?: never; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never;   saveSession: PracticeSessionInput; sendChatMessage?: never; }
+  |  { deleteAttachment?: never; deleteBookmark?: never; deleteChatThread?: never; deleteMemory?: never; deletePiece?: never; deleteSession?: never; recordProgress?: never; resetProgress?: never; saveAttachment?: never; saveBookmark?: never; saveChatThread?: never; saveMemory?: never; savePiece?: never; savePreferences?: never; saveSession?: never;   /** The assistant's reply arrives with a later pull (often the next one). */
   sendChatMessage: ChatMessageInput; };
 
 /** One change queued on the device. */
@@ -224,6 +405,8 @@ export type SyncPullInput = {
   device?: DeviceInput | null | undefined;
   /** 1-1000 records per page. */
   limit?: number;
+  /** The profile to follow (see `profiles`); default: your own. One cursor per profile; FORBIDDEN with reason ACCESS_REVOKED: delete the local copy of that profile. */
+  profileId?: string | number | null | undefined;
   /** 0-20: wait up to this long for a change when there is none (long polling). */
   waitSeconds?: number;
 };
@@ -235,6 +418,8 @@ export type SyncPushInput = {
   device?: DeviceInput | null | undefined;
   /** In order; at most 100. */
   mutations: Array<SyncMutationInput>;
+  /** The profile to change (see `profiles`); default: your own. One queue per profile. */
+  profileId?: string | number | null | undefined;
 };
 
 /** What the server did with one queued mutation. */
@@ -254,18 +439,25 @@ export type TrackMediaInput = {
 export type DevicesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DevicesQuery = { devices: Array<{ clientId: string, name: string | null, platform: string | null, appVersion: string | null, firstSeenAt: string | null, lastSyncAt: string | null, lastMutationId: number, revoked: boolean }> };
+export type DevicesQuery = { devices: Array<{ clientId: string, name: string | null, platform: string | null, appVersion: string | null, firstSeenAt: string | null, lastSyncAt: string | null, lastMutationId: number, revoked: boolean, signInBound: boolean }> };
 
 export type RevokeDeviceMutationVariables = Exact<{
   clientId: string | number;
+  refreshToken?: string | null | undefined;
 }>;
 
 
-export type RevokeDeviceMutation = { revokeDevice: { clientId: string, revoked: boolean } };
+export type RevokeDeviceMutation = { revokeDevice: { clientId: string, revoked: boolean, signInBound: boolean } };
+
+export type SignOutEverywhereMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SignOutEverywhereMutation = { signOutEverywhere: { signedOutAt: string, refreshTokensRevoked: boolean } };
 
 export type ConsentsQueryVariables = Exact<{
   kind?: string | null | undefined;
   history?: boolean | null | undefined;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -290,10 +482,50 @@ export type DeleteMyAccountMutationVariables = Exact<{
 
 export type DeleteMyAccountMutation = { deleteMyAccount: { complete: boolean, itemsDeleted: number, objectsDeleted: number, media: ErasureStatus, cognitoUser: ErasureStatus } };
 
+export type AttachmentUploadUrlMutationVariables = Exact<{
+  id: string | number;
+  profileId?: string | number | null | undefined;
+}>;
+
+
+export type AttachmentUploadUrlMutation = { attachmentUploadUrl: { url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } };
+
+export type CompleteAttachmentMutationVariables = Exact<{
+  id: string | number;
+  profileId?: string | number | null | undefined;
+}>;
+
+
+export type CompleteAttachmentMutation = { completeAttachment: { status: AttachmentStatus | null, id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, contentType: string | null, byteSize: number | null, sha256: string | null, width: number | null, height: number | null, durationSeconds: number | null, failure: string | null, uploadedAt: string | null, createdAt: string | null, parent: { type: AttachmentParentType, id: string } | null } };
+
+export type AttachmentUrlQueryVariables = Exact<{
+  id: string | number;
+  profileId?: string | number | null | undefined;
+}>;
+
+
+export type AttachmentUrlQuery = { attachmentUrl: { url: string, expiresAt: string } };
+
+export type AttachmentQueryVariables = Exact<{
+  id: string | number;
+  profileId?: string | number | null | undefined;
+}>;
+
+
+export type AttachmentQuery = { attachment: { status: AttachmentStatus | null, id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, contentType: string | null, byteSize: number | null, sha256: string | null, width: number | null, height: number | null, durationSeconds: number | null, failure: string | null, uploadedAt: string | null, createdAt: string | null, parent: { type: AttachmentParentType, id: string } | null } | null };
+
+export type AttachmentQuotaQueryVariables = Exact<{
+  profileId?: string | number | null | undefined;
+}>;
+
+
+export type AttachmentQuotaQuery = { attachmentQuota: { limitBytes: number, usedBytes: number, reservedBytes: number } };
+
 export type BookmarksQueryVariables = Exact<{
   trackId: string | number;
   first?: number | null | undefined;
   after?: string | null | undefined;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -308,7 +540,7 @@ export type CollectionsQueryVariables = Exact<{
 }>;
 
 
-export type CollectionsQuery = { collections: { nodes: Array<{ id: string, slug: string | null, kind: string | null, title: string | null, description: string | null, textLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type CollectionsQuery = { collections: { nodes: Array<{ id: string, slug: string | null, kind: string | null, title: string | null, description: string | null, textLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, requires: string | null, locked: boolean }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type CollectionQueryVariables = Exact<{
   id?: string | number | null | undefined;
@@ -317,7 +549,7 @@ export type CollectionQueryVariables = Exact<{
 }>;
 
 
-export type CollectionQuery = { collection: { id: string, slug: string | null, kind: string | null, title: string | null, description: string | null, textLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, tracks: Array<{ id: string, collectionId: string | null, order: number, title: string | null, description: string | null, textLanguage: string | null, durationSeconds: number | null, language: string | null, tags: Array<string>, media: { audio: string | null, transcript: string | null, image: string | null } }> } | null };
+export type CollectionQuery = { collection: { id: string, slug: string | null, kind: string | null, title: string | null, description: string | null, textLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, requires: string | null, locked: boolean, tracks: Array<{ id: string, collectionId: string | null, order: number, title: string | null, description: string | null, textLanguage: string | null, durationSeconds: number | null, language: string | null, tags: Array<string>, requires: string | null, locked: boolean, media: { audio: string | null, transcript: string | null, image: string | null } }> } | null };
 
 export type TrackQueryVariables = Exact<{
   id: string | number;
@@ -325,7 +557,7 @@ export type TrackQueryVariables = Exact<{
 }>;
 
 
-export type TrackQuery = { track: { id: string, collectionId: string | null, order: number, title: string | null, description: string | null, textLanguage: string | null, durationSeconds: number | null, language: string | null, tags: Array<string>, media: { audio: string | null, transcript: string | null, image: string | null } } | null };
+export type TrackQuery = { track: { id: string, collectionId: string | null, order: number, title: string | null, description: string | null, textLanguage: string | null, durationSeconds: number | null, language: string | null, tags: Array<string>, requires: string | null, locked: boolean, media: { audio: string | null, transcript: string | null, image: string | null } } | null };
 
 export type SearchContentQueryVariables = Exact<{
   query: string;
@@ -335,8 +567,8 @@ export type SearchContentQueryVariables = Exact<{
 
 
 export type SearchContentQuery = { searchContent: Array<{ score: number, item:
-      | { __typename: 'Collection', id: string, slug: string | null, kind: string | null, title: string | null, description: string | null, textLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null }
-      | { __typename: 'Track', id: string, collectionId: string | null, order: number, title: string | null, description: string | null, textLanguage: string | null, durationSeconds: number | null, language: string | null, tags: Array<string>, media: { audio: string | null, transcript: string | null, image: string | null } }
+      | { __typename: 'Collection', id: string, slug: string | null, kind: string | null, title: string | null, description: string | null, textLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, requires: string | null, locked: boolean }
+      | { __typename: 'Track', id: string, collectionId: string | null, order: number, title: string | null, description: string | null, textLanguage: string | null, durationSeconds: number | null, language: string | null, tags: Array<string>, requires: string | null, locked: boolean, media: { audio: string | null, transcript: string | null, image: string | null } }
      }> };
 
 export type MediaUrlQueryVariables = Exact<{
@@ -353,21 +585,21 @@ export type AdminCollectionQueryVariables = Exact<{
 }>;
 
 
-export type AdminCollectionQuery = { collection: { visible: boolean, id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, tracks: Array<{ visible: boolean, id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } }>, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> } | null };
+export type AdminCollectionQuery = { collection: { visible: boolean, id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, requires: string | null, locked: boolean, tracks: Array<{ visible: boolean, id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } }>, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> } | null };
 
 export type AdminSaveCollectionMutationVariables = Exact<{
   input: AdminCollectionInput;
 }>;
 
 
-export type AdminSaveCollectionMutation = { adminSaveCollection: { id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> } };
+export type AdminSaveCollectionMutation = { adminSaveCollection: { id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> } };
 
 export type AdminSaveTrackMutationVariables = Exact<{
   input: AdminTrackInput;
 }>;
 
 
-export type AdminSaveTrackMutation = { adminSaveTrack: { id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } } };
+export type AdminSaveTrackMutation = { adminSaveTrack: { id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } } };
 
 export type AdminDeleteTrackMutationVariables = Exact<{
   id: string | number;
@@ -429,26 +661,30 @@ export type MediaUploadFieldsFragment = { url: string, method: string, key: stri
 export type ChatThreadsQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
+  profileId?: string | number | null | undefined;
 }>;
 
 
-export type ChatThreadsQuery = { chatThreads: { nodes: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { trackId: string | null, pieceId: string | null } | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type ChatThreadsQuery = { chatThreads: { nodes: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { type: ChatContextType | null, id: string | null, trackId: string | null, collectionId: string | null, pieceId: string | null, sessionId: string | null, attachmentId: string | null } | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type ChatThreadQueryVariables = Exact<{
   id: string | number;
+  profileId?: string | number | null | undefined;
 }>;
 
 
-export type ChatThreadQuery = { chatThread: { id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { trackId: string | null, pieceId: string | null } | null } | null };
+export type ChatThreadQuery = { chatThread: { id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { type: ChatContextType | null, id: string | null, trackId: string | null, collectionId: string | null, pieceId: string | null, sessionId: string | null, attachmentId: string | null } | null } | null };
 
 export type ChatMessagesQueryVariables = Exact<{
   threadId: string | number;
   first?: number | null | undefined;
   after?: string | null | undefined;
+  profileId?: string | number | null | undefined;
+  order?: ChatMessageOrder | null | undefined;
 }>;
 
 
-export type ChatMessagesQuery = { chatMessages: { nodes: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, error: { code: string, message: string, retryAt: string | null } | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type ChatMessagesQuery = { chatMessages: { nodes: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, attachmentIds: Array<string>, error: { code: string, message: string, retryAt: string | null } | null }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type ChatSuggestionsQueryVariables = Exact<{
   context?: ChatContextInput | null | undefined;
@@ -458,19 +694,56 @@ export type ChatSuggestionsQueryVariables = Exact<{
 
 export type ChatSuggestionsQuery = { chatSuggestions: { language: string, prompts: Array<string> } };
 
-export type SendChatMessageMutationVariables = Exact<{
-  input: ChatMessageInput;
+export type CreateChatThreadMutationVariables = Exact<{
+  input: CreateChatThreadInput;
+  profileId?: string | number | null | undefined;
 }>;
 
 
-export type SendChatMessageMutation = { sendChatMessage: { id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, error: { code: string, message: string, retryAt: string | null } | null } };
+export type CreateChatThreadMutation = { createChatThread: { id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { type: ChatContextType | null, id: string | null, trackId: string | null, collectionId: string | null, pieceId: string | null, sessionId: string | null, attachmentId: string | null } | null } };
+
+export type SendChatMessageMutationVariables = Exact<{
+  input: ChatMessageInput;
+  profileId?: string | number | null | undefined;
+}>;
+
+
+export type SendChatMessageMutation = { sendChatMessage: { id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, attachmentIds: Array<string>, error: { code: string, message: string, retryAt: string | null } | null } };
 
 export type RetryChatReplyMutationVariables = Exact<{
   messageId: string | number;
+  profileId?: string | number | null | undefined;
 }>;
 
 
-export type RetryChatReplyMutation = { retryChatReply: { id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, error: { code: string, message: string, retryAt: string | null } | null } };
+export type RetryChatReplyMutation = { retryChatReply: { id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, attachmentIds: Array<string>, error: { code: string, message: string, retryAt: string | null } | null } };
+
+export type MyEntitlementsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyEntitlementsQuery = { me: { id: string, features: Array<string>, entitlements: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, source: EntitlementSource | null, status: EntitlementStatus, productId: string | null, expiresAt: string | null, graceExpiresAt: string | null, revokedAt: string | null, reason: string | null, environment: string | null, willRenew: boolean | null }> } };
+
+export type AdminGrantEntitlementMutationVariables = Exact<{
+  input: AdminGrantEntitlementInput;
+}>;
+
+
+export type AdminGrantEntitlementMutation = { adminGrantEntitlement: { id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, source: EntitlementSource | null, status: EntitlementStatus, productId: string | null, expiresAt: string | null, graceExpiresAt: string | null, revokedAt: string | null, reason: string | null, environment: string | null, willRenew: boolean | null } };
+
+export type AdminRevokeEntitlementMutationVariables = Exact<{
+  userId: string | number;
+  entitlement: string;
+}>;
+
+
+export type AdminRevokeEntitlementMutation = { adminRevokeEntitlement: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, source: EntitlementSource | null, status: EntitlementStatus, productId: string | null, expiresAt: string | null, graceExpiresAt: string | null, revokedAt: string | null, reason: string | null, environment: string | null, willRenew: boolean | null }> };
+
+export type RedeemPurchaseMutationVariables = Exact<{
+  input: RedeemPurchaseInput;
+}>;
+
+
+export type RedeemPurchaseMutation = { redeemPurchase: { entitlements: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, source: EntitlementSource | null, status: EntitlementStatus, productId: string | null, expiresAt: string | null, graceExpiresAt: string | null, revokedAt: string | null, reason: string | null, environment: string | null, willRenew: boolean | null }> } };
 
 export type PieceFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, category: string | null, language: string | null, lyrics: string | null, notes: string | null, tags: Array<string>, favorite: boolean, createdAt: string | null };
 
@@ -480,19 +753,29 @@ export type ProgressFieldsFragment = { id: string, version: number, updatedAt: s
 
 export type BookmarkFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, label: string | null, note: string | null, createdAt: string | null };
 
-export type ChatThreadFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { trackId: string | null, pieceId: string | null } | null };
+export type AttachmentFieldsFragment = { status: AttachmentStatus | null, id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, contentType: string | null, byteSize: number | null, sha256: string | null, width: number | null, height: number | null, durationSeconds: number | null, failure: string | null, uploadedAt: string | null, createdAt: string | null, parent: { type: AttachmentParentType, id: string } | null };
 
-export type ChatMessageFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, error: { code: string, message: string, retryAt: string | null } | null };
+export type AttachmentMetadataFragment = { id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, contentType: string | null, byteSize: number | null, sha256: string | null, width: number | null, height: number | null, durationSeconds: number | null, failure: string | null, uploadedAt: string | null, createdAt: string | null, parent: { type: AttachmentParentType, id: string } | null };
+
+export type ChatThreadFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { type: ChatContextType | null, id: string | null, trackId: string | null, collectionId: string | null, pieceId: string | null, sessionId: string | null, attachmentId: string | null } | null };
+
+export type ChatMessageFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, attachmentIds: Array<string>, error: { code: string, message: string, retryAt: string | null } | null };
 
 export type PreferencesFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, language: string | null, contentLanguage: string | null, timeZone: string | null, notifications: boolean | null, dailyGoalMinutes: number | null, custom: Array<{ key: string, value: string }> };
 
+export type ChatMemoryFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, text: string | null, pinned: boolean, createdAt: string | null };
+
+type SyncRecordFields_Attachment_Fragment = { __typename: 'Attachment', id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, contentType: string | null, byteSize: number | null, sha256: string | null, width: number | null, height: number | null, durationSeconds: number | null, failure: string | null, uploadedAt: string | null, createdAt: string | null, uploadStatus: AttachmentStatus | null, parent: { type: AttachmentParentType, id: string } | null };
+
 type SyncRecordFields_Bookmark_Fragment = { __typename: 'Bookmark', id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, label: string | null, note: string | null, createdAt: string | null };
 
-type SyncRecordFields_ChatMessage_Fragment = { __typename: 'ChatMessage', id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, error: { code: string, message: string, retryAt: string | null } | null };
+type SyncRecordFields_ChatMemory_Fragment = { __typename: 'ChatMemory', id: string, version: number, updatedAt: string, deleted: boolean, text: string | null, pinned: boolean, createdAt: string | null };
 
-type SyncRecordFields_ChatThread_Fragment = { __typename: 'ChatThread', id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { trackId: string | null, pieceId: string | null } | null };
+type SyncRecordFields_ChatMessage_Fragment = { __typename: 'ChatMessage', id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, attachmentIds: Array<string>, error: { code: string, message: string, retryAt: string | null } | null };
 
-type SyncRecordFields_Collection_Fragment = { __typename: 'Collection', id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> };
+type SyncRecordFields_ChatThread_Fragment = { __typename: 'ChatThread', id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { type: ChatContextType | null, id: string | null, trackId: string | null, collectionId: string | null, pieceId: string | null, sessionId: string | null, attachmentId: string | null } | null };
+
+type SyncRecordFields_Collection_Fragment = { __typename: 'Collection', id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> };
 
 type SyncRecordFields_Piece_Fragment = { __typename: 'Piece', id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, category: string | null, language: string | null, lyrics: string | null, notes: string | null, tags: Array<string>, favorite: boolean, createdAt: string | null };
 
@@ -502,10 +785,12 @@ type SyncRecordFields_Preferences_Fragment = { __typename: 'Preferences', id: st
 
 type SyncRecordFields_Progress_Fragment = { __typename: 'Progress', id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, durationSeconds: number | null, completed: boolean, completedAt: string | null, listenedSeconds: number, lastPlayedAt: string | null, playCount: number };
 
-type SyncRecordFields_Track_Fragment = { __typename: 'Track', id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } };
+type SyncRecordFields_Track_Fragment = { __typename: 'Track', id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } };
 
 export type SyncRecordFieldsFragment =
+  | SyncRecordFields_Attachment_Fragment
   | SyncRecordFields_Bookmark_Fragment
+  | SyncRecordFields_ChatMemory_Fragment
   | SyncRecordFields_ChatMessage_Fragment
   | SyncRecordFields_ChatThread_Fragment
   | SyncRecordFields_Collection_Fragment
@@ -516,22 +801,116 @@ export type SyncRecordFieldsFragment =
   | SyncRecordFields_Track_Fragment
 ;
 
-export type CollectionFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> };
+export type CollectionFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> };
 
-export type TrackFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } };
+export type TrackFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } };
 
-export type CollectionCardFragment = { id: string, slug: string | null, kind: string | null, title: string | null, description: string | null, textLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null };
+export type CollectionCardFragment = { id: string, slug: string | null, kind: string | null, title: string | null, description: string | null, textLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, requires: string | null, locked: boolean };
 
-export type TrackRowFragment = { id: string, collectionId: string | null, order: number, title: string | null, description: string | null, textLanguage: string | null, durationSeconds: number | null, language: string | null, tags: Array<string>, media: { audio: string | null, transcript: string | null, image: string | null } };
+export type TrackRowFragment = { id: string, collectionId: string | null, order: number, title: string | null, description: string | null, textLanguage: string | null, durationSeconds: number | null, language: string | null, tags: Array<string>, requires: string | null, locked: boolean, media: { audio: string | null, transcript: string | null, image: string | null } };
+
+export type EntitlementFieldsFragment = { id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, source: EntitlementSource | null, status: EntitlementStatus, productId: string | null, expiresAt: string | null, graceExpiresAt: string | null, revokedAt: string | null, reason: string | null, environment: string | null, willRenew: boolean | null };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type MeQuery = { me: { id: string, email: string | null, name: string | null, isAdmin: boolean, createdAt: string, lastSeenAt: string, preferences: { id: string, version: number, updatedAt: string, deleted: boolean, language: string | null, contentLanguage: string | null, timeZone: string | null, notifications: boolean | null, dailyGoalMinutes: number | null, custom: Array<{ key: string, value: string }> } } };
 
+export type ProfileFieldsFragment = { id: string, name: string | null, managed: boolean, role: ProfileRole, permissions: { read: Array<ProfileArea>, write: Array<ProfileArea>, chat: boolean } };
+
+export type ProfilesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ProfilesQuery = { profiles: Array<{ id: string, name: string | null, managed: boolean, role: ProfileRole, permissions: { read: Array<ProfileArea>, write: Array<ProfileArea>, chat: boolean } }> };
+
+export type CreateProfileMutationVariables = Exact<{
+  input: CreateProfileInput;
+}>;
+
+
+export type CreateProfileMutation = { createProfile: { id: string, name: string | null, managed: boolean, role: ProfileRole, permissions: { read: Array<ProfileArea>, write: Array<ProfileArea>, chat: boolean } } };
+
+export type CreateInviteMutationVariables = Exact<{
+  input: CreateInviteInput;
+}>;
+
+
+export type CreateInviteMutation = { createInvite: { code: string, profileId: string, role: ProfileRole, expiresAt: string } };
+
+export type AcceptInviteMutationVariables = Exact<{
+  code: string;
+}>;
+
+
+export type AcceptInviteMutation = { acceptInvite: { id: string, name: string | null, managed: boolean, role: ProfileRole, permissions: { read: Array<ProfileArea>, write: Array<ProfileArea>, chat: boolean } } };
+
+export type MembersQueryVariables = Exact<{
+  profileId: string | number;
+}>;
+
+
+export type MembersQuery = { members: Array<{ accountId: string, name: string | null, role: ProfileRole, grantedAt: string, permissions: { read: Array<ProfileArea>, write: Array<ProfileArea>, chat: boolean } }> };
+
+export type SetPermissionsMutationVariables = Exact<{
+  input: SetPermissionsInput;
+}>;
+
+
+export type SetPermissionsMutation = { setPermissions: { accountId: string, role: ProfileRole, permissions: { read: Array<ProfileArea>, write: Array<ProfileArea> } } };
+
+export type RevokeAccessMutationVariables = Exact<{
+  profileId: string | number;
+  accountId: string | number;
+}>;
+
+
+export type RevokeAccessMutation = { revokeAccess: boolean };
+
+export type LeaveProfileMutationVariables = Exact<{
+  profileId: string | number;
+}>;
+
+
+export type LeaveProfileMutation = { leaveProfile: boolean };
+
+export type TransferProfileMutationVariables = Exact<{
+  profileId: string | number;
+  expiresInHours?: number | null | undefined;
+}>;
+
+
+export type TransferProfileMutation = { transferProfile: { code: string, profileId: string, role: ProfileRole, expiresAt: string } };
+
+export type AccessLogQueryVariables = Exact<{
+  profileId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type AccessLogQuery = { accessLog: { endCursor: string | null, hasNextPage: boolean, nodes: Array<{ accountId: string, at: string, operation: string, collections: Array<string> }> } };
+
+export type ProfilesOverviewQueryVariables = Exact<{
+  timeZone: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ProfilesOverviewQuery = { profilesOverview: { endCursor: string | null, hasNextPage: boolean, nodes: Array<{ lastActivityAt: string | null, listenedMinutes: number, practicedMinutes: number, currentStreakDays: number, profile: { id: string, name: string | null, role: ProfileRole } }> } };
+
+export type DeleteProfileMutationVariables = Exact<{
+  profileId: string | number;
+  confirm: string;
+}>;
+
+
+export type DeleteProfileMutation = { deleteProfile: { complete: boolean, itemsDeleted: number, objectsDeleted: number } };
+
 export type PiecesQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -539,6 +918,7 @@ export type PiecesQuery = { pieces: { nodes: Array<{ id: string, version: number
 
 export type PieceQueryVariables = Exact<{
   id: string | number;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -546,6 +926,7 @@ export type PieceQuery = { piece: { id: string, version: number, updatedAt: stri
 
 export type ProgressQueryVariables = Exact<{
   trackId: string | number;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -555,6 +936,7 @@ export type ProgressListQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
   completed?: boolean | null | undefined;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -563,6 +945,7 @@ export type ProgressListQuery = { progressList: { nodes: Array<{ id: string, ver
 export type ProgressStatsQueryVariables = Exact<{
   range: DateRangeInput;
   timeZone: string;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -572,6 +955,7 @@ export type SessionsQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
   pieceId?: string | number | null | undefined;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -579,6 +963,7 @@ export type SessionsQuery = { sessions: { nodes: Array<{ id: string, version: nu
 
 export type SessionQueryVariables = Exact<{
   id: string | number;
+  profileId?: string | number | null | undefined;
 }>;
 
 
@@ -589,7 +974,7 @@ export type SyncPullQueryVariables = Exact<{
 }>;
 
 
-export type SyncPullQuery = { syncPull: { cursor: string, hasMore: boolean, resetRequired: boolean, lastMutationId: number, pieces: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, category: string | null, language: string | null, lyrics: string | null, notes: string | null, tags: Array<string>, favorite: boolean, createdAt: string | null }>, sessions: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, pieceId: string | null, trackId: string | null, startedAt: string | null, endedAt: string | null, durationSeconds: number | null, rating: number | null, notes: string | null }>, progress: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, durationSeconds: number | null, completed: boolean, completedAt: string | null, listenedSeconds: number, lastPlayedAt: string | null, playCount: number }>, bookmarks: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, label: string | null, note: string | null, createdAt: string | null }>, chatThreads: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { trackId: string | null, pieceId: string | null } | null }>, chatMessages: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, error: { code: string, message: string, retryAt: string | null } | null }>, preferences: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, language: string | null, contentLanguage: string | null, timeZone: string | null, notifications: boolean | null, dailyGoalMinutes: number | null, custom: Array<{ key: string, value: string }> }>, collections: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> }>, tracks: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } }> } };
+export type SyncPullQuery = { syncPull: { cursor: string, hasMore: boolean, resetRequired: boolean, lastMutationId: number, pieces: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, category: string | null, language: string | null, lyrics: string | null, notes: string | null, tags: Array<string>, favorite: boolean, createdAt: string | null }>, sessions: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, pieceId: string | null, trackId: string | null, startedAt: string | null, endedAt: string | null, durationSeconds: number | null, rating: number | null, notes: string | null }>, progress: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, durationSeconds: number | null, completed: boolean, completedAt: string | null, listenedSeconds: number, lastPlayedAt: string | null, playCount: number }>, bookmarks: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, label: string | null, note: string | null, createdAt: string | null }>, chatThreads: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { type: ChatContextType | null, id: string | null, trackId: string | null, collectionId: string | null, pieceId: string | null, sessionId: string | null, attachmentId: string | null } | null }>, chatMessages: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, attachmentIds: Array<string>, error: { code: string, message: string, retryAt: string | null } | null }>, chatMemory: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, text: string | null, pinned: boolean, createdAt: string | null }>, preferences: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, language: string | null, contentLanguage: string | null, timeZone: string | null, notifications: boolean | null, dailyGoalMinutes: number | null, custom: Array<{ key: string, value: string }> }>, collections: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> }>, tracks: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } }>, entitlements: Array<{ id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, source: EntitlementSource | null, status: EntitlementStatus, productId: string | null, expiresAt: string | null, graceExpiresAt: string | null, revokedAt: string | null, reason: string | null, environment: string | null, willRenew: boolean | null }>, attachments: Array<{ status: AttachmentStatus | null, id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, contentType: string | null, byteSize: number | null, sha256: string | null, width: number | null, height: number | null, durationSeconds: number | null, failure: string | null, uploadedAt: string | null, createdAt: string | null, parent: { type: AttachmentParentType, id: string } | null }> } };
 
 export type SyncPushMutationVariables = Exact<{
   input: SyncPushInput;
@@ -597,13 +982,15 @@ export type SyncPushMutationVariables = Exact<{
 
 
 export type SyncPushMutation = { syncPush: { lastMutationId: number, results: Array<{ mutationId: number, status: SyncStatus, code: string | null, message: string | null, conflictingFields: Array<string>, record:
+        | { __typename: 'Attachment', id: string, version: number, updatedAt: string, deleted: boolean, name: string | null, contentType: string | null, byteSize: number | null, sha256: string | null, width: number | null, height: number | null, durationSeconds: number | null, failure: string | null, uploadedAt: string | null, createdAt: string | null, uploadStatus: AttachmentStatus | null, parent: { type: AttachmentParentType, id: string } | null }
         | { __typename: 'Bookmark', id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, label: string | null, note: string | null, createdAt: string | null }
-        | { __typename: 'ChatMessage', id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, error: { code: string, message: string, retryAt: string | null } | null }
-        | { __typename: 'ChatThread', id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { trackId: string | null, pieceId: string | null } | null }
-        | { __typename: 'Collection', id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> }
+        | { __typename: 'ChatMemory', id: string, version: number, updatedAt: string, deleted: boolean, text: string | null, pinned: boolean, createdAt: string | null }
+        | { __typename: 'ChatMessage', id: string, version: number, updatedAt: string, deleted: boolean, threadId: string | null, role: ChatRole | null, text: string | null, createdAt: string | null, status: ChatMessageStatus | null, model: string | null, inputTokens: number | null, outputTokens: number | null, replyToId: string | null, attachmentIds: Array<string>, error: { code: string, message: string, retryAt: string | null } | null }
+        | { __typename: 'ChatThread', id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, summary: string | null, createdAt: string | null, lastMessageAt: string | null, context: { type: ChatContextType | null, id: string | null, trackId: string | null, collectionId: string | null, pieceId: string | null, sessionId: string | null, attachmentId: string | null } | null }
+        | { __typename: 'Collection', id: string, version: number, updatedAt: string, deleted: boolean, slug: string | null, kind: string | null, defaultLanguage: string | null, tags: Array<string>, coverImage: string | null, order: number, parentId: string | null, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }> }
         | { __typename: 'Piece', id: string, version: number, updatedAt: string, deleted: boolean, title: string | null, category: string | null, language: string | null, lyrics: string | null, notes: string | null, tags: Array<string>, favorite: boolean, createdAt: string | null }
         | { __typename: 'PracticeSession', id: string, version: number, updatedAt: string, deleted: boolean, pieceId: string | null, trackId: string | null, startedAt: string | null, endedAt: string | null, durationSeconds: number | null, rating: number | null, notes: string | null }
         | { __typename: 'Preferences', id: string, version: number, updatedAt: string, deleted: boolean, language: string | null, contentLanguage: string | null, timeZone: string | null, notifications: boolean | null, dailyGoalMinutes: number | null, custom: Array<{ key: string, value: string }> }
         | { __typename: 'Progress', id: string, version: number, updatedAt: string, deleted: boolean, trackId: string | null, positionSeconds: number | null, durationSeconds: number | null, completed: boolean, completedAt: string | null, listenedSeconds: number, lastPlayedAt: string | null, playCount: number }
-        | { __typename: 'Track', id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } }
+        | { __typename: 'Track', id: string, version: number, updatedAt: string, deleted: boolean, collectionId: string | null, order: number, durationSeconds: number | null, language: string | null, tags: Array<string>, publishedAt: string | null, requires: string | null, locked: boolean, titles: Array<{ language: string, text: string }>, descriptions: Array<{ language: string, text: string }>, media: { audio: string | null, transcript: string | null, image: string | null } }
        | null }> } };

@@ -50,3 +50,12 @@ def test_possible_types_cover_the_unions_apollo_must_know(codegen: Path) -> None
     possible = json.loads((codegen / "possibleTypes.json").read_text())["possibleTypes"]
     assert set(possible["CatalogItem"]) == {"Collection", "Track"}
     assert {"Piece", "Collection", "Track"} <= set(possible["SyncRecord"])
+
+
+@pytest.mark.parametrize("name", ["operations.ts", "possibleTypes.json"])
+def test_the_committed_client_kit_is_what_codegen_writes(codegen: Path, name: str) -> None:
+    """graphql/generated/ is what apps copy: it must match the schema and operations of this commit."""
+    committed = ROOT / "graphql" / "generated" / name
+    assert committed.read_text() == (codegen / name).read_text(), (
+        f"graphql/generated/{name} is stale: run `make codegen`"
+    )
