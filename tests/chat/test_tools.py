@@ -35,8 +35,10 @@ from tether.chat.providers import tool_use
 from tether.chat.providers.base import ChatRequest, Provider, Turn
 from tether.chat.providers.tool_use import ToolCall, ToolResult, ToolRound, ToolSpec
 from tether.chat.tools import SPECS, Toolbox, ToolContext, bounded
+from tether.preferences import PREFERENCES, PREFERENCES_ID
 from tether.progress import PROGRESS
 from tether.services import Services
+from tether.sessions import SESSIONS
 from tether.settings import Settings
 from tether.sync.engine import Mutation
 
@@ -540,3 +542,32 @@ def test_the_catalog_tools_search_and_describe_published_tracks(settings: Settin
     assert "transcriptUrl" in track
     missing, _ = toolbox.run(learner, ToolCall("t", "get_track", {"track_id": "no-such-track"}), "r")
     assert json.loads(missing) == {"found": False, "track_id": "no-such-track"}
+
+
+def test_progress_statistics_count_days_in_the_profiles_own_time_zone(settings: Settings) -> None:
+    """At 21:00 in Honolulu it is already tomorrow in UTC: "today" is the learner's own day."""
+    evening = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)  # 2026-03-09 21:00 in Honolulu
+    services = Services.build(settings, clock=lambda: evening)
+    toolbox = services.chat.toolbox
+    assert toolbox is not None
+    learner = ToolContext(f"learner-{new_id()}")
+    practised = evening - timedelta(hours=12)  # 09:00 the same local day, 19:00 UTC the day before
+
+    def statistics() -> dict[str, Any]:
+        found, error = toolbox.run(learner, ToolCall("s", "progress_statistics", {"days": 1}), "r")
+        assert not error
+        return json.loads(found)  # type: ignore[no-any-return]
+
+    session = {"id": new_id(), "started_at": practised, "duration_seconds": 600}
+    services.sync.push(learner.profile_id, "phone", [Mutation(1, practised, SESSIONS, "save", session)])
+    in_utc = statistics()
+    assert (in_utc["timeZone"], in_utc["practiceSessions"]) == ("UTC", 0)  # no zone chosen: UTC days
+    zone = {"id": PREFERENCES_ID, "time_zone": "Pacific/Honolulu"}
+    services.sync.push(learner.profile_id, "phone", [Mutation(2, evening, PREFERENCES, "save", zone)])
+    local = statistics()
+    assert (local["timeZone"], local["practiceSessions"], local["practiceMinutes"]) == (
+        "Pacific/Honolulu",
+        1,
+        10,
+    )
+    assert local["currentStreakDays"] == 1

@@ -26,6 +26,7 @@ from tether.entitlements.service import Access
 from tether.errors import TetherError
 from tether.model.record import Record
 from tether.pieces import PIECES
+from tether.preferences import PREFERENCES, PREFERENCES_ID
 from tether.progress import PROGRESS
 from tether.sessions import SESSIONS
 from tether.storage.keys import user_key
@@ -49,11 +50,18 @@ def _schema(properties: Mapping[str, Any], required: Sequence[str] = ()) -> dict
     }
 
 
+def _time_zone(profile_id: str) -> str:
+    """The profile's chosen time zone (its preferences), else UTC: "today" is the learner's day."""
+    preferences = get_record(user_key(profile_id), PREFERENCES.sort_key(PREFERENCES_ID))
+    zone = preferences.data.get("time_zone") if preferences is not None else None
+    return zone if isinstance(zone, str) else "UTC"
+
+
 SPECS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "progress_statistics",
-        "The user's practice and listening totals over the last `days` days (UTC), and their current "
-        "and longest daily streaks.",
+        "The user's practice and listening totals over the last `days` days (their own time zone's "
+        "days), and their current and longest daily streaks.",
         _schema({"days": {**_INTEGER, "minimum": 1, "maximum": 90, "description": "Default 30."}}),
     ),
     ToolSpec(
@@ -186,12 +194,15 @@ class Toolbox:
 
     def _progress_statistics(self, context: ToolContext, arguments: Mapping[str, Any]) -> dict[str, Any]:
         days = _integer(arguments, "days", 30, 1, 90)
-        today = self.now().date()
+        zone = _time_zone(context.profile_id)
+        now = self.now()
+        today = now.astimezone(statistics.zone_of(zone)).date()
         stats = statistics.progress_stats(
-            context.profile_id, today - timedelta(days=days - 1), today, "UTC", self.now()
+            context.profile_id, today - timedelta(days=days - 1), today, zone, now
         )
         return {
             "days": days,
+            "timeZone": zone,
             "practiceSessions": stats.sessions,
             "practiceMinutes": round(stats.practice_seconds / 60),
             "listenedMinutes": round(stats.listened_ms / 60_000),
