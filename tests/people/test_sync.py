@@ -7,7 +7,9 @@ from collections.abc import Callable
 from tests.operations import operation
 from tests.people.conftest import Person, device_of, reason
 from tests.sync.conftest import at, new_id
+from tether.storage.accounts import devices
 from tether.storage.instrumentation import record_calls
+from tether.storage.keys import user_key
 
 
 def test_parent_learner_and_teacher_end_to_end(person: Callable[[str], Person]) -> None:
@@ -197,3 +199,30 @@ def test_a_device_signed_out_of_the_account_is_refused_for_every_profile(
     assert device_of(parent, "tablet", learner).sync_all() == {}
     # The learner's devices list shows the learner's own devices only.
     assert parent.gql.data(operation("Devices"))["devices"] == []
+
+
+def test_a_device_that_only_syncs_a_shared_profile_can_be_signed_out(
+    person: Callable[[str], Person],
+) -> None:
+    """A teacher's classroom tablet that never opened the teacher's own profile is still theirs to
+    revoke: it is found in the profiles the account reaches, listed as revoked, and refused."""
+    parent, teacher = person("parent"), person("teacher")
+    learner = parent.create_profile("Keala")
+    teacher.accept(parent.invite(learner, "TEACHER"))
+    tablet = device_of(teacher, "classroom-tablet", learner)
+    tablet.pull()
+    revoked = teacher.gql.data(operation("RevokeDevice"), {"clientId": "classroom-tablet"})["revokeDevice"]
+    assert (revoked["clientId"], revoked["revoked"]) == ("classroom-tablet", True)
+    assert reason(tablet.pull_raw()["errors"]) == ("FORBIDDEN", "DEVICE_REVOKED")
+    tablet.save_piece(at(0), id=new_id(), title="from a lost tablet")
+    assert reason(tablet.push_raw()["errors"]) == ("FORBIDDEN", "DEVICE_REVOKED")
+    assert revoked["signInBound"] is True  # so the teacher's own sign-in there is refused everywhere
+    assert [(d.client_id, d.revoked) for d in devices(user_key(teacher.id))] == [("classroom-tablet", True)]
+    # Another account's device of the same clientId in the same profile is not theirs to revoke.
+    own_tablet = device_of(parent, "classroom-tablet", learner)
+    own_tablet.pull()
+    assert "errors" not in own_tablet.pull_raw()
+    assert reason(parent.errors(operation("RevokeDevice"), clientId="elsewhere"))[0] == "NOT_FOUND"
+    assert reason(person("stranger").errors(operation("RevokeDevice"), clientId="classroom-tablet"))[0] == (
+        "NOT_FOUND"
+    )

@@ -14,10 +14,11 @@ from tether.accounts.directory import SignInDirectory
 from tether.auth import User
 from tether.errors import BadUserInput, NotFound
 from tether.identity import issuers
+from tether.people.sharing import Scope
 from tether.storage import accounts as store
-from tether.storage import signins
+from tether.storage import people, signins
 from tether.storage.audit import Operation
-from tether.storage.keys import user_key
+from tether.storage.keys import client_key, user_key
 from tether.storage.signins import SignIns
 from tether.sync.engine import CLIENT_ID
 
@@ -64,14 +65,21 @@ class SignOut:
 
         def prepare(attempt: int) -> Sequence[Operation] | None:
             device = store.get_device(pk, client_id)
-            if device is None:
-                raise NotFound("No device of yours has this clientId", field="clientId")
-            operations = [] if device.revoked else [store.revoke_device(pk, client_id)]
-            if device.sign_in is not None:
-                previous = self._sign_ins(user.id)
-                if device.sign_in not in previous.revoked:
-                    revoked = {**previous.revoked, device.sign_in: self._now()}
-                    operations.append(signins.save(user.id, previous, self._kept(previous, revoked)))
+            if device is not None:
+                operations = [] if device.revoked else [store.revoke_device(pk, client_id)]
+                sign_ins = {device.sign_in}
+            else:
+                seen = _seen_in_reached_profiles(user.id, client_id)
+                if not seen:
+                    raise NotFound("No device of yours has this clientId", field="clientId")
+                latest = max(seen, key=lambda d: d.last_sync_at or datetime.min.replace(tzinfo=UTC))
+                operations = [store.put_revoked_device(pk, client_id, latest)]
+                sign_ins = {d.sign_in for d in seen}
+            newly = sorted(s for s in sign_ins if s is not None)
+            previous = self._sign_ins(user.id) if newly else None
+            if previous is not None and any(s not in previous.revoked for s in newly):
+                revoked = {**{s: self._now() for s in newly}, **previous.revoked}
+                operations.append(signins.save(user.id, previous, self._kept(previous, revoked)))
             return operations or None
 
         self.audit.append(audit.DEVICE_REVOKED, user.id, {}, prepare)
@@ -121,3 +129,11 @@ def _check_refresh_token(token: str | None) -> None:
             field="refreshToken",
             limit=MAX_REFRESH_TOKEN,
         )
+
+
+def _seen_in_reached_profiles(account_id: str, client_id: str) -> list[store.StoredDevice]:
+    """The account's device of this clientId in the profiles it reaches (a member's device item is
+    in the profile's partition): a device that never synced the account's own profile."""
+    profiles = [reach.profile_id for reach in people.reaches(account_id)]
+    keys = [(user_key(p), client_key(Scope(account_id, p).client(client_id))) for p in profiles]
+    return store.devices_by_key(keys)

@@ -200,6 +200,39 @@ def get_device(pk: str, client_id: str) -> StoredDevice | None:
     return _device(item)
 
 
+def devices_by_key(keys: list[tuple[str, str]]) -> list[StoredDevice]:
+    """The client items of these (partition, client key)s that exist: ONE BatchGetItem per 100."""
+    found: list[StoredDevice] = []
+    for start in range(0, len(keys), 100):
+        items = guard(batch_get, keys[start : start + 100])
+        found.extend(_device(item) for item in items if isinstance(item, ClientState))
+    return found
+
+
+def put_revoked_device(pk: str, client_id: str, seen: StoredDevice) -> Operation:
+    """Record, revoked, a device the account has not synced its own profile with (`seen`: its item
+    in a profile it reaches): refused from then on there, as a revoked own device is."""
+
+    def add(transaction: TransactWrite) -> None:
+        transaction.save(
+            ClientState(
+                pk=pk,
+                sk=client_key(client_id),
+                client_id=client_id,
+                revoked=True,
+                first_seen_at=seen.first_seen_at,
+                last_sync_at=seen.last_sync_at,
+                name=seen.name,
+                platform=seen.platform,
+                app_version=seen.app_version,
+                sign_in=seen.sign_in,
+            ),
+            condition=ClientState.pk.does_not_exist(),
+        )
+
+    return add
+
+
 def revoke_device(pk: str, client_id: str) -> Operation:
     """Mark a known, not yet revoked client as revoked (its pushes and pulls are refused from then on)."""
 
