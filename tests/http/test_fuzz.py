@@ -3,6 +3,7 @@ JSON, bad UTF-8. None may cost a 5xx or an INTERNAL: a client's mistake is never
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from app import create_app
+from tests.conftest import LocalS3
 from tests.operations import documents, operation
 from tether.settings import Settings
 
@@ -103,8 +105,10 @@ def request(draw: st.DrawFn) -> tuple[str, bytes | str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def fuzz_client(base_settings: Settings, table: str) -> Any:
-    with TestClient(create_app(base_settings), raise_server_exceptions=False) as client:
+def fuzz_client(base_settings: Settings, table: str, s3: LocalS3) -> Any:
+    # Configured as deployed (the media bucket too): only the requests' own faults are fuzzed.
+    configured = dataclasses.replace(base_settings, media_bucket=s3.bucket, s3_endpoint=s3.endpoint)
+    with TestClient(create_app(configured), raise_server_exceptions=False) as client:
         yield client
 
 
