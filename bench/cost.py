@@ -331,15 +331,18 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
                 "GB-s",
                 lambda_gb_s,
             ),
-            # A connection item put and deleted per session (~0.2 KB: 1 WRU each); the push reads
-            # the profile's connections (1 RRU, strongly consistent) before poking.
+            # Per session (tether/storage/sockets.py): $connect two UpdateItems of the head and a
+            # PutItem of the connection's own item, $disconnect a GetItem of it, an UpdateItem of
+            # the head and a DeleteItem (each item < 1 KB: 1 unit). A push finds the connections
+            # on the head it reads anyway: nothing more.
             Line(
                 "DynamoDB",
-                "connection items (put + delete) and their reads",
-                2 * sessions + w.pushes * per_month,
-                "WRU/RRU",
+                "connections: $connect 3 + $disconnect 2 writes",
+                5 * sessions,
+                "WRU",
                 p["dynamodb_wru"],
             ),
+            Line("DynamoDB", "connections: $disconnect's read", sessions, "RRU", p["dynamodb_rru"]),
         ]
     return lines
 
