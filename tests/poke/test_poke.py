@@ -226,16 +226,17 @@ def test_connect_refuses_a_bad_token_and_stores_nothing(
     assert [s.client_id for s in sockets.read([user_key(user_id)])] == ["phone"]
 
 
-def test_the_push_reads_its_connections_without_another_round_trip(
-    aws: Services,
-    aws_client: TestClient,
-    management_api: FakeManagementApi,
-    make_token: Callable[..., str],
-    user_id: str,
-) -> None:
+def connected_phone(aws_client: TestClient, token: str, connection_id: str) -> None:
+    """The account's phone opens a connection (through $connect, as API Gateway calls it)."""
     handler = make_handler(aws_client.app)  # type: ignore[arg-type]
+    assert connect(handler, connection_id, clientId="phone", token=token)["statusCode"] == 200
+
+
+def test_the_push_reads_its_connections_without_another_round_trip(
+    aws_client: TestClient, management_api: FakeManagementApi, make_token: Callable[..., str], user_id: str
+) -> None:
     token = make_token(user_id)
-    assert connect(handler, "phone=", clientId="phone", token=token)["statusCode"] == 200
+    connected_phone(aws_client, token, "phone=")
     with record_calls() as calls:
         push_piece(GraphQLClient(aws_client, token), "tablet")
     assert management_api.posted_to() == ["phone="]
@@ -266,17 +267,12 @@ def test_the_push_reads_its_connections_without_another_round_trip(
 
 
 def test_a_connection_opened_before_the_first_change_is_poked_by_it(
-    aws: Services,
-    aws_client: TestClient,
-    management_api: FakeManagementApi,
-    make_token: Callable[..., str],
-    user_id: str,
+    aws_client: TestClient, management_api: FakeManagementApi, make_token: Callable[..., str], user_id: str
 ) -> None:
     # The connection creates the partition's head item (no number, no epoch yet); the first push
     # then starts the feed on that same item, keeping the connection.
-    handler = make_handler(aws_client.app)  # type: ignore[arg-type]
     token = make_token(user_id)
-    assert connect(handler, "early=", clientId="phone", token=token)["statusCode"] == 200
+    connected_phone(aws_client, token, "early=")
     push_piece(GraphQLClient(aws_client, token), "tablet")
     assert management_api.posted_to() == ["early="]
     push_piece(GraphQLClient(aws_client, token), "tablet", mutation_id=2)
