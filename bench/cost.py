@@ -1,15 +1,18 @@
 """The cost model: what 100, 1,000 and 100,000 active users cost a month on AWS (docs/cost.md).
 
 Measured in this run, through the Lambda handler in process (API Gateway events, Mangum, Starlette,
-GraphQL, the engine, DynamoDB Local): each request's duration, its time inside DynamoDB calls, its
-round trips and its capacity units as DynamoDB bills them (tether/storage/capacity.py). Priced with
-the stated workload (WORKLOAD) and prices (PRICES); every line item printed.
+GraphQL, the engine, DynamoDB Local): each request's CPU time (this process's, all its threads:
+`time.process_time`, which a loaded machine stretches far less than wall-clock time, since waiting
+for a core is not counted), its wall-clock duration and time inside DynamoDB calls (shown, not
+billed), its round trips and its capacity units as DynamoDB bills them (tether/storage/capacity.py).
+Priced with the stated workload (WORKLOAD) and prices (PRICES); every line item printed.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import statistics
 import threading
 import time
@@ -70,17 +73,17 @@ class Measured:
     """One request kind: median duration, time in DynamoDB, round trips and units as billed."""
 
     name: str
-    ms: float
-    dynamodb_ms: float
+    ms: float  # wall clock here (shown: it depends on the machine's load)
+    dynamodb_ms: float  # of it inside DynamoDB calls
+    cpu_ms: float  # this process's CPU time for the request (what a Lambda's vCPU would run)
     round_trips: int
     wru: float
     rru: float
 
     def billed_ms(self, memory_mb: int) -> float:
-        """Duration on a Lambda of `memory_mb`: the CPU part scaled by its vCPU share, plus the
-        DynamoDB round trips at AWS_ROUND_TRIP_MS."""
-        cpu = max(self.ms - self.dynamodb_ms, 0.0)
-        return cpu * max(1.0, FULL_VCPU_MB / memory_mb) + self.round_trips * AWS_ROUND_TRIP_MS
+        """Duration on a Lambda of `memory_mb`: the request's CPU time scaled by the Lambda's vCPU
+        share, plus the DynamoDB round trips at AWS_ROUND_TRIP_MS each."""
+        return self.cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb) + self.round_trips * AWS_ROUND_TRIP_MS
 
 
 @contextmanager
@@ -163,13 +166,14 @@ class User:
 
 def measure(name: str, prepare: Callable[[User], None], action: Callable[[User], Any], api: Api) -> Measured:
     """`action` on RUNS fresh users after `prepare`: timed runs, then one metered run."""
-    samples, in_dynamodb, trips = [], [], 0
+    samples, in_dynamodb, cpu, trips = [], [], [], 0
     for _ in range(RUNS):
         user = User(api)
         prepare(user)
         with dynamodb_time() as spent, record_calls() as calls:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             action(user)
+            cpu.append(time.process_time() - cpu_started)
             samples.append(time.perf_counter() - started)
         in_dynamodb.append(spent[0])
         trips = calls.round_trips
@@ -182,6 +186,7 @@ def measure(name: str, prepare: Callable[[User], None], action: Callable[[User],
         name,
         statistics.median(samples) * 1000,
         statistics.median(in_dynamodb) * 1000,
+        statistics.median(cpu) * 1000,
         trips,
         meter.wru,
         meter.rru,
@@ -326,15 +331,18 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
                 "GB-s",
                 lambda_gb_s,
             ),
-            # A connection item put and deleted per session (~0.2 KB: 1 WRU each); the push reads
-            # the profile's connections (1 RRU, strongly consistent) before poking.
+            # Per session (tether/storage/sockets.py): $connect two UpdateItems of the head and a
+            # PutItem of the connection's own item, $disconnect a GetItem of it, an UpdateItem of
+            # the head and a DeleteItem (each item < 1 KB: 1 unit). A push finds the connections
+            # on the head it reads anyway: nothing more.
             Line(
                 "DynamoDB",
-                "connection items (put + delete) and their reads",
-                2 * sessions + w.pushes * per_month,
-                "WRU/RRU",
+                "connections: $connect 3 + $disconnect 2 writes",
+                5 * sessions,
+                "WRU",
                 p["dynamodb_wru"],
             ),
+            Line("DynamoDB", "connections: $disconnect's read", sessions, "RRU", p["dynamodb_rru"]),
         ]
     return lines
 
@@ -352,11 +360,11 @@ def _head_reads(seconds: float) -> int:
 def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
     print(f"\ncost model (prices: {PRICES_DATE}; workload per active user and day: bench/cost.py WORKLOAD)")
     print(
-        f"{'request':32} {'ms here':>8} {'in DynamoDB':>11} {'trips':>5} {'WRU':>6} {'RRU':>6} {'billed ms @512':>14}"
+        f"{'request':32} {'ms here':>8} {'in DynamoDB':>11} {'CPU ms':>7} {'trips':>5} {'WRU':>6} {'RRU':>6} {'billed ms @512':>14}"
     )
     for m in measured.values():
         print(
-            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.billed_ms(512):14.1f}"
+            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.cpu_ms:7.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.billed_ms(512):14.1f}"
         )
     summary: dict[str, Any] = {}
     for channel, poke in (("poke", True), ("long poll", False)):
@@ -388,9 +396,13 @@ def main() -> None:
         User(api).push(3)  # warm: imports, schema, connections
         measured = measure_all(api)
         summary = print_model(measured)
+    load = [round(value, 2) for value in os.getloadavg()]
+    print(f"machine load (1, 5, 15 min) during this run: {load}: the CPU times above are what is billed")
     RESULTS.mkdir(exist_ok=True)
     (Path(RESULTS) / "cost.json").write_text(
-        json.dumps({"measured": [vars(m) for m in measured.values()], "monthly": summary}, indent=2)
+        json.dumps(
+            {"measured": [vars(m) for m in measured.values()], "monthly": summary, "load": load}, indent=2
+        )
     )
 
 

@@ -113,7 +113,10 @@ class Pokes:
     def send(self, found: Iterable[Socket], skip_client: str | None = None) -> int:
         now, sent = self.clock(), 0
         for socket in found:
-            if not socket.live(now) or (skip_client is not None and socket.client_id == skip_client):
+            if not socket.live(now):
+                self.close(socket.connection_id, socket.partition)  # expired without a $disconnect
+                continue
+            if skip_client is not None and socket.client_id == skip_client:
                 continue
             try:
                 delivered = self.poster.post(socket.connection_id, MESSAGE)

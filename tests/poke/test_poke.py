@@ -226,19 +226,55 @@ def test_connect_refuses_a_bad_token_and_stores_nothing(
     assert [s.client_id for s in sockets.read([user_key(user_id)])] == ["phone"]
 
 
-def test_the_push_reads_its_connections_without_another_round_trip(
-    aws: Services,
-    aws_client: TestClient,
-    management_api: FakeManagementApi,
-    make_token: Callable[..., str],
-    user_id: str,
-) -> None:
+def connected_phone(aws_client: TestClient, token: str, connection_id: str) -> None:
+    """The account's phone opens a connection (through $connect, as API Gateway calls it)."""
     handler = make_handler(aws_client.app)  # type: ignore[arg-type]
+    assert connect(handler, connection_id, clientId="phone", token=token)["statusCode"] == 200
+
+
+def test_the_push_reads_its_connections_without_another_round_trip(
+    aws_client: TestClient, management_api: FakeManagementApi, make_token: Callable[..., str], user_id: str
+) -> None:
     token = make_token(user_id)
-    assert connect(handler, "phone=", clientId="phone", token=token)["statusCode"] == 200
+    connected_phone(aws_client, token, "phone=")
     with record_calls() as calls:
         push_piece(GraphQLClient(aws_client, token), "tablet")
     assert management_api.posted_to() == ["phone="]
-    # The connections came in the push's own BatchGetItem: one read, one transaction, as before.
-    assert sockets.key(user_key(user_id)) in calls.keys_read()
+    # The connections came on the head, in the push's own BatchGetItem: one read, one transaction.
+    assert (user_key(user_id), "HEAD") in calls.keys_read()
     assert calls.operations == ["BatchGetItem", "TransactWriteItems"]
+
+    # The largest push whose keys fit one BatchGetItem (100: the head, the client, the account's
+    # sign-ins and 97 records) still takes one read and one transaction, and pokes: the connections
+    # take no key of their own (they used to, and made this push read twice).
+    management_api.posts.clear()
+    mutations = [
+        {
+            "mutationId": 10 + n,
+            "changedAt": "2026-03-01T09:00:00Z",
+            "change": {"savePiece": {"id": str(ULID()), "title": f"Etude {n}"}},
+        }
+        for n in range(97)
+    ]
+    with record_calls() as calls:
+        body = GraphQLClient(aws_client, token)(
+            operation("SyncPush"), {"input": {"clientId": "tablet", "mutations": mutations}}
+        )
+    assert "errors" not in body, body["errors"]
+    assert len(calls.keys_read()) == 100
+    assert calls.operations == ["BatchGetItem", "TransactWriteItems"]
+    assert management_api.posted_to() == ["phone="]
+
+
+def test_a_connection_opened_before_the_first_change_is_poked_by_it(
+    aws_client: TestClient, management_api: FakeManagementApi, make_token: Callable[..., str], user_id: str
+) -> None:
+    # The connection creates the partition's head item (no number, no epoch yet); the first push
+    # then starts the feed on that same item, keeping the connection.
+    token = make_token(user_id)
+    connected_phone(aws_client, token, "early=")
+    push_piece(GraphQLClient(aws_client, token), "tablet")
+    assert management_api.posted_to() == ["early="]
+    push_piece(GraphQLClient(aws_client, token), "tablet", mutation_id=2)
+    assert management_api.posted_to() == ["early=", "early="]
+    assert [s.connection_id for s in sockets.read([user_key(user_id)])] == ["early="]

@@ -94,3 +94,38 @@ def test_read_units_per_pulled_record(device: Callable[[str], Device]) -> None:
         "SIGNINS",
     ]
     assert [key for key in keys if not key[0].startswith("USER#")] in ([], [("CATALOG", "HEAD")])
+
+
+def test_a_practice_session_is_priced_per_index_it_enters(device: Callable[[str], Device]) -> None:
+    """Sessions are listed newest start first, of one piece (`byLookup`) and of all (`byTime`),
+    both keys only: each index entry is ~0.1 KB, 1 unit, written only when the session enters the
+    index or its key moves (docs/cost.md says why the two entries stay)."""
+    phone = device(PHONE)
+    piece, of_piece, of_track = new_id(), new_id(), new_id()
+    phone.save_piece(at(0), id=piece, title="Oli aloha")
+    phone.push()
+    phone.save_session(at(1), id=of_piece, pieceId=piece, startedAt=at(1))
+    phone.save_session(at(2), id=of_track, trackId="track-1", startedAt=at(2))
+    with meter_capacity() as new:
+        phone.push()
+    # The piece's session is in bySeq, byLookup and byTime; the track's (no piece) in bySeq and
+    # byTime only (the sparse byLookup): (1 + 3) x 2 = 8 and (1 + 2) x 2 = 6 units.
+    assert new.index_write_units == {"bySeq": 4, "byLookup": 2, "byTime": 4}
+    counters = new.write_units["TransactWriteItems"] - (8 + 6) - 2 - 2  # head, client
+    assert counters == 2 * 2  # the practice statistics: the day's and the week's counters
+
+    # Ending and rating a session moves its feed entry only: the index keys (piece, start) are unchanged.
+    phone.save_session(at(3), id=of_piece, endedAt=at(600), rating=4)
+    with meter_capacity() as ended:
+        phone.push()
+    assert ended.index_write_units == {"bySeq": 2 * 2}
+    # Moving its start moves both of its keys-only entries too (a delete and a put each).
+    phone.save_session(at(4), id=of_piece, startedAt=at(5), endedAt=at(600))
+    with meter_capacity() as moved:
+        phone.push()
+    assert moved.index_write_units == {"bySeq": 2 * 2, "byLookup": 2 * 2, "byTime": 2 * 2}
+    # A deleted session leaves both (its tombstone stays in the feed only).
+    phone.change(at(6), deleteSession={"id": of_piece})
+    with meter_capacity() as deleted:
+        phone.push()
+    assert deleted.index_write_units == {"bySeq": 2 * 2, "byLookup": 2, "byTime": 2}

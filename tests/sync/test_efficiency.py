@@ -19,7 +19,7 @@ def test_a_push_of_100_new_records_takes_at_most_4_round_trips(device: Callable[
         payload = phone.push()
     assert [r["status"] for r in payload["results"]] == ["APPLIED"] * 100
     assert calls.round_trips <= 4
-    assert calls.count("BatchGetItem") == 2  # 100 records + head + client = 102 keys
+    assert calls.count("BatchGetItem") == 2  # 100 records + head + client + sign-ins = 103 keys
     assert calls.count("TransactWriteItems") == 2  # 98 records + head + client, then the rest
     with record_calls() as retry:
         again = phone.push_raw(batch)["data"]["syncPush"]

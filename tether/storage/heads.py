@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from tether.model.head import Head
 from tether.storage.base import TetherModel, batch_get, guard
@@ -18,13 +19,17 @@ class UserHead(TetherModel, discriminator="head"):
     epoch = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     poll_fast_until = UTCDateTimeAttribute(null=True)  # Head.poll_fast_until
+    # The partition's open WebSocket connections (tether/storage/sockets.py): on the head, which
+    # every push reads anyway, so a push finds whom to poke without a key of its own in its read.
+    conns = MapAttribute[str, Any](null=True)
 
 
 def to_head(item: TetherModel | None) -> Head:
     """The Head of a head item; Head(0, None) for a partition that has none yet."""
     if not isinstance(item, UserHead):
         return Head(0, None)
-    return Head(int(item.head), item.epoch, item.poll_fast_until)
+    # A head that a connection created before the partition's first change has no number yet.
+    return Head(int(item.head or 0), item.epoch, item.poll_fast_until)
 
 
 def read_head(pk: str) -> Head:

@@ -27,6 +27,12 @@ class Snapshot:
     heads: dict[str, Head] = field(default_factory=dict)
     # The other items `read_snapshot(also=...)` read in the same request (e.g. a membership).
     also: list[TetherModel] = field(default_factory=list)
+    # The partition's head item as read (it carries the open connections, tether/storage/sockets.py).
+    head_item: TetherModel | None = None
+
+    def items_read(self) -> list[TetherModel]:
+        """The head item and the `also` items: what a post-commit hook may look at."""
+        return [*([self.head_item] if self.head_item is not None else []), *self.also]
 
 
 def read_snapshot(
@@ -55,9 +61,10 @@ def read_snapshot(
         chunk = keys[start : start + BATCH_GET_LIMIT]
         for item in guard(batch_get, chunk):
             items[(item.pk, item.sk)] = item
-    head = to_head(items.pop((pk, HEAD), None))
+    head_item = items.pop((pk, HEAD), None)
+    head = to_head(head_item)
     client = to_client_info(items.pop((pk, client_key(client_id)), None) if client_id else None)
     shared = {other: to_head(items.pop((other, HEAD), None)) for other in others}
     found_also = [item for item in (items.pop(key, None) for key in extra) if item is not None]
     records = {sk: to_record(item) for (_, sk), item in items.items() if isinstance(item, RecordItem)}
-    return Snapshot(head, client, records, shared, found_also)
+    return Snapshot(head, client, records, shared, found_also, head_item)

@@ -1,12 +1,14 @@
-"""Open WebSocket connections (the "poke" channel, docs/sync.md), in two small items each with a TTL:
+"""Open WebSocket connections (the "poke" channel, docs/sync.md), in two places:
 
-- `<partition>` / `SOCKETS`: the partition's open connections, one map entry each
-  (`connectionId` -> `{c: clientId, x: expires epoch s}`), read in the same BatchGetItem as a push's
-  own items (no extra round trip); its TTL is the latest entry's expiry.
+- `<partition>` / `HEAD`, attribute `conns`: the partition's open connections, one map entry each
+  (`connectionId` -> `{c: clientId, x: expires epoch s}`). Every push reads its partition's head
+  first anyway, so it finds whom to poke with no key of its own in that BatchGetItem (whose 100
+  keys are the push's records).
 - `SOCKETS` / `<connectionId>`: which partition a connection watches (what `$disconnect` finds it by,
-  and what a shared feed's change pokes: one Query of this partition).
+  and what a shared feed's change pokes: one Query of this partition), with a TTL.
 
-An entry past its expiry is never poked; a connection API Gateway calls gone (410) is forgotten.
+An entry past its expiry is never poked and is forgotten when met; a connection API Gateway calls
+gone (410) is forgotten.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.attributes import MapAttribute, UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute
 
 from tether.storage.base import TTL_ATTRIBUTE, TetherModel, batch_get, classify, client, guard
+from tether.storage.heads import UserHead
+from tether.storage.keys import HEAD
 
 SOCKETS = "SOCKETS"
 
@@ -37,12 +40,6 @@ class Socket:
         return self.expires_at > now.timestamp()
 
 
-class PartitionSockets(TetherModel, discriminator="sockets"):
-    """`<partition>` / `SOCKETS`: the partition's open connections."""
-
-    conns = MapAttribute[str, Any](default=dict)
-
-
 class SocketItem(TetherModel, discriminator="socket"):
     """`SOCKETS` / `<connectionId>`: the partition one connection watches."""
 
@@ -50,16 +47,11 @@ class SocketItem(TetherModel, discriminator="socket"):
     client_id = UnicodeAttribute(attr_name="c")
 
 
-def key(partition: str) -> tuple[str, str]:
-    """The key of a partition's sockets item (for a push's BatchGetItem)."""
-    return partition, SOCKETS
-
-
 def sockets_in(items: Iterable[TetherModel]) -> list[Socket]:
     """The connections of the sockets items among a batch's items."""
     found = []
     for item in items:
-        if isinstance(item, PartitionSockets):
+        if isinstance(item, UserHead) and item.conns is not None:
             for connection_id, entry in item.conns.as_dict().items():
                 found.append(Socket(connection_id, item.pk, str(entry["c"]), int(entry["x"])))
     return found
@@ -69,7 +61,7 @@ def read(partitions: Sequence[str]) -> list[Socket]:
     """The connections of these partitions: one BatchGetItem (at most 100 partitions)."""
     if not partitions:
         return []
-    return sockets_in(guard(batch_get, [key(partition) for partition in dict.fromkeys(partitions)]))
+    return sockets_in(guard(batch_get, [(partition, HEAD) for partition in dict.fromkeys(partitions)]))
 
 
 def every() -> Iterator[Socket]:
@@ -80,22 +72,18 @@ def every() -> Iterator[Socket]:
 
 
 def add(socket: Socket) -> None:
-    """Record an open connection: its entry in the partition's item (created with the map the
-    first time: DynamoDB cannot set a map's entry in the expression creating it), and its own item."""
+    """Record an open connection: its entry on the partition's head (the map created the first
+    time: DynamoDB cannot set a map's entry in the expression creating it; the head itself too, when
+    the partition has no change yet), and its own item."""
     table, raw = TetherModel.Meta.table_name, client()
-    partition_key = {"pk": {"S": socket.partition}, "sk": {"S": SOCKETS}}
+    partition_key = {"pk": {"S": socket.partition}, "sk": {"S": HEAD}}
     guard(
         lambda: raw.update_item(
             TableName=table,
             Key=partition_key,
-            # The item lives as long as its latest connection (every connection gets the same TTL).
-            UpdateExpression="SET #type = :type, #ttl = :x, conns = if_not_exists(conns, :empty)",
-            ExpressionAttributeNames={"#type": "type", "#ttl": TTL_ATTRIBUTE},
-            ExpressionAttributeValues={
-                ":type": {"S": "sockets"},
-                ":empty": {"M": {}},
-                ":x": {"N": str(socket.expires_at)},
-            },
+            UpdateExpression="SET #type = if_not_exists(#type, :type), conns = if_not_exists(conns, :empty)",
+            ExpressionAttributeNames={"#type": "type"},
+            ExpressionAttributeValues={":type": {"S": "head"}, ":empty": {"M": {}}},
         )
     )
     guard(
@@ -136,7 +124,7 @@ def remove(connection_id: str, partition: str | None = None) -> None:
     try:
         raw.update_item(
             TableName=table,
-            Key={"pk": {"S": partition}, "sk": {"S": SOCKETS}},
+            Key={"pk": {"S": partition}, "sk": {"S": HEAD}},
             UpdateExpression="REMOVE conns.#id",
             ConditionExpression="attribute_exists(conns)",
             ExpressionAttributeNames={"#id": connection_id},

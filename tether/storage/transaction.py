@@ -97,7 +97,13 @@ def _head_update(
     if poll_fast_until is not None:
         actions.append(UserHead.poll_fast_until.set(poll_fast_until))
     if head.epoch is None:
-        transaction.save(head_item, condition=UserHead.pk.does_not_exist())
+        # An update, not a put: the partition's open connections may already be on its head item.
+        first: list[Any] = [
+            UserHead.item_type.set(UserHead),
+            UserHead.epoch.set(head_item.epoch),
+            UserHead.created_at.set(now),
+        ]
+        transaction.update(head_item, actions=[*first, *actions], condition=UserHead.epoch.does_not_exist())
     else:
         transaction.update(
             head_item,

@@ -30,7 +30,7 @@ from tether.model.increment import Increment
 from tether.model.record import Record
 from tether.people.access import NOT_PERMITTED, Access
 from tether.people.sharing import Scope
-from tether.storage import sockets, transaction
+from tether.storage import transaction
 from tether.storage.audit import Operation as StoreOperation
 from tether.storage.base import TetherModel
 from tether.storage.feed import feed_page
@@ -476,13 +476,9 @@ class SyncEngine:
     ) -> Snapshot:
         """Head, client and every record the pending steps touch (and `also`, e.g. a membership):
         one strongly consistent read."""
-        watch = [sockets.key(pk)] if self.on_commit is not None and pk not in self._shared_partitions else []
-        snapshot = read_snapshot(
-            pk,
-            client_id,
-            {s.collection.sort_key(str(s.payload["id"])) for s in pending},
-            also=[*also, *watch],
-        )
+        # The partition's open connections come on its head item (no key of their own).
+        keys = {s.collection.sort_key(str(s.payload["id"])) for s in pending}
+        snapshot = read_snapshot(pk, client_id, keys, also=also)
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         return snapshot
@@ -497,7 +493,7 @@ class SyncEngine:
         """The post-commit hook (the poke, tether/poke.py), when the commit changed a record: with the
         items the commit's own read found (its partition's open connections are among them)."""
         if self.on_commit is not None and any(outcome.changed for _, _, outcome, _ in committed):
-            self.on_commit(pk, client_id, snapshot.also)
+            self.on_commit(pk, client_id, snapshot.items_read())
 
     @staticmethod
     def _admit_caller(snapshot: Snapshot, gate: Gate | None) -> None:
