@@ -65,7 +65,7 @@ COMPILE_SCRIPT = (
     "import sys\n"
     "from pathlib import Path\n"
     "from localdev.bytecode import compile_package\n"
-    "sys.exit(0 if compile_package(Path(sys.argv[1])) else 1)\n"
+    "sys.exit(0 if compile_package(Path(sys.argv[1]), workers=1) else 1)\n"
 )
 
 
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv if argv is not None else [])
     results = []
     for python in args.python or [sys.executable]:
-        result = measure(python)
+        result = measure(os.path.abspath(python))  # not resolved: a virtualenv's python is a link
         print_result(result)
         results.append(result)
     RESULTS.mkdir(exist_ok=True)

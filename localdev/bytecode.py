@@ -35,14 +35,14 @@ def this_runtime() -> str:
     return f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def compile_package(directory: Path) -> bool:
-    """Compile every `.py` under `directory` (a built function) for this interpreter; False if any
-    file failed to compile (compileall prints which)."""
+def compile_package(directory: Path, workers: int = 0) -> bool:
+    """Compile every `.py` under `directory` (a built function) for this interpreter, in `workers`
+    processes (0: one per core); False if any file failed to compile (compileall prints which)."""
     return bool(
         compileall.compile_dir(
             directory,
             quiet=1,
-            workers=0,  # one per core
+            workers=workers,
             invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
         )
     )
