@@ -155,7 +155,10 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
         if us - floor_times.get(name, 0) > 0
     }
     floor_median = statistics.median(samples["floor"])
-    compiled_median, source_median = statistics.median(samples["compiled"]), statistics.median(samples["source"])
+    compiled_median, source_median = (
+        statistics.median(samples["compiled"]),
+        statistics.median(samples["source"]),
+    )
     return {
         "python": subprocess.run(
             [python, "-c", "import sys; print(sys.version.split()[0])"],

@@ -31,7 +31,7 @@ def catalog_reads(calls: Calls, partition: str) -> list[tuple[str, str]]:
     return reads
 
 
-def ask(services: Services, token: str, document: str, variables: dict[str, Any]) -> tuple[Any, Calls]:
+def ask(services: Services, token: str | None, document: str, variables: dict[str, Any]) -> tuple[Any, Calls]:
     with TestClient(create_app(services=services)) as client, record_calls() as calls:
         body = GraphQLClient(client, token)(operation(document), variables)
     assert "errors" not in body, body["errors"]
@@ -60,7 +60,10 @@ def test_a_cold_lambda_answers_one_track_with_two_reads_and_loads_the_catalog_fo
     cold = Services.build(catalog_settings)  # another Lambda, fresh from its init
     found, calls = ask(cold, gql.token, "Track", {"id": track, "locale": "fr"})
     assert (found["track"]["title"], found["track"]["textLanguage"]) == ("Palestra de abertura", "pt")
-    assert catalog_reads(calls, partition) == [("GetItem", f"TRACK#{track}"), ("GetItem", f"COLLECTION#{collection}")]
+    assert catalog_reads(calls, partition) == [
+        ("GetItem", f"TRACK#{track}"),
+        ("GetItem", f"COLLECTION#{collection}"),
+    ]
 
     # An unknown id is absent for one read, a malformed one for none.
     found, calls = ask(cold, gql.token, "Track", {"id": "no-such-track", "locale": "en"})
