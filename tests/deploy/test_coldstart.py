@@ -59,18 +59,24 @@ def prod_environment() -> dict[str, str]:
     )
 
 
-def test_importing_the_handler_loads_no_module_the_first_request_does_not_need() -> None:
+def fresh_interpreter(script: str, *args: str, cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The JSON that `script` prints last, run in a fresh interpreter."""
     run = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *LAZY],
-        cwd=ROOT,
-        env=prod_environment(),
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    found = json.loads(run.stdout.strip().splitlines()[-1])
+    found: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_importing_the_handler_loads_no_module_the_first_request_does_not_need() -> None:
+    found = fresh_interpreter(SCRIPT, *LAZY, cwd=ROOT, env=prod_environment())
     loaded = {name.split(".")[0] for name in found["loaded"]}
     assert not loaded, {name: LAZY[name] for name in loaded}
     # The DynamoDB client is built during init (Lambda's init phase), not by the first request.
@@ -104,18 +110,7 @@ def package_copy(into: Path, *, bytecode: bool) -> Path:
 
 def compiled_at_import(package: Path) -> dict[str, Any]:
     env = prod_environment() | {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": f"{package}{os.pathsep}{ROOT}"}
-    run = subprocess.run(
-        [sys.executable, "-c", COUNT_COMPILED],
-        cwd=package,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    found: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
-    return found
+    return fresh_interpreter(COUNT_COMPILED, cwd=package, env=env)
 
 
 def test_the_built_package_imports_its_bytecode_and_compiles_nothing(tmp_path: Path) -> None:
