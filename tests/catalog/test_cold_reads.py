@@ -7,6 +7,7 @@ for the fallback language, and nothing else of the catalog. What is read is asse
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -57,7 +58,8 @@ def test_a_cold_lambda_answers_one_track_with_two_reads_and_loads_the_catalog_fo
         new_track(admin, new_collection(admin)["id"], title=[text("en", f"Other {other}")])
     publish(admin, collection, with_tracks=True)
 
-    cold = Services.build(catalog_settings)  # another Lambda, fresh from its init
+    now = datetime.now(UTC)  # frozen: the cached catalog head stays fresh for the whole test
+    cold = Services.build(catalog_settings, clock=lambda: now)  # another Lambda, fresh from its init
     found, calls = ask(cold, gql.token, "Track", {"id": track, "locale": "fr"})
     assert (found["track"]["title"], found["track"]["textLanguage"]) == ("Palestra de abertura", "pt")
     assert catalog_reads(calls, partition) == [
