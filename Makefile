@@ -34,7 +34,7 @@ help:
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make erase-due [AWS=1]   erase accounts whose deletion grace period is over (make dev's DynamoDB Local, or TETHER_TABLE in AWS)"
 	@echo "make audit-verify [AWS=1]   walk the audit log's hash chain in make dev's DynamoDB Local (or TETHER_TABLE in AWS)"
-	@echo "make build    sam build (the Lambda package, GraphiQL assets included)"
+	@echo "make build    sam build (the Lambda package, GraphiQL assets and bytecode included)"
 	@echo "make deploy   sam deploy (dev); make deploy-prod for prod"
 	@echo "make dev takes TETHER_API_PORT (3000), TETHER_DYNAMODB_PORT (8000), TETHER_DATA_DIR (.data), RELOAD=0"
 	@echo "make clean    remove .venv, node_modules and build output (keeps .cache and .data)"
@@ -157,6 +157,8 @@ bench: deps dynamodb
 
 build: deps assets manifest
 	@sam build
+	@# Bytecode for every module of the package (/var/task is read-only: docs/deploy.md#cold-start)
+	@$(PY) -m localdev.bytecode .aws-sam/build/TetherFunction
 
 deploy: build
 	@sam deploy

@@ -3,6 +3,11 @@ it, against the import floor (a fresh interpreter importing strawberry, mangum, 
 boto3 alone), both measured in the same run; then `python -X importtime`'s heaviest modules of what
 remains above the floor.
 
+The handler runs from a copy of the Lambda package (function/, links followed) compiled as
+`make build` compiles it (localdev/bytecode.py), and, for comparison, from the same copy as source
+only (what `sam build` alone ships: `/var/task` is read-only, so nothing is cached between cold
+starts). The floor's packages are the virtualenv's, with their bytecode.
+
 `python -m bench coldstart_bench` (or `python -m bench.coldstart_bench [--python /path/to/python3.12]`).
 The handler child is configured only by environment variables, as template.yaml configures the
 function (API Gateway's JWT authorizer has verified the token: the claims ride in the event).
@@ -14,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,18 +61,39 @@ def pull_event() -> dict[str, Any]:
     return event
 
 
-def handler_env(table: str, endpoint: str) -> dict[str, str]:
-    """The environment template.yaml gives the function, with DynamoDB Local as the endpoint."""
+COMPILE_SCRIPT = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from localdev.bytecode import compile_package\n"
+    "sys.exit(0 if compile_package(Path(sys.argv[1]), workers=1) else 1)\n"
+)
+
+
+def lambda_package(python: str, into: Path, *, bytecode: bool) -> Path:
+    """A copy of the function's package (function/ with its links followed), compiled by `python`
+    (a `.pyc` is read only by the version that wrote it) or left as source."""
+    package = into / ("compiled" if bytecode else "source")
+    shutil.copytree(ROOT / "function", package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if bytecode:
+        subprocess.run([python, "-c", COMPILE_SCRIPT, str(package)], cwd=ROOT, check=True)
+    return package
+
+
+def handler_env(table: str, endpoint: str, package: Path | None = None) -> dict[str, str]:
+    """The environment template.yaml gives the function, with DynamoDB Local as the endpoint, and
+    the package (if given) first on the path, read-only as in Lambda (no bytecode written)."""
     from tests.deploy.lambda_support import lambda_environment
 
+    path = [str(package), str(ROOT)] if package is not None else [str(ROOT)]
     return lambda_environment(
+        PYTHONDONTWRITEBYTECODE="1",
         TETHER_STAGE="dev",
         TETHER_TABLE=table,
         TETHER_DYNAMODB_ENDPOINT=endpoint,
         POWERTOOLS_LOG_LEVEL="WARNING",
         AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
         AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join(path),
     )
 
 
@@ -75,10 +102,16 @@ def run_once(
 ) -> tuple[float, str]:
     """CPU seconds (user + system) of one fresh interpreter running `script` to its end, and its
     stderr. CPU time, not wall-clock: on a shared machine the wall clock mostly measures the other
-    processes (a Lambda's init has its own CPU share)."""
+    processes (a Lambda's init has its own CPU share). It runs in the first directory of its path
+    (`-c` puts the working directory first on the path): the package's, as Lambda's /var/task."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = subprocess.run(
-        [python, *extra, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [python, *extra, "-c", script, *args],
+        cwd=env["PYTHONPATH"].split(os.pathsep)[0],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if run.returncode != 0:
@@ -100,25 +133,32 @@ def import_times(stderr: str) -> dict[str, int]:
 
 def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
     with local_table() as settings, tempfile.TemporaryDirectory() as work:
-        event_file = Path(work) / "event.json"
-        event_file.write_text(json.dumps(pull_event()))
-        env = handler_env(settings.table_name, str(settings.dynamodb_endpoint))
-        floor_samples, handler_samples = [], []
-        run_once(python, FLOOR_SCRIPT, [], env)  # warm the file cache once, for both
-        run_once(python, HANDLER_SCRIPT, [str(event_file)], env)
-        for _ in range(runs):  # interleaved, so machine noise hits both alike
-            floor_samples.append(run_once(python, FLOOR_SCRIPT, [], env)[0])
-            handler_samples.append(run_once(python, HANDLER_SCRIPT, [str(event_file)], env)[0])
-        floor_times = import_times(run_once(python, FLOOR_SCRIPT, [], env, "-X", "importtime")[1])
-        handler_times = import_times(
-            run_once(python, HANDLER_SCRIPT, [str(event_file)], env, "-X", "importtime")[1]
-        )
+        event = [str(Path(work) / "event.json")]
+        Path(event[0]).write_text(json.dumps(pull_event()))
+        table, endpoint = settings.table_name, str(settings.dynamodb_endpoint)
+        floor_env = handler_env(table, endpoint)
+        compiled = handler_env(table, endpoint, lambda_package(python, Path(work), bytecode=True))
+        source = handler_env(table, endpoint, lambda_package(python, Path(work), bytecode=False))
+        samples: dict[str, list[float]] = {"floor": [], "compiled": [], "source": []}
+        run_once(python, FLOOR_SCRIPT, [], floor_env)  # warm the file cache once, for each
+        run_once(python, HANDLER_SCRIPT, event, compiled)
+        run_once(python, HANDLER_SCRIPT, event, source)
+        for _ in range(runs):  # interleaved, so machine noise hits each alike
+            samples["floor"].append(run_once(python, FLOOR_SCRIPT, [], floor_env)[0])
+            samples["compiled"].append(run_once(python, HANDLER_SCRIPT, event, compiled)[0])
+            samples["source"].append(run_once(python, HANDLER_SCRIPT, event, source)[0])
+        floor_times = import_times(run_once(python, FLOOR_SCRIPT, [], floor_env, "-X", "importtime")[1])
+        handler_times = import_times(run_once(python, HANDLER_SCRIPT, event, compiled, "-X", "importtime")[1])
     remaining = {
         name: us - floor_times.get(name, 0)
         for name, us in handler_times.items()
         if us - floor_times.get(name, 0) > 0
     }
-    floor_median, handler_median = statistics.median(floor_samples), statistics.median(handler_samples)
+    floor_median = statistics.median(samples["floor"])
+    compiled_median, source_median = (
+        statistics.median(samples["compiled"]),
+        statistics.median(samples["source"]),
+    )
     return {
         "python": subprocess.run(
             [python, "-c", "import sys; print(sys.version.split()[0])"],
@@ -127,8 +167,10 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
             check=True,
         ).stdout.strip(),
         "floor_ms": round(floor_median * 1000, 1),
-        "handler_ms": round(handler_median * 1000, 1),
-        "ratio": round(handler_median / floor_median, 2),
+        "handler_ms": round(compiled_median * 1000, 1),
+        "ratio": round(compiled_median / floor_median, 2),
+        "source_handler_ms": round(source_median * 1000, 1),
+        "source_ratio": round(source_median / floor_median, 2),
         "floor_import_ms": round(sum(floor_times.values()) / 1000, 1),
         "handler_import_ms": round(sum(handler_times.values()) / 1000, 1),
         "above_floor_ms": {
@@ -141,9 +183,12 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
 def print_result(result: dict[str, Any]) -> None:
     print(
         f"\ncold start, Python {result['python']} (CPU time, median of {RUNS} fresh processes, same run):\n"
-        f"  import the handler + answer one syncPull event: {result['handler_ms']} ms\n"
+        f"  import the handler + answer one syncPull event: {result['handler_ms']} ms "
+        f"(the package with its bytecode, as `make build` ships it)\n"
         f"  floor (import {', '.join(FLOOR_IMPORTS)}): {result['floor_ms']} ms\n"
         f"  ratio: {result['ratio']}x (target <= 1.25x)\n"
+        f"  the same package as source only (what `sam build` alone ships): {result['source_handler_ms']} ms, "
+        f"{result['source_ratio']}x\n"
         f"  -X importtime, self time of all imports: handler {result['handler_import_ms']} ms, "
         f"floor {result['floor_import_ms']} ms; above the floor, by package:"
     )
@@ -157,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv if argv is not None else [])
     results = []
     for python in args.python or [sys.executable]:
-        result = measure(python)
+        result = measure(os.path.abspath(python))  # not resolved: a virtualenv's python is a link
         print_result(result)
         results.append(result)
     RESULTS.mkdir(exist_ok=True)

@@ -98,7 +98,9 @@ class ContentQuery:
         record = await offload(catalog.track, str(id), include_hidden=include_unpublished)
         if record is None:
             return None
-        return CatalogTrack.of(record, catalog.fallbacks(record), include_unpublished)
+        # A process that has not loaded the catalog reads the track's collection for these.
+        fallbacks = await offload(catalog.fallbacks, record)
+        return CatalogTrack.of(record, fallbacks, include_unpublished)
 
     @strawberry.field(
         description="Published collections and tracks matching `query` in the `locale`'s language, best first: "

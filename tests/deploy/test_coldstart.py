@@ -1,17 +1,22 @@
 """Cold start: importing the Lambda handler loads only what the first request needs.
 
 Checked in a fresh interpreter configured as template.yaml configures the function (API Gateway's JWT
-authorizer verifies tokens, no dev key), by what is in `sys.modules` after `import app`: no wall
-clock. `bench/coldstart_bench.py` measures what that is worth against the import floor.
+authorizer verifies tokens, no dev key), by what is in `sys.modules` after `import app`, and by
+which of the package's modules it compiles from source (none, once `make build` compiled them): no
+wall clock. `bench/coldstart_bench.py` measures what that is worth against the import floor.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+from localdev.bytecode import compile_package, template_runtime, this_runtime
 from tests.deploy.lambda_support import lambda_environment
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -54,19 +59,73 @@ def prod_environment() -> dict[str, str]:
     )
 
 
-def test_importing_the_handler_loads_no_module_the_first_request_does_not_need() -> None:
+def fresh_interpreter(script: str, *args: str, cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The JSON that `script` prints last, run in a fresh interpreter."""
     run = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *LAZY],
-        cwd=ROOT,
-        env=prod_environment(),
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    found = json.loads(run.stdout.strip().splitlines()[-1])
+    found: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_importing_the_handler_loads_no_module_the_first_request_does_not_need() -> None:
+    found = fresh_interpreter(SCRIPT, *LAZY, cwd=ROOT, env=prod_environment())
     loaded = {name.split(".")[0] for name in found["loaded"]}
     assert not loaded, {name: LAZY[name] for name in loaded}
     # The DynamoDB client is built during init (Lambda's init phase), not by the first request.
     assert found["client_built"] is True
+
+
+# Counts the modules of the package (the working directory) that a fresh `import app` compiles
+# from source: a Lambda's /var/task is read-only, so each one is compiled again at every cold start.
+COUNT_COMPILED = """
+import importlib._bootstrap_external as external, json, os
+package = os.getcwd() + os.sep
+compiled = []
+source_to_code = external.SourceLoader.source_to_code
+def counted(self, data, path, **options):
+    if str(path).startswith(package):
+        compiled.append(os.path.relpath(path, package))
+    return source_to_code(self, data, path, **options)
+external.SourceLoader.source_to_code = counted
+import app
+print(json.dumps({"compiled": compiled, "app_code": app.create_app.__code__.co_filename}))
+"""
+
+
+def package_copy(into: Path, *, bytecode: bool) -> Path:
+    package = into / "task"
+    shutil.copytree(ROOT / "function", package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if bytecode:
+        assert compile_package(package)
+    return package
+
+
+def compiled_at_import(package: Path) -> dict[str, Any]:
+    env = prod_environment() | {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": f"{package}{os.pathsep}{ROOT}"}
+    return fresh_interpreter(COUNT_COMPILED, cwd=package, env=env)
+
+
+def test_the_built_package_imports_its_bytecode_and_compiles_nothing(tmp_path: Path) -> None:
+    found = compiled_at_import(package_copy(tmp_path, bytecode=True))
+    assert found["compiled"] == []
+    assert found["app_code"] == str(tmp_path / "task" / "app.py")  # the package's, not the checkout's
+
+
+def test_the_package_as_source_compiles_every_module_it_imports(tmp_path: Path) -> None:
+    """What `sam build` alone ships: the cost the bytecode step removes (and proof the count counts)."""
+    compiled = compiled_at_import(package_copy(tmp_path, bytecode=False))["compiled"]
+    assert {"app.py", "resolvers/schema.py", "tether/sync/engine.py"} <= set(compiled)
+    assert len(compiled) > 100
+
+
+def test_the_build_compiles_with_the_runtime_of_the_template() -> None:
+    """`make build` compiles with the virtualenv's Python: a `.pyc` is read only by its own version."""
+    assert template_runtime() == this_runtime()

@@ -5,6 +5,11 @@ parallel segments); afterwards, whenever the catalog's head has moved (the head 
 `TETHER_CATALOG_HEAD_TTL_SECONDS`, shared with syncPull), only the changes since are read and
 applied, to the records and to the search indexes. So reads and searches see the catalog as of at
 most that TTL ago, and cost no DynamoDB request while the head is cached.
+
+Until a read needs the whole copy (a listing, a slug, a search, an editor's read), a process
+answers reads of one item by id (`track`, `collection`, a track's fallback languages) with one
+strongly consistent GetItem each: a cold Lambda's first answer about one track of a large catalog
+does not load the catalog (docs/catalog.md).
 """
 
 from __future__ import annotations
@@ -259,9 +264,15 @@ class Catalog:
         if (id is None) == (slug is None):
             raise BadUserInput("Give exactly one of id and slug", field="id")
         with self._lock:
+            if id is not None and self._state is None:
+                return _shown(self._read_one(COLLECTIONS.sort_key, id), include_hidden)
             state = self._current()
             record = state.collections.get(id) if id is not None else state.by_slug(str(slug))
         return _shown(record, include_hidden)
+
+    def _read_one(self, sort_key: Callable[[str], str], item_id: str) -> Record | None:
+        """One item from DynamoDB (one GetItem), for a process that has not loaded the copy."""
+        return get_record(self.partition, sort_key(item_id)) if CATALOG_ID.match(item_id) else None
 
     def tracks(self, collection_id: str, *, include_hidden: bool = False) -> list[Record]:
         """A collection's tracks in order (its visible ones, unless an editor asks for all)."""
@@ -271,16 +282,22 @@ class Catalog:
 
     def track(self, id: str, *, include_hidden: bool = False) -> Record | None:
         with self._lock:
+            if self._state is None:
+                return _shown(self._read_one(TRACKS.sort_key, id), include_hidden)
             record = self._current().tracks.get(id)
         return _shown(record, include_hidden)
 
     def fallbacks(self, record: Record) -> tuple[str | None, ...]:
-        """The fallback languages of a record's text (its collection's default language first)."""
+        """The fallback languages of a record's text (its collection's default language first; a
+        process that has not loaded the copy reads a track's collection: one GetItem)."""
         with self._lock:
             state = self._state
-            if state is None:
-                return (record.data.get("default_language"), record.data.get("language"))
-            return state.fallbacks(record)
+            if state is not None:
+                return state.fallbacks(record)
+        if record.collection == COLLECTIONS.name:
+            return (record.data.get("default_language"),)
+        parent = self._read_one(COLLECTIONS.sort_key, str(record.data.get("collection_id")))
+        return (parent.data.get("default_language") if parent else None, record.data.get("language"))
 
     def search(self, query: str, locale: str | None, first: int = 20) -> list[SearchResult]:
         """Visible collections and tracks matching `query` in the language `locale` sees, best first."""
