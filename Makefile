@@ -16,6 +16,12 @@ TEST_NODE_STAMP := tests/node_modules/.installed
 VENDOR := static/graphiql/vendor
 ASSETS := $(VENDOR)/graphiql.min.js $(VENDOR)/graphiql.min.css $(VENDOR)/react.production.min.js $(VENDOR)/react-dom.production.min.js
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# Compiled bytecode is kept under .cache/pycache (out of the source tree): `make test` starts many
+# Pythons (the pytest workers, each devserver, sam and cfn-lint, subprocess checks), and where
+# PYTHONDONTWRITEBYTECODE is set, or on a fresh .venv (uv installs no .pyc), each one would compile
+# every module it imports again: about 8 s of CPU per `sam` run, 4 s per devserver on these machines.
+export PYTHONPYCACHEPREFIX ?= $(CURDIR)/.cache/pycache
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help dev test test-node-deps codegen lint lock schema manifest docs token seed audit-verify erase-due assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
