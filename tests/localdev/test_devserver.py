@@ -88,9 +88,11 @@ def assert_the_worker_answers_a_pushed_message(server: DevServer) -> None:
     raise AssertionError(f"no reply by pull\n{server.output()}")
 
 
-def test_serves_graphiql_and_the_api_and_ctrl_c_stops_everything(
+def test_serves_graphiql_the_api_the_local_s3_and_the_reply_worker_and_ctrl_c_stops_everything(
     start_devserver: Callable[..., DevServer], tmp_path: Path
 ) -> None:
+    """One `make dev` (every check of a running server shares its start): GraphiQL, the API, the
+    README's attachment commands against the local S3, the demo media, the reply worker; then Ctrl-C."""
     server = start_devserver(tmp_path / "data")
     server.wait_for_banner()
     assert server.url == f"http://127.0.0.1:{server.api_port}/graphql"
@@ -117,20 +119,25 @@ def test_serves_graphiql_and_the_api_and_ctrl_c_stops_everything(
         "GET", url=f"http://127.0.0.1:{server.api_port}/graphiql/vendor/graphiql.min.js"
     )
     assert status == 200
+    s3_port = assert_the_local_s3_serves_the_readme_commands_and_the_demo_media(server, tmp_path / "curl")
     assert_the_worker_answers_a_pushed_message(server)
 
     server.ctrl_c()
     assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
     assert "DynamoDB Local stopped." in server.stderr
     assert "Local SQS and the reply worker stopped." in server.stderr
+    assert "Local S3 stopped." in server.stderr
     assert not any("Traceback" in line for line in server.stderr), server.output()
     assert_all_gone(server)
+    assert port_is_free(s3_port)
     assert (tmp_path / "data" / "shared-local-instance.db").is_file()
 
 
-def test_a_second_start_reuses_everything_and_keeps_the_data(
+def test_a_second_start_reuses_everything_and_keeps_the_data_sigterm_and_sigkill_stop_it(
     start_devserver: Callable[..., DevServer], tmp_path: Path
 ) -> None:
+    """Two starts on one data directory: the first is stopped by SIGTERM (an IDE's stop button, as
+    cleanly as Ctrl-C), the second by SIGKILL (nothing of it runs; Linux stops DynamoDB Local)."""
     data = tmp_path / "data"
     first = start_devserver(data)
     first.wait_for_banner()
@@ -143,9 +150,7 @@ def test_a_second_start_reuses_everything_and_keeps_the_data(
         BillingMode="PAY_PER_REQUEST",
     )
     client.put_item(TableName="persistence-check", Item={"pk": {"S": "kept"}, "note": {"S": "still here"}})
-    first.ctrl_c()
-    assert first.wait(EXIT_TIMEOUT_SECONDS) == 0, first.output()
-    assert_all_gone(first)
+    assert_sigterm_stops_everything_like_ctrl_c(first)
 
     second = start_devserver(data)
     second.wait_for_banner()
@@ -156,9 +161,29 @@ def test_a_second_start_reuses_everything_and_keeps_the_data(
     item = dynamodb_client(second).get_item(TableName="persistence-check", Key={"pk": {"S": "kept"}})
     assert item["Item"]["note"] == {"S": "still here"}
     assert second.graphql("{ me { id } }", second.token) == {"data": {"me": {"id": "dev"}}}
-    second.ctrl_c()
-    assert second.wait(EXIT_TIMEOUT_SECONDS) == 0, second.output()
-    assert_all_gone(second)
+    assert_sigkill_of_the_devserver_still_stops_dynamodb_local(second)
+
+
+def assert_sigterm_stops_everything_like_ctrl_c(server: DevServer) -> None:
+    server.process.send_signal(signal.SIGTERM)
+    assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
+    assert "DynamoDB Local stopped." in server.stderr
+    assert not any("Traceback" in line for line in server.stderr), server.output()
+    assert_all_gone(server)
+
+
+def assert_sigkill_of_the_devserver_still_stops_dynamodb_local(server: DevServer) -> None:
+    """Nothing runs in the devserver after SIGKILL: Linux itself stops the JVM (PR_SET_PDEATHSIG)."""
+    assert is_running(server.dynamodb_pid)
+    server.process.kill()
+    assert server.wait(EXIT_TIMEOUT_SECONDS) == -signal.SIGKILL
+    assert "DynamoDB Local stopped." not in server.stderr  # no cleanup code ran
+    wait_until(
+        lambda: not is_running(server.dynamodb_pid),
+        EXIT_TIMEOUT_SECONDS,
+        f"the orphaned JVM (pid {server.dynamodb_pid}, state {proc_state(server.dynamodb_pid)}) dies",
+    )
+    assert_all_gone(server)
 
 
 def test_ctrl_c_with_reload_on_stops_the_reloader_its_worker_and_dynamodb_local(
@@ -174,33 +199,6 @@ def test_ctrl_c_with_reload_on_stops_the_reloader_its_worker_and_dynamodb_local(
     assert "DynamoDB Local stopped." in server.stderr
     wait_until(
         lambda: process_group(server.process.pid) == [], EXIT_TIMEOUT_SECONDS, "the reload worker is gone"
-    )
-    assert_all_gone(server)
-
-
-def test_sigterm_stops_everything_like_ctrl_c(start_devserver: Callable[..., DevServer]) -> None:
-    server = start_devserver()
-    server.wait_for_banner()
-    server.process.send_signal(signal.SIGTERM)
-    assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
-    assert "DynamoDB Local stopped." in server.stderr
-    assert_all_gone(server)
-
-
-def test_sigkill_of_the_devserver_still_stops_dynamodb_local(
-    start_devserver: Callable[..., DevServer],
-) -> None:
-    """Nothing runs in the devserver after SIGKILL: Linux itself stops the JVM (PR_SET_PDEATHSIG)."""
-    server = start_devserver()
-    server.wait_for_banner()
-    assert is_running(server.dynamodb_pid)
-    server.process.kill()
-    assert server.wait(EXIT_TIMEOUT_SECONDS) == -signal.SIGKILL
-    assert "DynamoDB Local stopped." not in server.stderr  # no cleanup code ran
-    wait_until(
-        lambda: not is_running(server.dynamodb_pid),
-        EXIT_TIMEOUT_SECONDS,
-        f"the orphaned JVM (pid {server.dynamodb_pid}, state {proc_state(server.dynamodb_pid)}) dies",
     )
     assert_all_gone(server)
 
@@ -229,15 +227,11 @@ def readme_block(heading: str) -> str:
     return section[start : section.index("```", start)]
 
 
-def test_make_dev_has_a_local_s3_for_uploads_downloads_exports_and_the_demo_media(
-    start_devserver: Callable[..., DevServer], tmp_path: Path
-) -> None:
-    server = start_devserver(tmp_path / "data")
-    server.wait_for_banner()
+def assert_the_local_s3_serves_the_readme_commands_and_the_demo_media(server: DevServer, work: Path) -> int:
+    """make dev's local S3: the README's curl commands (save, push, upload URL, PUT, complete,
+    download, export) and the demo catalog's audio; returns the local S3's port."""
     assert any("Local S3" in line for line in server.stdout), server.output()
     assert any("demo media files to the local S3" in line for line in server.stdout), server.output()
-    # The README's curl commands: save, push, upload URL, PUT, complete, download, export.
-    work = tmp_path / "curl"
     work.mkdir()
     run = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", readme_block("### Attachments from the command line")],
@@ -258,9 +252,4 @@ def test_make_dev_has_a_local_s3_for_uploads_downloads_exports_and_the_demo_medi
     with urllib.request.urlopen(url, timeout=30) as response:
         audio = response.read()
     assert (audio[:4], audio[8:12]) == (b"RIFF", b"WAVE")
-
-    s3_port = int(urllib.parse.urlsplit(url).port or 0)
-    server.ctrl_c()
-    assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
-    assert "Local S3 stopped." in server.stderr
-    assert port_is_free(s3_port)
+    return int(urllib.parse.urlsplit(url).port or 0)
