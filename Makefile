@@ -22,6 +22,12 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # every module it imports again: about 8 s of CPU per `sam` run, 4 s per devserver on these machines.
 export PYTHONPYCACHEPREFIX ?= $(CURDIR)/.cache/pycache
 unexport PYTHONDONTWRITEBYTECODE
+# mypy's cache is per user, not per clone (like uv's and npm's): every entry is checked against its
+# module's content hash, so a fresh clone re-checks only what differs (a cold mypy is ~60 s of CPU,
+# taken from the pytest workers while lint runs beside them). tests/deploy/sam_cache.py keeps sam
+# build's arm64 dependencies under the same directory.
+USER_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tether
+export MYPY_CACHE_DIR ?= $(USER_CACHE)/mypy
 
 .PHONY: help dev test test-node-deps codegen lint lock schema manifest docs token seed audit-verify erase-due assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
