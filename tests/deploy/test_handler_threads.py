@@ -68,11 +68,9 @@ def threads_started() -> Iterator[list[str]]:
         names.append(thread.name)
         original(thread)
 
-    threading.Thread.start = start  # type: ignore[method-assign]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(threading.Thread, "start", start)
         yield names
-    finally:
-        threading.Thread.start = original  # type: ignore[method-assign]
 
 
 def test_the_account_gate_reads_off_the_event_loop_on_a_cache_miss(lambda_handler: LambdaHandler) -> None:

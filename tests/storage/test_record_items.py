@@ -33,7 +33,7 @@ def record(**overrides: Any) -> Record:
     return Record(**values)
 
 
-CASES = {
+CASES: dict[str, tuple[Record, dict[str, Any]]] = {
     "a new piece": (record(seq=None, version=1), {}),
     "a saved piece": (record(), {}),
     "with lookup and time keys": (record(), {"lookup_key": "PIECE#x", "time_key": "SESSION#2026-03-10"}),
