@@ -189,5 +189,5 @@ class SyncPullPayload:
     )
 
 
-# A push's 100 mutations are converted by a plan compiled once (resolvers/input_plan.py).
-use_plan(SyncPushInput)
+# A push's 100 mutations (and every pull's input) are converted by a plan compiled once (resolvers/input_plan.py).
+use_plan(SyncPushInput, SyncPullInput)
