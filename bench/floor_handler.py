@@ -117,26 +117,25 @@ class FloorHandler:
         epoch = head_item["epoch"]["S"] if head_item else "floor"
         client = found.get((pk, client_sk))
         last = int(client["last_mutation_id"]["N"]) if client else 0
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
+        moment = datetime.now(UTC)
+        now, micros = moment.isoformat(), _micros(moment)
+        millis = micros // 1000
         results, puts = [], []
         for mutation_id, _, piece in saves:
             seq += 1
             data = {name: piece[name] for name in PIECE_FIELDS if piece.get(name) is not None}
-            stamp = {"L": [{"N": "0"}, {"S": arguments["clientId"]}, {"N": str(mutation_id)}]}
-            item = {
+            stamp = f"{millis}|{mutation_id}|{arguments['clientId']}"
+            item = {  # the shape Tether stores (tether/storage/record_items.py)
                 "pk": {"S": pk},
                 "sk": {"S": f"PIECE#{piece['id']}"},
                 "type": {"S": "record"},
                 "seq": {"N": str(seq)},
                 "collection": {"S": "piece"},
-                "id": {"S": piece["id"]},
                 "version": {"N": "1"},
-                "created_at": {"S": now},
-                "updated_at": {"S": now},
-                "deleted": {"BOOL": False},
+                "ct": {"N": str(micros)},
+                "ut": {"N": str(micros)},
                 "data": {"M": {name: _attribute(value) for name, value in data.items()}},
-                "stamps": {"M": {name: stamp for name in data}},
-                "state": {"M": {}},
+                "st": {"M": {stamp: {"SS": sorted(data)}}},
             }
             puts.append(
                 {
@@ -228,15 +227,24 @@ class FloorHandler:
 def _piece(item: dict[str, Any]) -> dict[str, Any]:
     data = {name: _plain(value) for name, value in item.get("data", {}).get("M", {}).items()}
     return {
-        "id": item["id"]["S"],
+        "id": item["sk"]["S"].partition("#")[2],
         "version": int(item["version"]["N"]),
-        "updatedAt": item["updated_at"]["S"],
+        "updatedAt": _moment(item["ut"]["N"]),
         "deleted": item.get("deleted", {}).get("BOOL", False),
         **{name: data.get(name) for name in PIECE_FIELDS},
         "tags": data.get("tags", []),
         "favorite": bool(data.get("favorite", False)),
-        "createdAt": item.get("created_at", {}).get("S"),
+        "createdAt": _moment(item["ct"]["N"]) if "ct" in item else None,
     }
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def _moment(micros: str) -> str:
+    value = int(micros)
+    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000).isoformat()
 
 
 def _plain(value: dict[str, Any]) -> Any:

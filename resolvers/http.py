@@ -148,7 +148,9 @@ class GraphQLEndpoint:
     ) -> tuple[dict[str, Any], int, int]:
         """One operation: its response body, HTTP status and count of internal errors."""
         params = _params(raw)
-        document = await offload(self.documents.resolve, dict(raw))
+        document = self.documents.resolve_in_memory(dict(raw))
+        if document is None:  # a registered document this instance has not read yet
+            document = await offload(self.documents.resolve, dict(raw))
         result = await self._execute(method, replace(params, query=document.query), context)
         if document.register and not _is_request_error(result):
             await offload(self.documents.remember, document)

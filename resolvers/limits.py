@@ -4,7 +4,8 @@ revoked sign-ins (tether/accounts/signout.py) and the lock of an account waiting
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 from graphql import (
     DefinitionNode,
@@ -19,6 +20,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from resolvers.context import Context
+from resolvers.offload import offload
 from tether.ratelimit import ANONYMOUS, FIELD_CLASSES, OTHER
 
 # What an account waiting for erasure may still do.
@@ -32,35 +34,53 @@ class AdmissionExtension(SchemaExtension):
     """Charges the request's account once per operation class its root fields use (RATE_LIMITED if
     over), then refuses a revoked sign-in (UNAUTHENTICATED, SESSION_REVOKED) and a locked account's
     operations (FORBIDDEN, DELETION_PENDING): one cached read per account per container, none for
-    an operation of only syncPush/syncPull (they read it with their own first BatchGetItem)."""
+    an operation of only syncPush/syncPull (they read it with their own first BatchGetItem).
 
-    def on_execute(self) -> Iterator[None]:
+    What is in memory is decided on the event loop; what must reach DynamoDB (a rate limit's
+    settle, the gate's read on a cache miss) runs in a worker thread, in one hand-off."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         document = self.execution_context.graphql_document
         if isinstance(context, Context) and document is not None:
             operation = get_operation_ast(document, self.execution_context.operation_name)
             if operation is not None:
-                self._charge(context, operation, document.definitions)
+                blocking = _admit(context, operation, document.definitions)
+                if blocking:
+                    await offload(_run_all, blocking)
         yield
 
-    @staticmethod
-    def _charge(
-        context: Context, operation: OperationDefinitionNode, definitions: Iterable[DefinitionNode]
-    ) -> None:
-        limits = context.services.limits
-        user = context.maybe_user
-        if user is None:
-            limits.charge(f"ANON#{context.client_ip or 'unknown'}", ANONYMOUS)
-            return
-        fragments = {
-            d.name.value: d.selection_set for d in definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        fields = list(_fields(operation.selection_set, fragments))
-        for operation_class in sorted({FIELD_CLASSES.get(name, OTHER) for name in fields}):
-            limits.charge(f"USER#{user.id}", operation_class)
-        if not ADMITTED_BY_SYNC.issuperset(fields):
-            locked_too = not WHILE_DELETION_PENDING.issuperset(fields)
-            context.services.accounts.gate.check(user, locked_too=locked_too)
+
+def _admit(
+    context: Context, operation: OperationDefinitionNode, definitions: Iterable[DefinitionNode]
+) -> list[Callable[[], None]]:
+    """Charge and check what memory can decide; the steps that need DynamoDB, in order."""
+    limits = context.services.limits
+    user = context.maybe_user
+    if user is None:
+        settle = limits.admit(f"ANON#{context.client_ip or 'unknown'}", ANONYMOUS)
+        return [settle] if settle else []
+    fragments = {d.name.value: d.selection_set for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    fields = list(_fields(operation.selection_set, fragments))
+    blocking = []
+    for operation_class in sorted({FIELD_CLASSES.get(name, OTHER) for name in fields}):
+        settle = limits.admit(f"USER#{user.id}", operation_class)
+        if settle is not None:
+            blocking.append(settle)
+    if not ADMITTED_BY_SYNC.issuperset(fields):
+        locked_too = not WHILE_DELETION_PENDING.issuperset(fields)
+        gate = context.services.accounts.gate
+        state = gate.cached(user.id)
+        if state is None:
+            blocking.append(functools.partial(gate.check, user, locked_too=locked_too))
+        else:
+            gate.refuse(user, state, locked_too=locked_too)
+    return blocking
+
+
+def _run_all(steps: list[Callable[[], None]]) -> None:
+    for step in steps:
+        step()
 
 
 def _fields(selection_set: SelectionSetNode, fragments: dict[str, SelectionSetNode]) -> Iterator[str]:

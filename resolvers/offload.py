@@ -1,16 +1,27 @@
-"""Run the (blocking, boto-based) core in a worker thread so the event loop keeps serving."""
+"""Run the (blocking, boto-based) core in a worker thread so the event loop keeps serving.
+
+The workers are one pool per process, kept between requests. (anyio's `to_thread` ties its workers
+to the root task: under Mangum every Lambda invocation is a new root task, so every invocation
+started a new thread and stopped it again; on a busy machine that was most of an idle pull.)
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-import anyio.to_thread
-
 T = TypeVar("T")
+
+# As many blocking calls at once as anyio's default limiter allowed (a long poll holds one).
+WORKERS = 40
+_POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="tether-core")
 
 
 async def offload(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call `function(*args, **kwargs)` in a worker thread (context variables carried over)."""
-    return await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs))
+    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_POOL, call)

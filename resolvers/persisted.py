@@ -30,6 +30,10 @@ class DocumentRefused(RequestRefused):
     """The request's document cannot be run (unknown, not trusted, or its hash is wrong)."""
 
 
+class _StoreNeeded(Exception):
+    """Only the registry's DynamoDB item can tell (`resolve_in_memory`)."""
+
+
 @dataclass(frozen=True)
 class Document:
     """The text to run; `sha256` and `register` say whether to keep it once it validates."""
@@ -51,7 +55,15 @@ class PersistedDocuments:
         self.registry = registry
         self.manifest = manifest
 
-    def resolve(self, raw: dict[str, Any]) -> Document:
+    def resolve_in_memory(self, raw: dict[str, Any]) -> Document | None:
+        """`resolve` where it needs no DynamoDB read (the text, the manifest, the registry's cache);
+        None where only `resolve` can tell (in a worker thread)."""
+        try:
+            return self.resolve(raw, read_store=False)
+        except _StoreNeeded:
+            return None
+
+    def resolve(self, raw: dict[str, Any], *, read_store: bool = True) -> Document:
         """The document of one request (its decoded JSON body or GET parameters)."""
         query = raw.get("query")
         if query is not None and (not isinstance(query, str) or not query.strip()):
@@ -64,8 +76,8 @@ class PersistedDocuments:
                     "The request has no GraphQL document: send `query`, "
                     "`extensions.persistedQuery` or `documentId`",
                 )
-            return self._by_text(query)
-        known = self._known(sha256)
+            return self._by_text(query, read_store)
+        known = self._known(sha256, read_store)
         if query is None:
             if known is None:
                 raise DocumentRefused(200, PERSISTED_QUERY_NOT_FOUND, "PERSISTED_QUERY_NOT_FOUND")
@@ -87,11 +99,11 @@ class PersistedDocuments:
         if document.register and document.sha256 is not None:
             self.registry.register(document.sha256, document.query)
 
-    def _by_text(self, query: str) -> Document:
+    def _by_text(self, query: str, read_store: bool) -> Document:
         if self.mode == "off":
             return Document(query)
         sha256 = sha256_hex(query)
-        known = self._known(sha256)
+        known = self._known(sha256, read_store)
         if known is not None:
             return Document(query, sha256, known[1])
         if self.mode == "manifest":
@@ -103,12 +115,15 @@ class PersistedDocuments:
             reason="PERSISTED_QUERY_REQUIRED",
         )
 
-    def _known(self, sha256: str) -> tuple[str, str] | None:
+    def _known(self, sha256: str, read_store: bool) -> tuple[str, str] | None:
         body = self.manifest.get(sha256)
         if body is not None:
             return body, "manifest"
         if self.mode != "manifest":
-            body = self.registry.lookup(sha256)
+            body = self.registry.cached(sha256)
+            if body is None and not read_store:
+                raise _StoreNeeded
+            body = body or self.registry.lookup(sha256)
             if body is not None:
                 return body, "registry"
         return None

@@ -10,10 +10,8 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 
@@ -26,6 +24,7 @@ from resolvers.chat.mutations import ChatMutation
 from resolvers.chat.queries import ChatQuery
 from resolvers.content.mutations import ContentMutation
 from resolvers.content.queries import ContentQuery
+from resolvers.document_cache import DocumentCache, PreparedDocuments
 from resolvers.entitlements.mutations import EntitlementsMutation
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.limits import AdmissionExtension
@@ -96,11 +95,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
+    documents = PreparedDocuments(maxsize=256)  # each text parsed and validated once
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: ParserCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=256),
+        lambda: DocumentCache(documents),
         AdmissionExtension,
     ]
     schema = TetherSchema(

@@ -119,18 +119,25 @@ class DocumentRegistry:
 
     def lookup(self, sha256: str) -> str | None:
         """The registered text of `sha256`: from memory, else one DynamoDB read; None if unknown."""
+        cached = self.cached(sha256)
+        if cached is not None:
+            return cached
+        found = store.load(sha256, self.clock())
+        if found is None:
+            return None
+        body, expires_at = found
+        self._remember(sha256, body, expires_at)
+        return body
+
+    def cached(self, sha256: str) -> str | None:
+        """The registered text of `sha256` if this instance holds it (no read)."""
         now = self.clock()
         with self._lock:
             cached = self._cache.get(sha256)
             if cached is not None and cached[1] > now:
                 self._cache.move_to_end(sha256)
                 return cached[0]
-        found = store.load(sha256, now)
-        if found is None:
-            return None
-        body, expires_at = found
-        self._remember(sha256, body, expires_at)
-        return body
+        return None
 
     def register(self, sha256: str, body: str) -> bool:
         """Keep `body` (whose SHA-256 the caller checked) for a TTL; False if over a bound."""

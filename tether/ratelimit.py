@@ -19,6 +19,7 @@ Cost: one UpdateItem (1 WCU) per `batch` admitted requests per account and class
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -87,9 +88,16 @@ class RateLimiter:
 
     def charge(self, pk: str, operation_class: str) -> None:
         """Count one request of `pk` (`USER#<id>` or `ANON#<address>`); RATE_LIMITED with retryAfter if over."""
+        settle = self.admit(pk, operation_class)
+        if settle is not None:
+            settle()
+
+    def admit(self, pk: str, operation_class: str) -> Callable[[], None] | None:
+        """`charge` in memory only: RATE_LIMITED if over, else the settle (one DynamoDB write) that
+        is now due, for the caller to run where blocking is allowed, or None."""
         limit = self.limits.get(operation_class)
         if not limit:
-            return
+            return None
         now = self.clock()
         window = int(now.timestamp()) // WINDOW_SECONDS
         with self._lock:
@@ -101,8 +109,9 @@ class RateLimiter:
             amount = state.pending if due else 0
             if due:
                 state.pending = 0
-        if amount:
-            self._settle(pk, operation_class, state, window, amount)
+        if not amount:
+            return None
+        return functools.partial(self._settle, pk, operation_class, state, window, amount)
 
     def _state(self, pk: str, operation_class: str, window: int) -> _Window:
         key = (pk, operation_class)

@@ -21,7 +21,8 @@ from resolvers.sync.types import (
 from resolvers.syncable import patch
 from tether.errors import BadUserInput, TetherError
 from tether.request_budget import PUSH
-from tether.sync.engine import Mutation, MutationResult
+from tether.services import Services
+from tether.sync.engine import Mutation, MutationResult, PushResult
 
 
 @strawberry.type
@@ -36,30 +37,41 @@ class SyncMutation:
         mutations = [_mutation(index, item) for index, item in enumerate(input.mutations)]
         device = input.device.to_core() if input.device is not None else None
         profile_id = str(input.profile_id) if input.profile_id is not None else None
-        try:
-            result = await offload(
-                info.context.services.sync.push,
-                user.id,
-                str(input.client_id),
-                mutations,
-                device,
-                profile_id,
-                info.context.sync_gate(),
-            )
-        except TetherError as error:
-            raise in_api_terms(error, input.mutations) from None
-        profile = result.access.profile_id if result.access is not None else user.id
-        await offload(log_push, info.context.services.people, result)
-        # Deleted attachments lose their files (after the push is durable).
-        await offload(info.context.services.uploads.after_push, profile, result.results)
-        # A member's messages about what its role can't read are refused before any reply attempt.
-        await offload(info.context.services.chat.screen_push, profile, result.results, result.access)
-        # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
-        await offload(info.context.services.chat.after_push, profile, result.results, started)
+        result = await offload(
+            _push_and_follow_up,
+            info.context.services,
+            input.mutations,
+            started,
+            user.id,
+            str(input.client_id),
+            mutations,
+            device,
+            profile_id,
+            info.context.sync_gate(),
+        )
         return SyncPushPayload(
             last_mutation_id=result.last_mutation_id,
             results=[_result(item) for item in result.results],
         )
+
+
+def _push_and_follow_up(
+    services: Services, sent: list[SyncMutationInput], started: float, user_id: str, *push: Any
+) -> PushResult:
+    """The push, then what follows it once it is durable, in one hand-off to a worker thread."""
+    try:
+        result = services.sync.push(user_id, *push)
+    except TetherError as error:
+        raise in_api_terms(error, sent) from None
+    profile = result.access.profile_id if result.access is not None else user_id
+    log_push(services.people, result)
+    # Deleted attachments lose their files (after the push is durable).
+    services.uploads.after_push(profile, result.results)
+    # A member's messages about what its role can't read are refused before any reply attempt.
+    services.chat.screen_push(profile, result.results, result.access)
+    # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
+    services.chat.after_push(profile, result.results, started)
+    return result
 
 
 def _mutation(index: int, item: SyncMutationInput) -> Mutation:

@@ -10,6 +10,8 @@ from resolvers.people.scope import log_pull
 from resolvers.sync.bindings import RECORDS
 from resolvers.sync.types import SyncPullInput, SyncPullPayload
 from tether.request_budget import WAITING_PULL
+from tether.services import Services
+from tether.sync.engine import PullResult
 
 
 @strawberry.type
@@ -25,7 +27,8 @@ class SyncQuery:
             wait_seconds = 0  # the request already has its waiting pull (tether/request_budget.py)
         device = input.device.to_core() if input.device is not None else None
         result = await offload(
-            info.context.services.sync.pull,
+            _pull_and_log,
+            info.context.services,
             user.id,
             str(input.client_id),
             input.cursor,
@@ -35,7 +38,6 @@ class SyncQuery:
             str(input.profile_id) if input.profile_id is not None else None,
             info.context.sync_gate(),
         )
-        await offload(log_pull, info.context.services.people, result)
         lists: dict[str, list[Any]] = {field: [] for _, field in RECORDS.values()}
         for record in result.records:
             binding = RECORDS.get(record.collection)
@@ -49,3 +51,10 @@ class SyncQuery:
             last_mutation_id=result.last_mutation_id,
             **lists,
         )
+
+
+def _pull_and_log(services: Services, *args: Any) -> PullResult:
+    """The pull and its access-log entry, in one hand-off to a worker thread."""
+    result = services.sync.pull(*args)
+    log_pull(services.people, result)
+    return result

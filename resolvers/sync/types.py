@@ -19,6 +19,7 @@ from resolvers.chat.types import (
 )
 from resolvers.content.types import CatalogCollection, CatalogTrack
 from resolvers.entitlements.types import Entitlement
+from resolvers.input_plan import use_plan
 from resolvers.pieces.types import Piece, PieceInput
 from resolvers.progress.types import Progress, RecordProgressInput, ResetProgressInput
 from resolvers.sessions.types import PracticeSession, PracticeSessionInput
@@ -186,3 +187,7 @@ class SyncPullPayload:
     attachments: list[Attachment] = strawberry.field(
         description="Attachment records: PENDING_UPLOAD until the file is uploaded and checked, then UPLOADED or FAILED."
     )
+
+
+# A push's 100 mutations (and every pull's input) are converted by a plan compiled once (resolvers/input_plan.py).
+use_plan(SyncPushInput, SyncPullInput)

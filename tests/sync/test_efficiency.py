@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
+from tether.storage import record_items
 from tether.storage.instrumentation import record_calls
+from tether.sync import engine as engine_module
 
 
 def test_a_push_of_100_new_records_takes_at_most_4_round_trips(device: Callable[[str], Device]) -> None:
@@ -117,3 +121,33 @@ def test_a_pull_reads_no_field_stamps_or_merge_state(device: Callable[[str], Dev
     assert "ProjectionExpression" in query
     assert {"data", "version", "updated_at"} <= projected
     assert not projected & {"stamps", "state"}
+
+
+def test_a_push_builds_each_written_item_once_and_no_model_per_record(
+    device: Callable[[str], Device], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One DynamoDB-JSON build per written record (its size for the transaction budget taken from
+    it), not a PynamoDB model built and serialized for the estimate and again for the write."""
+    phone = device("phone")
+    for index in range(30):
+        phone.save_piece(at(index), id=new_id(), title=f"piece {index}", tags=["a"])
+    built: list[str] = []
+    serialized: list[str] = []
+    build, serialize = record_items.record_attributes, record_items.RecordItem.serialize
+
+    def counted_build(pk: str, write: record_items.Write) -> dict[str, Any]:
+        built.append(write.sort_key)
+        return build(pk, write)
+
+    def counted_serialize(item: record_items.RecordItem, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        serialized.append(item.sk)
+        return serialize(item, *args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "record_attributes", counted_build, raising=False)
+    monkeypatch.setattr(record_items.RecordItem, "serialize", counted_serialize)
+    payload = phone.push()
+
+    assert [r["status"] for r in payload["results"]] == ["APPLIED"] * 30
+    assert len(built) == 30
+    assert len(set(built)) == 30
+    assert serialized == []

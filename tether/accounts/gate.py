@@ -83,12 +83,17 @@ class AccountGate:
 
     def state(self, user_id: str) -> AccountState:
         """The account's state: cached for `ttl` seconds, else one read."""
+        cached = self.cached(user_id)
+        if cached is not None:
+            return cached
+        return self.observe(user_id, signins.read_items(self.keys(user_id)))
+
+    def cached(self, user_id: str) -> AccountState | None:
+        """The account's state if this container read it less than `ttl` seconds ago (no read)."""
         now = self.monotonic()
         with self._lock:
             cached = self._cache.get(user_id)
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
-        return self.observe(user_id, signins.read_items(self.keys(user_id)))
+        return cached[1] if cached is not None and now - cached[0] < self.ttl else None
 
     def observe(self, user_id: str, items: Sequence[TetherModel]) -> AccountState:
         """The state the items show (read now, strongly consistent), remembered for `ttl`."""
@@ -119,7 +124,11 @@ class AccountGate:
     def check(self, user: User, *, locked_too: bool = True) -> None:
         """Refuse a revoked sign-in (UNAUTHENTICATED) and, with `locked_too`, an account locked
         for deletion (FORBIDDEN, DELETION_PENDING)."""
-        state = self.state(user.id)
+        self.refuse(user, self.state(user.id), locked_too=locked_too)
+
+    @staticmethod
+    def refuse(user: User, state: AccountState, *, locked_too: bool = True) -> None:
+        """`check` against a state already known (e.g. `cached`)."""
         refuse_sign_in(user, state.sign_ins)
         if locked_too and state.pending is not None:
             raise deletion_pending(state.pending.due_at)

@@ -3,11 +3,11 @@ conditioned transaction."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
@@ -19,16 +19,16 @@ from tether.storage.clients import ClientState, sync_actions
 from tether.storage.counters import CounterItem, counter_actions
 from tether.storage.heads import UserHead
 from tether.storage.keys import HEAD, client_key
-from tether.storage.record_items import RecordItem, Write, record_item
+from tether.storage.record_items import Write, record_attributes
 
 TRANSACTION_ITEM_LIMIT = 100
 # DynamoDB caps a transaction at 4 MB; stay well below with our own size estimate.
 TRANSACTION_BYTE_BUDGET = 3_500_000
 
 
-def estimated_size(item: TetherModel) -> int:
-    """Roughly the bytes an item takes in a request (for the 4 MB transaction budget)."""
-    return len(json.dumps(item.serialize(), separators=(",", ":"))) + 100
+def item_size(attributes: dict[str, Any]) -> int:
+    """Roughly the bytes an item (as DynamoDB JSON) takes in a request (for the 4 MB budget)."""
+    return len(orjson.dumps(attributes)) + 100
 
 
 def commit(
@@ -63,17 +63,28 @@ def commit(
     if client_id is not None:
         _client_update(transaction, pk, client_id, client, last_mutation_id, now, device)
     for write in writes:
-        condition = (
-            RecordItem.pk.does_not_exist()
-            if write.record.stored_version is None
-            else RecordItem.version == write.record.stored_version
-        )
-        transaction.save(record_item(pk, write), condition=condition)
+        _record_put(transaction, pk, write)
     for increment in increments:
         transaction.update(CounterItem(pk=pk, sk=increment.sort_key), actions=counter_actions(increment))
     for check in conditions:
         check(transaction)
     guard(transaction._commit)
+
+
+def _record_put(transaction: TransactWrite, pk: str, write: Write) -> None:
+    """The record's Put, its item as DynamoDB JSON built once (record_attributes), conditioned on
+    the version read (or on being new). PynamoDB's `save` would build and serialize a model."""
+    record = write.record
+    item = write.attributes if write.attributes is not None else record_attributes(pk, write)
+    put: dict[str, Any] = {"TableName": TetherModel.Meta.table_name, "Item": item}
+    if record.stored_version is None:
+        put["ConditionExpression"] = "attribute_not_exists (#0)"
+        put["ExpressionAttributeNames"] = {"#0": "pk"}
+    else:
+        put["ConditionExpression"] = "#0 = :0"
+        put["ExpressionAttributeNames"] = {"#0": "version"}
+        put["ExpressionAttributeValues"] = {":0": {"N": str(record.stored_version)}}
+    transaction._put_items.append(put)
 
 
 def _head_update(

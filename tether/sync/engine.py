@@ -36,7 +36,7 @@ from tether.storage.base import TetherModel
 from tether.storage.feed import feed_page
 from tether.storage.heads import read_head, read_heads
 from tether.storage.presence import touch_client
-from tether.storage.record_items import Write, record_item
+from tether.storage.record_items import Write, record_attributes
 from tether.storage.snapshot import Snapshot, read_snapshot
 from tether.sync.collection import DUPLICATE, REJECTED, Change, Collection, Outcome, Rejected
 from tether.sync.cursor import Cursor, decode, encode
@@ -225,7 +225,7 @@ class _Pull:
 class _Chunk:
     """Changes that commit together: at most 100 items and a few MB, one transaction."""
 
-    dirty: dict[str, tuple[Collection, Record]] = field(default_factory=dict)
+    dirty: dict[str, Write] = field(default_factory=dict)  # each with its item, built once
     increments: dict[str, Increment] = field(default_factory=dict)
     results: list[MutationResult] = field(default_factory=list)
     outcomes: list[tuple[Collection, str, Outcome, Change]] = field(default_factory=list)
@@ -251,15 +251,8 @@ class _Chunk:
             and self.size + size <= transaction.TRANSACTION_BYTE_BUDGET
         )
 
-    def stage(
-        self,
-        sort_key: str,
-        collection: Collection,
-        record: Record,
-        size: int,
-        increments: Sequence[Increment],
-    ) -> None:
-        self.dirty[sort_key] = (collection, record)
+    def stage(self, write: Write, size: int, increments: Sequence[Increment]) -> None:
+        self.dirty[write.sort_key] = write
         self.size += size
         for increment in increments:
             self.increments[increment.sort_key] = _merge(self.increments.get(increment.sort_key), increment)
@@ -627,7 +620,9 @@ class SyncEngine:
         record = outcome.record
         record.version += 1
         record.updated_at = attempt.now
-        size = transaction.estimated_size(record_item(attempt.pk, Write(sort_key, record)))
+        write = self._write_of(collection, sort_key, record, attempt.now)
+        write.attributes = record_attributes(attempt.pk, write)  # its seq is set when it commits
+        size = transaction.item_size(write.attributes)
         if not attempt.chunk.fits(sort_key, outcome.increments, size):
             if attempt.conditions:
                 # A shared profile's push commits in one transaction or not at all, so that a
@@ -641,7 +636,18 @@ class SyncEngine:
                 )
             self._flush(attempt)
         attempt.working[sort_key] = record
-        attempt.chunk.stage(sort_key, collection, record, size, outcome.increments)
+        attempt.chunk.stage(write, size, outcome.increments)
+
+    def _write_of(self, collection: Collection, sort_key: str, record: Record, now: datetime) -> Write:
+        """How a changed record is stored: its index keys while live, its expiry once deleted."""
+        live = not record.deleted
+        return Write(
+            sort_key,
+            record,
+            lookup_key=collection.lookup_key(record) if live and collection.lookup_key else None,
+            time_key=collection.time_key(record) if live and collection.time_key else None,
+            expires_at=None if live else now + self.retention,
+        )
 
     def _flush(self, attempt: _Attempt) -> None:
         """Commit the chunk (if it holds anything) and start the next one."""
@@ -678,19 +684,9 @@ class SyncEngine:
         conditions: Sequence[StoreOperation] = (),
         poll_fast_until: datetime | None = None,
     ) -> tuple[Head, ClientInfo]:
-        writes = []
-        for offset, (sort_key, (collection, record)) in enumerate(chunk.dirty.items(), start=1):
-            record.seq = head.seq + offset
-            live = not record.deleted
-            writes.append(
-                Write(
-                    sort_key,
-                    record,
-                    lookup_key=collection.lookup_key(record) if live and collection.lookup_key else None,
-                    time_key=collection.time_key(record) if live and collection.time_key else None,
-                    expires_at=None if live else now + self.retention,
-                )
-            )
+        writes = list(chunk.dirty.values())
+        for offset, write in enumerate(writes, start=1):
+            write.numbered(head.seq + offset)
         new_head = head.seq + len(writes)
         assert chunk.last_key is not None
         if client_id is None and not writes and not chunk.increments:
