@@ -60,10 +60,36 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    policies = properties(template, "TetherFunction")["Policies"]
-    assert all(isinstance(policy, dict) for policy in policies), "only inline policies (no managed ones)"
-    return [statement for policy in policies for statement in policy["Statement"]]
+FUNCTIONS = ("TetherFunction", "ChatWorkerFunction")
+
+
+def deployed(template: dict[str, Any], name: str) -> dict[str, Any]:
+    """A function's properties as SAM deploys them: the template's Globals, then its own."""
+
+    def merged(shared: Any, own: Any) -> Any:
+        if isinstance(shared, dict) and isinstance(own, dict):
+            return {
+                key: merged(shared.get(key), own.get(key)) if key in own else shared[key]
+                for key in {**shared, **own}
+            }
+        return own
+
+    found: dict[str, Any] = merged(template["Globals"]["Function"], properties(template, name))
+    return found
+
+
+def statements(template: dict[str, Any], name: str = "TetherFunction") -> list[dict[str, Any]]:
+    """Every statement a function's role gets: its inline policies and the template's own managed
+    policies it names (no AWS-managed ones, whose permissions the template does not state)."""
+    found = []
+    for policy in properties(template, name)["Policies"]:
+        if set(policy) == {"Ref"}:
+            managed = resource(template, policy["Ref"])
+            assert managed["Type"] == "AWS::IAM::ManagedPolicy", policy
+            policy = managed["Properties"]["PolicyDocument"]
+        assert isinstance(policy, dict) and "Statement" in policy, "only policies the template states"
+        found += policy["Statement"]
+    return found
 
 
 def walk(value: Any) -> Iterator[Any]:
@@ -317,7 +343,7 @@ def test_the_function_verifies_every_token_itself_for_every_issuer(template: dic
         assert route["ApiId"] == {"Ref": "HttpApi"}
         assert "Auth" not in route
     assert "Auth" not in api
-    variables = properties(template, "TetherFunction")["Environment"]["Variables"]
+    variables = deployed(template, "TetherFunction")["Environment"]["Variables"]
     issuer = "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
     assert variables["TETHER_JWT_ISSUER"] == {"Fn::Sub": issuer}
     assert variables["TETHER_JWT_AUDIENCE"] == {"Ref": "UserPoolClient"}
@@ -333,7 +359,7 @@ def test_the_deployed_api_has_no_authorizer_and_the_cors_rules(
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     packaged = copy.deepcopy(template)  # as `sam deploy` uploads it: the code is in S3
-    packaged["Resources"]["TetherFunction"]["Properties"]["CodeUri"] = "s3://bucket/key"
+    packaged["Globals"]["Function"]["CodeUri"] = "s3://bucket/key"
 
     class NoManagedPolicies:
         def load(self) -> dict[str, str]:
@@ -460,13 +486,7 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
         {
             "Sid": "ChatReplyJobs",
             "Effect": "Allow",
-            "Action": [
-                "sqs:SendMessage",
-                "sqs:ReceiveMessage",
-                "sqs:DeleteMessage",
-                "sqs:GetQueueAttributes",
-                "sqs:ChangeMessageVisibility",
-            ],
+            "Action": "sqs:SendMessage",  # the worker's function receives and deletes them
             "Resource": {"Fn::GetAtt": ["ChatReplyQueue", "Arn"]},
         }
     ]
@@ -480,6 +500,48 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
         + len(pokes)
         + len(queue)
     ), "no other permissions"
+
+
+def test_the_reply_worker_may_do_only_what_a_reply_needs(template: dict[str, Any]) -> None:
+    """The worker shares the API's table, keys (read at start), model and poke permissions, reads
+    only attachments and catalog media, and only consumes the queue: no Cognito, no writes to the
+    bucket, no Play key, no sending of jobs."""
+    shared = {s["Sid"]: s for s in statements(template, "TetherFunction")}
+    worker = {s["Sid"]: s for s in statements(template, "ChatWorkerFunction")}
+    core = (
+        "TableReadWrite",
+        "CursorSigningKey",
+        "AuditHashKey",
+        "ChatModel",
+        "ChatApiKey",
+        "PokeConnections",
+    )
+    assert set(worker) == {*core, "AssistantReads", "ChatReplyJobs"}
+    for sid in core:
+        assert worker[sid] == shared[sid], sid
+    assert worker["AssistantReads"] == {
+        "Sid": "AssistantReads",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": [
+            {"Fn::Sub": "${MediaBucket.Arn}/users/*/attachments/*"},
+            {"Fn::Sub": "${MediaBucket.Arn}/catalog/*"},
+        ],
+    }
+    # What an SQS event source mapping needs of the function's role, nothing more.
+    assert worker["ChatReplyJobs"] == {
+        "Sid": "ChatReplyJobs",
+        "Effect": "Allow",
+        "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        "Resource": {"Fn::GetAtt": ["ChatReplyQueue", "Arn"]},
+    }
+    # The keys the attachments and the catalog's media live under.
+    from tether.attachments import object_key
+
+    assert fnmatch.fnmatch(
+        f"arn/{object_key('someone', '01ARZ3NDEKTSV4RRFFQ69G5FAV')}",
+        worker["AssistantReads"]["Resource"][0]["Fn::Sub"].replace("${MediaBucket.Arn}", "arn"),
+    )
 
 
 def test_user_pool_and_app_client(template: dict[str, Any]) -> None:
@@ -505,7 +567,12 @@ def test_user_pool_and_app_client(template: dict[str, Any]) -> None:
 
 
 def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any]) -> None:
-    function = properties(template, "TetherFunction")
+    # The reply worker is the same code with the same settings (Globals), on its own memory.
+    api, worker = (deployed(template, name) for name in FUNCTIONS)
+    for key in ("CodeUri", "Handler", "Runtime", "Architectures", "Environment", "Timeout"):
+        assert worker[key] == api[key], key
+    assert worker["MemorySize"] < api["MemorySize"]
+    function = api
     assert function["CodeUri"] == "function/"
     module, _, attribute = function["Handler"].partition(".")
     assert (ROOT / "function" / f"{module}.py").resolve() == Path(app.__file__).resolve()
@@ -552,28 +619,44 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     assert Settings.from_env({**environment, "TETHER_STAGE": "prod"}).is_prod
 
 
-def test_logs_are_kept_for_the_configured_days(template: dict[str, Any]) -> None:
-    function = properties(template, "TetherFunction")
+@pytest.mark.parametrize(
+    ("name", "group", "suffix"),
+    [
+        ("TetherFunction", "FunctionLogGroup", "graphql"),
+        ("ChatWorkerFunction", "ChatWorkerLogGroup", "chat-worker"),
+    ],
+)
+def test_logs_are_kept_for_the_configured_days(
+    template: dict[str, Any], name: str, group: str, suffix: str
+) -> None:
+    function = deployed(template, name)
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
-    assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
-    log_group = properties(template, "FunctionLogGroup")
-    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-graphql"}
-    assert function["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-graphql"}
+    assert function["LoggingConfig"]["LogGroup"] == {"Ref": group}
+    log_group = properties(template, group)
+    assert log_group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{suffix}"}
+    assert function["FunctionName"] == {"Fn::Sub": f"${{AWS::StackName}}-{suffix}"}
     assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
 def test_alarms_watch_errors_throttles_and_5xx(template: dict[str, Any]) -> None:
     alarms = {
-        (props["Namespace"], props["MetricName"]): props
+        (props["Namespace"], props["MetricName"], json.dumps(props["Dimensions"][0]["Value"])): props
         for props in (
             r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"
         )
     }
+    api, worker = (json.dumps({"Ref": name}) for name in FUNCTIONS)
+    dead_letters = json.dumps({"Fn::GetAtt": ["ChatReplyDeadLetterQueue", "QueueName"]})
     assert set(alarms) == {
-        ("AWS/Lambda", "Errors"),
-        ("AWS/Lambda", "Throttles"),
-        ("AWS/ApiGateway", "5xx"),
-        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),  # reply jobs in the dead-letter queue
+        ("AWS/Lambda", "Errors", api),
+        ("AWS/Lambda", "Throttles", api),
+        ("AWS/Lambda", "Errors", worker),  # the reply worker's too (out of memory is one)
+        ("AWS/ApiGateway", "5xx", json.dumps({"Ref": "HttpApi"})),
+        (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            dead_letters,
+        ),  # reply jobs in the dead-letter queue
     }
     for alarm in alarms.values():
         assert alarm["Threshold"] == 0
@@ -684,7 +767,7 @@ def test_the_websocket_api_routes_connect_and_disconnect_to_the_function(templat
     assert permission["SourceArn"] == {
         "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/*"
     }
-    variables = properties(template, "TetherFunction")["Environment"]["Variables"]
+    variables = deployed(template, "TetherFunction")["Environment"]["Variables"]
     # The function posts to the stage it is invoked by.
     assert variables["TETHER_WEBSOCKET_ENDPOINT"] == {
         "Fn::Sub": "https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/${Stage}"
@@ -694,7 +777,7 @@ def test_the_websocket_api_routes_connect_and_disconnect_to_the_function(templat
     }
 
 
-def test_replies_are_worked_by_the_same_function_from_a_queue_like_the_local_one(
+def test_replies_are_worked_by_the_worker_function_from_a_queue_like_the_local_one(
     template: dict[str, Any],
 ) -> None:
     queue = properties(template, "ChatReplyQueue")
@@ -710,7 +793,7 @@ def test_replies_are_worked_by_the_same_function_from_a_queue_like_the_local_one
     assert dead["MessageRetentionPeriod"] == local_sqs.DLQ_RETENTION_SECONDS
     # A job comes back only after its attempt is over and its lease expired; it outlives the model's
     # retries (TETHER_CHAT_MAX_ATTEMPTS timeouts) before it is a dead letter.
-    function = properties(template, "TetherFunction")
+    function = deployed(template, "ChatWorkerFunction")
     settings = Settings()
     lease = settings.chat_time_budget_seconds + LEASE_MARGIN_SECONDS
     assert function["Timeout"] < lease < queue["VisibilityTimeout"]
@@ -718,7 +801,15 @@ def test_replies_are_worked_by_the_same_function_from_a_queue_like_the_local_one
 
     mapping = properties(template, "ChatReplyJobs")
     assert resource(template, "ChatReplyJobs")["Type"] == "AWS::Lambda::EventSourceMapping"
-    assert mapping["FunctionName"] == {"Ref": "TetherFunction"}
+    assert mapping["FunctionName"] == {"Ref": "ChatWorkerFunction"}
+    # The worker has no other event (it serves no API route, schedule or S3 event) and the API's
+    # function no queue to work.
+    assert "Events" not in properties(template, "ChatWorkerFunction")
+    assert not any(
+        r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["FunctionName"] == {"Ref": "TetherFunction"}
+        for r in template["Resources"].values()
+    )
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["ChatReplyQueue", "Arn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BatchSize"] == 1
