@@ -171,6 +171,7 @@ build: deps assets manifest
 	@sam build
 	@# Bytecode for every module of the package (/var/task is read-only: docs/deploy.md#cold-start)
 	@$(PY) -m localdev.bytecode .aws-sam/build/TetherFunction
+	@$(PY) -m localdev.bytecode .aws-sam/build/ChatWorkerFunction
 
 deploy: build
 	@sam deploy

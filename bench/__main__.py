@@ -11,6 +11,7 @@ BENCHMARKS = [
     "coldstart_bench",
     "sync_bench",
     "cost",
+    "worker_memory",
     "progress_bench",
     "catalog_bench",
     "account_bench",

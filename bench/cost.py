@@ -11,6 +11,7 @@ Priced with the stated workload (WORKLOAD) and prices (PRICES); every line item 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import statistics
@@ -225,11 +226,15 @@ class Line:
         return self.quantity * self.price
 
 
-def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: int) -> list[Line]:
-    """Every line item of a month for `users` active users (the live channel: pokes or long polls)."""
+def monthly_lines(
+    m: dict[str, Measured], users: int, *, poke: bool, memory_mb: int, worker_mb: int | None = None
+) -> list[Line]:
+    """Every line item of a month for `users` active users (the live channel: pokes or long polls),
+    the API at `memory_mb` and the reply worker at `worker_mb` (template.yaml's, by default)."""
     w, p = WORKLOAD, PRICES
     per_month = users * DAYS
     gb = memory_mb / 1024
+    worker_mb = worker_mb or worker_memory_mb()
     lambda_gb_s = p["lambda_gb_s_arm64"]
     http = {  # API requests per user-day: (count, billed ms each, WRU, RRU)
         "app-open pulls": (w.app_opens, m["open"].billed_ms(memory_mb), m["open"].wru, m["open"].rru),
@@ -258,11 +263,15 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
     gb_s = sum(count * ms / 1000 * gb for count, ms, _, _ in http.values()) * per_month
     wru = sum(count * units for count, _, units, _ in http.values()) * per_month
     rru = sum(count * units for count, _, _, units in http.values()) * per_month
-    # The chat worker (SQS-triggered) holds its Lambda while the provider streams the reply and
-    # writes the reply record (one push's units).
+    # The chat worker (its own SQS-triggered function) holds its Lambda while the provider streams
+    # the reply and writes the reply record (one push's units, at the worker's vCPU share).
     worker_requests = w.chat_messages * per_month
     worker_gb_s = (
-        w.chat_messages * (w.chat_reply_seconds + m["push"].billed_ms(memory_mb) / 1000) * gb * per_month
+        w.chat_messages
+        * (w.chat_reply_seconds + m["push"].billed_ms(worker_mb) / 1000)
+        * worker_mb
+        / 1024
+        * per_month
     )
     wru += w.chat_messages * m["push"].wru * per_month
     upload_events = w.attachment_uploads * per_month  # the S3 event that completes an upload
@@ -275,7 +284,7 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
             p["lambda_request"],
         ),
         Line("Lambda", f"duration, API ({memory_mb} MB arm64)", gb_s, "GB-s", lambda_gb_s),
-        Line("Lambda", f"duration, chat worker ({memory_mb} MB arm64)", worker_gb_s, "GB-s", lambda_gb_s),
+        Line("Lambda", f"duration, chat worker ({worker_mb} MB arm64)", worker_gb_s, "GB-s", lambda_gb_s),
         Line("API Gateway", "HTTP API requests", requests, "request", p["http_api_request"]),
         Line("DynamoDB", "write request units (on-demand)", wru, "WRU", p["dynamodb_wru"]),
         Line("DynamoDB", "read request units (on-demand)", rru, "RRU", p["dynamodb_rru"]),
@@ -347,6 +356,14 @@ def monthly_lines(m: dict[str, Measured], users: int, *, poke: bool, memory_mb: 
     return lines
 
 
+@functools.cache
+def worker_memory_mb() -> int:
+    """The reply worker's memory: template.yaml's ChatWorkerMemorySize (its default)."""
+    from tests.deploy.cfn import load_template
+
+    return int(load_template()["Parameters"]["ChatWorkerMemorySize"]["Default"])
+
+
 def _head_reads(seconds: float) -> int:
     """How many head reads a long poll of `seconds` makes while nothing changes (engine._wait)."""
     reads, waited, interval = 0, 0.0, 0.25
@@ -379,7 +396,7 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
                 print(
                     f"  {line.service:16} {line.item:52} {line.quantity:>16,.1f} {line.unit:9} ${line.cost:>10,.4f}"
                 )
-    print("\nper 100 users a month by Lambda memory (arm64, pokes / long polls):")
+    print(f"\nper 100 users a month by the API's Lambda memory (arm64, pokes / long polls; the worker at {worker_memory_mb()} MB):")
     for memory in (256, 512, 1024):
         pokes = sum(line.cost for line in monthly_lines(measured, 100, poke=True, memory_mb=memory))
         polls = sum(line.cost for line in monthly_lines(measured, 100, poke=False, memory_mb=memory))

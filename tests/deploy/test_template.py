@@ -160,6 +160,8 @@ def test_sam_build_packages_only_the_runtime_without_docker(tmp_path: Path) -> N
         )
     assert result.returncode == 0, result.stdout + result.stderr
     artifact = build_dir / "TetherFunction"
+    # The reply worker is the same build (SAM builds a CodeUri once and copies it).
+    assert (build_dir / "ChatWorkerFunction" / "app.py").read_text() == (ROOT / "app.py").read_text()
 
     assert (artifact / "app.py").read_text() == (ROOT / "app.py").read_text()
     for package in ("tether", "resolvers"):
@@ -571,7 +573,8 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     api, worker = (deployed(template, name) for name in FUNCTIONS)
     for key in ("CodeUri", "Handler", "Runtime", "Architectures", "Environment", "Timeout"):
         assert worker[key] == api[key], key
-    assert worker["MemorySize"] < api["MemorySize"]
+    assert worker["MemorySize"] == {"Ref": "ChatWorkerMemorySize"}
+    assert template["Parameters"]["ChatWorkerMemorySize"]["Default"] < api["MemorySize"]
     function = api
     assert function["CodeUri"] == "function/"
     module, _, attribute = function["Handler"].partition(".")
