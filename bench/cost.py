@@ -15,6 +15,8 @@ import functools
 import json
 import os
 import statistics
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -63,7 +65,6 @@ class Workload:
     attachment_uploads: float = 0.2  # a ~500 KB photo or recording, one in five days
     attachment_kb: float = 500
     stored_kb: float = 60  # DynamoDB data per user (records, their index entries, bookkeeping)
-    log_bytes_per_request: int = 700  # the one structured request log line (+ Lambda's START/END)
 
 
 WORKLOAD = Workload()
@@ -80,11 +81,30 @@ class Measured:
     round_trips: int
     wru: float
     rru: float
+    log_bytes: int  # what the request writes to stdout: its log line(s) and its EMF metrics blob
 
     def billed_ms(self, memory_mb: int) -> float:
         """Duration on a Lambda of `memory_mb`: the request's CPU time scaled by the Lambda's vCPU
         share, plus the DynamoDB round trips at AWS_ROUND_TRIP_MS each."""
         return self.cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb) + self.round_trips * AWS_ROUND_TRIP_MS
+
+
+@contextmanager
+def stdout_bytes() -> Iterator[list[int]]:
+    """Bytes written to this process's stdout (file descriptor 1: the Powertools logger's handler
+    and the EMF metrics' print alike) in this block: what CloudWatch Logs would ingest."""
+    sys.stdout.flush()
+    counted = [0]
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 1)
+        try:
+            yield counted
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+            counted[0] = capture.seek(0, os.SEEK_END)
 
 
 @contextmanager
@@ -181,7 +201,7 @@ def measure(name: str, prepare: Callable[[User], None], action: Callable[[User],
     user = User(api)
     prepare(user)
     meter: Meter
-    with meter_capacity() as meter:
+    with meter_capacity() as meter, stdout_bytes() as logged:
         action(user)
     return Measured(
         name,
@@ -191,6 +211,7 @@ def measure(name: str, prepare: Callable[[User], None], action: Callable[[User],
         trips,
         meter.wru,
         meter.rru,
+        logged[0],
     )
 
 
@@ -211,6 +232,17 @@ def measure_all(api: Api) -> dict[str, Measured]:
         "open": measure("pull of 6 changes (app open)", changes_waiting, lambda u: u.pull("tablet"), api),
         "idle": measure("idle pull", known, lambda u: u.pull("tablet"), api),
     }
+
+
+@dataclass(frozen=True)
+class Row:
+    """One kind of API request in a user's day: how many, billed ms each, units and log bytes each."""
+
+    count: float
+    ms: float
+    wru: float
+    rru: float
+    log_bytes: int
 
 
 @dataclass
@@ -236,33 +268,43 @@ def monthly_lines(
     gb = memory_mb / 1024
     worker_mb = worker_mb or worker_memory_mb()
     lambda_gb_s = p["lambda_gb_s_arm64"]
-    http = {  # API requests per user-day: (count, billed ms each, WRU, RRU)
-        "app-open pulls": (w.app_opens, m["open"].billed_ms(memory_mb), m["open"].wru, m["open"].rru),
-        "pushes": (w.pushes, m["push"].billed_ms(memory_mb), m["push"].wru, m["push"].rru),
-        "catalog reads": (w.catalog_reads, m["idle"].billed_ms(memory_mb), 0.0, m["idle"].rru),
-        "chat sends": (w.chat_messages, m["push"].billed_ms(memory_mb), m["push"].wru, m["push"].rru),
-        "upload requests": (
-            w.attachment_uploads,
-            m["push"].billed_ms(memory_mb),
-            m["push"].wru,
-            m["push"].rru,
-        ),
+
+    def request(
+        count: float, kind: str, *, wru: bool = True, rru_times: float = 1.0, held_s: float = 0.0
+    ) -> Row:
+        measured = m[kind]
+        return Row(
+            count,
+            measured.billed_ms(memory_mb) + held_s * 1000,
+            measured.wru if wru else 0.0,
+            measured.rru * rru_times,
+            measured.log_bytes,
+        )
+
+    http = {  # API requests per user-day
+        "app-open pulls": request(w.app_opens, "open"),
+        "pushes": request(w.pushes, "push"),
+        "catalog reads": request(w.catalog_reads, "idle", wru=False),
+        "chat sends": request(w.chat_messages, "push"),
+        "upload requests": request(w.attachment_uploads, "push"),
     }
     if poke:
-        # Each poke: the device pulls once (idle-pull cost, it brings the change: open-pull cost).
-        http["pulls after a poke"] = (w.pokes, m["open"].billed_ms(memory_mb), 0.0, m["open"].rru)
+        # Each poke: the device pulls once (it brings the change: open-pull cost).
+        http["pulls after a poke"] = request(w.pokes, "open", wru=False)
     else:
         polls = _head_reads(w.long_poll_seconds)
-        http["long polls (held)"] = (
-            w.long_polls,
-            m["idle"].billed_ms(memory_mb) + w.long_poll_seconds * 1000,
-            0.0,
-            m["idle"].rru * (1 + polls),
+        http["long polls (held)"] = request(
+            w.long_polls, "idle", wru=False, rru_times=1 + polls, held_s=w.long_poll_seconds
         )
-    requests = sum(count for count, _, _, _ in http.values()) * per_month
-    gb_s = sum(count * ms / 1000 * gb for count, ms, _, _ in http.values()) * per_month
-    wru = sum(count * units for count, _, units, _ in http.values()) * per_month
-    rru = sum(count * units for count, _, _, units in http.values()) * per_month
+    requests = sum(row.count for row in http.values()) * per_month
+    gb_s = sum(row.count * row.ms / 1000 * gb for row in http.values()) * per_month
+    wru = sum(row.count * row.wru for row in http.values()) * per_month
+    rru = sum(row.count * row.rru for row in http.values()) * per_month
+    # Logs as measured per request; the worker's jobs, the S3 events and the WebSocket events (one
+    # line and one metrics blob each, like a push's) at a push's bytes.
+    log_bytes = sum(row.count * row.log_bytes for row in http.values()) * per_month
+    other_events = w.chat_messages + w.attachment_uploads + (2 * w.app_opens if poke else 0)
+    log_bytes += other_events * m["push"].log_bytes * per_month
     # The chat worker (its own SQS-triggered function) holds its Lambda while the provider streams
     # the reply and writes the reply record (one push's units, at the worker's vCPU share).
     worker_requests = w.chat_messages * per_month
@@ -302,7 +344,7 @@ def monthly_lines(
         Line(
             "CloudWatch Logs",
             "ingestion",
-            (requests + worker_requests + upload_events) * w.log_bytes_per_request / 1024**3,
+            log_bytes / 1024**3,
             "GB",
             p["logs_gb"],
         ),
@@ -377,11 +419,11 @@ def _head_reads(seconds: float) -> int:
 def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
     print(f"\ncost model (prices: {PRICES_DATE}; workload per active user and day: bench/cost.py WORKLOAD)")
     print(
-        f"{'request':32} {'ms here':>8} {'in DynamoDB':>11} {'CPU ms':>7} {'trips':>5} {'WRU':>6} {'RRU':>6} {'billed ms @512':>14}"
+        f"{'request':32} {'ms here':>8} {'in DynamoDB':>11} {'CPU ms':>7} {'trips':>5} {'WRU':>6} {'RRU':>6} {'log B':>6} {'billed ms @512':>14}"
     )
     for m in measured.values():
         print(
-            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.cpu_ms:7.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.billed_ms(512):14.1f}"
+            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.cpu_ms:7.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.log_bytes:6d} {m.billed_ms(512):14.1f}"
         )
     summary: dict[str, Any] = {}
     for channel, poke in (("poke", True), ("long poll", False)):
@@ -396,7 +438,9 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
                 print(
                     f"  {line.service:16} {line.item:52} {line.quantity:>16,.1f} {line.unit:9} ${line.cost:>10,.4f}"
                 )
-    print(f"\nper 100 users a month by the API's Lambda memory (arm64, pokes / long polls; the worker at {worker_memory_mb()} MB):")
+    print(
+        f"\nper 100 users a month by the API's Lambda memory (arm64, pokes / long polls; the worker at {worker_memory_mb()} MB):"
+    )
     for memory in (256, 512, 1024):
         pokes = sum(line.cost for line in monthly_lines(measured, 100, poke=True, memory_mb=memory))
         polls = sum(line.cost for line in monthly_lines(measured, 100, poke=False, memory_mb=memory))

@@ -185,6 +185,9 @@ def test_request_id_is_the_lambda_request_id_in_header_and_logs(
     assert len(access) == 1
     assert access[0]["request_id"] == lambda_context.aws_request_id
     assert access[0]["function_request_id"] == lambda_context.aws_request_id
+    # Not the function's name, ARN and memory on every line (the log group and its configuration
+    # say them; CloudWatch bills every byte ingested).
+    assert not {"function_name", "function_arn", "function_memory_size"} & set(access[0])
     assert access[0]["status"] == response["statusCode"]
     assert access[0]["level"] == "INFO"
     token = token_of(event)
