@@ -11,6 +11,7 @@ Priced with the stated workload (WORKLOAD) and prices (PRICES); every line item 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 import os
@@ -25,11 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 from ulid import ULID
 
 from app import create_app, make_handler
 from bench.common import RESULTS, local_table
 from bench.cost_prices import PRICES, PRICES_DATE
+from localdev import sqs as local_sqs
+from tests.chat.conftest import FakeAPI, openai_reply
 from tests.deploy.lambda_support import FakeLambdaContext, load_event
 from tests.operations import operation
 from tether.storage.base import client
@@ -61,6 +65,7 @@ class Workload:
     pokes: float = 10  # with it: a poke per push from another device of the account
     chat_messages: float = 3  # each: a send (the handler) and a reply finished by the worker
     chat_reply_seconds: float = 4.0  # the worker waits for the provider's streamed reply
+    chat_reply_chars: int = 1_000  # a reply of a few paragraphs
     catalog_reads: float = 2  # a catalog page (cached catalog in the warm Lambda)
     attachment_uploads: float = 0.2  # a ~500 KB photo or recording, one in five days
     attachment_kb: float = 500
@@ -150,6 +155,22 @@ class Api:
         return data
 
 
+@dataclass
+class ReplyQueue:
+    """The local SQS queue pushes hand reply jobs to, read as the event source mapping reads it."""
+
+    sqs: Any
+    url: str
+
+    def next_event(self) -> dict[str, Any]:
+        """The SQS event that delivers the next job to the worker."""
+        [message] = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=1)["Messages"]
+        self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+        event = load_event("sqs_chat_reply_job.json")
+        event["Records"][0] |= {"messageId": message["MessageId"], "body": message["Body"]}
+        return event
+
+
 class User:
     """One account with two devices (a phone that pushes, a tablet that pulls)."""
 
@@ -157,6 +178,33 @@ class User:
         self.api, self.sub = api, f"bench-{ULID()}"
         self.mutation = 0
         self.cursors: dict[str, str | None] = {}
+        self.thread: str | None = None
+        self.job: dict[str, Any] | None = None
+
+    def start_chat(self) -> None:
+        self.thread = str(ULID())
+        self._push_changes([{"saveChatThread": {"id": self.thread, "title": "Practice"}}])
+
+    def send_chat(self) -> None:
+        """A chat message pushed from the phone (its reply handed to the worker's queue)."""
+        message = {"id": str(ULID()), "threadId": self.thread, "text": "How long should I hold the vowel?"}
+        self._push_changes([{"sendChatMessage": message}])
+
+    def work_reply(self) -> None:
+        """The worker's invocation for the job the last chat message queued."""
+        assert self.job is not None
+        answer = self.api.handler(self.job, FakeLambdaContext(function_name="tether-bench-chat-worker"))
+        if answer != {"batchItemFailures": []}:
+            raise RuntimeError(f"the worker did not finish the bench's reply: {answer}")
+
+    def _push_changes(self, changes: list[dict[str, Any]]) -> None:
+        mutations = []
+        for change in changes:
+            self.mutation += 1
+            mutations.append(
+                {"mutationId": self.mutation, "changedAt": "2026-03-01T09:00:00Z", "change": change}
+            )
+        self.api.call(self.sub, "SyncPush", {"input": {"clientId": "phone", "mutations": mutations}})
 
     def push(self, records: int) -> None:
         mutations = []
@@ -185,8 +233,14 @@ class User:
         return len(data["pieces"])
 
 
-def measure(name: str, prepare: Callable[[User], None], action: Callable[[User], Any], api: Api) -> Measured:
-    """`action` on RUNS fresh users after `prepare`: timed runs, then one metered run."""
+def measure(
+    name: str,
+    prepare: Callable[[User], None],
+    action: Callable[[User], Any],
+    api: Api,
+    after: Callable[[User], None] = lambda user: None,
+) -> Measured:
+    """`action` on RUNS fresh users after `prepare` (and `after` it): timed runs, then one metered run."""
     samples, in_dynamodb, cpu, trips = [], [], [], 0
     for _ in range(RUNS):
         user = User(api)
@@ -198,11 +252,13 @@ def measure(name: str, prepare: Callable[[User], None], action: Callable[[User],
             samples.append(time.perf_counter() - started)
         in_dynamodb.append(spent[0])
         trips = calls.round_trips
+        after(user)
     user = User(api)
     prepare(user)
     meter: Meter
     with meter_capacity() as meter, stdout_bytes() as logged:
         action(user)
+    after(user)
     return Measured(
         name,
         statistics.median(samples) * 1000,
@@ -215,7 +271,7 @@ def measure(name: str, prepare: Callable[[User], None], action: Callable[[User],
     )
 
 
-def measure_all(api: Api) -> dict[str, Measured]:
+def measure_all(api: Api, queue: ReplyQueue) -> dict[str, Measured]:
     records = WORKLOAD.records_per_push
 
     def known(user: User) -> None:
@@ -227,10 +283,24 @@ def measure_all(api: Api) -> dict[str, Measured]:
         user.push(records)
         user.push(records)
 
+    def chatting(user: User) -> None:
+        known(user)
+        user.start_chat()
+
+    def drain(user: User) -> None:
+        queue.next_event()  # the job the measured push queued (not worked here)
+
+    def reply_waiting(user: User) -> None:
+        chatting(user)
+        user.send_chat()
+        user.job = queue.next_event()
+
     return {
         "push": measure("push of 3 records", known, lambda u: u.push(records), api),
         "open": measure("pull of 6 changes (app open)", changes_waiting, lambda u: u.pull("tablet"), api),
         "idle": measure("idle pull", known, lambda u: u.pull("tablet"), api),
+        "chat": measure("push of a chat message", chatting, lambda u: u.send_chat(), api, after=drain),
+        "reply": measure("worker: one reply (SQS job)", reply_waiting, lambda u: u.work_reply(), api),
     }
 
 
@@ -285,7 +355,7 @@ def monthly_lines(
         "app-open pulls": request(w.app_opens, "open"),
         "pushes": request(w.pushes, "push"),
         "catalog reads": request(w.catalog_reads, "idle", wru=False),
-        "chat sends": request(w.chat_messages, "push"),
+        "chat sends": request(w.chat_messages, "chat"),
         "upload requests": request(w.attachment_uploads, "push"),
     }
     if poke:
@@ -300,22 +370,24 @@ def monthly_lines(
     gb_s = sum(row.count * row.ms / 1000 * gb for row in http.values()) * per_month
     wru = sum(row.count * row.wru for row in http.values()) * per_month
     rru = sum(row.count * row.rru for row in http.values()) * per_month
-    # Logs as measured per request; the worker's jobs, the S3 events and the WebSocket events (one
+    # Logs as measured per request and per worker job; the S3 events and the WebSocket events (one
     # line and one metrics blob each, like a push's) at a push's bytes.
     log_bytes = sum(row.count * row.log_bytes for row in http.values()) * per_month
-    other_events = w.chat_messages + w.attachment_uploads + (2 * w.app_opens if poke else 0)
+    log_bytes += w.chat_messages * m["reply"].log_bytes * per_month
+    other_events = w.attachment_uploads + (2 * w.app_opens if poke else 0)
     log_bytes += other_events * m["push"].log_bytes * per_month
     # The chat worker (its own SQS-triggered function) holds its Lambda while the provider streams
-    # the reply and writes the reply record (one push's units, at the worker's vCPU share).
+    # the reply, and does the job's work as measured (at the worker's vCPU share).
     worker_requests = w.chat_messages * per_month
     worker_gb_s = (
         w.chat_messages
-        * (w.chat_reply_seconds + m["push"].billed_ms(worker_mb) / 1000)
+        * (w.chat_reply_seconds + m["reply"].billed_ms(worker_mb) / 1000)
         * worker_mb
         / 1024
         * per_month
     )
-    wru += w.chat_messages * m["push"].wru * per_month
+    wru += w.chat_messages * m["reply"].wru * per_month
+    rru += w.chat_messages * m["reply"].rru * per_month
     upload_events = w.attachment_uploads * per_month  # the S3 event that completes an upload
     lines = [
         Line(
@@ -451,12 +523,40 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
     return summary
 
 
+REPLY_SENTENCE = "Hold the vowel for four counts, let the chant fall with your breath, then rest. "
+
+
 def main() -> None:
-    with local_table() as settings:
-        api = Api(make_handler(create_app(settings)))
-        User(api).push(3)  # warm: imports, schema, connections
-        measured = measure_all(api)
-        summary = print_model(measured)
+    provider = FakeAPI().start()  # an OpenAI-compatible provider, answering at once
+    reply = (REPLY_SENTENCE * (WORKLOAD.chat_reply_chars // len(REPLY_SENTENCE) + 1))[
+        : WORKLOAD.chat_reply_chars
+    ]
+    provider.default = lambda request: openai_reply(reply, prompt=400, completion=250)
+    try:
+        with local_table() as settings, local_sqs.running() as sqs_server:
+            sqs = boto3.client(
+                "sqs",
+                endpoint_url=sqs_server.endpoint,
+                region_name=local_sqs.REGION,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+            )
+            queue = ReplyQueue(sqs, local_sqs.create_queues(sqs, f"bench-{ULID()}"))
+            chat = dataclasses.replace(
+                settings,
+                chat_provider="openai",
+                chat_openai_base_url=f"{provider.url}/v1",
+                chat_openai_model="gpt-bench",
+                chat_api_key="sk-bench",
+                chat_queue_url=queue.url,
+                sqs_endpoint=sqs_server.endpoint,
+            )
+            api = Api(make_handler(create_app(chat)))
+            User(api).push(3)  # warm: imports, schema, connections
+            measured = measure_all(api, queue)
+            summary = print_model(measured)
+    finally:
+        provider.stop()
     load = [round(value, 2) for value in os.getloadavg()]
     print(f"machine load (1, 5, 15 min) during this run: {load}: the CPU times above are what is billed")
     RESULTS.mkdir(exist_ok=True)
