@@ -454,14 +454,15 @@ def monthly_lines(
                 "GB-s",
                 lambda_gb_s,
             ),
-            # Per session (tether/storage/sockets.py): $connect two UpdateItems of the head and a
-            # PutItem of the connection's own item, $disconnect a GetItem of it, an UpdateItem of
-            # the head and a DeleteItem (each item < 1 KB: 1 unit). A push finds the connections
-            # on the head it reads anyway: nothing more.
+            # Per session (tether/storage/sockets.py): $connect an UpdateItem of the head (its
+            # connections map exists after the partition's first connection) and a PutItem of the
+            # connection's own item, $disconnect a GetItem of it, an UpdateItem of the head and a
+            # DeleteItem (each item < 1 KB: 1 unit). A push finds the connections on the head it
+            # reads anyway: nothing more.
             Line(
                 "DynamoDB",
-                "connections: $connect 3 + $disconnect 2 writes",
-                5 * sessions,
+                "connections: $connect 2 + $disconnect 2 writes",
+                4 * sessions,
                 "WRU",
                 p["dynamodb_wru"],
             ),

@@ -278,3 +278,22 @@ def test_a_connection_opened_before_the_first_change_is_poked_by_it(
     push_piece(GraphQLClient(aws_client, token), "tablet", mutation_id=2)
     assert management_api.posted_to() == ["early=", "early="]
     assert [s.connection_id for s in sockets.read([user_key(user_id)])] == ["early="]
+
+
+def test_a_connect_writes_the_heads_entry_and_its_own_item_only(
+    aws_client: TestClient, management_api: FakeManagementApi, make_token: Callable[..., str], user_id: str
+) -> None:
+    """$connect on a partition whose head has its connections map (every partition after its first
+    connection): one UpdateItem of the head and one PutItem, 2 write units (docs/cost.md). Only the
+    very first connection creates the map (a write more)."""
+    from tether.storage.capacity import meter_capacity
+
+    token = make_token(user_id)
+    connected_phone(aws_client, token, "first=")
+    with record_calls() as calls, meter_capacity() as meter:
+        connected_phone(aws_client, token, "second=")
+    written = [name for name in calls.operations if name not in ("GetItem", "BatchGetItem", "Query")]
+    assert written == ["UpdateItem", "PutItem"]
+    assert meter.write_units == {"UpdateItem": 1.0, "PutItem": 1.0}
+    push_piece(GraphQLClient(aws_client, token), "tablet")
+    assert sorted(management_api.posted_to()) == ["first=", "second="]

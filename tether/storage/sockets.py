@@ -13,7 +13,7 @@ gone (410) is forgotten.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,31 +72,33 @@ def every() -> Iterator[Socket]:
 
 
 def add(socket: Socket) -> None:
-    """Record an open connection: its entry on the partition's head (the map created the first
-    time: DynamoDB cannot set a map's entry in the expression creating it; the head itself too, when
-    the partition has no change yet), and its own item."""
+    """Record an open connection: its entry on the partition's head, and its own item. The head's
+    connections map exists after the partition's first connection (a removal leaves it, empty), so
+    the entry is set in one UpdateItem; only when the map is missing is it created first (DynamoDB
+    cannot set a map's entry in the expression creating it; the head itself too, when the partition
+    has no change yet)."""
     table, raw = TetherModel.Meta.table_name, client()
     partition_key = {"pk": {"S": socket.partition}, "sk": {"S": HEAD}}
-    guard(
-        lambda: raw.update_item(
-            TableName=table,
-            Key=partition_key,
-            UpdateExpression="SET #type = if_not_exists(#type, :type), conns = if_not_exists(conns, :empty)",
-            ExpressionAttributeNames={"#type": "type"},
-            ExpressionAttributeValues={":type": {"S": "head"}, ":empty": {"M": {}}},
+    entry = {
+        "TableName": table,
+        "Key": partition_key,
+        "UpdateExpression": "SET conns.#id = :entry",
+        "ExpressionAttributeNames": {"#id": socket.connection_id},
+        "ExpressionAttributeValues": {
+            ":entry": {"M": {"c": {"S": socket.client_id}, "x": {"N": str(socket.expires_at)}}}
+        },
+    }
+    if not _updated_if(lambda: raw.update_item(**entry, ConditionExpression="attribute_exists(conns)")):
+        guard(
+            lambda: raw.update_item(
+                TableName=table,
+                Key=partition_key,
+                UpdateExpression="SET #type = if_not_exists(#type, :type), conns = if_not_exists(conns, :empty)",
+                ExpressionAttributeNames={"#type": "type"},
+                ExpressionAttributeValues={":type": {"S": "head"}, ":empty": {"M": {}}},
+            )
         )
-    )
-    guard(
-        lambda: raw.update_item(
-            TableName=table,
-            Key=partition_key,
-            UpdateExpression="SET conns.#id = :entry",
-            ExpressionAttributeNames={"#id": socket.connection_id},
-            ExpressionAttributeValues={
-                ":entry": {"M": {"c": {"S": socket.client_id}, "x": {"N": str(socket.expires_at)}}}
-            },
-        )
-    )
+        guard(lambda: raw.update_item(**entry))
     guard(
         lambda: raw.put_item(
             TableName=table,
@@ -112,6 +114,19 @@ def add(socket: Socket) -> None:
     )
 
 
+def _updated_if(update: Callable[[], object]) -> bool:
+    """Run a conditional write: False when its condition failed, other errors classified."""
+    try:
+        update()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise classify(error) from error
+    except BotoCoreError as error:
+        raise classify(error) from error
+    return True
+
+
 def remove(connection_id: str, partition: str | None = None) -> None:
     """Forget a connection (closed, or gone): its entry in the partition's item, and its own item."""
     if partition is None:
@@ -121,17 +136,13 @@ def remove(connection_id: str, partition: str | None = None) -> None:
             return
         partition = found.partition
     table, raw = TetherModel.Meta.table_name, client()
-    try:
-        raw.update_item(
+    _updated_if(
+        lambda: raw.update_item(
             TableName=table,
             Key={"pk": {"S": partition}, "sk": {"S": HEAD}},
             UpdateExpression="REMOVE conns.#id",
             ConditionExpression="attribute_exists(conns)",
             ExpressionAttributeNames={"#id": connection_id},
         )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise classify(error) from error
-    except BotoCoreError as error:
-        raise classify(error) from error
+    )
     guard(lambda: raw.delete_item(TableName=table, Key={"pk": {"S": SOCKETS}, "sk": {"S": connection_id}}))
