@@ -87,7 +87,8 @@ def statements(template: dict[str, Any], name: str = "TetherFunction") -> list[d
             managed = resource(template, policy["Ref"])
             assert managed["Type"] == "AWS::IAM::ManagedPolicy", policy
             policy = managed["Properties"]["PolicyDocument"]
-        assert isinstance(policy, dict) and "Statement" in policy, "only policies the template states"
+        assert isinstance(policy, dict), "only policies the template states"
+        assert "Statement" in policy, "only policies the template states"
         found += policy["Statement"]
     return found
 
