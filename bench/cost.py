@@ -36,6 +36,7 @@ from localdev import sqs as local_sqs
 from tests.chat.conftest import FakeAPI, openai_reply
 from tests.deploy.lambda_support import FakeLambdaContext, load_event
 from tests.operations import operation
+from tether.settings import Settings
 from tether.storage.base import client
 from tether.storage.capacity import Meter, meter_capacity
 from tether.storage.instrumentation import record_calls
@@ -527,11 +528,23 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
 REPLY_SENTENCE = "Hold the vowel for four counts, let the chant fall with your breath, then rest. "
 
 
-def main() -> None:
-    provider = FakeAPI().start()  # an OpenAI-compatible provider, answering at once
-    reply = (REPLY_SENTENCE * (WORKLOAD.chat_reply_chars // len(REPLY_SENTENCE) + 1))[
-        : WORKLOAD.chat_reply_chars
-    ]
+# What an app needs to chat against the local fakes (chat_stack): its provider and its reply queue.
+CHAT_SETTINGS = (
+    "chat_provider",
+    "chat_openai_base_url",
+    "chat_openai_model",
+    "chat_api_key",
+    "chat_queue_url",
+    "sqs_endpoint",
+)
+
+
+@contextmanager
+def chat_stack(reply_chars: int) -> Iterator[tuple[Settings, ReplyQueue]]:
+    """DynamoDB Local, a local SQS reply queue and an OpenAI-compatible fake provider answering
+    `reply_chars` characters at once: the settings of an app chatting through them, and the queue."""
+    provider = FakeAPI().start()
+    reply = (REPLY_SENTENCE * (reply_chars // len(REPLY_SENTENCE) + 1))[:reply_chars]
     provider.default = lambda request: openai_reply(reply, prompt=400, completion=250)
     try:
         with local_table() as settings, local_sqs.running() as sqs_server:
@@ -552,12 +565,17 @@ def main() -> None:
                 chat_queue_url=queue.url,
                 sqs_endpoint=sqs_server.endpoint,
             )
-            api = Api(make_handler(create_app(chat)))
-            User(api).push(3)  # warm: imports, schema, connections
-            measured = measure_all(api, queue)
-            summary = print_model(measured)
+            yield chat, queue
     finally:
         provider.stop()
+
+
+def main() -> None:
+    with chat_stack(WORKLOAD.chat_reply_chars) as (chat, queue):
+        api = Api(make_handler(create_app(chat)))
+        User(api).push(3)  # warm: imports, schema, connections
+        measured = measure_all(api, queue)
+        summary = print_model(measured)
     load = [round(value, 2) for value in os.getloadavg()]
     print(f"machine load (1, 5, 15 min) during this run: {load}: the CPU times above are what is billed")
     RESULTS.mkdir(exist_ok=True)

@@ -15,22 +15,19 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 from ulid import ULID
 
 from bench.coldstart_bench import ROOT, handler_env
-from bench.common import RESULTS, local_table
-from bench.cost import worker_memory_mb
-from localdev import sqs as local_sqs
-from tests.chat.conftest import FakeAPI, openai_reply
-from tests.deploy.lambda_support import load_event
+from bench.common import RESULTS
+from bench.cost import CHAT_SETTINGS, WORKLOAD, ReplyQueue, chat_stack, worker_memory_mb
 from tether.chat.model import MESSAGES, THREADS
 from tether.services import Services
+from tether.settings import Settings
 from tether.sync.engine import Mutation
 
 WORKER_SCRIPT = (
@@ -46,7 +43,7 @@ WORKER_SCRIPT = (
 )
 
 
-def queued_job(services: Services, sqs: Any, url: str) -> dict[str, Any]:
+def queued_job(services: Services, queue: ReplyQueue) -> dict[str, Any]:
     """A push of a chat message (its thread made first) hands its reply to the queue: the SQS event
     the event source mapping would deliver for it."""
     user = f"bench-{ULID()}"
@@ -55,55 +52,21 @@ def queued_job(services: Services, sqs: Any, url: str) -> dict[str, Any]:
     message = {"id": str(ULID()), "thread_id": thread, "text": "How long should I hold the vowel?"}
     result = services.sync.push(user, "phone", [Mutation(1, now, MESSAGES, "send", message)])
     services.chat.after_push(user, result.results, 0.0)
-    [received] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
-    event = load_event("sqs_chat_reply_job.json")
-    event["Records"][0] |= {"messageId": received["MessageId"], "body": received["Body"]}
-    return event
+    return queue.next_event()
 
 
 def measure() -> dict[str, Any]:
-    fake = FakeAPI().start()
-    fake.default = lambda request: openai_reply("Hold it for four counts, then let it fall.")
-    try:
-        return _measure(fake)
-    finally:
-        fake.stop()
-
-
-def _measure(fake: FakeAPI) -> dict[str, Any]:
-    with local_table() as settings, local_sqs.running() as server:
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=server.endpoint,
-            region_name=local_sqs.REGION,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-        url = local_sqs.create_queues(sqs, f"bench-{ULID()}")
-        chat = {
-            "TETHER_CHAT_PROVIDER": "openai",
-            "TETHER_CHAT_OPENAI_BASE_URL": f"{fake.url}/v1",
-            "TETHER_CHAT_OPENAI_MODEL": "gpt-test",
-            "TETHER_CHAT_API_KEY": "sk-bench",
-            "TETHER_CHAT_QUEUE_URL": url,
-            "TETHER_SQS_ENDPOINT": server.endpoint,
+    with chat_stack(WORKLOAD.chat_reply_chars) as (settings, queue):
+        event = queued_job(Services.build(settings), queue)
+        env = handler_env(settings.table_name, str(settings.dynamodb_endpoint))
+        env |= {
+            spec.metadata["env"]: str(getattr(settings, spec.name))
+            for spec in fields(Settings)
+            if spec.name in CHAT_SETTINGS
         }
-        services = Services.build(
-            replace(
-                settings,
-                chat_provider="openai",
-                chat_openai_base_url=f"{fake.url}/v1",
-                chat_openai_model="gpt-test",
-                chat_api_key="sk-bench",
-                chat_queue_url=url,
-                sqs_endpoint=server.endpoint,
-            )
-        )
-        event = queued_job(services, sqs, url)
+        env["AWS_LAMBDA_FUNCTION_NAME"] = "tether-dev-chat-worker"
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
             json.dump(event, file)
-        env = handler_env(settings.table_name, str(settings.dynamodb_endpoint)) | chat
-        env["AWS_LAMBDA_FUNCTION_NAME"] = "tether-dev-chat-worker"
         try:
             run = subprocess.run(
                 [sys.executable, "-c", WORKER_SCRIPT, file.name],
@@ -115,10 +78,9 @@ def _measure(fake: FakeAPI) -> dict[str, Any]:
             )
         finally:
             os.unlink(file.name)
-        if run.returncode != 0:
-            raise RuntimeError(f"the worker failed:\n{run.stderr[-4000:]}")
-        measured: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
-        assert fake.requests, "the worker did not call the provider"
+    if run.returncode != 0:
+        raise RuntimeError(f"the worker failed:\n{run.stderr[-4000:]}")
+    measured: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     return measured | {"memory_mb": worker_memory_mb()}
 
 
