@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
@@ -82,22 +84,49 @@ def _ignore_introspection(context: IgnoreContext) -> bool:
     return context.field_name.startswith("__")
 
 
+@dataclass(frozen=True)
+class SchemaOptions:
+    """The settings a schema is built from: equal options give the same (immutable) schema."""
+
+    max_query_depth: int
+    max_aliases: int
+    max_tokens: int
+    introspection: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> SchemaOptions:
+        return cls(
+            max_query_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            introspection=settings.introspection_enabled,
+        )
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with this deployment's limits, caches and introspection setting."""
+    return _schema(SchemaOptions.of(settings))
+
+
+# One schema per process and options: building one converts every type (~0.15 s), and every app of
+# a process with the same options (a Lambda container has one; the test suite builds hundreds) can
+# share it, with its document cache, since a schema holds nothing per request or per user.
+@functools.cache
+def _schema(options: SchemaOptions) -> strawberry.Schema:
     # The rule classes are built once: the validation cache is keyed by them, and a limiter
     # built per request would make a new class (and a cache miss) every time.
-    depth = QueryDepthLimiter(settings.max_query_depth, should_ignore=_ignore_introspection)
+    depth = QueryDepthLimiter(options.max_query_depth, should_ignore=_ignore_introspection)
     rules: list[type[ASTValidationRule]] = [
         NonEmptySelectionSetsRule,
         OnePushPerDocumentRule,
         *(tolerant(rule) for rule in depth.validation_rules),
-        *(tolerant(rule) for rule in MaxAliasesLimiter(settings.max_aliases).validation_rules),
+        *(tolerant(rule) for rule in MaxAliasesLimiter(options.max_aliases).validation_rules),
     ]
-    if not settings.introspection_enabled:
+    if not options.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     documents = PreparedDocuments(maxsize=256)  # each text parsed and validated once
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: DocumentCache(documents),
         AdmissionExtension,
@@ -108,5 +137,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=extensions,
         execution_context_class=PlainFieldsExecutionContext,
     )
-    schema.suggestions = settings.introspection_enabled
+    schema.suggestions = options.introspection
     return schema

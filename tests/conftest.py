@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import botocore.loaders
+import botocore.session
 import pytest
 from starlette.testclient import TestClient
 from ulid import ULID
@@ -33,6 +36,18 @@ def checked_execution() -> Iterator[None]:
     original = execution_check.install()
     yield
     execution_check.uninstall(original)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_data() -> Iterator[None]:
+    """botocore's data files (service models, endpoints, retry rules) read once per worker: every
+    botocore session loads them again (~0.2 s a client), and the apps and fixtures of the suite make
+    a session for each of their clients (a fresh pynamodb connection per test, the S3, SQS and
+    Cognito clients of each Services). The clients themselves are still made per test."""
+    fresh = botocore.session.create_loader
+    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)  # type: ignore[assignment]
+    yield
+    botocore.session.create_loader = fresh
 
 
 @pytest.fixture(autouse=True)
