@@ -28,8 +28,12 @@ unexport PYTHONDONTWRITEBYTECODE
 # build's arm64 dependencies under the same directory.
 USER_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tether
 export MYPY_CACHE_DIR ?= $(USER_CACHE)/mypy
+# The setup steps are independent (uv sync, the two npm installs, then DynamoDB Local once the venv is
+# there): `make dev` and `make test` run them side by side, about half the time of one after another
+# on a fresh clone. A `make -jN` of your own is kept as it is.
+SETUP := $(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j4)
 
-.PHONY: help dev test test-node-deps codegen lint lock schema manifest docs token seed audit-verify erase-due assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
+.PHONY: help dev test setup test-node-deps codegen lint lock schema manifest docs token seed audit-verify erase-due assets deps system-deps browser-deps dynamodb bench build deploy deploy-prod clean
 
 help:
 	@echo "make dev      set up everything and serve the API + GraphiQL at http://127.0.0.1:3000/graphql"
@@ -50,17 +54,20 @@ help:
 	@echo "make deploy   sam deploy (dev); make deploy-prod for prod"
 	@echo "make dev takes TETHER_API_PORT (3000), TETHER_DYNAMODB_PORT (8000), TETHER_DATA_DIR (.data), RELOAD=0"
 	@echo "make clean    remove .venv, node_modules and build output (keeps .cache and .data)"
+	@echo "make setup    every setup step of make test (side by side), without running anything"
 	@echo "setup steps, run by the targets above as needed: make deps (.venv and npm packages),"
 	@echo "  make system-deps (java, npm), make assets (GraphiQL files), make dynamodb (DynamoDB Local),"
 	@echo "  make browser-deps (chromium, for the GraphiQL browser test)"
 	@echo "make help     this list"
 
-dev: deps assets dynamodb
+dev:
+	@$(SETUP) deps assets dynamodb
 	@$(PY) -m localdev.devserver
 
 # Lint runs beside the suite (its output is printed after pytest's): on a fresh clone mypy has no cache and
 # takes about a minute of one core, which the suite's idle moments absorb. Either failing fails `make test`.
-test: deps assets dynamodb browser-deps test-node-deps
+test:
+	@$(SETUP) setup
 	@echo "[test] ruff, ruff format --check and mypy (strict) in the background; pytest -n 2 ..."
 	@lint_log=$$(mktemp); \
 	$(MAKE) --no-print-directory lint >"$$lint_log" 2>&1 & lint_pid=$$!; \
@@ -69,6 +76,8 @@ test: deps assets dynamodb browser-deps test-node-deps
 	cat "$$lint_log"; rm -f "$$lint_log"; \
 	if [ $$lint_status -ne 0 ]; then echo "error: make lint failed (its output is above)" >&2; fi; \
 	[ $$pytest_status -eq 0 ] && [ $$lint_status -eq 0 ]
+
+setup: deps assets dynamodb browser-deps test-node-deps
 
 lint: deps
 	@echo "[lint] ruff check, ruff format --check, mypy (strict) ..."
@@ -117,7 +126,8 @@ system-deps:
 	@localdev/ensure-command.sh java default-jre-headless
 	@localdev/ensure-command.sh npm "nodejs npm"
 
-browser-deps:
+# After system-deps: apt-get runs one at a time.
+browser-deps: | system-deps
 	@localdev/ensure-command.sh chromium chromium
 
 # uv (from PyPI, the version pinned in pyproject's dev extra) is bootstrapped into .venv with pip, then
@@ -136,7 +146,7 @@ $(PY_STAMP): pyproject.toml uv.lock
 lock: $(PY_STAMP)
 	@$(PY) -m localdev.cli lock
 
-$(NODE_STAMP): package.json package-lock.json
+$(NODE_STAMP): package.json package-lock.json | system-deps
 	@echo "[setup] Installing npm packages (GraphiQL assets, graphql-http audit) ..."
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
