@@ -17,6 +17,7 @@ from tests.faults import fail, lose_response, throttling
 from tests.operations import operation
 from tests.sync.conftest import Device, at
 from tether import audit
+from tether import media as media_module
 from tether.accounts.erasure import Erasure, Step
 from tether.auth import User
 from tether.errors import Unavailable
@@ -25,6 +26,7 @@ from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 from tether.storage import partition
+from tether.storage.instrumentation import record_calls
 from tether.storage.keys import user_key
 
 INDEXES = ("bySeq", "byLookup", "byTime")
@@ -108,12 +110,18 @@ def versions_and_markers(media: Media, user_id: str) -> tuple[int, int]:
     )
 
 
+PAGE = 100  # the erasure's page sizes here (1,000 in production): the same walk, a tenth of the volume
+
+
 def test_erasure_of_a_large_account_leaves_no_item_version_or_delete_marker(
-    settings: Settings, user_id: str
+    settings: Settings, user_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """More than two 1,000-item pages of the partition, and more than one 1,000-key page of S3
-    versions: old versions of a rewritten file, delete markers of removed ones, a live file."""
-    put_items(user_id, 2_150)
+    """More than two pages of the partition, and more than one page of S3 versions (one
+    ListObjectVersions and one DeleteObjects each): old versions of a rewritten file, delete markers
+    of removed ones, a live file."""
+    monkeypatch.setattr(partition, "DELETE_PAGE", PAGE)  # keys per Query
+    monkeypatch.setattr(media_module, "DELETE_LIMIT", PAGE)  # keys per ListObjectVersions and DeleteObjects
+    put_items(user_id, 2 * PAGE + 15)
     media = Media(settings)
     prefix = f"users/{user_id}/"
     for n in range(3):
@@ -121,23 +129,34 @@ def test_erasure_of_a_large_account_leaves_no_item_version_or_delete_marker(
         for version in range(3):
             media.client.put_object(Bucket=media.bucket, Key=key, Body=f"take {n} v{version}".encode())
         media.client.delete_object(Bucket=media.bucket, Key=key)  # a delete marker over 3 versions
+    notes = PAGE + 1
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(
             pool.map(
                 lambda n: media.client.put_object(
                     Bucket=media.bucket, Key=f"{prefix}notes/{n}.txt", Body=b"n"
                 ),
-                range(1_010),
+                range(notes),
             )
         )
-    assert versions_and_markers(media, user_id) == (9 + 1_010, 3)
+    assert versions_and_markers(media, user_id) == (9 + notes, 3)
     before = stored(user_id)[None]
-    assert before >= 2_150
+    assert before >= 2 * PAGE + 15
 
     erasure = Services.build(settings).accounts.erasure
     erasure.monotonic = lambda: 0.0  # time stands still: the budget is not what this test is about
-    result = erasure.erase(User(user_id))
-    assert (result.complete, result.items_deleted, result.objects_deleted) == (True, before, 1_022)
+    listings: list[int] = []
+    erasure.media.client.meta.events.register(
+        "provide-client-params.s3.ListObjectVersions", lambda params, **_: listings.append(params["MaxKeys"])
+    )
+    with record_calls() as calls:
+        result = erasure.erase(User(user_id))
+    assert (result.complete, result.items_deleted, result.objects_deleted) == (True, before, 9 + notes + 3)
+    # Page by page: every page read again from the start once the previous one is deleted, then
+    # one read that finds nothing.
+    pages = [params for name, params in calls.requests if name == "Query" and params.get("Limit") == PAGE]
+    assert len(pages) == -(-before // PAGE) + 1
+    assert listings == [PAGE] * (-(-(9 + notes + 3) // PAGE) + 1)
     assert stored(user_id) == {None: 0, "bySeq": 0, "byLookup": 0, "byTime": 0}
     assert versions_and_markers(media, user_id) == (0, 0)
 
