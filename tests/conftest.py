@@ -45,7 +45,7 @@ def shared_botocore_data() -> Iterator[None]:
     a session for each of their clients (a fresh pynamodb connection per test, the S3, SQS and
     Cognito clients of each Services). The clients themselves are still made per test."""
     fresh = botocore.session.create_loader
-    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)  # type: ignore[assignment]
+    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
     yield
     botocore.session.create_loader = fresh
 
