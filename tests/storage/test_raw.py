@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tests.sync.conftest import new_id
 from tether.catalog.model import TRACKS
@@ -11,8 +12,9 @@ from tether.pieces import PIECES
 from tether.sessions import SESSIONS
 from tether.settings import Settings
 from tether.storage.base import TetherModel
+from tether.storage.feed import feed_page
 from tether.storage.listing import get_record
-from tether.storage.raw import raw_record
+from tether.storage.raw import raw_query_items, raw_record
 from tether.sync.engine import ServerChange, SyncEngine
 
 
@@ -60,3 +62,39 @@ def test_raw_items_decode_like_the_models(settings: Settings) -> None:
         model = get_record(partition, collection.sort_key(item_id))
         assert decoded[item_id] == model, item_id
     assert raw_record({"type": {"S": "head"}}) is None
+
+
+def test_a_raw_query_keeps_items_as_dynamodb_sent_them_and_parses_the_rest(settings: Settings) -> None:
+    """Inside `raw_query_items` a Query's Items and LastEvaluatedKey are DynamoDB JSON exactly as sent
+    (non-ASCII text, numbers as strings); Count, ScannedCount and ConsumedCapacity are still parsed
+    by botocore; outside the block the same Query is parsed by botocore as usual."""
+    engine = SyncEngine(collections=COLLECTIONS, cursor_key=b"k", tombstone_retention=timedelta(days=30))
+    partition = f"SHARED#{new_id()}"
+    ids = [new_id() for _ in range(3)]
+    engine.write(
+        partition,
+        [
+            ServerChange(PIECES, "save", {"id": i, "title": f"Canção {n} 🌺", "tags": ["ā"]})
+            for n, i in enumerate(ids)
+        ],
+    )
+    connection = TetherModel._get_connection()
+
+    def query() -> dict[str, Any]:
+        result: dict[str, Any] = connection.query(
+            partition, consistent_read=True, limit=2, return_consumed_capacity="TOTAL"
+        )
+        return result
+
+    with raw_query_items():
+        kept = query()
+    parsed = query()
+    assert kept["Items"] == parsed["Items"]  # PynamoDB's connection returns DynamoDB JSON either way
+    assert kept["LastEvaluatedKey"] == parsed["LastEvaluatedKey"]
+    assert (kept["Count"], kept["ScannedCount"]) == (parsed["Count"], parsed["ScannedCount"]) == (2, 2)
+    assert kept["ConsumedCapacity"]["CapacityUnits"] == parsed["ConsumedCapacity"]["CapacityUnits"]
+    titles = sorted(record.data["title"] for record in map(raw_record, kept["Items"]) if record is not None)
+    assert all(title.startswith("Canção") and title.endswith("🌺") for title in titles)
+    page, more = feed_page(partition, after=0, upto=10**6, limit=2, merge_state=False)
+    assert more
+    assert [record.data["title"] for record in page] == ["Canção 0 🌺", "Canção 1 🌺"]
