@@ -23,10 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLString,
     Undefined,
     get_nullable_type,
     is_leaf_type,
@@ -38,6 +42,15 @@ from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _MISSING = object()
+# graphql-core's own scalars answer a value of exactly these types with the value itself (Int only
+# within its 32 bits): the plan passes such values through without calling the scalar.
+_PASSED_THROUGH: tuple[tuple[GraphQLLeafType, type], ...] = (
+    (GraphQLString, str),
+    (GraphQLID, str),
+    (GraphQLBoolean, bool),
+    (GraphQLInt, int),
+)
+_INT_LOW, _INT_HIGH = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,7 @@ class _Leaf:
     non_null: bool
     is_list: bool = False
     item_non_null: bool = False
+    passed: type | None = None  # values of exactly this type are their own result (see _passes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +94,8 @@ class _Plan:
                     if items is None:
                         return None
                     completed[leaf.key] = items
+                elif _passes(value, leaf.passed):
+                    completed[leaf.key] = value
                 else:
                     coerced = leaf.leaf.coerce_output_value(value)  # type: ignore[union-attr]
                     if coerced is None or coerced is Undefined:
@@ -95,8 +111,12 @@ def _list(value: Any, leaf: _Leaf) -> list[Any] | None:
         return None
     assert leaf.leaf is not None
     coerce = leaf.leaf.coerce_output_value
+    passed = leaf.passed
     items: list[Any] = []
     for item in value:
+        if _passes(item, passed):
+            items.append(item)
+            continue
         if item is None:
             if leaf.item_non_null:
                 return None
@@ -114,14 +134,26 @@ def _leaf(key: str, attribute: str, field_type: GraphQLOutputType) -> _Leaf | No
     non_null = is_non_null_type(field_type)
     inner = get_nullable_type(field_type)
     if is_leaf_type(inner):
-        return _Leaf(key, attribute, inner, non_null)
+        return _Leaf(key, attribute, inner, non_null, passed=_passed(inner))
     if is_list_type(inner):
         item = inner.of_type
         item_non_null = is_non_null_type(item)
         item = get_nullable_type(item)
         if is_leaf_type(item):
-            return _Leaf(key, attribute, item, non_null, True, item_non_null)
+            return _Leaf(key, attribute, item, non_null, True, item_non_null, _passed(item))
     return None
+
+
+def _passed(leaf: GraphQLLeafType) -> type | None:
+    """The type whose values `leaf` answers unchanged: only for graphql-core's own scalar objects
+    (a custom scalar, even of the same name, may serialize differently)."""
+    return next((kind for scalar, kind in _PASSED_THROUGH if scalar is leaf), None)
+
+
+def _passes(value: Any, passed: type | None) -> bool:
+    """`value` is its own result: exactly the passed type (not a subclass: bool is an int), an
+    Int within 32 bits."""
+    return type(value) is passed and (passed is not int or _INT_LOW <= value <= _INT_HIGH)
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):

@@ -56,6 +56,15 @@ ROWS: list[Any] = [
     Loose(**{**GOOD, "tags": ["a", None]}),  # null inside a non-null list
     Loose(**{k: v for k, v in GOOD.items() if k != "tags"}),  # an attribute missing
     Loose(**{**GOOD, "count": 2**40}),  # beyond GraphQL's 32-bit Int
+    # Values the plan passes through unchanged only when graphql-core would answer them unchanged:
+    Loose(**{**GOOD, "count": 2**31 - 1}),  # the largest Int
+    Loose(**{**GOOD, "count": -(2**31)}),  # the smallest Int
+    Loose(**{**GOOD, "count": 2**31}),  # one beyond: refused
+    Loose(**{**GOOD, "count": True}),  # a bool is an int to Python, serialized as 1 by Int
+    Loose(**{**GOOD, "id": 7, "name": 8}),  # an int as an ID or a String: serialized as "7" and "8"
+    Loose(**{**GOOD, "tags": ["a", 5, True]}),  # non-strings in a list of String
+    Loose(**{**GOOD, "tags": "ab"}),  # a string where a list belongs
+    Loose(**{**GOOD, "name": Mood.BUSY}),  # an enum member as a String
 ]
 
 
