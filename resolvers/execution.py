@@ -153,7 +153,8 @@ def _passed(leaf: GraphQLLeafType) -> type | None:
 def _passes(value: Any, passed: type | None) -> bool:
     """`value` is its own result: exactly the passed type (not a subclass: bool is an int), an
     Int within 32 bits."""
-    return type(value) is passed and (passed is not int or _INT_LOW <= value <= _INT_HIGH)
+    kind = type(value)
+    return kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH)
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
