@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar, Self, cast
 
@@ -11,6 +12,7 @@ import strawberry
 
 from tether.model.record import Record
 from tether.sync.collection import Collection
+from tether.sync.fields import Field
 
 
 @strawberry.interface(
@@ -28,36 +30,51 @@ class Syncable:
     @classmethod
     def from_record(cls, record: Record) -> Self:
         """The GraphQL object of a core record of this type's collection."""
+        reading = _reading(cast(type, cls))
         values: dict[str, Any] = {
             "id": strawberry.ID(record.id),
             "version": record.version,
             "updated_at": record.updated_at,
             "deleted": record.deleted,
-            "created_at": record.created_at,
         }
-        for name in cls.collection.fields:
-            values[name] = cls.collection.value(record, name)
-        names, defaulted = _field_names(cast(type, cls))
-        # A field left empty takes the type's default (e.g. no tags -> []).
-        return cls(
-            **{
-                name: value
-                for name, value in values.items()
-                if name in names and not (value is None and name in defaulted)
-            }
-        )
+        if reading.created_at and (record.created_at is not None or not reading.created_at_defaulted):
+            values["created_at"] = record.created_at
+        data = record.data
+        for name, load, defaulted in reading.fields:
+            stored = data.get(name)
+            value = load(stored) if load is not None and stored is not None else stored
+            # A field left empty takes the type's default (e.g. no tags -> []).
+            if value is not None or not defaulted:
+                values[name] = value
+        return cls(**values)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Reading:
+    """How a type reads its collection's fields from a record (worked out once per type)."""
+
+    created_at: bool  # the type has a createdAt field
+    created_at_defaulted: bool
+    # (field, its load, or None where the stored value is the value; whether the type defaults it)
+    fields: tuple[tuple[str, Callable[[Any], Any] | None, bool], ...]
 
 
 @functools.cache
-def _field_names(cls: type) -> tuple[frozenset[str], frozenset[str]]:
-    """A type's field names, and those with a default (read once per type, not per record)."""
+def _reading(cls: type) -> _Reading:
+    collection: Collection = cls.collection  # type: ignore[attr-defined]
     fields = dataclasses.fields(cls)
-    defaulted = frozenset(
+    names = {item.name for item in fields}
+    defaulted = {
         item.name
         for item in fields
         if item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING
-    )
-    return frozenset(item.name for item in fields), defaulted
+    }
+    loads = []
+    for name, spec in collection.fields.items():
+        if name in names:
+            load = None if type(spec).load is Field.load else spec.load
+            loads.append((name, load, name in defaulted))
+    return _Reading("created_at" in names, "created_at" in defaulted, tuple(loads))
 
 
 def patch(change: Any) -> dict[str, Any]:
