@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tether.model.record import Record, Stamp
-from tether.storage.record_items import Write, record_attributes, record_item
+from tether.storage.record_items import Write, from_micros, micros, record_attributes, record_item
 
 NOW = datetime(2026, 3, 10, 18, 30, 12, 345678, tzinfo=UTC)
 
@@ -62,3 +62,19 @@ def test_record_attributes_are_the_models_serialization(name: str) -> None:
     stored, keys = CASES[name]
     write = Write("PIECE#01J0000000000000000000000A", stored, **keys)
     assert record_attributes("USER#u", write) == record_item("USER#u", write).serialize()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # before the epoch
+        datetime(2026, 12, 1, 16, 20, 0, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, 16, 20, 0, 999999, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_record_times_round_trip_to_the_microsecond(moment: datetime) -> None:
+    back = from_micros(micros(moment))
+    assert back == moment
+    assert back.tzinfo is UTC

@@ -17,7 +17,7 @@ import calendar
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import (
@@ -203,11 +203,13 @@ def micros(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def from_micros(value: int | float) -> datetime:
-    return datetime.fromtimestamp(int(value) // 1_000_000, UTC).replace(microsecond=int(value) % 1_000_000)
-
-
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_micros(value: int | float) -> datetime:
+    """The UTC time `value` microseconds after the epoch (exact integer arithmetic, one step: two
+    per pulled record)."""
+    return EPOCH + timedelta(microseconds=int(value))
 
 
 def dump_stamps(stamps: Mapping[str, Stamp]) -> dict[str, set[str]]:
