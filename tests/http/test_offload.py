@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+from typing import Any
+
+import pytest
 
 from resolvers import offload as offloading
 from resolvers.offload import offload
@@ -18,23 +21,20 @@ def _where() -> str:
     return threading.current_thread().name
 
 
-def test_a_task_alone_on_its_loop_calls_inline_and_keeps_its_context() -> None:
-    submitted = []
+def test_a_task_alone_on_its_loop_calls_inline_and_keeps_its_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    submitted: list[Any] = []
     real = offloading._POOL.submit
 
-    def counted(*args: object, **kwargs: object) -> object:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         submitted.append(args)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
-    offloading._POOL.submit = counted  # type: ignore[method-assign]
-    try:
+    monkeypatch.setattr(offloading._POOL, "submit", counted)
 
-        async def alone() -> tuple[str, str]:
-            return await offload(_where), MARK.get()
+    async def alone() -> tuple[str, str]:
+        return await offload(_where), MARK.get()
 
-        name, mark = asyncio.run(alone())
-    finally:
-        del offloading._POOL.submit
+    name, mark = asyncio.run(alone())
     assert name == threading.current_thread().name
     assert mark == "unset"
     assert submitted == []  # no hand-off to the pool
