@@ -1,5 +1,7 @@
-"""The Lambda handler's per-request path: blocking DynamoDB calls never run on the event loop, and
-the worker threads that run them are kept between invocations (not one new thread per request)."""
+"""The Lambda handler's per-request path: an invocation is its event loop's only task, so its blocking
+DynamoDB calls run right there (no hand-off to a worker thread and back), never while another task
+could have run (resolvers/offload.py; with other tasks they go to a worker: tests/http/test_offload.py),
+and no thread is started per request."""
 
 from __future__ import annotations
 
@@ -37,23 +39,25 @@ def answer(handler: LambdaHandler, event: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _on_event_loop() -> bool:
+def _others_on_the_loop() -> int | None:
+    """How many other tasks the running loop of this thread has (None: not on a loop's thread)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return False
-    return True
+        return None
+    return len(asyncio.all_tasks()) - 1
 
 
 @contextmanager
-def dynamodb_calls() -> Iterator[list[tuple[str, bool]]]:
-    """(operation, whether it was sent from the event loop's thread) of each DynamoDB request."""
-    calls: list[tuple[str, bool]] = []
+def dynamodb_calls() -> Iterator[list[tuple[str, int | None]]]:
+    """(operation, how many other tasks the loop had while it was sent from the loop's thread, or
+    None when sent from a worker thread) of each DynamoDB request."""
+    calls: list[tuple[str, int | None]] = []
 
     def before_send(request: Any, **_: Any) -> None:
         target = request.headers.get("X-Amz-Target", b"")
         name = target.decode() if isinstance(target, bytes) else str(target)
-        calls.append((name.rpartition(".")[2], _on_event_loop()))
+        calls.append((name.rpartition(".")[2], _others_on_the_loop()))
 
     with hooked(client().meta.events, [("before-send.dynamodb", before_send)]):
         yield calls
@@ -73,30 +77,34 @@ def threads_started() -> Iterator[list[str]]:
         yield names
 
 
-def test_the_account_gate_reads_off_the_event_loop_on_a_cache_miss(lambda_handler: LambdaHandler) -> None:
+def test_the_account_gate_reads_inline_only_while_nothing_else_could_run(
+    lambda_handler: LambdaHandler,
+) -> None:
     user = f"user-{ULID()}"  # never seen by this container: the gate's cache misses
     with dynamodb_calls() as calls:
         answer(lambda_handler, graphql_event(user, "query { me { id } }"))
 
     assert calls, "the gate read the account's sign-ins"
-    assert [name for name, on_loop in calls if on_loop] == [], calls
+    # The invocation's task alone on its loop: its reads run right there, blocking no other task.
+    assert [others for _, others in calls] == [0] * len(calls), calls
 
 
 @pytest.mark.parametrize("document", ["SyncPull"])
-def test_idle_pulls_reuse_the_worker_threads(lambda_handler: LambdaHandler, document: str) -> None:
+def test_idle_pulls_start_no_thread_and_hand_nothing_off(
+    lambda_handler: LambdaHandler, document: str
+) -> None:
     user = f"user-{ULID()}"
     pull = operation(document)
     variables = {"input": {"clientId": "phone", "cursor": None, "limit": 100}}
     first = answer(lambda_handler, graphql_event(user, pull, variables))
     variables["input"]["cursor"] = first["data"]["syncPull"]["cursor"]
-    answer(lambda_handler, graphql_event(user, pull, variables))  # the workers exist now
+    answer(lambda_handler, graphql_event(user, pull, variables))
 
     with threads_started() as started, dynamodb_calls() as calls:
         for _ in range(10):
             answer(lambda_handler, graphql_event(user, pull, variables))
 
     assert len(calls) == 10  # one round trip per idle pull, as ever
-    assert not any(on_loop for _, on_loop in calls)
-    # A pool keeps its threads: at most a few more start while one is still handing back its
-    # result (anyio's workers stopped with each invocation's root task: 10 of them).
-    assert len(started) <= 3, started
+    assert [others for _, others in calls] == [0] * 10  # inline, with no other task to block
+    # No thread per invocation (anyio's workers stopped with each invocation's root task: 10 of them).
+    assert started == []
