@@ -3,7 +3,6 @@ downloads, and deleting everything under a prefix (every version)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -11,10 +10,10 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tether.aws import aws_client
 from tether.errors import Unavailable
 from tether.model.deadline import Deadline
 from tether.settings import Settings
@@ -68,17 +67,13 @@ class Media:
     @cached_property
     def client(self) -> Any:
         settings = self._settings
-        # Locally (a local S3-compatible server, or DynamoDB Local and no AWS credentials) requests and
-        # URLs are signed with placeholder credentials: well-formed, but no real bucket accepts them.
-        # In AWS the function's role signs them.
-        locally = settings.s3_endpoint is not None or settings.dynamodb_endpoint is not None
-        local = locally and not os.environ.get("AWS_ACCESS_KEY_ID")
-        return boto3.session.Session().client(
+        # Locally (a local S3-compatible server, or DynamoDB Local) requests and URLs are signed with
+        # placeholder credentials: well-formed, but no real bucket accepts them.
+        return aws_client(
             "s3",
-            region_name=settings.region,
-            endpoint_url=settings.s3_endpoint,
-            aws_access_key_id="local" if local else None,
-            aws_secret_access_key="local" if local else None,
+            region=settings.region,
+            endpoint=settings.s3_endpoint,
+            local=settings.s3_endpoint is not None or settings.dynamodb_endpoint is not None,
             config=Config(
                 signature_version="s3v4",
                 connect_timeout=2,

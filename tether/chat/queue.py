@@ -8,15 +8,14 @@ twice, retried, or racing a `retryChatReply` writes at most one reply per messag
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
-import boto3
 from botocore.config import Config
 
+from tether.aws import aws_client
 from tether.settings import Settings
 from tether.sync.fields import is_record_id
 
@@ -77,13 +76,11 @@ class SqsReplyQueue:
     @cached_property
     def client(self) -> Any:
         settings = self._settings
-        local = settings.sqs_endpoint is not None and not os.environ.get("AWS_ACCESS_KEY_ID")
-        return boto3.session.Session().client(
+        return aws_client(
             "sqs",
-            region_name=settings.region,
-            endpoint_url=settings.sqs_endpoint,
-            aws_access_key_id="local" if local else None,
-            aws_secret_access_key="local" if local else None,
+            region=settings.region,
+            endpoint=settings.sqs_endpoint,
+            local=settings.sqs_endpoint is not None,
             # Short timeouts: a push that cannot enqueue answers its replies itself instead.
             config=Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2}),
         )

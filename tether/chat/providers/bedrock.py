@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 from functools import lru_cache
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -19,6 +17,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from tether.aws import aws_client
 from tether.chat.providers.base import (
     ERROR,
     NOT_CONFIGURED,
@@ -160,13 +159,6 @@ def _bedrock_client(
         read_timeout=read_timeout,
         retries={"total_max_attempts": retries + 1, "mode": "standard"},
     )
-    # A local endpoint (tests, a stand-in server) needs some credentials to sign with; any will do.
-    local = endpoint is not None and not os.environ.get("AWS_ACCESS_KEY_ID")
-    return boto3.session.Session().client(
-        "bedrock-runtime",
-        region_name=region,
-        endpoint_url=endpoint,
-        config=config,
-        aws_access_key_id="local" if local else None,
-        aws_secret_access_key="local" if local else None,
+    return aws_client(
+        "bedrock-runtime", region=region, endpoint=endpoint, config=config, local=endpoint is not None
     )

@@ -1,0 +1,33 @@
+"""boto3 clients for the AWS services the core calls (S3, SQS, Bedrock), one session each."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+import boto3
+from botocore.config import Config
+
+
+def aws_client(
+    service: Literal["s3", "sqs", "bedrock-runtime"],
+    *,
+    region: str,
+    endpoint: str | None,
+    config: Config,
+    local: bool,
+) -> Any:
+    """A client of `service` on a session of its own (boto3's default session is not thread-safe).
+
+    `local`: the endpoint is a local stand-in (tests, `make dev`). It needs some credentials to sign
+    with, so placeholder ones are used unless real ones are in the environment; no real AWS service
+    accepts them. In AWS the function's role signs."""
+    placeholder = local and not os.environ.get("AWS_ACCESS_KEY_ID")
+    return boto3.session.Session().client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        config=config,
+        aws_access_key_id="local" if placeholder else None,
+        aws_secret_access_key="local" if placeholder else None,
+    )
