@@ -166,7 +166,9 @@ codegen: $(TEST_NODE_STAMP)
 
 assets: $(ASSETS)
 
-$(ASSETS): $(NODE_STAMP)
+# One recipe for all four files (a grouped target, GNU make 4.3+): as a plain multi-target rule it ran
+# once per file, and side by side under make setup's -j4 the copies raced ("cp: ... File exists").
+$(ASSETS) &: $(NODE_STAMP)
 	@mkdir -p $(VENDOR)
 	@cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css $(VENDOR)/
 	@cp node_modules/react/umd/react.production.min.js node_modules/react-dom/umd/react-dom.production.min.js $(VENDOR)/
