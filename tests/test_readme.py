@@ -35,3 +35,16 @@ def test_make_help_lists_every_target() -> None:
     listed = set(re.findall(r"make ([a-z][a-z-]*)", shown))
     missing = sorted(set(phony.group(1).split()) - listed)
     assert missing == [], f"`make help` does not list {missing}"
+
+
+def test_each_setup_recipe_runs_once_when_the_steps_run_side_by_side() -> None:
+    """`make setup` runs its steps with -j4: a recipe that makes several files must run once, not
+    once per file (four copies of the GraphiQL assets at once raced and failed a fresh clone)."""
+    import subprocess
+
+    from localdev.cli import ROOT
+
+    planned = subprocess.run(
+        ["make", "-n", "-B", "assets"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert planned.count("node_modules/graphiql/graphiql.min.js") == 1, planned
