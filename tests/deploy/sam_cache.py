@@ -5,6 +5,8 @@
 again whenever `function/requirements.txt`, the runtime or the architecture differ. Running it from a
 user-level directory per lock (and SAM CLI version) lets a fresh clone reuse the arm64 wheels a
 previous run resolved (about 100 s of pip on these machines) while the code is copied anew each time.
+Only the most recently used `KEPT` locks are kept (each is ~140 MB); older ones are removed when
+nobody holds them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 GRAPH = "build.toml"  # where SAM keeps the build definitions: next to the --build-dir
 CODEURI = re.compile(r'^codeuri = ".*"$', re.MULTILINE)
+KEPT = 2  # lock versions whose dependencies stay cached (the current one and the one before)
 
 
 def cache_root() -> Path:
@@ -49,3 +52,22 @@ def dependencies_cache(requirements: Path, build_dir: Path, codeuri: Path) -> It
         yield directory
         if graph.is_file():
             shutil.copyfile(graph, kept)
+        os.utime(directory / ".lock")
+    prune(cache_root(), keep=KEPT)
+
+
+def prune(root: Path, keep: int) -> list[Path]:
+    """Remove all but the `keep` most recently used cache directories under `root` that nobody is
+    building in (a held lock is skipped); the removed ones are returned."""
+    entries = [d for d in root.iterdir() if d.is_dir() and (d / ".lock").is_file()]
+    entries.sort(key=lambda d: (d / ".lock").stat().st_mtime, reverse=True)
+    removed = []
+    for directory in entries[keep:]:
+        with (directory / ".lock").open("a") as lock:  # "a": opening must not touch its mtime
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            shutil.rmtree(directory)
+            removed.append(directory)
+    return removed
