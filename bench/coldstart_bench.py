@@ -81,6 +81,46 @@ COMPILE_SCRIPT = (
     "sys.exit(0 if compile_package(Path(sys.argv[1]), workers=1) else 1)\n"
 )
 
+# Where init's CPU goes, step by step in one fresh interpreter run from the package, with the collector
+# paused as app.py pauses it (on stdout, seconds per step; app's own wiring, a few ms, is left out:
+# importing app here would configure the storage and build its client again). The last step is not
+# part of init: what the
+# route of building the executable schema from the committed SDL with graphql-core would spend
+# instead of the types and the conversion (docs/deploy.md#cold-start).
+PHASES_SCRIPT = """
+import gc, json, resource, sys
+gc.disable()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+steps, last = {}, cpu()
+def step(name):
+    global last
+    now = cpu()
+    steps[name], last = now - last, now
+import strawberry, mangum, starlette, pynamodb, boto3
+step("floor imports")
+import tether.services
+step("the core's modules (tether.services and all it imports)")
+import resolvers.schema
+step("the GraphQL layer's modules (Strawberry builds each type)")
+from tether.settings import Settings
+from tether.storage import base as storage
+settings = Settings.from_env()
+storage.configure(settings)
+resolvers.schema.build_schema(settings)
+step("the schema (Strawberry converts the types for graphql-core)")
+tether.services.Services.build(settings)
+step("the services")
+storage.client()
+step("the DynamoDB client")
+import graphql
+graphql.build_schema(open(sys.argv[1], encoding="utf-8").read())
+step("not in init: graphql-core's build_schema of graphql/schema.graphql")
+print(json.dumps(steps))
+"""
+SDL = ROOT / "graphql" / "schema.graphql"
+
 
 def lambda_package(python: str, into: Path, *, bytecode: bool) -> Path:
     """A copy of the function's package (function/ with its links followed), compiled by `python`
@@ -167,6 +207,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
             "init": [],
             "request": [],
         }
+        steps: dict[str, list[float]] = {}
         run_once(python, FLOOR_SCRIPT, [], floor_env)  # warm the file cache once, for each
         run_once(python, HANDLER_SCRIPT, event, compiled)
         run_once(python, HANDLER_SCRIPT, event, source)
@@ -178,6 +219,11 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
             for phase, phase_seconds in handler_split(stdout).items():
                 samples[phase].append(phase_seconds)
             samples["source"].append(run_once(python, HANDLER_SCRIPT, event, source)[0])
+            phases = json.loads(
+                run_once(python, PHASES_SCRIPT, [str(SDL)], compiled)[1].strip().splitlines()[-1]
+            )
+            for name, seconds in phases.items():
+                steps.setdefault(name, []).append(seconds)
         floor_times = import_times(run_once(python, FLOOR_SCRIPT, [], floor_env, "-X", "importtime")[2])
         handler_times = import_times(run_once(python, HANDLER_SCRIPT, event, compiled, "-X", "importtime")[2])
     remaining = {
@@ -198,6 +244,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
             text=True,
             check=True,
         ).stdout.strip(),
+        "runs": runs,
         "floor_ms": round(floor_median * 1000, 1),
         "handler_ms": round(compiled_median * 1000, 1),
         "ratio": round(compiled_median / floor_median, 2),
@@ -209,6 +256,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
         "source_ratio": round(source_median / floor_median, 2),
         "floor_import_ms": round(sum(floor_times.values()) / 1000, 1),
         "handler_import_ms": round(sum(handler_times.values()) / 1000, 1),
+        "init_steps_ms": {name: round(statistics.median(times) * 1000, 1) for name, times in steps.items()},
         "above_floor_ms": {
             name: round(us / 1000, 1)
             for name, us in sorted(remaining.items(), key=lambda item: -item[1])[:15]
@@ -218,7 +266,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
 
 def print_result(result: dict[str, Any]) -> None:
     print(
-        f"\ncold start, Python {result['python']} (CPU time, median of {RUNS} fresh processes, same run):\n"
+        f"\ncold start, Python {result['python']} (CPU time, median of {result['runs']} fresh processes, same run):\n"
         f"  import the handler + answer one syncPull event: {result['handler_ms']} ms "
         f"(the package with its bytecode, as `make build` ships it)\n"
         f"  floor (import {', '.join(FLOOR_IMPORTS)}): {result['floor_ms']} ms\n"
@@ -227,7 +275,9 @@ def print_result(result: dict[str, Any]) -> None:
         f"{result['init_ms']} ms, the first request {result['request_ms']} ms, the rest the interpreter's start\n"
         f"  the floor with the collector paused during its imports, as init pauses it: "
         f"{result['paused_floor_ms']} ms, ratio {result['paused_ratio']}x\n"
-        f"  the same package as source only (what `sam build` alone ships): {result['source_handler_ms']} ms, "
+        f"  init step by step (one more fresh process, the collector paused as in init):\n"
+        + "".join(f"    {name:<70} {ms:>7} ms\n" for name, ms in result["init_steps_ms"].items())
+        + f"  the same package as source only (what `sam build` alone ships): {result['source_handler_ms']} ms, "
         f"{result['source_ratio']}x\n"
         f"  -X importtime, self time of all imports: handler {result['handler_import_ms']} ms, "
         f"floor {result['floor_import_ms']} ms; above the floor, by package:"
