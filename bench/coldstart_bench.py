@@ -34,14 +34,27 @@ RUNS = 7
 FLOOR_IMPORTS = ("strawberry", "mangum", "starlette", "pynamodb", "boto3")
 
 FLOOR_SCRIPT = "import strawberry, mangum, starlette, pynamodb, boto3\n"
+# The same imports with the cyclic collector paused, as app.py pauses it during init: the floor of a
+# handler that does what the floor does (import those packages) the way init does it.
+PAUSED_FLOOR_SCRIPT = "import gc\ngc.disable()\n" + FLOOR_SCRIPT
+# The handler's own split of its CPU time (on stdout): the import of app (init: the imports, the
+# schema, the services, the DynamoDB client) and the first request. The rest of the process's time
+# is the interpreter's start.
 HANDLER_SCRIPT = (
-    "import json, sys\n"
+    "import json, resource, sys\n"
+    "def cpu():\n"
+    "    usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    return usage.ru_utime + usage.ru_stime\n"
     "event = json.load(open(sys.argv[1]))\n"
     "from tests.deploy.lambda_support import FakeLambdaContext\n"
+    "started = cpu()\n"
     "import app\n"
+    "imported = cpu()\n"
     "response = app.handler(event, FakeLambdaContext())\n"
+    "answered = cpu()\n"
     "assert response['statusCode'] == 200, response\n"
     "assert 'errors' not in json.loads(response['body']), response['body']\n"
+    "print(json.dumps({'init': imported - started, 'request': answered - imported}))\n"
 )
 
 
@@ -67,6 +80,46 @@ COMPILE_SCRIPT = (
     "from localdev.bytecode import compile_package\n"
     "sys.exit(0 if compile_package(Path(sys.argv[1]), workers=1) else 1)\n"
 )
+
+# Where init's CPU goes, step by step in one fresh interpreter run from the package, with the collector
+# paused as app.py pauses it (on stdout, seconds per step; app's own wiring, a few ms, is left out:
+# importing app here would configure the storage and build its client again). The last step is not
+# part of init: what the
+# route of building the executable schema from the committed SDL with graphql-core would spend
+# instead of the types and the conversion (docs/deploy.md#cold-start).
+PHASES_SCRIPT = """
+import gc, json, resource, sys
+gc.disable()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+steps, last = {}, cpu()
+def step(name):
+    global last
+    now = cpu()
+    steps[name], last = now - last, now
+import strawberry, mangum, starlette, pynamodb, boto3
+step("floor imports")
+import tether.services
+step("the core's modules (tether.services and all it imports)")
+import resolvers.schema
+step("the GraphQL layer's modules (Strawberry builds each type)")
+from tether.settings import Settings
+from tether.storage import base as storage
+settings = Settings.from_env()
+storage.configure(settings)
+resolvers.schema.build_schema(settings)
+step("the schema (Strawberry converts the types for graphql-core)")
+tether.services.Services.build(settings)
+step("the services")
+storage.client()
+step("the DynamoDB client")
+import graphql
+graphql.build_schema(open(sys.argv[1], encoding="utf-8").read())
+step("not in init: graphql-core's build_schema of graphql/schema.graphql")
+print(json.dumps(steps))
+"""
+SDL = ROOT / "graphql" / "schema.graphql"
 
 
 def lambda_package(python: str, into: Path, *, bytecode: bool) -> Path:
@@ -99,9 +152,9 @@ def handler_env(table: str, endpoint: str, package: Path | None = None) -> dict[
 
 def run_once(
     python: str, script: str, args: list[str], env: dict[str, str], *extra: str
-) -> tuple[float, str]:
-    """CPU seconds (user + system) of one fresh interpreter running `script` to its end, and its
-    stderr. CPU time, not wall-clock: on a shared machine the wall clock mostly measures the other
+) -> tuple[float, str, str]:
+    """CPU seconds (user + system) of one fresh interpreter running `script` to its end, its stdout
+    and its stderr. CPU time, not wall-clock: on a shared machine the wall clock mostly measures the other
     processes (a Lambda's init has its own CPU share). It runs in the first directory of its path
     (`-c` puts the working directory first on the path): the package's, as Lambda's /var/task."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -116,7 +169,14 @@ def run_once(
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if run.returncode != 0:
         raise RuntimeError(f"{python} {script!r} failed:\n{run.stderr[-4000:]}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), run.stderr
+    seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, run.stdout, run.stderr
+
+
+def handler_split(stdout: str) -> dict[str, float]:
+    """The handler script's own CPU split (its last line), in seconds."""
+    split: dict[str, float] = json.loads(stdout.strip().splitlines()[-1])
+    return split
 
 
 def import_times(stderr: str) -> dict[str, int]:
@@ -139,22 +199,40 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
         floor_env = handler_env(table, endpoint)
         compiled = handler_env(table, endpoint, lambda_package(python, Path(work), bytecode=True))
         source = handler_env(table, endpoint, lambda_package(python, Path(work), bytecode=False))
-        samples: dict[str, list[float]] = {"floor": [], "compiled": [], "source": []}
+        samples: dict[str, list[float]] = {
+            "floor": [],
+            "paused_floor": [],
+            "compiled": [],
+            "source": [],
+            "init": [],
+            "request": [],
+        }
+        steps: dict[str, list[float]] = {}
         run_once(python, FLOOR_SCRIPT, [], floor_env)  # warm the file cache once, for each
         run_once(python, HANDLER_SCRIPT, event, compiled)
         run_once(python, HANDLER_SCRIPT, event, source)
         for _ in range(runs):  # interleaved, so machine noise hits each alike
             samples["floor"].append(run_once(python, FLOOR_SCRIPT, [], floor_env)[0])
-            samples["compiled"].append(run_once(python, HANDLER_SCRIPT, event, compiled)[0])
+            samples["paused_floor"].append(run_once(python, PAUSED_FLOOR_SCRIPT, [], floor_env)[0])
+            seconds, stdout, _ = run_once(python, HANDLER_SCRIPT, event, compiled)
+            samples["compiled"].append(seconds)
+            for phase, phase_seconds in handler_split(stdout).items():
+                samples[phase].append(phase_seconds)
             samples["source"].append(run_once(python, HANDLER_SCRIPT, event, source)[0])
-        floor_times = import_times(run_once(python, FLOOR_SCRIPT, [], floor_env, "-X", "importtime")[1])
-        handler_times = import_times(run_once(python, HANDLER_SCRIPT, event, compiled, "-X", "importtime")[1])
+            phases = json.loads(
+                run_once(python, PHASES_SCRIPT, [str(SDL)], compiled)[1].strip().splitlines()[-1]
+            )
+            for name, seconds in phases.items():
+                steps.setdefault(name, []).append(seconds)
+        floor_times = import_times(run_once(python, FLOOR_SCRIPT, [], floor_env, "-X", "importtime")[2])
+        handler_times = import_times(run_once(python, HANDLER_SCRIPT, event, compiled, "-X", "importtime")[2])
     remaining = {
         name: us - floor_times.get(name, 0)
         for name, us in handler_times.items()
         if us - floor_times.get(name, 0) > 0
     }
     floor_median = statistics.median(samples["floor"])
+    paused_floor_median = statistics.median(samples["paused_floor"])
     compiled_median, source_median = (
         statistics.median(samples["compiled"]),
         statistics.median(samples["source"]),
@@ -166,13 +244,19 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
             text=True,
             check=True,
         ).stdout.strip(),
+        "runs": runs,
         "floor_ms": round(floor_median * 1000, 1),
         "handler_ms": round(compiled_median * 1000, 1),
         "ratio": round(compiled_median / floor_median, 2),
+        "paused_floor_ms": round(paused_floor_median * 1000, 1),
+        "paused_ratio": round(compiled_median / paused_floor_median, 2),
+        "init_ms": round(statistics.median(samples["init"]) * 1000, 1),
+        "request_ms": round(statistics.median(samples["request"]) * 1000, 1),
         "source_handler_ms": round(source_median * 1000, 1),
         "source_ratio": round(source_median / floor_median, 2),
         "floor_import_ms": round(sum(floor_times.values()) / 1000, 1),
         "handler_import_ms": round(sum(handler_times.values()) / 1000, 1),
+        "init_steps_ms": {name: round(statistics.median(times) * 1000, 1) for name, times in steps.items()},
         "above_floor_ms": {
             name: round(us / 1000, 1)
             for name, us in sorted(remaining.items(), key=lambda item: -item[1])[:15]
@@ -182,12 +266,18 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
 
 def print_result(result: dict[str, Any]) -> None:
     print(
-        f"\ncold start, Python {result['python']} (CPU time, median of {RUNS} fresh processes, same run):\n"
+        f"\ncold start, Python {result['python']} (CPU time, median of {result['runs']} fresh processes, same run):\n"
         f"  import the handler + answer one syncPull event: {result['handler_ms']} ms "
         f"(the package with its bytecode, as `make build` ships it)\n"
         f"  floor (import {', '.join(FLOOR_IMPORTS)}): {result['floor_ms']} ms\n"
         f"  ratio: {result['ratio']}x (target <= 1.25x)\n"
-        f"  the same package as source only (what `sam build` alone ships): {result['source_handler_ms']} ms, "
+        f"  of the handler's time: init (import app: imports, schema, services, DynamoDB client) "
+        f"{result['init_ms']} ms, the first request {result['request_ms']} ms, the rest the interpreter's start\n"
+        f"  the floor with the collector paused during its imports, as init pauses it: "
+        f"{result['paused_floor_ms']} ms, ratio {result['paused_ratio']}x\n"
+        f"  init step by step (one more fresh process, the collector paused as in init):\n"
+        + "".join(f"    {name:<70} {ms:>7} ms\n" for name, ms in result["init_steps_ms"].items())
+        + f"  the same package as source only (what `sam build` alone ships): {result['source_handler_ms']} ms, "
         f"{result['source_ratio']}x\n"
         f"  -X importtime, self time of all imports: handler {result['handler_import_ms']} ms, "
         f"floor {result['floor_import_ms']} ms; above the floor, by package:"
