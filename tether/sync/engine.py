@@ -9,7 +9,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -232,10 +232,11 @@ class _Chunk:
     last_key: int | None = None
     size: int = 0
     checks: int = 0  # condition checks of other items (a shared profile's membership)
+    client: int = 0  # 1 when the transaction writes the client item too (its presence)
 
     @property
     def items(self) -> int:
-        return len(self.dirty) + len(self.increments) + 2 + self.checks  # + head + client
+        return len(self.dirty) + len(self.increments) + 1 + self.client + self.checks  # + the head
 
     @property
     def empty(self) -> bool:
@@ -287,10 +288,11 @@ class _Attempt:
     access: Access | None = None  # a shared profile's membership, as read with the records
     conditions: Sequence[StoreOperation] = ()  # what every transaction of the push must still find
     poll_fast_until: datetime | None = None  # stored on the head by each commit (Head.poll_fast_until)
+    write_client: bool = False  # the next commit records the device's presence on its client item
     chunk: _Chunk = field(default_factory=lambda: _Chunk())
 
     def new_chunk(self) -> _Chunk:
-        return _Chunk(checks=len(self.conditions))
+        return _Chunk(checks=len(self.conditions), client=int(self.write_client))
 
 
 class SyncEngine:
@@ -471,7 +473,8 @@ class SyncEngine:
         one strongly consistent read."""
         # The partition's open connections come on its head item (no key of their own).
         keys = {s.collection.sort_key(str(s.payload["id"])) for s in pending}
-        snapshot = read_snapshot(pk, client_id, keys, also=also)
+        # The client's position is on the head: its item is read only where it costs no round trip.
+        snapshot = read_snapshot(pk, client_id, keys, also=also, client_if_free=True)
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         return snapshot
@@ -534,12 +537,16 @@ class SyncEngine:
         poll_fast_until: datetime | None = None,
     ) -> int:
         """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
-        change would not fit in it, and the last chunk at the end. Returns the client's position."""
+        change would not fit in it, and the last chunk at the end. Returns the client's position.
+
+        The device's presence (lastSyncAt, what it says of itself) is written with the first commit
+        when it is new, due or changed, as a pull records it (`presence_due`)."""
+        now = self.clock()
         attempt = _Attempt(
             pk=pk,
             client_id=client_id,
             device=device,
-            now=self.clock(),
+            now=now,
             epoch=snapshot.head.epoch or str(ULID()),
             head=snapshot.head,
             client=snapshot.client,
@@ -549,6 +556,8 @@ class SyncEngine:
             access=access,
             conditions=sharing[0].conditions(access) if sharing and access else (),
             poll_fast_until=poll_fast_until,
+            write_client=client_id is not None
+            and presence_due(snapshot.client, device, now, self.presence_interval),
         )
         attempt.chunk = attempt.new_chunk()
         for step in pending:
@@ -665,7 +674,9 @@ class SyncEngine:
             attempt.device,
             attempt.conditions,
             attempt.poll_fast_until,
+            attempt.write_client,
         )
+        attempt.write_client = False  # recorded with this commit
         for result in chunk.results:
             attempt.done[result.mutation_id] = result
         attempt.committed.extend(chunk.outcomes)
@@ -683,6 +694,7 @@ class SyncEngine:
         device: DeviceInfo | None = None,
         conditions: Sequence[StoreOperation] = (),
         poll_fast_until: datetime | None = None,
+        write_client: bool = False,
     ) -> tuple[Head, ClientInfo]:
         writes = list(chunk.dirty.values())
         for offset, write in enumerate(writes, start=1):
@@ -707,14 +719,20 @@ class SyncEngine:
             device=device,
             conditions=conditions,
             poll_fast_until=poll_fast_until,
+            write_client=write_client,
         )
         for write in writes:
             write.record.stored_version = write.record.version
         logger.debug("sync chunk committed", extra={"records": len(writes), "head": new_head})
-        return (
-            Head(new_head, head.epoch or epoch) if writes else head,
-            ClientInfo(last_mutation_id=last_mutation_id, exists=client_id is not None or client.exists),
-        )
+        if client_id is not None:
+            client = replace(
+                client,
+                last_mutation_id=last_mutation_id,
+                exists=client.exists or write_client,
+                on_head=True,
+                positions_stored=True,
+            )
+        return (Head(new_head, head.epoch or epoch) if writes else head, client)
 
     # ---- pull ----
 
@@ -890,12 +908,7 @@ class SyncEngine:
     ) -> None:
         """A pulling device is a device: write its lastSyncAt (and what it says about itself) at most
         once per presence interval, or when that description changed. An idle poll writes nothing."""
-        described = device is not None and any(
-            value is not None and value != getattr(client.device, name)
-            for name, value in vars(device).items()
-        )
-        due = client.last_sync_at is None or now - client.last_sync_at >= self.presence_interval
-        if not (due or described):
+        if not presence_due(client, device, now, self.presence_interval):
             return
         try:
             touch_client(pk, client_id, now, device)
@@ -913,6 +926,20 @@ class SyncEngine:
         cached = state.cache.fresh()
         state.head = None if state.stale_for(cached) else cached
         return state
+
+
+def presence_due(client: ClientInfo, device: DeviceInfo | None, now: datetime, interval: timedelta) -> bool:
+    """Whether a sync records the device's presence: a new device, one last recorded `interval`
+    ago or more, or one whose description (name, platform, app version, sign-in) changed. False
+    when its item was not read (a large push): its next pull records it."""
+    if not client.exists:
+        return True
+    if not client.read:
+        return False
+    described = device is not None and any(
+        value is not None and value != getattr(client.device, name) for name, value in vars(device).items()
+    )
+    return described or client.last_sync_at is None or now - client.last_sync_at >= interval
 
 
 def _longest_poll(head: Head, now: datetime) -> float:
