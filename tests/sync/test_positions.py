@@ -11,7 +11,7 @@ from tests.conftest import GraphQLClient
 from tests.faults import before_write
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
-from tether.collections import PIECES
+from tether.pieces import PIECES
 from tether.storage.base import TetherModel, client
 from tether.storage.heads import UserHead, positions_of
 from tether.storage.instrumentation import record_calls

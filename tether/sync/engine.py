@@ -38,7 +38,7 @@ from tether.storage.heads import read_head, read_heads
 from tether.storage.presence import touch_client
 from tether.storage.record_items import Write, record_attributes
 from tether.storage.snapshot import Snapshot, read_snapshot
-from tether.sync.collection import DUPLICATE, REJECTED, Change, Collection, Outcome, Rejected
+from tether.sync.collection import DUPLICATE, REJECTED, Change, Collection, FollowUp, Outcome, Rejected
 from tether.sync.cursor import Cursor, decode, encode
 from tether.sync.devices import check_device
 from tether.sync.feeds import CachedHead, HeadCache, SharedFeed, epoch_tag
@@ -105,6 +105,7 @@ class MutationResult:
     code: str | None = None
     message: str | None = None
     conflicting_fields: list[str] = field(default_factory=list)
+    follow_ups: list[Record] = field(default_factory=list)  # what the server wrote with it (FollowUp)
 
 
 @dataclass
@@ -229,6 +230,7 @@ class _Chunk:
     increments: dict[str, Increment] = field(default_factory=dict)
     results: list[MutationResult] = field(default_factory=list)
     outcomes: list[tuple[Collection, str, Outcome, Change]] = field(default_factory=list)
+    follow_ups: list[tuple[MutationResult, Record]] = field(default_factory=list)  # (whose, what)
     last_key: int | None = None
     size: int = 0
     checks: int = 0  # condition checks of other items (a shared profile's membership)
@@ -240,7 +242,7 @@ class _Chunk:
 
     @property
     def empty(self) -> bool:
-        return self.last_key is None
+        return self.last_key is None and not self.dirty  # (a follow-up may begin a chunk)
 
     def fits(self, sort_key: str, increments: Sequence[Increment], size: int) -> bool:
         """Whether a record of `size` bytes (and its increments) still fits in this transaction."""
@@ -289,6 +291,8 @@ class _Attempt:
     conditions: Sequence[StoreOperation] = ()  # what every transaction of the push must still find
     poll_fast_until: datetime | None = None  # stored on the head by each commit (Head.poll_fast_until)
     write_client: bool = False  # the next commit records the device's presence on its client item
+    follow_up_window: timedelta | None = None  # how long after a follow-up a server write may come
+    server_steps: int = 0  # follow-ups applied so far (numbers their stamps)
     chunk: _Chunk = field(default_factory=lambda: _Chunk())
 
     def new_chunk(self) -> _Chunk:
@@ -332,6 +336,8 @@ class SyncEngine:
         device: DeviceInfo | None = None,
         profile_id: str | None = None,
         gate: Gate | None = None,
+        *,
+        follow_up_window: timedelta | None = None,
     ) -> PushResult:
         """Apply a client's queued mutations in order, each exactly once.
 
@@ -339,6 +345,8 @@ class SyncEngine:
         transaction: it costs no extra write, and nothing is stored when the push writes nothing.
         `profile_id` names a profile the user reaches (default: its own; docs/people.md).
         `gate` admits the caller with the push's first read and binds the device to its sign-in.
+        `follow_up_window`: after a follow-up that expects a server write (a PENDING chat reply,
+        committed with its message), waiting pulls poll fast for this long (Head.poll_fast_until).
         """
         _check_client_id(client_id)
         scope = Scope.of(user_id, profile_id)
@@ -346,7 +354,13 @@ class SyncEngine:
         device = bind_device(check_device(device) if device is not None else None, gate)
         holder: list[Access] = []
         results, last_mutation_id = self._run(
-            scope.partition, scope.client(client_id), steps, device, (scope, client_id, holder), gate
+            scope.partition,
+            scope.client(client_id),
+            steps,
+            device,
+            (scope, client_id, holder),
+            gate,
+            follow_up_window=follow_up_window,
         )
         return PushResult(last_mutation_id, results, holder[0] if holder else None)
 
@@ -429,6 +443,7 @@ class SyncEngine:
         sharing: tuple[Scope, str, list[Access]] | None = None,
         gate: Gate | None = None,
         poll_fast_until: datetime | None = None,
+        follow_up_window: timedelta | None = None,
     ) -> tuple[list[MutationResult], int]:
         """Load → apply in order → chunk → commit, reading again and retrying when another writer
         got there first (or the database asked us to), then the operations' after-commit hooks.
@@ -456,6 +471,7 @@ class SyncEngine:
                     access,
                     sharing,
                     poll_fast_until,
+                    follow_up_window,
                 )
                 break
             except (StaleRead, *CONTENTION) as error:
@@ -473,6 +489,8 @@ class SyncEngine:
         one strongly consistent read."""
         # The partition's open connections come on its head item (no key of their own).
         keys = {s.collection.sort_key(str(s.payload["id"])) for s in pending}
+        for step in pending:  # what the operations' follow-ups look at (a sent message's thread)
+            keys.update(step.collection.operations[step.operation].related(step.collection, step.payload))
         # The client's position is on the head: its item is read only where it costs no round trip.
         snapshot = read_snapshot(pk, client_id, keys, also=also, client_if_free=True)
         if snapshot.client.revoked:
@@ -535,6 +553,7 @@ class SyncEngine:
         access: Access | None = None,
         sharing: tuple[Scope, str, list[Access]] | None = None,
         poll_fast_until: datetime | None = None,
+        follow_up_window: timedelta | None = None,
     ) -> int:
         """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
         change would not fit in it, and the last chunk at the end. Returns the client's position.
@@ -558,6 +577,7 @@ class SyncEngine:
             poll_fast_until=poll_fast_until,
             write_client=client_id is not None
             and presence_due(snapshot.client, device, now, self.presence_interval),
+            follow_up_window=follow_up_window,
         )
         attempt.chunk = attempt.new_chunk()
         for step in pending:
@@ -622,6 +642,39 @@ class SyncEngine:
             conflicting_fields=outcome.conflicting_fields,
         )
         attempt.chunk.add(step.key, result, (collection, step.operation, outcome, change))
+        if outcome.changed and attempt.client_id is not None:
+            for follow_up in operation.follow_ups(collection, outcome, attempt.working, attempt.access):
+                self._follow(attempt, follow_up, result)
+
+    def _follow(self, attempt: _Attempt, follow_up: FollowUp, result: MutationResult) -> None:
+        """A server change made with a client's (FollowUp), staged in the same chunk when it fits:
+        numbered and merged as a server write's changes are. Its record joins `result.follow_ups`
+        once its chunk commits (a refused or unchanged one: never)."""
+        collection = follow_up.collection
+        operation = collection.operations[follow_up.operation]
+        payload = operation.check(collection, follow_up.payload, "followUp")
+        sort_key = collection.sort_key(str(payload["id"]))
+        current = attempt.working.get(sort_key)
+        attempt.server_steps += 1
+        change = Change(
+            partition=attempt.pk,
+            client_id=SERVER,
+            mutation_id=server_mutation_id(attempt.head, attempt.server_steps),
+            changed_at=attempt.now,
+            now=attempt.now,
+            tombstone_retention=self.retention,
+        )
+        try:
+            outcome = operation.apply(collection, current.copy() if current else None, payload, change)
+        except Rejected:
+            return
+        if not outcome.changed:
+            return
+        self._stage(attempt, sort_key, collection, outcome)
+        attempt.chunk.outcomes.append((collection, follow_up.operation, outcome, change))
+        attempt.chunk.follow_ups.append((result, outcome.record.copy()))
+        if follow_up.expects_server_write and attempt.follow_up_window is not None:
+            attempt.poll_fast_until = attempt.now + attempt.follow_up_window
 
     def _stage(self, attempt: _Attempt, sort_key: str, collection: Collection, outcome: Outcome) -> None:
         """Put a changed record (and its counter increments) in the chunk, committing the chunk
@@ -679,6 +732,8 @@ class SyncEngine:
         attempt.write_client = False  # recorded with this commit
         for result in chunk.results:
             attempt.done[result.mutation_id] = result
+        for result, record in chunk.follow_ups:
+            result.follow_ups.append(record)
         attempt.committed.extend(chunk.outcomes)
         attempt.chunk = attempt.new_chunk()
 
@@ -700,10 +755,11 @@ class SyncEngine:
         for offset, write in enumerate(writes, start=1):
             write.numbered(head.seq + offset)
         new_head = head.seq + len(writes)
-        assert chunk.last_key is not None
         if client_id is None and not writes and not chunk.increments:
             return head, client  # a server write that changed nothing: no (empty) transaction to send
-        last_mutation_id = chunk.last_key if client_id is not None else client.last_mutation_id
+        # A chunk that holds only a follow-up leaves the client where the previous one put it.
+        mutation_key = chunk.last_key if chunk.last_key is not None else client.last_mutation_id
+        last_mutation_id = mutation_key if client_id is not None else client.last_mutation_id
         transaction.commit(
             pk=pk,
             head=head,
