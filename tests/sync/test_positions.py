@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.conftest import GraphQLClient
+from tests.conftest import Clock, GraphQLClient
 from tests.faults import before_write
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
@@ -103,13 +103,19 @@ def test_two_clients_keep_their_own_positions(engine: SyncEngine, user_id: str) 
     assert engine.pull(user_id, "phone", None).last_mutation_id == 3
 
 
-def test_a_push_within_the_presence_interval_writes_no_client_item(gql: GraphQLClient, user_id: str) -> None:
+def test_a_push_of_a_known_unchanged_device_writes_only_the_head(
+    clocked: GraphQLClient, server_clock: Clock
+) -> None:
+    """The client item is written by a device's first push and when what it says of itself changes;
+    its lastSyncAt is the pulls' (at most once per presence interval): a push writes its position
+    on the head and nothing else of its own, however long since the last one."""
+    gql = clocked
     phone = Device(gql, "phone")
     phone.save_piece(at(0), id=new_id(), title="Oli")
     with record_calls() as first:
         phone.push()
-    written = [key for key in _transaction_keys(first) if key.startswith("CLIENT#")]
-    assert written == ["CLIENT#phone"]  # a new device: its item, once
+    assert [key for key in _transaction_keys(first) if key.startswith("CLIENT#")] == ["CLIENT#phone"]
+    server_clock.advance(minutes=30)  # well past the presence interval
     phone.save_piece(at(1), id=new_id(), title="Mele")
     with record_calls() as second:
         phone.push()
@@ -119,6 +125,9 @@ def test_a_push_within_the_presence_interval_writes_no_client_item(gql: GraphQLC
     assert not any(key.startswith("CLIENT#") for key in keys)
     listed = {d["clientId"]: d for d in gql.data(operation("Devices"))["devices"]}
     assert listed["phone"]["lastMutationId"] == 2  # the head's position, not the item's
+    with record_calls() as pulled:
+        phone.pull()
+    assert "UpdateItem" in pulled.operations  # the pull records the presence that was due
 
 
 def test_a_revoked_device_is_refused_a_large_push_that_leaves_its_item_unread(

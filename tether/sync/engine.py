@@ -290,7 +290,7 @@ class _Attempt:
     access: Access | None = None  # a shared profile's membership, as read with the records
     conditions: Sequence[StoreOperation] = ()  # what every transaction of the push must still find
     poll_fast_until: datetime | None = None  # stored on the head by each commit (Head.poll_fast_until)
-    write_client: bool = False  # the next commit records the device's presence on its client item
+    write_client: bool = False  # the next commit writes the client item (a new or changed device)
     follow_up_window: timedelta | None = None  # how long after a follow-up a server write may come
     server_steps: int = 0  # follow-ups applied so far (numbers their stamps)
     chunk: _Chunk = field(default_factory=lambda: _Chunk())
@@ -558,8 +558,8 @@ class SyncEngine:
         """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
         change would not fit in it, and the last chunk at the end. Returns the client's position.
 
-        The device's presence (lastSyncAt, what it says of itself) is written with the first commit
-        when it is new, due or changed, as a pull records it (`presence_due`)."""
+        The client item (what the device says of itself) is written with the first commit when the
+        device is new or its description changed (`described_anew`)."""
         now = self.clock()
         attempt = _Attempt(
             pk=pk,
@@ -575,8 +575,7 @@ class SyncEngine:
             access=access,
             conditions=sharing[0].conditions(access) if sharing and access else (),
             poll_fast_until=poll_fast_until,
-            write_client=client_id is not None
-            and presence_due(snapshot.client, device, now, self.presence_interval),
+            write_client=client_id is not None and described_anew(snapshot.client, device),
             follow_up_window=follow_up_window,
         )
         attempt.chunk = attempt.new_chunk()
@@ -985,17 +984,27 @@ class SyncEngine:
 
 
 def presence_due(client: ClientInfo, device: DeviceInfo | None, now: datetime, interval: timedelta) -> bool:
-    """Whether a sync records the device's presence: a new device, one last recorded `interval`
-    ago or more, or one whose description (name, platform, app version, sign-in) changed. False
-    when its item was not read (a large push): its next pull records it."""
+    """Whether a pull records the device's presence: a new device, one last recorded `interval`
+    ago or more, or one whose description (name, platform, app version, sign-in) changed."""
+    due = client.last_sync_at is None or now - client.last_sync_at >= interval
+    return due or described_anew(client, device)
+
+
+def described_anew(client: ClientInfo, device: DeviceInfo | None) -> bool:
+    """Whether a push writes the client item: a new device, or one whose description changed (a
+    new app version, a new sign-in, which revoking the device must refuse). Its lastSyncAt is the
+    pulls' (each app open, each poke): a push writes only the head. False when the item was not
+    read (a large push): the next pull records it."""
     if not client.exists:
         return True
-    if not client.read:
-        return False
-    described = device is not None and any(
-        value is not None and value != getattr(client.device, name) for name, value in vars(device).items()
+    return (
+        client.read
+        and device is not None
+        and any(
+            value is not None and value != getattr(client.device, name)
+            for name, value in vars(device).items()
+        )
     )
-    return described or client.last_sync_at is None or now - client.last_sync_at >= interval
 
 
 def _longest_poll(head: Head, now: datetime) -> float:
