@@ -4,6 +4,7 @@ stored before the move (on the client item) are moved by the client's next push.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,8 @@ from tests.conftest import Clock, GraphQLClient
 from tests.faults import before_write
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
+from tether.accounts.export import write_document
+from tether.auth import User
 from tether.pieces import PIECES
 from tether.storage.base import TetherModel, client
 from tether.storage.heads import UserHead, positions_of
@@ -128,6 +131,15 @@ def test_a_push_of_a_known_unchanged_device_writes_only_the_head(
     with record_calls() as pulled:
         phone.pull()
     assert "UpdateItem" in pulled.operations  # the pull records the presence that was due
+
+
+def test_an_export_lists_each_device_at_its_position_on_the_head(engine: SyncEngine, user_id: str) -> None:
+    engine.push(user_id, "phone", pieces(1, 2))  # the new device's item: position 2
+    engine.push(user_id, "phone", pieces(3, 3))  # only the head: position 5
+    parts: list[str] = []
+    write_document(parts.append, User(user_id), datetime.now(UTC))
+    [device] = json.loads("".join(parts))["devices"]
+    assert (device["clientId"], device["lastMutationId"]) == ("phone", 5)
 
 
 def test_a_revoked_device_is_refused_a_large_push_that_leaves_its_item_unread(
