@@ -54,6 +54,7 @@ def test_a_push_moves_a_position_stored_on_the_client_item_to_the_head(
     engine.push(user_id, "phone", first)
     as_stored_before(pk)
     assert positions_of(head_item(pk)) is None
+    assert engine.pull(user_id, "phone", None).last_mutation_id == 3  # a pull reads the item's
     with record_calls() as calls:
         result = engine.push(user_id, "phone", [*first, *pieces(4, 1)])
     assert [r.status for r in result.results] == ["DUPLICATE"] * 3 + ["APPLIED"]
