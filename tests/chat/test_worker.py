@@ -39,6 +39,7 @@ from tether.chat.worker import handle_sqs_event
 from tether.collections import COLLECTIONS
 from tether.services import Services
 from tether.settings import Settings
+from tether.storage.heads import read_head
 from tether.storage.instrumentation import record_calls
 from tether.storage.keys import user_key
 from tether.storage.listing import get_record
@@ -138,6 +139,30 @@ def test_a_push_answers_at_once_and_the_worker_writes_the_reply(worker: Worker) 
     assert len(chat.provider.calls) == 1
     assert worker.answers == [{"batchItemFailures": []}]
     assert worker.counts() == (0, 0)  # done: deleted from the queue
+
+
+def test_a_pushed_message_and_its_pending_reply_commit_in_one_transaction(worker: Worker) -> None:
+    """The reply is a follow-up of the message (SendMessage.follow_ups): its key and the thread's
+    come in the push's own BatchGetItem and it is written in the push's transaction, so the push
+    is one read and one write (then the job's SendMessage), with one head update."""
+    chat = worker.chat
+    thread = chat.thread()
+    message = new_id()
+    with record_calls() as calls:
+        chat.push(("message", {"id": message, "thread_id": thread, "text": "hello"}))
+    assert calls.operations == ["BatchGetItem", "TransactWriteItems"]
+    read = {sk for _, sk in calls.keys_read()}
+    assert {MESSAGES.sort_key(reply_id(message)), f"CHATTHREAD#{thread}"} <= read
+    [(_, transaction)] = [request for request in calls.requests if request[0] == "TransactWriteItems"]
+    bodies = [next(iter(entry.values())) for entry in transaction["TransactItems"]]
+    written = sorted((body.get("Key") or body["Item"])["sk"]["S"] for body in bodies)
+    assert written == sorted(["HEAD", MESSAGES.sort_key(message), MESSAGES.sort_key(reply_id(message))])
+    assert reply(chat, message)["status"] == "PENDING"
+    assert worker.counts() == (1, 0)  # handed to the worker at once
+    head = read_head(user_key(chat.user_id))
+    assert head.poll_fast_until is not None  # waiting pulls poll fast while the reply is due
+    assert worker.deliver() == 1
+    assert reply(chat, message)["status"] == "COMPLETE"
 
 
 def test_messages_pushed_together_are_one_job_answered_in_order(worker: Worker) -> None:

@@ -42,9 +42,10 @@ def test_a_new_record_of_under_1_kb_costs_4_write_units(device: Callable[[str], 
     with meter_capacity() as meter:
         phone.push()
     # Per record: the item (<= 1 KB) and its bySeq entry, each 1 unit, doubled by the transaction.
-    # Per transaction (100 mutations take 2): the head and the client position, 2 units each.
+    # Per transaction (100 mutations take 2): the head, with the client's position on it, 2 units;
+    # the first also creates the new device's item (its presence), 2 units.
     assert meter.index_write_units == {"bySeq": 200}
-    assert meter.wru == 100 * 4 + 2 * (2 + 2)
+    assert meter.wru == 100 * 4 + (2 + 2) + 2
     pulled = tablet.sync_all()
     assert len(pulled) == 100
     # "A record of <= 1 KB": what the app holds, as JSON.
@@ -64,9 +65,10 @@ def test_a_push_of_10_mixed_changes_is_priced_per_change(device: Callable[[str],
         payload = phone.push()
     assert [result["status"] for result in payload["results"]] == ["APPLIED"] * 10
     # 4 new: 4 each. 4 edits and 2 deletes: the item (1) plus its bySeq entry moving to a new seq
-    # (a delete and a put, 1 + 1), doubled: 6 each. One transaction: head 2, client 2.
+    # (a delete and a put, 1 + 1), doubled: 6 each. One transaction: the head with the client's
+    # position, 2 (the device's item was written by its first push, within the presence interval).
     assert meter.index_write_units == {"bySeq": 4 * 2 + 6 * 4}
-    assert meter.wru == 4 * 4 + 6 * 6 + 4
+    assert meter.wru == 4 * 4 + 6 * 6 + 2
 
 
 def test_read_units_per_pulled_record(device: Callable[[str], Device]) -> None:
@@ -111,7 +113,7 @@ def test_a_practice_session_is_priced_per_index_it_enters(device: Callable[[str]
     # The piece's session is in bySeq, byLookup and byTime; the track's (no piece) in bySeq and
     # byTime only (the sparse byLookup): (1 + 3) x 2 = 8 and (1 + 2) x 2 = 6 units.
     assert new.index_write_units == {"bySeq": 4, "byLookup": 2, "byTime": 4}
-    counters = new.write_units["TransactWriteItems"] - (8 + 6) - 2 - 2  # head, client
+    counters = new.write_units["TransactWriteItems"] - (8 + 6) - 2  # the head, the position on it
     assert counters == 2 * 2  # the practice statistics: the day's and the week's counters
 
     # Ending and rating a session moves its feed entry only: the index keys (piece, start) are unchanged.

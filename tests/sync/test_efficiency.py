@@ -23,12 +23,30 @@ def test_a_push_of_100_new_records_takes_at_most_4_round_trips(device: Callable[
         payload = phone.push()
     assert [r["status"] for r in payload["results"]] == ["APPLIED"] * 100
     assert calls.round_trips <= 4
-    assert calls.count("BatchGetItem") == 2  # 100 records + head + client + sign-ins = 103 keys
-    assert calls.count("TransactWriteItems") == 2  # 98 records + head + client, then the rest
+    assert calls.count("BatchGetItem") == 2  # 100 records + head + sign-ins = 102 keys (+ the client)
+    assert calls.count("TransactWriteItems") == 2  # 98 records + head + the new client, then the rest
     with record_calls() as retry:
         again = phone.push_raw(batch)["data"]["syncPush"]
     assert {r["status"] for r in again["results"]} == {"DUPLICATE"}
     assert retry.operations == ["BatchGetItem", "BatchGetItem"]  # a retried push only reads
+
+
+def test_a_push_of_98_records_takes_2_round_trips(device: Callable[[str], Device]) -> None:
+    """98 records, the head and the account's sign-ins are 100 keys: one BatchGetItem. The client's
+    position is on the head, so its item stays out of the batch (it would open a second one), and
+    the transaction is the records and the head (99 items)."""
+    phone = device("phone")
+    phone.save_piece(at(0), id=new_id(), title="first")
+    phone.push()  # a known device: its position is on the head
+    for index in range(98):
+        phone.save_piece(at(index + 1), id=new_id(), title=f"piece {index}")
+    with record_calls() as calls:
+        payload = phone.push()
+    assert [r["status"] for r in payload["results"]] == ["APPLIED"] * 98
+    assert calls.operations == ["BatchGetItem", "TransactWriteItems"]
+    keys = calls.keys_read()
+    assert len(keys) == 100
+    assert sorted({sk.partition("#")[0] for _, sk in keys}) == ["HEAD", "PIECE", "SIGNINS"]
 
 
 def test_a_push_of_100_changes_to_existing_records_takes_at_most_4_round_trips(

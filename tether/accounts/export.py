@@ -31,6 +31,7 @@ from tether.storage import partition
 from tether.storage.accounts import ConsentItem, ProfileItem
 from tether.storage.base import TTL_ATTRIBUTE
 from tether.storage.clients import ClientState
+from tether.storage.heads import positions_of
 from tether.storage.keys import user_key
 from tether.storage.raw import raw_record_id, record_times
 from tether.sync import reads
@@ -197,12 +198,15 @@ def write_document(
     counters: list[dict[str, Any]] = []
     other: list[dict[str, Any]] = []
     profile: dict[str, Any] = {}
+    positions: dict[str, int] = {}
     write(_json({"format": FORMAT, "version": VERSION, "exportedAt": format_time(now)})[:-1] + ',"records":{')
     current: str | None = None
     for page in partition.pages(user_key(user.id)):
         chunk: list[str] = []
         for raw in page:
             kind = raw.get("type", {}).get("S")
+            if kind == "head":  # the devices' positions are on it (after their items in key order)
+                positions.update(positions_of(partition.model(raw)) or {})
             if kind in INTERNAL_TYPES:
                 continue
             if kind == "record":  # the bulk of an account: converted straight from DynamoDB JSON
@@ -231,6 +235,8 @@ def write_document(
                 other.append({"key": raw["sk"]["S"], "type": kind, "attributes": _attributes(raw)})
         if chunk:
             write("".join(chunk))
+    for entry in devices:
+        entry["lastMutationId"] = positions.get(entry["clientId"], entry["lastMutationId"])
     counts.devices, counts.consents, counts.counters, counts.other = (
         len(devices),
         len(consents),

@@ -38,6 +38,7 @@ from tether.chat.model import (
     position_prefix,
     position_sort_key,
     reply_id,
+    reply_payload,
 )
 from tether.chat.providers.base import (
     REFUSED,
@@ -180,6 +181,11 @@ class Assistant:
 
     # ---- entry points
 
+    def reply_window(self) -> timedelta:
+        """How soon after its PENDING reply is stored a reply may be written (an attempt's lease):
+        waiting pulls poll fast meanwhile (Head.poll_fast_until)."""
+        return timedelta(milliseconds=self.lease_ms)
+
     def deadline(self, started: float) -> float:
         """When a request that started at `started` (clock time) must stop calling the provider."""
         return started + self.settings.chat_time_budget_seconds
@@ -196,7 +202,15 @@ class Assistant:
             if result.collection is THREADS and result.record is not None and result.record.deleted:
                 self.delete_thread_messages(user_id, result.record.id)
         sent = sent_messages(chat)
-        waiting = self._prepare(pk, sent)
+        # Replies the push committed PENDING with their messages (SendMessage.follow_ups) need no
+        # read or write here; the others (a retried push, a member's message) are prepared now.
+        ready = {
+            result.record.id
+            for result in chat
+            if result.record is not None and any(_pending(record) for record in result.follow_ups)
+        }
+        prepared = set(self._prepare(pk, [message for message in sent if message.id not in ready]))
+        waiting = [message.id for message in sent if message.id in ready or message.id in prepared]
         if waiting and self._hand_over(user_id, waiting):
             return
         deadline = self.deadline(started)
@@ -395,17 +409,7 @@ class Assistant:
     def _new_reply(
         self, message: Record, status: str, code: str | None = None, error: str | None = None
     ) -> ServerChange:
-        payload: dict[str, Any] = {
-            "id": reply_id(message.id),
-            "thread_id": message.data.get("thread_id"),
-            "role": ASSISTANT,
-            "status": status,
-            "reply_to": message.id,
-            "turn_at": message.created_at,
-            "error_code": code,
-            "error_message": error,
-        }
-        return ServerChange(MESSAGES, "reply", payload)
+        return ServerChange(MESSAGES, "reply", reply_payload(message, status, code, error))
 
     # ---- one attempt
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tether.chat.files import check_ids
 from tether.model.record import Record
@@ -14,6 +14,7 @@ from tether.sync.collection import (
     Change,
     Collection,
     Delete,
+    FollowUp,
     Operation,
     Outcome,
     Rejected,
@@ -30,6 +31,9 @@ from tether.sync.fields import (
     check_record_id,
     format_time,
 )
+
+if TYPE_CHECKING:
+    from tether.people.access import Access
 
 USER = "USER"
 ASSISTANT = "ASSISTANT"
@@ -232,8 +236,50 @@ class SendMessage(Operation):
             record.stamps[name] = change.stamp
         return Outcome(APPLIED, record, changed=True)
 
+    def related(self, collection: Collection, payload: Mapping[str, Any]) -> list[str]:
+        """The message's reply and its thread: read with the push's own records."""
+        return [
+            collection.sort_key(reply_id(str(payload["id"]))),
+            THREADS.sort_key(str(payload["thread_id"])),
+        ]
+
+    def follow_ups(
+        self,
+        collection: Collection,
+        outcome: Outcome,
+        records: Mapping[str, Record],
+        access: Access | None,
+    ) -> list[FollowUp]:
+        """A new message's PENDING reply, committed in the push's own transaction (no second one),
+        when its thread is there and it has no reply yet. A member's messages (a shared profile)
+        are screened for what the role may read first, so theirs are made after the push as before
+        (tether/chat/assistant.py), as are the rarer cases (a missing or deleted thread)."""
+        message = outcome.record
+        if access is not None and not access.own:
+            return []
+        thread = records.get(THREADS.sort_key(str(message.data.get("thread_id"))))
+        if thread is None or thread.deleted or records.get(collection.sort_key(reply_id(message.id))):
+            return []
+        return [FollowUp(collection, "reply", reply_payload(message, PENDING), expects_server_write=True)]
+
 
 USER_TEXT = Text(min_length=1, max_length=MAX_USER_TEXT)
+
+
+def reply_payload(
+    message: Record, status: str, code: str | None = None, error: str | None = None
+) -> dict[str, Any]:
+    """The reply record (`reply` operation) to a user message, with its status (and error)."""
+    return {
+        "id": reply_id(message.id),
+        "thread_id": message.data.get("thread_id"),
+        "role": ASSISTANT,
+        "status": status,
+        "reply_to": message.id,
+        "turn_at": message.created_at,
+        "error_code": code,
+        "error_message": error,
+    }
 
 
 def message_position(record: Record) -> str | None:

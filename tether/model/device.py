@@ -21,7 +21,12 @@ class DeviceInfo:
 
 @dataclass(frozen=True)
 class ClientInfo:
-    """A device's stored state: its exactly-once position, whether it was revoked, when it synced."""
+    """A device's stored state: its exactly-once position, whether it was revoked, when it synced.
+
+    The position lives on the partition's head item (`on_head`); a client whose position was
+    stored before that has it on its own item until its next push moves it (docs/sync.md).
+    `read`: the client item was read (a large push may leave it out of its batch: then only the
+    head's position and revocation are known, and nothing about the device's presence)."""
 
     last_mutation_id: int = 0
     revoked: bool = False
@@ -29,3 +34,6 @@ class ClientInfo:
     first_seen_at: datetime | None = None
     last_sync_at: datetime | None = None
     device: DeviceInfo = field(default_factory=DeviceInfo)
+    on_head: bool = False
+    positions_stored: bool = False  # the head item has a position map (for another client, at least)
+    read: bool = True

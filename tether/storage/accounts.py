@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,8 @@ from tether.model.record import Record
 from tether.storage.audit import Operation
 from tether.storage.base import TetherModel, batch_get, guard
 from tether.storage.clients import ClientState
-from tether.storage.keys import client_key
+from tether.storage.heads import UserHead, positions_of
+from tether.storage.keys import HEAD, client_key
 from tether.storage.record_items import RecordItem, to_record
 
 PROFILE = "PROFILE"
@@ -72,7 +74,11 @@ def _consent(item: ConsentItem) -> StoredConsent:
     return StoredConsent(item.sk, item.kind, bool(item.granted), item.version, item.recorded_at)
 
 
-def _device(item: ClientState) -> StoredDevice:
+def _device(item: ClientState, heads: Sequence[TetherModel] = ()) -> StoredDevice:
+    """A device as its item shows it; its position from its partition's head when that has one
+    (`heads`: the head item read with it)."""
+    positions = positions_of(heads[0]) if heads else None
+    position = positions.get(item.client_id) if positions else None
     return StoredDevice(
         client_id=item.client_id,
         name=item.name,
@@ -80,7 +86,7 @@ def _device(item: ClientState) -> StoredDevice:
         app_version=item.app_version,
         first_seen_at=item.first_seen_at,
         last_sync_at=item.last_sync_at,
-        last_mutation_id=int(item.last_mutation_id or 0),
+        last_mutation_id=position if position is not None else int(item.last_mutation_id or 0),
         revoked=bool(item.revoked),
         sign_in=item.sign_in,
     )
@@ -187,17 +193,19 @@ def latest_consent(pk: str, kind: str) -> StoredConsent | None:
 
 
 def devices(pk: str) -> list[StoredDevice]:
-    """Every client (device) item of the partition, by client id."""
+    """Every client (device) item of the partition, by client id, with the positions on its head."""
     query = ClientState.query(pk, ClientState.sk.startswith("CLIENT#"), consistent_read=True)
-    return [_device(item) for item in guard(lambda: list(query)) if isinstance(item, ClientState)]
+    items = [item for item in guard(lambda: list(query)) if isinstance(item, ClientState)]
+    head = guard(batch_get, [(pk, HEAD)]) if items else []
+    return [_device(item, head) for item in items]
 
 
 def get_device(pk: str, client_id: str) -> StoredDevice | None:
-    try:
-        item = guard(lambda: ClientState.get(pk, client_key(client_id), consistent_read=True))
-    except ClientState.DoesNotExist:
-        return None
-    return _device(item)
+    """The device and its position (the client item and the head: one BatchGetItem)."""
+    items = guard(batch_get, [(pk, client_key(client_id)), (pk, HEAD)])
+    head = [item for item in items if isinstance(item, UserHead)]
+    found = [item for item in items if isinstance(item, ClientState)]
+    return _device(found[0], head) if found else None
 
 
 def devices_by_key(keys: list[tuple[str, str]]) -> list[StoredDevice]:
@@ -229,6 +237,7 @@ def put_revoked_device(pk: str, client_id: str, seen: StoredDevice) -> Operation
             ),
             condition=ClientState.pk.does_not_exist(),
         )
+        _mark_revoked_on_head(transaction, pk, client_id)
 
     return add
 
@@ -242,5 +251,16 @@ def revoke_device(pk: str, client_id: str) -> Operation:
             actions=[ClientState.revoked.set(True)],
             condition=ClientState.pk.exists() & (ClientState.revoked == False),  # noqa: E712
         )
+        _mark_revoked_on_head(transaction, pk, client_id)
 
     return add
+
+
+def _mark_revoked_on_head(transaction: TransactWrite, pk: str, client_id: str) -> None:
+    """The revocation on the partition's head too: a push that leaves the client item out of its
+    read (its position is on the head) is refused all the same, and one in flight fails its
+    condition on the head."""
+    transaction.update(
+        UserHead(pk=pk, sk=HEAD),
+        actions=[UserHead.item_type.set(UserHead), UserHead.revoked_clients.add({client_id})],
+    )

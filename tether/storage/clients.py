@@ -8,7 +8,8 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.expressions.update import Action
 
 from tether.model.device import ClientInfo, DeviceInfo
-from tether.storage.base import TetherModel
+from tether.storage.base import TetherModel, guard
+from tether.storage.keys import client_key
 
 
 class ClientState(TetherModel, discriminator="client"):
@@ -37,6 +38,14 @@ def to_client_info(item: TetherModel | None) -> ClientInfo:
         last_sync_at=item.last_sync_at,
         device=DeviceInfo(item.name, item.platform, item.app_version, item.sign_in),
     )
+
+
+def read_client(pk: str, client_id: str) -> ClientState | None:
+    """The client item (one strongly consistent GetItem), None when the client is new."""
+    try:
+        return guard(lambda: ClientState.get(pk, client_key(client_id), consistent_read=True))
+    except ClientState.DoesNotExist:
+        return None
 
 
 def sync_actions(

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 
 from tether.model.head import Head
 from tether.storage.base import TetherModel, batch_get, guard
@@ -22,6 +28,13 @@ class UserHead(TetherModel, discriminator="head"):
     # The partition's open WebSocket connections (tether/storage/sockets.py): on the head, which
     # every push reads anyway, so a push finds whom to poke without a key of its own in its read.
     conns = MapAttribute[str, Any](null=True)
+    # Each client's exactly-once position (client id -> its last mutation id): on the head, which
+    # every push writes anyway, so a push's bookkeeping is one item, not two (docs/cost.md). A
+    # client without an entry here (written before positions moved) has it on its client item.
+    positions = MapAttribute[str, Any](attr_name="cl", null=True)
+    # The partition's revoked client ids (also marked on their client items): a push that does not
+    # read the client item (a large one) still refuses a revoked device.
+    revoked_clients = UnicodeSetAttribute(attr_name="rv", null=True)
 
 
 def to_head(item: TetherModel | None) -> Head:
@@ -30,6 +43,20 @@ def to_head(item: TetherModel | None) -> Head:
         return Head(0, None)
     # A head that a connection created before the partition's first change has no number yet.
     return Head(int(item.head or 0), item.epoch, item.poll_fast_until)
+
+
+def positions_of(item: TetherModel | None) -> dict[str, int] | None:
+    """The client positions a head item holds (None: it has no position map yet)."""
+    if not isinstance(item, UserHead) or item.positions is None:
+        return None
+    return {client_id: int(value) for client_id, value in item.positions.as_dict().items()}
+
+
+def revoked_on(item: TetherModel | None) -> set[str]:
+    """The client ids a head item marks as revoked."""
+    if not isinstance(item, UserHead) or not item.revoked_clients:
+        return set()
+    return set(item.revoked_clients)
 
 
 def read_head(pk: str) -> Head:

@@ -1,5 +1,6 @@
 """The commit of a push (or a server write): records, head, client position and counters in ONE
-conditioned transaction."""
+conditioned transaction. The client's position is on the head item (one item of bookkeeping per
+push); its client item is written only when the push records its presence (docs/sync.md)."""
 
 from __future__ import annotations
 
@@ -47,20 +48,23 @@ def commit(
     device: DeviceInfo | None = None,
     conditions: Sequence[Callable[[TransactWrite], None]] = (),
     poll_fast_until: datetime | None = None,
+    write_client: bool = True,
 ) -> None:
-    """One transaction: the records, the head moved to `new_head`, the client's position, counters.
+    """One transaction: the records, the head moved to `new_head` with the client's position on it,
+    counters, and (`write_client`) the client item with the device's presence.
     `conditions` add checks of other items (e.g. that a shared profile's membership is unchanged).
     `poll_fast_until` is stored on the head (Head.poll_fast_until), at no extra cost.
 
-    Every item is conditioned on what was read, so a concurrent writer makes this raise StaleRead.
-    Server-side writes (no `client_id`) leave every client's position alone.
+    Every item is conditioned on what was read, so a concurrent writer makes this raise StaleRead:
+    the head on its number and on the client's position as read (exactly once) and on the client
+    not being revoked meanwhile. Server-side writes (no `client_id`) leave every position alone.
     """
     transaction = TransactWrite(
         connection=TetherModel._get_connection().connection, client_request_token=token
     )
-    if new_head != head.seq:
-        _head_update(transaction, pk, head, new_head, epoch, now, poll_fast_until)
-    if client_id is not None:
+    position = (client_id, client, last_mutation_id) if client_id is not None else None
+    _head_update(transaction, pk, head, new_head, epoch, now, poll_fast_until, position)
+    if client_id is not None and write_client:
         _client_update(transaction, pk, client_id, client, last_mutation_id, now, device)
     for write in writes:
         _record_put(transaction, pk, write)
@@ -95,32 +99,44 @@ def _head_update(
     epoch: str,
     now: datetime,
     poll_fast_until: datetime | None = None,
+    position: tuple[str, ClientInfo, int] | None = None,
 ) -> None:
-    head_item = UserHead(
-        pk=pk,
-        sk=HEAD,
-        head=new_head,
-        epoch=head.epoch or epoch,
-        created_at=now,
-        poll_fast_until=poll_fast_until,
-    )
-    actions: list[Any] = [UserHead.head.set(new_head)]
-    if poll_fast_until is not None:
-        actions.append(UserHead.poll_fast_until.set(poll_fast_until))
-    if head.epoch is None:
-        # An update, not a put: the partition's open connections may already be on its head item.
-        first: list[Any] = [
-            UserHead.item_type.set(UserHead),
-            UserHead.epoch.set(head_item.epoch),
-            UserHead.created_at.set(now),
-        ]
-        transaction.update(head_item, actions=[*first, *actions], condition=UserHead.epoch.does_not_exist())
+    """The head's update: its new number (when records changed) and the client's position."""
+    actions: list[Any] = []
+    condition: Condition | None = None
+    if new_head != head.seq:
+        actions.append(UserHead.head.set(new_head))
+        if poll_fast_until is not None:
+            actions.append(UserHead.poll_fast_until.set(poll_fast_until))
+        if head.epoch is None:
+            # An update, not a put: the partition's open connections may already be on its head item.
+            actions += [UserHead.epoch.set(head.epoch or epoch), UserHead.created_at.set(now)]
+            condition = UserHead.epoch.does_not_exist()
+        else:
+            condition = (UserHead.head == head.seq) & (UserHead.epoch == head.epoch)
+    if position is not None:
+        moved, position_condition = _position_update(*position)
+        actions += moved
+        condition = position_condition if condition is None else condition & position_condition
+    if not actions:
+        return
+    actions.insert(0, UserHead.item_type.set(UserHead))  # the update may create the item
+    transaction.update(UserHead(pk=pk, sk=HEAD), actions=actions, condition=condition)
+
+
+def _position_update(
+    client_id: str, client: ClientInfo, last_mutation_id: int
+) -> tuple[list[Any], Condition]:
+    """The client's position on the head, conditioned on the one read (or on there being none) and
+    on the client not being revoked since: its exactly-once record."""
+    if client.positions_stored:
+        entry = UserHead.positions[client_id]
+        actions = [entry.set(last_mutation_id)]
+        condition = entry == client.last_mutation_id if client.on_head else entry.does_not_exist()
     else:
-        transaction.update(
-            head_item,
-            actions=actions,
-            condition=(UserHead.head == head.seq) & (UserHead.epoch == head.epoch),
-        )
+        actions = [UserHead.positions.set({client_id: last_mutation_id})]
+        condition = UserHead.positions.does_not_exist()
+    return actions, condition & ~UserHead.revoked_clients.contains(client_id)
 
 
 def _client_update(
@@ -132,8 +148,10 @@ def _client_update(
     now: datetime,
     device: DeviceInfo | None = None,
 ) -> None:
+    # Its position is kept here too (read by exports and the devices list only where the head has
+    # none); the head's condition is what makes the push exactly once.
     condition: Condition = (
-        (ClientState.last_mutation_id == client.last_mutation_id) & (ClientState.revoked == False)  # noqa: E712
+        ClientState.revoked == False  # noqa: E712
         if client.exists
         else ClientState.pk.does_not_exist()
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tether.errors import BadUserInput
 from tether.model.increment import Increment
 from tether.model.record import Record, Stamp
 from tether.sync.fields import Field, LimitExceeded, RecordId
+
+if TYPE_CHECKING:
+    from tether.people.access import Access
 
 APPLIED = "APPLIED"
 MERGED = "MERGED"
@@ -52,8 +55,35 @@ class Outcome:
     increments: list[Increment] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A change the server makes together with a client's change, in the same transaction (the
+    PENDING reply to a sent chat message): applied as a server change, after the client's."""
+
+    collection: Collection
+    operation: str
+    payload: Mapping[str, Any]
+    expects_server_write: bool = False  # another server write follows soon (waiting pulls poll fast)
+
+
 class Operation:
     """One kind of change a collection accepts: limits checked up front, then a merge rule."""
+
+    def related(self, collection: Collection, payload: Mapping[str, Any]) -> list[str]:
+        """Sort keys of other records of the partition `follow_ups` looks at: read in the push's
+        own first BatchGetItem."""
+        return []
+
+    def follow_ups(
+        self,
+        collection: Collection,
+        outcome: Outcome,
+        records: Mapping[str, Record],
+        access: Access | None,
+    ) -> list[FollowUp]:
+        """Server changes to commit with this (changed) one, from the records as the push has them
+        (`records`, by sort key: what `related` named among them); `access` is a shared profile's."""
+        return []
 
     def check(self, collection: Collection, payload: Mapping[str, Any], where: str) -> dict[str, Any]:
         """Validate limits (LimitExceeded refuses the whole push); return the normalised payload."""

@@ -9,7 +9,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,7 @@ from tether.storage.heads import read_head, read_heads
 from tether.storage.presence import touch_client
 from tether.storage.record_items import Write, record_attributes
 from tether.storage.snapshot import Snapshot, read_snapshot
-from tether.sync.collection import DUPLICATE, REJECTED, Change, Collection, Outcome, Rejected
+from tether.sync.collection import DUPLICATE, REJECTED, Change, Collection, FollowUp, Outcome, Rejected
 from tether.sync.cursor import Cursor, decode, encode
 from tether.sync.devices import check_device
 from tether.sync.feeds import CachedHead, HeadCache, SharedFeed, epoch_tag
@@ -105,6 +105,7 @@ class MutationResult:
     code: str | None = None
     message: str | None = None
     conflicting_fields: list[str] = field(default_factory=list)
+    follow_ups: list[Record] = field(default_factory=list)  # what the server wrote with it (FollowUp)
 
 
 @dataclass
@@ -229,17 +230,19 @@ class _Chunk:
     increments: dict[str, Increment] = field(default_factory=dict)
     results: list[MutationResult] = field(default_factory=list)
     outcomes: list[tuple[Collection, str, Outcome, Change]] = field(default_factory=list)
+    follow_ups: list[tuple[MutationResult, Record]] = field(default_factory=list)  # (whose, what)
     last_key: int | None = None
     size: int = 0
     checks: int = 0  # condition checks of other items (a shared profile's membership)
+    client: int = 0  # 1 when the transaction writes the client item too (its presence)
 
     @property
     def items(self) -> int:
-        return len(self.dirty) + len(self.increments) + 2 + self.checks  # + head + client
+        return len(self.dirty) + len(self.increments) + 1 + self.client + self.checks  # + the head
 
     @property
     def empty(self) -> bool:
-        return self.last_key is None
+        return self.last_key is None and not self.dirty  # (a follow-up may begin a chunk)
 
     def fits(self, sort_key: str, increments: Sequence[Increment], size: int) -> bool:
         """Whether a record of `size` bytes (and its increments) still fits in this transaction."""
@@ -287,10 +290,13 @@ class _Attempt:
     access: Access | None = None  # a shared profile's membership, as read with the records
     conditions: Sequence[StoreOperation] = ()  # what every transaction of the push must still find
     poll_fast_until: datetime | None = None  # stored on the head by each commit (Head.poll_fast_until)
+    write_client: bool = False  # the next commit writes the client item (a new or changed device)
+    follow_up_window: timedelta | None = None  # how long after a follow-up a server write may come
+    server_steps: int = 0  # follow-ups applied so far (numbers their stamps)
     chunk: _Chunk = field(default_factory=lambda: _Chunk())
 
     def new_chunk(self) -> _Chunk:
-        return _Chunk(checks=len(self.conditions))
+        return _Chunk(checks=len(self.conditions), client=int(self.write_client))
 
 
 class SyncEngine:
@@ -330,6 +336,8 @@ class SyncEngine:
         device: DeviceInfo | None = None,
         profile_id: str | None = None,
         gate: Gate | None = None,
+        *,
+        follow_up_window: timedelta | None = None,
     ) -> PushResult:
         """Apply a client's queued mutations in order, each exactly once.
 
@@ -337,6 +345,8 @@ class SyncEngine:
         transaction: it costs no extra write, and nothing is stored when the push writes nothing.
         `profile_id` names a profile the user reaches (default: its own; docs/people.md).
         `gate` admits the caller with the push's first read and binds the device to its sign-in.
+        `follow_up_window`: after a follow-up that expects a server write (a PENDING chat reply,
+        committed with its message), waiting pulls poll fast for this long (Head.poll_fast_until).
         """
         _check_client_id(client_id)
         scope = Scope.of(user_id, profile_id)
@@ -344,7 +354,13 @@ class SyncEngine:
         device = bind_device(check_device(device) if device is not None else None, gate)
         holder: list[Access] = []
         results, last_mutation_id = self._run(
-            scope.partition, scope.client(client_id), steps, device, (scope, client_id, holder), gate
+            scope.partition,
+            scope.client(client_id),
+            steps,
+            device,
+            (scope, client_id, holder),
+            gate,
+            follow_up_window=follow_up_window,
         )
         return PushResult(last_mutation_id, results, holder[0] if holder else None)
 
@@ -427,6 +443,7 @@ class SyncEngine:
         sharing: tuple[Scope, str, list[Access]] | None = None,
         gate: Gate | None = None,
         poll_fast_until: datetime | None = None,
+        follow_up_window: timedelta | None = None,
     ) -> tuple[list[MutationResult], int]:
         """Load → apply in order → chunk → commit, reading again and retrying when another writer
         got there first (or the database asked us to), then the operations' after-commit hooks.
@@ -454,6 +471,7 @@ class SyncEngine:
                     access,
                     sharing,
                     poll_fast_until,
+                    follow_up_window,
                 )
                 break
             except (StaleRead, *CONTENTION) as error:
@@ -471,7 +489,10 @@ class SyncEngine:
         one strongly consistent read."""
         # The partition's open connections come on its head item (no key of their own).
         keys = {s.collection.sort_key(str(s.payload["id"])) for s in pending}
-        snapshot = read_snapshot(pk, client_id, keys, also=also)
+        for step in pending:  # what the operations' follow-ups look at (a sent message's thread)
+            keys.update(step.collection.operations[step.operation].related(step.collection, step.payload))
+        # The client's position is on the head: its item is read only where it costs no round trip.
+        snapshot = read_snapshot(pk, client_id, keys, also=also, client_if_free=True)
         if snapshot.client.revoked:
             raise Forbidden("This device was signed out; sign in again", reason="DEVICE_REVOKED")
         return snapshot
@@ -532,14 +553,19 @@ class SyncEngine:
         access: Access | None = None,
         sharing: tuple[Scope, str, list[Access]] | None = None,
         poll_fast_until: datetime | None = None,
+        follow_up_window: timedelta | None = None,
     ) -> int:
         """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
-        change would not fit in it, and the last chunk at the end. Returns the client's position."""
+        change would not fit in it, and the last chunk at the end. Returns the client's position.
+
+        The client item (what the device says of itself) is written with the first commit when the
+        device is new or its description changed (`described_anew`)."""
+        now = self.clock()
         attempt = _Attempt(
             pk=pk,
             client_id=client_id,
             device=device,
-            now=self.clock(),
+            now=now,
             epoch=snapshot.head.epoch or str(ULID()),
             head=snapshot.head,
             client=snapshot.client,
@@ -549,6 +575,8 @@ class SyncEngine:
             access=access,
             conditions=sharing[0].conditions(access) if sharing and access else (),
             poll_fast_until=poll_fast_until,
+            write_client=client_id is not None and described_anew(snapshot.client, device),
+            follow_up_window=follow_up_window,
         )
         attempt.chunk = attempt.new_chunk()
         for step in pending:
@@ -613,6 +641,39 @@ class SyncEngine:
             conflicting_fields=outcome.conflicting_fields,
         )
         attempt.chunk.add(step.key, result, (collection, step.operation, outcome, change))
+        if outcome.changed and attempt.client_id is not None:
+            for follow_up in operation.follow_ups(collection, outcome, attempt.working, attempt.access):
+                self._follow(attempt, follow_up, result)
+
+    def _follow(self, attempt: _Attempt, follow_up: FollowUp, result: MutationResult) -> None:
+        """A server change made with a client's (FollowUp), staged in the same chunk when it fits:
+        numbered and merged as a server write's changes are. Its record joins `result.follow_ups`
+        once its chunk commits (a refused or unchanged one: never)."""
+        collection = follow_up.collection
+        operation = collection.operations[follow_up.operation]
+        payload = operation.check(collection, follow_up.payload, "followUp")
+        sort_key = collection.sort_key(str(payload["id"]))
+        current = attempt.working.get(sort_key)
+        attempt.server_steps += 1
+        change = Change(
+            partition=attempt.pk,
+            client_id=SERVER,
+            mutation_id=server_mutation_id(attempt.head, attempt.server_steps),
+            changed_at=attempt.now,
+            now=attempt.now,
+            tombstone_retention=self.retention,
+        )
+        try:
+            outcome = operation.apply(collection, current.copy() if current else None, payload, change)
+        except Rejected:
+            return
+        if not outcome.changed:
+            return
+        self._stage(attempt, sort_key, collection, outcome)
+        attempt.chunk.outcomes.append((collection, follow_up.operation, outcome, change))
+        attempt.chunk.follow_ups.append((result, outcome.record.copy()))
+        if follow_up.expects_server_write and attempt.follow_up_window is not None:
+            attempt.poll_fast_until = attempt.now + attempt.follow_up_window
 
     def _stage(self, attempt: _Attempt, sort_key: str, collection: Collection, outcome: Outcome) -> None:
         """Put a changed record (and its counter increments) in the chunk, committing the chunk
@@ -665,9 +726,13 @@ class SyncEngine:
             attempt.device,
             attempt.conditions,
             attempt.poll_fast_until,
+            attempt.write_client,
         )
+        attempt.write_client = False  # recorded with this commit
         for result in chunk.results:
             attempt.done[result.mutation_id] = result
+        for result, record in chunk.follow_ups:
+            result.follow_ups.append(record)
         attempt.committed.extend(chunk.outcomes)
         attempt.chunk = attempt.new_chunk()
 
@@ -683,15 +748,17 @@ class SyncEngine:
         device: DeviceInfo | None = None,
         conditions: Sequence[StoreOperation] = (),
         poll_fast_until: datetime | None = None,
+        write_client: bool = False,
     ) -> tuple[Head, ClientInfo]:
         writes = list(chunk.dirty.values())
         for offset, write in enumerate(writes, start=1):
             write.numbered(head.seq + offset)
         new_head = head.seq + len(writes)
-        assert chunk.last_key is not None
         if client_id is None and not writes and not chunk.increments:
             return head, client  # a server write that changed nothing: no (empty) transaction to send
-        last_mutation_id = chunk.last_key if client_id is not None else client.last_mutation_id
+        # A chunk that holds only a follow-up leaves the client where the previous one put it.
+        mutation_key = chunk.last_key if chunk.last_key is not None else client.last_mutation_id
+        last_mutation_id = mutation_key if client_id is not None else client.last_mutation_id
         transaction.commit(
             pk=pk,
             head=head,
@@ -707,14 +774,20 @@ class SyncEngine:
             device=device,
             conditions=conditions,
             poll_fast_until=poll_fast_until,
+            write_client=write_client,
         )
         for write in writes:
             write.record.stored_version = write.record.version
         logger.debug("sync chunk committed", extra={"records": len(writes), "head": new_head})
-        return (
-            Head(new_head, head.epoch or epoch) if writes else head,
-            ClientInfo(last_mutation_id=last_mutation_id, exists=client_id is not None or client.exists),
-        )
+        if client_id is not None:
+            client = replace(
+                client,
+                last_mutation_id=last_mutation_id,
+                exists=client.exists or write_client,
+                on_head=True,
+                positions_stored=True,
+            )
+        return (Head(new_head, head.epoch or epoch) if writes else head, client)
 
     # ---- pull ----
 
@@ -890,12 +963,7 @@ class SyncEngine:
     ) -> None:
         """A pulling device is a device: write its lastSyncAt (and what it says about itself) at most
         once per presence interval, or when that description changed. An idle poll writes nothing."""
-        described = device is not None and any(
-            value is not None and value != getattr(client.device, name)
-            for name, value in vars(device).items()
-        )
-        due = client.last_sync_at is None or now - client.last_sync_at >= self.presence_interval
-        if not (due or described):
+        if not presence_due(client, device, now, self.presence_interval):
             return
         try:
             touch_client(pk, client_id, now, device)
@@ -913,6 +981,30 @@ class SyncEngine:
         cached = state.cache.fresh()
         state.head = None if state.stale_for(cached) else cached
         return state
+
+
+def presence_due(client: ClientInfo, device: DeviceInfo | None, now: datetime, interval: timedelta) -> bool:
+    """Whether a pull records the device's presence: a new device, one last recorded `interval`
+    ago or more, or one whose description (name, platform, app version, sign-in) changed."""
+    due = client.last_sync_at is None or now - client.last_sync_at >= interval
+    return due or described_anew(client, device)
+
+
+def described_anew(client: ClientInfo, device: DeviceInfo | None) -> bool:
+    """Whether a push writes the client item: a new device, or one whose description changed (a
+    new app version, a new sign-in, which revoking the device must refuse). Its lastSyncAt is the
+    pulls' (each app open, each poke): a push writes only the head. False when the item was not
+    read (a large push): the next pull records it."""
+    if not client.exists:
+        return True
+    return (
+        client.read
+        and device is not None
+        and any(
+            value is not None and value != getattr(client.device, name)
+            for name, value in vars(device).items()
+        )
+    )
 
 
 def _longest_poll(head: Head, now: datetime) -> float:
