@@ -88,6 +88,9 @@ def run_job(services: Services, job: str) -> dict[str, Any]:
         "unfinished": sum(1 for _, result in results if not result.complete),  # the next run finishes them
     }
     logger.info("scheduled job", extra=summary)
+    # What an alarm watches: erasures left unfinished run again (and again) on the next schedule.
+    metrics.add_metric(name="ErasedAccounts", unit=MetricUnit.Count, value=summary["erased"])
+    metrics.add_metric(name="UnfinishedErasures", unit=MetricUnit.Count, value=summary["unfinished"])
     return summary
 
 

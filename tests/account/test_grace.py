@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import warnings
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -134,6 +136,25 @@ def test_the_scheduled_job_erases_when_the_grace_period_ends(
     assert handler(job, FakeLambdaContext())["erased"] == 0  # idempotent: nothing left to do
     with TestClient(app) as client:
         assert post(client, token, "{ pieces { nodes { id } } }")["data"]["pieces"]["nodes"] == []
+
+
+def test_the_scheduled_job_publishes_what_it_erased_and_left_unfinished(
+    settings: Settings, token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clocks = Clocks()
+    handler = make_handler(create_app(services=services_with(settings, clocks)))
+    with TestClient(create_app(services=services_with(settings, clocks))) as client:
+        post(client, token, DELETE)
+    clocks.now += timedelta(days=7)
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Powertools warns of a run with no metrics to publish
+        assert handler({"tetherJob": "erase-due-accounts"}, FakeLambdaContext())["erased"] == 1
+    printed = capsys.readouterr().out
+    emf = next(json.loads(line) for line in printed.splitlines() if '"_aws"' in line)
+    assert (emf["ErasedAccounts"], emf["UnfinishedErasures"]) == ([1.0], [0.0])
+    names = {metric["Name"] for metric in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"ErasedAccounts", "UnfinishedErasures"} <= names
 
 
 def test_the_lock_is_read_once_per_container_and_reaches_other_containers_within_the_cache_time(
