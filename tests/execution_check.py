@@ -1,8 +1,10 @@
 """The whole suite checks the plain-fields fast path (resolvers/execution.py) against graphql-core.
 
-While installed, every object the fast path completes is completed by graphql-core's normal
-execution too, and the two JSON texts must be identical (values, key order, nulls); an object the
-normal path errors on, or completes asynchronously, must not be taken by the fast path. What
+While installed, every object the fast path completes, and every list of synced records it writes
+straight from the core records (every syncPull's pieces, sessions, ...), is completed by
+graphql-core's normal execution too, and the two JSON texts must be identical (values, key order,
+nulls); an object or list the normal path errors on, or completes asynchronously, must not be taken
+by the fast path. What
 differs is collected in `DIVERGENCES`, which tests/conftest.py requires empty after each test.
 """
 
@@ -12,7 +14,7 @@ import inspect
 import json
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo
+from graphql import GraphQLList, GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -21,7 +23,9 @@ from resolvers.execution import PlainFieldsExecutionContext
 
 DIVERGENCES: list[str] = []
 FAST_PATH = PlainFieldsExecutionContext.complete_object_value  # the real one, unchecked
+FAST_LISTS = PlainFieldsExecutionContext.complete_list_value
 FAST_OBJECTS = [0]  # how many objects the fast path completed (and were checked)
+FAST_RECORDS = [0]  # how many records the record writer wrote (and were checked)
 
 
 def checked_complete_object_value(
@@ -55,12 +59,45 @@ def checked_complete_object_value(
     return normal
 
 
+def checked_complete_list_value(
+    self: PlainFieldsExecutionContext,
+    return_type: GraphQLList[GraphQLOutputType],
+    field_details_list: FieldDetailsList,
+    info: GraphQLResolveInfo,
+    path: Path,
+    result: Any,
+    position_context: Any,
+) -> AwaitableOrValue[list[Any]]:
+    fast = self.write_records(return_type, field_details_list, info, result)
+    try:
+        normal = StrawberryGraphQLCoreExecutionContext.complete_list_value(
+            self, return_type, field_details_list, info, path, result, position_context
+        )
+    except Exception as error:
+        if fast is not None:
+            DIVERGENCES.append(f"{path.as_list()}: record writer gave {fast!r}, graphql-core raised {error!r}")
+        raise
+    if fast is None:
+        return normal
+    FAST_RECORDS[0] += len(fast)
+    if inspect.isawaitable(normal):
+        DIVERGENCES.append(f"{path.as_list()}: record writer wrote a list graphql-core awaits")
+        return normal
+    ours, theirs = json.dumps(fast), json.dumps(normal)
+    if ours != theirs:
+        DIVERGENCES.append(f"{path.as_list()}: record writer {ours} != graphql-core {theirs}")
+    return normal
+
+
 def install() -> Any:
-    """Replace the fast path by the checked one; returns what to restore."""
-    original = PlainFieldsExecutionContext.complete_object_value
+    """Replace the fast paths by the checked ones; returns what to restore."""
+    original = (PlainFieldsExecutionContext.complete_object_value, PlainFieldsExecutionContext.complete_list_value)
     PlainFieldsExecutionContext.complete_object_value = checked_complete_object_value  # type: ignore[method-assign]
+    PlainFieldsExecutionContext.complete_list_value = checked_complete_list_value  # type: ignore[method-assign]
     return original
 
 
 def uninstall(original: Any) -> None:
-    PlainFieldsExecutionContext.complete_object_value = original  # type: ignore[method-assign]
+    objects, lists = original
+    PlainFieldsExecutionContext.complete_object_value = objects  # type: ignore[method-assign]
+    PlainFieldsExecutionContext.complete_list_value = lists  # type: ignore[method-assign]
