@@ -49,7 +49,7 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from resolvers.syncable import RecordList, record_getters
+from resolvers.syncable import Getter, RecordList, record_getters
 from tether.model.record import Record
 
 _MISSING = object()
@@ -143,9 +143,18 @@ class _Nested:
         return items
 
 
-# One selected field of a record: (response key, how from_record reads it from the record (None for
-# __typename), its leaf step, or its nested plain objects).
-_Column = tuple[str, Callable[[Record], Any] | None, _Leaf | None, _Nested | None]
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """One selected field of a record: how from_record reads it (syncable.Getter; None for
+    __typename), and its leaf step or its nested plain objects."""
+
+    key: str
+    get: Getter | None
+    leaf: _Leaf | None
+    nested: _Nested | None
+
+    def complete(self, value: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        return _leaf_value(value, self.leaf) if self.leaf is not None else self.nested.value(value, info)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,22 +166,47 @@ class _Writer:
     record_type: type
     type_name: str
     columns: tuple[_Column, ...]
+    # Per column, unpacked for the loop: (key, data field name or None, getter or None, the type
+    # of values that are their own result or None, whether null is its result, the column).
+    steps: tuple[tuple[str, str | None, Callable[[Record], Any] | None, type | None, bool, _Column], ...] = ()
+
+    def __post_init__(self) -> None:
+        steps = []
+        for column in self.columns:
+            leaf = column.leaf
+            passed = leaf.passed if leaf is not None and not leaf.is_list else None
+            nullable = not (leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null)
+            name = column.get if isinstance(column.get, str) else None
+            get = None if isinstance(column.get, str) else column.get
+            steps.append((column.key, name, get, passed, nullable, column))
+        object.__setattr__(self, "steps", tuple(steps))
 
     def write(self, records: Iterable[Record], info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]] | None:
         """Every record's result, or None where graphql-core's own completion must decide."""
         rows: list[dict[str, Any]] = []
+        type_name = self.type_name
         try:
             for record in records:
+                data = record.data
                 row: dict[str, Any] = {}
-                for key, get, leaf, nested in self.columns:
-                    if get is None:
-                        row[key] = self.type_name
+                for key, name, get, passed, nullable, column in self.steps:
+                    if name is not None:
+                        value = data.get(name)
+                    elif get is not None:
+                        value = get(record)
+                    else:
+                        row[key] = type_name  # __typename
                         continue
-                    value = get(record)
-                    value = _leaf_value(value, leaf) if leaf is not None else nested.value(value, info)  # type: ignore[union-attr]
-                    if value is _FAILED:
-                        return None
-                    row[key] = value
+                    kind = type(value)
+                    if kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH):
+                        row[key] = value  # (what _leaf_value answers for such a value, inline)
+                    elif value is None and nullable:
+                        row[key] = None
+                    else:
+                        value = column.complete(value, info)
+                        if value is _FAILED:
+                            return None
+                        row[key] = value
                 rows.append(row)
         except Exception:
             return None
@@ -440,7 +474,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         columns: list[_Column] = []
         for response_key, group in grouped.items():
             if group[0].node.name.value == "__typename":
-                columns.append((response_key, None, None, None))
+                columns.append(_Column(response_key, None, None, None))
                 continue
             plain = _plain_field(return_type, group[0].node)
             get = getters.get(plain[1]) if plain is not None else None
@@ -451,7 +485,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             nested = self._nested(field.type, group) if leaf is None else None
             if leaf is None and nested is None:
                 return None
-            columns.append((response_key, get, leaf, nested))
+            columns.append(_Column(response_key, get, leaf, nested))
         return _Writer(origin, return_type.name, tuple(columns))
 
     def _nested(self, field_type: GraphQLOutputType, group: FieldDetailsList) -> _Nested | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Self, cast, overload
@@ -98,19 +99,19 @@ def default_of(cls: type, name: str) -> Callable[[], Any] | None:
     return None
 
 
-def record_getters(cls: type) -> dict[str, Callable[[Record], Any]] | None:
+# How a writer obtains an attribute's value from a record: a function of the record, or the name of
+# a data field whose stored value is the value (no load, no default): `record.data.get(name)`.
+Getter = Callable[[Record], Any] | str
+
+
+def record_getters(cls: type) -> dict[str, Getter] | None:
     """For each attribute of `cls`, how `cls.from_record(record)` obtains its value from the record
     (the same rules, step for step), so that a writer may read records without building objects.
     None where `from_record` is not Syncable's own, or could not build the object at all."""
     if not reads_plainly(cls):
         return None
     reading = _reading(cls)
-    getters: dict[str, Callable[[Record], Any]] = {
-        "id": _attribute("id"),
-        "version": _attribute("version"),
-        "updated_at": _attribute("updated_at"),
-        "deleted": _attribute("deleted"),
-    }
+    getters: dict[str, Getter] = {name: operator.attrgetter(name) for name in ("id", "version", "updated_at", "deleted")}
     for item in dataclasses.fields(cls):
         if item.name in getters:
             continue
@@ -126,25 +127,19 @@ def record_getters(cls: type) -> dict[str, Callable[[Record], Any]] | None:
     return getters
 
 
-def _attribute(name: str) -> Callable[[Record], Any]:
-    return lambda record: getattr(record, name)
-
-
 def _constant(default: Callable[[], Any]) -> Callable[[Record], Any]:
     return lambda record: default()
 
 
 def _created_at(defaulted: bool, default: Callable[[], Any] | None) -> Callable[[Record], Any]:
     if not defaulted or default is None:
-        return lambda record: record.created_at
+        return operator.attrgetter("created_at")
     return lambda record: record.created_at if record.created_at is not None else default()
 
 
-def _data(
-    name: str, load: Callable[[Any], Any] | None, default: Callable[[], Any] | None
-) -> Callable[[Record], Any]:
+def _data(name: str, load: Callable[[Any], Any] | None, default: Callable[[], Any] | None) -> Getter:
     if load is None and default is None:
-        return lambda record: record.data.get(name)
+        return name  # the stored value is the value
 
     def get(record: Record) -> Any:
         stored = record.data.get(name)

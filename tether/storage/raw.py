@@ -105,8 +105,11 @@ def raw_record(raw: Mapping[str, Any]) -> Record | None:
         updated_at=updated,
         deleted=bool(raw.get("deleted", {}).get("BOOL", False)),
         data=_map(raw.get("data")),
-        stamps=load_stamps(_map(raw.get("st")), _map(raw.get("stamps"))),
-        state=_map(raw.get("state")),
+        # (a reader's Query leaves stamps and state out: READ_ATTRIBUTES)
+        stamps=load_stamps(_map(raw.get("st")), _map(raw.get("stamps")))
+        if "st" in raw or "stamps" in raw
+        else {},
+        state=_map(raw.get("state")) if "state" in raw else {},
         stored_version=int(raw["version"]["N"]),
     )
 
@@ -131,9 +134,14 @@ _TIME = UTCDateTimeAttribute()
 
 
 def _map(raw: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not raw or "M" not in raw:
+    members = raw.get("M") if raw else None
+    if not members:
         return {}
-    return {name: _value(value) for name, value in raw["M"].items()}
+    decoded: dict[str, Any] = {}
+    for name, value in members.items():
+        # Text, most values, decoded inline (a value holds exactly one type); the rest by _value.
+        decoded[name] = value["S"] if "S" in value else _value(value)
+    return decoded
 
 
 def raw_map(raw: Mapping[str, Any] | None) -> dict[str, Any]:
