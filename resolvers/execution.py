@@ -175,7 +175,9 @@ class _Writer:
         for column in self.columns:
             leaf = column.leaf
             passed = leaf.passed if leaf is not None and not leaf.is_list else None
-            nullable = not (leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null)
+            nullable = not (
+                leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null
+            )
             name = column.get if isinstance(column.get, str) else None
             get = None if isinstance(column.get, str) else column.get
             steps.append((column.key, name, get, passed, nullable, column))
@@ -198,7 +200,7 @@ class _Writer:
                         row[key] = type_name  # __typename
                         continue
                     kind = type(value)
-                    if kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH):
+                    if kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH):  # type: ignore[operator]
                         row[key] = value  # (what _leaf_value answers for such a value, inline)
                     elif value is None and nullable:
                         row[key] = None
@@ -415,7 +417,11 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 elif isinstance(selection, FragmentSpreadNode):
                     name = selection.name.value
                     fragment = self.fragments.get(name)
-                    if fragment is None or fragment.variable_signatures or getattr(selection, "arguments", None):
+                    if (
+                        fragment is None
+                        or fragment.variable_signatures
+                        or getattr(selection, "arguments", None)
+                    ):
                         return False  # (fragment arguments are variables too)
                     if fragment.definition.directives:
                         return False
@@ -459,7 +465,14 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         item = get_nullable_type(inner.of_type)
         if not isinstance(item, GraphQLObjectType) or _origin(item) is None:
             return None
-        return _Leaf(key, attribute, None, is_non_null_type(field_type), records=self._writer(item, group), record_list=True)
+        return _Leaf(
+            key,
+            attribute,
+            None,
+            is_non_null_type(field_type),
+            records=self._writer(item, group),
+            record_list=True,
+        )
 
     def _build_writer(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
@@ -486,7 +499,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if leaf is None and nested is None:
                 return None
             columns.append(_Column(response_key, get, leaf, nested))
-        return _Writer(origin, return_type.name, tuple(columns))
+        return _Writer(origin, return_type.name, tuple(columns))  # type: ignore[arg-type]
 
     def _nested(self, field_type: GraphQLOutputType, group: FieldDetailsList) -> _Nested | None:
         """The step of a field of plain objects (or a list of them), None for any other field."""

@@ -55,7 +55,7 @@ class RecordList(Sequence[Any]):
     when it is read (`record_type.from_record`), so graphql-core completes them as usual, while
     resolvers/execution.py writes the whole list straight from `records` where it can."""
 
-    __slots__ = ("records", "record_type")
+    __slots__ = ("record_type", "records")
 
     def __init__(self, record_type: type[Syncable], records: list[Record] | None = None) -> None:
         self.record_type = record_type
@@ -111,7 +111,9 @@ def record_getters(cls: type) -> dict[str, Getter] | None:
     if not reads_plainly(cls):
         return None
     reading = _reading(cls)
-    getters: dict[str, Getter] = {name: operator.attrgetter(name) for name in ("id", "version", "updated_at", "deleted")}
+    getters: dict[str, Getter] = {
+        name: operator.attrgetter(name) for name in ("id", "version", "updated_at", "deleted")
+    }
     for item in dataclasses.fields(cls):
         if item.name in getters:
             continue

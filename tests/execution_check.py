@@ -63,7 +63,7 @@ def checked_complete_list_value(
     self: PlainFieldsExecutionContext,
     return_type: GraphQLList[GraphQLOutputType],
     field_details_list: FieldDetailsList,
-    info: GraphQLResolveInfo,
+    info: GraphQLResolveInfo[Any],
     path: Path,
     result: Any,
     position_context: Any,
@@ -75,7 +75,9 @@ def checked_complete_list_value(
         )
     except Exception as error:
         if fast is not None:
-            DIVERGENCES.append(f"{path.as_list()}: record writer gave {fast!r}, graphql-core raised {error!r}")
+            DIVERGENCES.append(
+                f"{path.as_list()}: record writer gave {fast!r}, graphql-core raised {error!r}"
+            )
         raise
     if fast is None:
         return normal
@@ -91,7 +93,10 @@ def checked_complete_list_value(
 
 def install() -> Any:
     """Replace the fast paths by the checked ones; returns what to restore."""
-    original = (PlainFieldsExecutionContext.complete_object_value, PlainFieldsExecutionContext.complete_list_value)
+    original = (
+        PlainFieldsExecutionContext.complete_object_value,
+        PlainFieldsExecutionContext.complete_list_value,
+    )
     PlainFieldsExecutionContext.complete_object_value = checked_complete_object_value  # type: ignore[method-assign]
     PlainFieldsExecutionContext.complete_list_value = checked_complete_list_value  # type: ignore[method-assign]
     return original

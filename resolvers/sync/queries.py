@@ -41,7 +41,7 @@ class SyncQuery:
         )
         # Each list keeps the core records: its GraphQL objects are built only if graphql-core
         # completes the list item by item; else resolvers/execution.py writes it from the records.
-        lists = {field: RecordList(record_type) for record_type, field in RECORDS.values()}
+        lists: dict[str, Any] = {field: RecordList(record_type) for record_type, field in RECORDS.values()}
         for record in result.records:
             binding = RECORDS.get(record.collection)
             if binding is not None:

@@ -4,6 +4,7 @@ do: the Snapshot `read_snapshot` gives, for heads and clients in every shape the
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,8 @@ def _compare(pk: str, client_id: str, heads: list[str], also: list[tuple[str, st
 def test_nothing_stored_reads_as_the_models_read_it(settings: Settings) -> None:
     pk = f"USER#{new_id()}"
     first = _compare(pk, "phone", [f"SHARED#{new_id()}"], [(pk, f"PROFILE#{new_id()}")])
-    assert first.head.seq == 0 and not first.client.exists
+    assert first.head.seq == 0
+    assert not first.client.exists
 
 
 @pytest.mark.parametrize(
@@ -61,7 +63,7 @@ def test_nothing_stored_reads_as_the_models_read_it(settings: Settings) -> None:
     ],
 )
 def test_heads_and_clients_read_as_the_models_read_them(
-    settings: Settings, head: dict[str, object], client: dict[str, object]
+    settings: Settings, head: dict[str, Any], client: dict[str, Any]
 ) -> None:
     pk, shared = f"USER#{new_id()}", f"SHARED#{new_id()}"
     if head:
@@ -73,4 +75,5 @@ def test_heads_and_clients_read_as_the_models_read_them(
     profile = ProfileItem(pk, f"PROFILE#{new_id()}", created_at=MOMENT, last_seen_at=MOMENT)
     profile.save()
     first = _compare(pk, "phone", [shared, f"SHARED#{new_id()}"], [(profile.pk, profile.sk), (pk, HEAD)])
-    assert first.client.exists and [type(i) for i in first.also] == [ProfileItem]
+    assert first.client.exists
+    assert [type(i) for i in first.also] == [ProfileItem]

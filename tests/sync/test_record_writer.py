@@ -31,7 +31,7 @@ MOMENT = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
-def fast_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+def fast_paths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The real fast paths (not the suite's checked ones, which answer graphql-core's); yields the
     count of records the writer wrote."""
     monkeypatch.setattr(PlainFieldsExecutionContext, "complete_object_value", execution_check.FAST_PATH)
@@ -45,7 +45,7 @@ def fast_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return rows
 
     monkeypatch.setattr(execution._Writer, "write", counted)
-    yield written
+    return written
 
 
 def graphql_core_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,10 +62,10 @@ def _records(collection: str) -> list[Record]:
     """Records a list may hold: empty data (absent fields), explicit nulls, a tombstone, no
     creation time, a newer version."""
     record_type, _ = RECORDS[collection]
-    names = list(record_type.collection.fields)  # type: ignore[attr-defined]
+    names = list(record_type.collection.fields)
 
     def record(number: int, **values: Any) -> Record:
-        fields = {"collection": collection, "id": f"01J00000000000000000000{number:03d}"}
+        fields: dict[str, Any] = {"collection": collection, "id": f"01J00000000000000000000{number:03d}"}
         fields.update(version=3, seq=number, created_at=MOMENT, updated_at=MOMENT)
         fields.update(values)
         return Record(**fields)
@@ -100,7 +100,9 @@ def _schema(record_type: type) -> strawberry.Schema:
 def _fragment_of(record_type: type) -> tuple[str, str]:
     """The operations' fragment of the type (e.g. PieceFields) and the fragments it needs, as text."""
     name = f"{record_type.__strawberry_definition__.name}Fields"  # type: ignore[attr-defined]
-    definitions = {d.name.value: d for d in parse(FRAGMENTS).definitions if isinstance(d, FragmentDefinitionNode)}
+    definitions = {
+        d.name.value: d for d in parse(FRAGMENTS).definitions if isinstance(d, FragmentDefinitionNode)
+    }
     needed, pending = [], [name]
     while pending:
         current = pending.pop()
@@ -178,13 +180,17 @@ def test_a_value_graphql_core_refuses_is_graphql_cores_error(
     schema = _schema(record_type)
     # A stored value of the wrong type (a hand-edited item): Boolean refuses it, the error and its
     # path are graphql-core's, and the non-null list is nulled as graphql-core nulls it.
-    records = [*_records("piece"), Record("piece", "01J00000000000000000000999", 1, 9, MOMENT, MOMENT, False, {"favorite": "yes"})]
+    records = [
+        *_records("piece"),
+        Record("piece", "01J00000000000000000000999", 1, 9, MOMENT, MOMENT, False, {"favorite": "yes"}),
+    ]
     document = "{ items { id favorite } }"
     fast = _answer(schema, document, records, record_type)
     with monkeypatch.context() as normal:
         graphql_core_only(normal)
         assert fast == _answer(schema, document, records, record_type)
-    assert '"errors"' in fast and fast_paths[0] == 0
+    assert '"errors"' in fast
+    assert fast_paths[0] == 0
 
 
 # ---- through the app: a real pull of every collection a device writes ----
@@ -193,16 +199,62 @@ def test_a_value_graphql_core_refuses_is_graphql_cores_error(
 def _every_change() -> list[tuple[str, dict[str, Any]]]:
     piece, gone, session, thread, memory, attachment = (new_id() for _ in range(6))
     return [
-        (at(0), {"savePiece": {"id": piece, "title": "Kaholo", "tags": ["hips", "é"], "notes": None, "favorite": True}}),
+        (
+            at(0),
+            {
+                "savePiece": {
+                    "id": piece,
+                    "title": "Kaholo",
+                    "tags": ["hips", "é"],
+                    "notes": None,
+                    "favorite": True,
+                }
+            },
+        ),
         (at(1), {"savePiece": {"id": gone, "title": "gone", "lyrics": 'a "quoted" line\n'}}),
         (at(2), {"deletePiece": {"id": gone}}),
-        (at(3), {"saveSession": {"id": session, "startedAt": at(2), "durationSeconds": 600, "pieceId": piece, "rating": None}}),
+        (
+            at(3),
+            {
+                "saveSession": {
+                    "id": session,
+                    "startedAt": at(2),
+                    "durationSeconds": 600,
+                    "pieceId": piece,
+                    "rating": None,
+                }
+            },
+        ),
         (at(4), {"recordProgress": {"trackId": "t-1", "positionSeconds": 12.5, "listenedSecondsDelta": 3}}),
-        (at(5), {"saveBookmark": {"id": new_id(), "trackId": "t-1", "positionSeconds": 61.25, "label": "chorus"}}),
+        (
+            at(5),
+            {"saveBookmark": {"id": new_id(), "trackId": "t-1", "positionSeconds": 61.25, "label": "chorus"}},
+        ),
         (at(6), {"saveChatThread": {"id": thread, "title": "Practice", "context": {"pieceId": piece}}}),
         (at(7), {"saveMemory": {"id": memory, "text": "Prefers mornings", "pinned": True}}),
-        (at(8), {"savePreferences": {"dailyGoalMinutes": 20, "timeZone": "Pacific/Honolulu", "custom": [{"key": "theme", "value": "dark"}]}}),
-        (at(9), {"saveAttachment": {"id": attachment, "name": "a.png", "contentType": "image/png", "byteSize": 10, "sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", "parent": {"type": "PIECE", "id": piece}}}),
+        (
+            at(8),
+            {
+                "savePreferences": {
+                    "dailyGoalMinutes": 20,
+                    "timeZone": "Pacific/Honolulu",
+                    "custom": [{"key": "theme", "value": "dark"}],
+                }
+            },
+        ),
+        (
+            at(9),
+            {
+                "saveAttachment": {
+                    "id": attachment,
+                    "name": "a.png",
+                    "contentType": "image/png",
+                    "byteSize": 10,
+                    "sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+                    "parent": {"type": "PIECE", "id": piece},
+                }
+            },
+        ),
         (at(10), {"deleteMemory": {"id": memory}}),
     ]
 
@@ -233,5 +285,12 @@ def test_a_pull_answers_what_graphql_core_answers(
         assert fast == pull("laptop")
     pulled = json.loads(fast)["data"]["syncPull"]
     assert {name for name, rows in pulled.items() if isinstance(rows, list) and rows} >= {
-        "pieces", "sessions", "progress", "bookmarks", "chatThreads", "chatMemory", "preferences", "attachments"
+        "pieces",
+        "sessions",
+        "progress",
+        "bookmarks",
+        "chatThreads",
+        "chatMemory",
+        "preferences",
+        "attachments",
     }

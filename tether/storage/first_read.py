@@ -27,7 +27,9 @@ def read_first(
     records and no head item (a pull needs neither)."""
     others = sorted(set(heads) - {pk})
     extra = [key for key in dict.fromkeys(also) if key not in ((pk, HEAD), (pk, client_key(client_id)))]
-    keys = list(dict.fromkeys([(pk, HEAD), (pk, client_key(client_id)), *((o, HEAD) for o in others), *extra]))
+    keys = list(
+        dict.fromkeys([(pk, HEAD), (pk, client_key(client_id)), *((o, HEAD) for o in others), *extra])
+    )
     table = TetherModel.Meta.table_name
     items: dict[tuple[str, str], dict[str, Any]] = {}
     for start in range(0, len(keys), BATCH_GET_LIMIT):

@@ -34,10 +34,10 @@ from tether.storage import transaction
 from tether.storage.audit import Operation as StoreOperation
 from tether.storage.base import TetherModel
 from tether.storage.feed import feed_page
+from tether.storage.first_read import read_first
 from tether.storage.heads import read_head, read_heads
 from tether.storage.presence import touch_client
 from tether.storage.record_items import Write, record_attributes
-from tether.storage.first_read import read_first
 from tether.storage.snapshot import Snapshot, read_snapshot
 from tether.sync.collection import DUPLICATE, REJECTED, Change, Collection, FollowUp, Outcome, Rejected
 from tether.sync.cursor import Cursor, decode, encode
