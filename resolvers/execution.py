@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     FieldNode,
@@ -166,34 +166,48 @@ class _Writer:
     record_type: type
     type_name: str
     columns: tuple[_Column, ...]
-    # Per column, unpacked for the loop: (key, data field name or None, getter or None, the type
-    # of values that are their own result or None, whether null is its result, the column).
-    steps: tuple[tuple[str, str | None, Callable[[Record], Any] | None, type | None, bool, _Column], ...] = ()
+    # Per column, unpacked for the loop (see __post_init__).
+    steps: tuple[_Step, ...] = ()
 
     def __post_init__(self) -> None:
         steps = []
         for column in self.columns:
             leaf = column.leaf
-            passed = leaf.passed if leaf is not None and not leaf.is_list else None
-            nullable = not (
-                leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null
+            plain = leaf is not None and not leaf.is_list
+            get = column.get
+            name, default = (get, None) if isinstance(get, str) else get if isinstance(get, tuple) else (None, None)
+            steps.append(
+                _Step(
+                    column.key,
+                    name,
+                    default,
+                    None if name is not None or isinstance(get, tuple) else get,
+                    leaf.passed if plain else None,  # type: ignore[union-attr]
+                    not (leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null),
+                    leaf.leaf.coerce_output_value if plain and leaf.passed is None else None,  # type: ignore[union-attr]
+                    leaf.passed if leaf is not None and leaf.is_list and leaf.passed is not int else None,
+                    column,
+                )
             )
-            name = column.get if isinstance(column.get, str) else None
-            get = None if isinstance(column.get, str) else column.get
-            steps.append((column.key, name, get, passed, nullable, column))
         object.__setattr__(self, "steps", tuple(steps))
 
     def write(self, records: Iterable[Record], info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]] | None:
-        """Every record's result, or None where graphql-core's own completion must decide."""
+        """Every record's result, or None where graphql-core's own completion must decide.
+
+        The common cases are _leaf_value's, inline: a value of the passed type is its own result,
+        a null in a nullable field is null, a custom scalar (DateTime) is its serializer's result,
+        a list of exactly the passed type (str, bool) is itself; the rest goes through the column."""
         rows: list[dict[str, Any]] = []
         type_name = self.type_name
         try:
             for record in records:
                 data = record.data
                 row: dict[str, Any] = {}
-                for key, name, get, passed, nullable, column in self.steps:
+                for key, name, default, get, passed, nullable, coerce, items, column in self.steps:
                     if name is not None:
                         value = data.get(name)
+                        if value is None and default is not None:
+                            value = default()
                     elif get is not None:
                         value = get(record)
                     else:
@@ -201,9 +215,18 @@ class _Writer:
                         continue
                     kind = type(value)
                     if kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH):  # type: ignore[operator]
-                        row[key] = value  # (what _leaf_value answers for such a value, inline)
-                    elif value is None and nullable:
+                        row[key] = value
+                    elif value is None:
+                        if not nullable:
+                            return None
                         row[key] = None
+                    elif coerce is not None and not isinstance(value, Exception) and value is not Undefined:
+                        coerced = coerce(value)
+                        if coerced is None or coerced is Undefined:
+                            return None
+                        row[key] = coerced
+                    elif items is not None and kind is list and all(type(item) is items for item in value):
+                        row[key] = list(value)
                     else:
                         value = column.complete(value, info)
                         if value is _FAILED:
@@ -213,6 +236,20 @@ class _Writer:
         except Exception:
             return None
         return rows
+
+
+class _Step(NamedTuple):
+    """A column as the writer's loop reads it."""
+
+    key: str
+    name: str | None  # a data field whose stored value is the value
+    default: Callable[[], Any] | None  # ... and what the type gives when it is empty
+    get: Callable[[Record], Any] | None  # else how the value is read (None with no name: __typename)
+    passed: type | None  # values of exactly this type are their own result
+    nullable: bool
+    coerce: Callable[[Any], Any] | None  # a scalar's serializer (a non-list leaf not passed through)
+    items: type | None  # a list of exactly this type (str, bool) is its own result
+    column: _Column
 
 
 def _leaf_value(value: Any, leaf: _Leaf) -> Any:

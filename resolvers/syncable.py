@@ -99,9 +99,10 @@ def default_of(cls: type, name: str) -> Callable[[], Any] | None:
     return None
 
 
-# How a writer obtains an attribute's value from a record: a function of the record, or the name of
-# a data field whose stored value is the value (no load, no default): `record.data.get(name)`.
-Getter = Callable[[Record], Any] | str
+# How a writer obtains an attribute's value from a record: a function of the record, the name of a
+# data field whose stored value is the value (no load, no default): `record.data.get(name)`, or
+# (name, default) for such a field the type defaults when it is empty (e.g. no tags -> []).
+Getter = Callable[[Record], Any] | str | tuple[str, Callable[[], Any]]
 
 
 def record_getters(cls: type) -> dict[str, Getter] | None:
@@ -140,8 +141,8 @@ def _created_at(defaulted: bool, default: Callable[[], Any] | None) -> Callable[
 
 
 def _data(name: str, load: Callable[[Any], Any] | None, default: Callable[[], Any] | None) -> Getter:
-    if load is None and default is None:
-        return name  # the stored value is the value
+    if load is None:
+        return name if default is None else (name, default)  # the stored value is the value
 
     def get(record: Record) -> Any:
         stored = record.data.get(name)

@@ -94,23 +94,26 @@ def raw_record(raw: Mapping[str, Any]) -> Record | None:
     """
     if raw.get("type", {}).get("S") != "record":
         return None
-    created, updated = record_times(raw)
+    # (the item's current shape inline: micros times `ct`/`ut`, the id in `id`; else record_times)
+    created = from_micros(int(raw["ct"]["N"])) if "ct" in raw else _time(raw, "ct", "created_at")
+    updated = from_micros(int(raw["ut"]["N"])) if "ut" in raw else _time(raw, "ut", "updated_at")
     assert updated is not None, "a record item always has its update time"
+    version = int(raw["version"]["N"])
+    seq = raw.get("seq")
+    deleted = raw.get("deleted")
     return Record(
-        collection=raw["collection"]["S"],
-        id=raw_record_id(raw),
-        version=int(raw["version"]["N"]),
-        seq=int(raw["seq"]["N"]) if "seq" in raw else 0,
-        created_at=created,
-        updated_at=updated,
-        deleted=bool(raw.get("deleted", {}).get("BOOL", False)),
-        data=_map(raw.get("data")),
+        raw["collection"]["S"],
+        raw["id"]["S"] if "id" in raw else record_id_of(raw["sk"]["S"]),
+        version,
+        int(seq["N"]) if seq is not None else 0,
+        created,
+        updated,
+        bool(deleted.get("BOOL", False)) if deleted is not None else False,
+        _map(raw.get("data")),
         # (a reader's Query leaves stamps and state out: READ_ATTRIBUTES)
-        stamps=load_stamps(_map(raw.get("st")), _map(raw.get("stamps")))
-        if "st" in raw or "stamps" in raw
-        else {},
-        state=_map(raw.get("state")) if "state" in raw else {},
-        stored_version=int(raw["version"]["N"]),
+        load_stamps(_map(raw.get("st")), _map(raw.get("stamps"))) if "st" in raw or "stamps" in raw else {},
+        _map(raw.get("state")) if "state" in raw else {},
+        version,
     )
 
 
@@ -162,7 +165,7 @@ def _value(raw: Mapping[str, Any]) -> Any:
     if kind == "M":
         return {name: _value(item) for name, item in value.items()}
     if kind == "L":
-        return [_value(item) for item in value]
+        return [item["S"] if "S" in item else _value(item) for item in value]
     if kind == "NULL":
         return None
     return DESERIALIZE_CLASS_MAP[kind].deserialize(value)
