@@ -120,10 +120,16 @@ def _spreads(node: Any) -> Iterator[FragmentSpreadNode]:
             yield from _spreads(selection)
 
 
-def _answer(schema: strawberry.Schema, document: str, records: list[Record], record_type: type) -> str:
+def _answer(
+    schema: strawberry.Schema,
+    document: str,
+    records: list[Record],
+    record_type: type,
+    variables: dict[str, Any] | None = None,
+) -> str:
     schema._rows[:] = [RecordList(record_type, records)]  # type: ignore[attr-defined]
     schema.execution_context_class = PlainFieldsExecutionContext
-    result = schema.execute_sync(document)
+    result = schema.execute_sync(document, variable_values=variables)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
@@ -154,7 +160,7 @@ def test_every_collection_is_written_as_graphql_core_completes_it(
     assert written == (len(records) * len(documents) if collection in PLAIN else 0)
 
 
-def test_a_directive_or_a_resolver_field_leaves_the_list_to_graphql_core(
+def test_a_directive_on_the_list_leaves_it_to_graphql_core(
     fast_paths: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_type, _ = RECORDS["piece"]
@@ -294,3 +300,28 @@ def test_a_pull_answers_what_graphql_core_answers(
         "preferences",
         "attachments",
     }
+
+
+def test_a_plan_shared_by_requests_follows_each_requests_variables(
+    gql: GraphQLClient,
+    device: Callable[[str], Device],
+    fast_paths: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same document (parsed once: the same nodes) with other variables: `@include(if: $s)` is
+    decided per request, as only plans of selections no directive can change are shared."""
+    phone = device("phone")
+    phone.save_piece(at(0), id=new_id(), title="Ave", tags=["a"])
+    phone.push()
+    document = """query($s: Boolean!) { syncPull(input: {clientId: "tablet"}) {
+        pieces { id ... on Piece @include(if: $s) { title } tags } hasMore } }"""
+
+    def answers() -> list[Any]:
+        return [gql.data(document, {"s": s})["syncPull"] for s in (True, False, True, False)]
+
+    fast = answers()
+    assert [sorted(page["pieces"][0]) for page in fast[:2]] == [["id", "tags", "title"], ["id", "tags"]]
+    with monkeypatch.context() as normal:
+        graphql_core_only(normal)
+        assert fast == answers()
+    assert fast_paths[0] == 4
