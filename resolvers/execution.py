@@ -175,15 +175,23 @@ class _Writer:
             leaf = column.leaf
             plain = leaf is not None and not leaf.is_list
             get = column.get
-            name, default = (get, None) if isinstance(get, str) else get if isinstance(get, tuple) else (None, None)
+            name, default, getter = (
+                (get, None, None)
+                if isinstance(get, str)
+                else (*get, None)
+                if isinstance(get, tuple)
+                else (None, None, get)
+            )
             steps.append(
                 _Step(
                     column.key,
                     name,
                     default,
-                    None if name is not None or isinstance(get, tuple) else get,
+                    getter,
                     leaf.passed if plain else None,  # type: ignore[union-attr]
-                    not (leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null),
+                    not (
+                        leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null
+                    ),
                     leaf.leaf.coerce_output_value if plain and leaf.passed is None else None,  # type: ignore[union-attr]
                     leaf.passed if leaf is not None and leaf.is_list and leaf.passed is not int else None,
                     column,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLList, GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
@@ -39,24 +40,17 @@ def checked_complete_object_value(
 ) -> AwaitableOrValue[dict[str, Any]]:
     plan = self._plan(return_type, field_details_list)
     fast = plan.complete(result, info) if plan is not None else None
-    try:
-        normal = StrawberryGraphQLCoreExecutionContext.complete_object_value(
+    if fast is not None:
+        FAST_OBJECTS[0] += 1
+    completed: AwaitableOrValue[dict[str, Any]] = _checked(
+        "fast path",
+        path,
+        fast,
+        lambda: StrawberryGraphQLCoreExecutionContext.complete_object_value(
             self, return_type, field_details_list, info, path, result, position_context
-        )
-    except Exception as error:
-        if fast is not None:
-            DIVERGENCES.append(f"{path.as_list()}: fast path gave {fast!r}, graphql-core raised {error!r}")
-        raise
-    if fast is None:
-        return normal
-    FAST_OBJECTS[0] += 1
-    if inspect.isawaitable(normal):
-        DIVERGENCES.append(f"{path.as_list()}: fast path completed an object graphql-core awaits")
-        return normal
-    ours, theirs = json.dumps(fast), json.dumps(normal)
-    if ours != theirs:
-        DIVERGENCES.append(f"{path.as_list()}: fast {ours} != graphql-core {theirs}")
-    return normal
+        ),
+    )
+    return completed
 
 
 def checked_complete_list_value(
@@ -69,25 +63,35 @@ def checked_complete_list_value(
     position_context: Any,
 ) -> AwaitableOrValue[list[Any]]:
     fast = self.write_records(return_type, field_details_list, info, result)
-    try:
-        normal = StrawberryGraphQLCoreExecutionContext.complete_list_value(
+    if fast is not None:
+        FAST_RECORDS[0] += len(fast)
+    written: AwaitableOrValue[list[Any]] = _checked(
+        "record writer",
+        path,
+        fast,
+        lambda: StrawberryGraphQLCoreExecutionContext.complete_list_value(
             self, return_type, field_details_list, info, path, result, position_context
-        )
+        ),
+    )
+    return written
+
+
+def _checked(what: str, path: Path, fast: Any, normal_completion: Callable[[], Any]) -> Any:
+    """graphql-core's completion, with what `what` answered (None: nothing) compared to it."""
+    try:
+        normal = normal_completion()
     except Exception as error:
         if fast is not None:
-            DIVERGENCES.append(
-                f"{path.as_list()}: record writer gave {fast!r}, graphql-core raised {error!r}"
-            )
+            DIVERGENCES.append(f"{path.as_list()}: {what} gave {fast!r}, graphql-core raised {error!r}")
         raise
     if fast is None:
         return normal
-    FAST_RECORDS[0] += len(fast)
     if inspect.isawaitable(normal):
-        DIVERGENCES.append(f"{path.as_list()}: record writer wrote a list graphql-core awaits")
+        DIVERGENCES.append(f"{path.as_list()}: {what} completed a value graphql-core awaits")
         return normal
     ours, theirs = json.dumps(fast), json.dumps(normal)
     if ours != theirs:
-        DIVERGENCES.append(f"{path.as_list()}: record writer {ours} != graphql-core {theirs}")
+        DIVERGENCES.append(f"{path.as_list()}: {what} {ours} != graphql-core {theirs}")
     return normal
 
 
