@@ -92,7 +92,8 @@ def raw_record(raw: Mapping[str, Any]) -> Record | None:
     The same values `record_items.to_record` gives, decoded directly: many times faster than
     building the PynamoDB model first, which matters for large pulls and for loading the catalog.
     """
-    if raw.get("type", {}).get("S") != "record":
+    kind = raw.get("type")
+    if kind is None or kind.get("S") != "record":
         return None
     # (the item's current shape inline: micros times `ct`/`ut`, the id in `id`; else record_times)
     created = from_micros(int(raw["ct"]["N"])) if "ct" in raw else _time(raw, "ct", "created_at")
