@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from pynamodb.attributes import (
     MapAttribute,
@@ -71,19 +71,19 @@ def raw_head(raw: Mapping[str, Any] | None) -> Head:
 
 def raw_positions(raw: Mapping[str, Any] | None) -> dict[str, int] | None:
     """`positions_of` a head item as DynamoDB JSON."""
-    if not _is_head(raw) or "M" not in raw.get("cl", {}):  # type: ignore[union-attr]
+    if not _is_head(raw) or "M" not in raw.get("cl", {}):
         return None
-    return {client_id: int(value) for client_id, value in raw_map(raw["cl"]).items()}  # type: ignore[index]
+    return {client_id: int(value) for client_id, value in raw_map(raw["cl"]).items()}
 
 
 def raw_revoked(raw: Mapping[str, Any] | None) -> set[str]:
     """`revoked_on` a head item as DynamoDB JSON."""
     if not _is_head(raw):
         return set()
-    return set(raw.get("rv", {}).get("SS") or ())  # type: ignore[union-attr]
+    return set(raw.get("rv", {}).get("SS") or ())
 
 
-def _is_head(raw: Mapping[str, Any] | None) -> bool:
+def _is_head(raw: Mapping[str, Any] | None) -> TypeGuard[Mapping[str, Any]]:
     return raw is not None and raw.get("type", {}).get("S") == "head"
 
 
