@@ -18,19 +18,27 @@ every operation of graphql/operations/ both ways and compares the JSON byte for 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
     GraphQLBoolean,
+    GraphQLField,
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLString,
+    InlineFragmentNode,
+    SelectionSetNode,
     Undefined,
     get_nullable_type,
     is_leaf_type,
@@ -41,7 +49,11 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from resolvers.syncable import Getter, RecordList, record_getters
+from tether.model.record import Record
+
 _MISSING = object()
+_FAILED = object()  # a value the plan cannot complete as graphql-core would: let graphql-core decide
 # graphql-core's own scalars answer a value of exactly these types with the value itself (Int only
 # within its 32 bits): the plan passes such values through without calling the scalar.
 _PASSED_THROUGH: tuple[tuple[GraphQLLeafType, type], ...] = (
@@ -64,6 +76,9 @@ class _Leaf:
     is_list: bool = False
     item_non_null: bool = False
     passed: type | None = None  # values of exactly this type are their own result (see _passes)
+    # A list of synced records (a RecordList), written by this writer (None: only when empty).
+    records: _Writer | None = None
+    record_list: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,27 +98,195 @@ class _Plan:
                     completed[leaf.key] = self.type_name
                     continue
                 value = getattr(source, leaf.attribute, _MISSING)
-                if value is None or value is Undefined:
-                    if leaf.non_null:
-                        return None
-                    completed[leaf.key] = None
-                elif value is _MISSING or isinstance(value, Exception):
+                if leaf.record_list:
+                    value = _records(value, leaf.records, info)
+                elif value is _MISSING:
                     return None
-                elif leaf.is_list:
-                    items = _list(value, leaf)
-                    if items is None:
-                        return None
-                    completed[leaf.key] = items
-                elif _passes(value, leaf.passed):
-                    completed[leaf.key] = value
                 else:
-                    coerced = leaf.leaf.coerce_output_value(value)  # type: ignore[union-attr]
-                    if coerced is None or coerced is Undefined:
-                        return None
-                    completed[leaf.key] = coerced
+                    value = _leaf_value(value, leaf)
+                if value is _FAILED:
+                    return None
+                completed[leaf.key] = value
         except Exception:
             return None
         return completed
+
+
+@dataclass(frozen=True, slots=True)
+class _Nested:
+    """A field of plain objects (or a list of them) inside a synced record, e.g. a thread's context."""
+
+    plan: _Plan
+    non_null: bool
+    is_list: bool
+    item_non_null: bool
+
+    def value(self, value: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        if value is None or value is Undefined:
+            return _FAILED if self.non_null else None
+        if not self.is_list:
+            completed = self.plan.complete(value, info)
+            return _FAILED if completed is None else completed
+        if not isinstance(value, (list, tuple)):
+            return _FAILED
+        items: list[Any] = []
+        for item in value:
+            if item is None or item is Undefined:
+                if self.item_non_null:
+                    return _FAILED
+                items.append(None)
+                continue
+            completed = self.plan.complete(item, info)
+            if completed is None:
+                return _FAILED
+            items.append(completed)
+        return items
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """One selected field of a record: how from_record reads it (syncable.Getter; None for
+    __typename), and its leaf step or its nested plain objects."""
+
+    key: str
+    get: Getter | None
+    leaf: _Leaf | None
+    nested: _Nested | None
+
+    def complete(self, value: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        return _leaf_value(value, self.leaf) if self.leaf is not None else self.nested.value(value, info)  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    """Completes synced records of one type straight from the core records: the values
+    `record_type.from_record` would give each attribute, completed as the plan completes them,
+    without building an object per record or completing field by field."""
+
+    record_type: type
+    type_name: str
+    columns: tuple[_Column, ...]
+    # Per column, unpacked for the loop (see __post_init__).
+    steps: tuple[_Step, ...] = ()
+
+    def __post_init__(self) -> None:
+        steps = []
+        for column in self.columns:
+            leaf = column.leaf
+            plain = leaf is not None and not leaf.is_list
+            get = column.get
+            name, default, getter = (
+                (get, None, None)
+                if isinstance(get, str)
+                else (*get, None)
+                if isinstance(get, tuple)
+                else (None, None, get)
+            )
+            steps.append(
+                _Step(
+                    column.key,
+                    name,
+                    default,
+                    getter,
+                    leaf.passed if plain else None,  # type: ignore[union-attr]
+                    not (
+                        leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null
+                    ),
+                    leaf.leaf.coerce_output_value if plain and leaf.passed is None else None,  # type: ignore[union-attr]
+                    leaf.passed if leaf is not None and leaf.is_list and leaf.passed is not int else None,
+                    column,
+                )
+            )
+        object.__setattr__(self, "steps", tuple(steps))
+
+    def write(self, records: Iterable[Record], info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]] | None:
+        """Every record's result, or None where graphql-core's own completion must decide.
+
+        The common cases are _leaf_value's, inline: a value of the passed type is its own result,
+        a null in a nullable field is null, a custom scalar (DateTime) is its serializer's result,
+        a list of exactly the passed type (str, bool) is itself; the rest goes through the column."""
+        rows: list[dict[str, Any]] = []
+        type_name = self.type_name
+        try:
+            for record in records:
+                data = record.data
+                row: dict[str, Any] = {}
+                for key, name, default, get, passed, nullable, coerce, items, column in self.steps:
+                    if name is not None:
+                        value = data.get(name)
+                        if value is None and default is not None:
+                            value = default()
+                    elif get is not None:
+                        value = get(record)
+                    else:
+                        row[key] = type_name  # __typename
+                        continue
+                    kind = type(value)
+                    if kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH):  # type: ignore[operator]
+                        row[key] = value
+                    elif value is None:
+                        if not nullable:
+                            return None
+                        row[key] = None
+                    elif coerce is not None and not isinstance(value, Exception) and value is not Undefined:
+                        coerced = coerce(value)
+                        if coerced is None or coerced is Undefined:
+                            return None
+                        row[key] = coerced
+                    elif items is not None and kind is list and all(type(item) is items for item in value):
+                        row[key] = list(value)
+                    else:
+                        value = column.complete(value, info)
+                        if value is _FAILED:
+                            return None
+                        row[key] = value
+                rows.append(row)
+        except Exception:
+            return None
+        return rows
+
+
+class _Step(NamedTuple):
+    """A column as the writer's loop reads it."""
+
+    key: str
+    name: str | None  # a data field whose stored value is the value
+    default: Callable[[], Any] | None  # ... and what the type gives when it is empty
+    get: Callable[[Record], Any] | None  # else how the value is read (None with no name: __typename)
+    passed: type | None  # values of exactly this type are their own result
+    nullable: bool
+    coerce: Callable[[Any], Any] | None  # a scalar's serializer (a non-list leaf not passed through)
+    items: type | None  # a list of exactly this type (str, bool) is its own result
+    column: _Column
+
+
+def _leaf_value(value: Any, leaf: _Leaf) -> Any:
+    """A leaf field's result, as graphql-core completes it; _FAILED where graphql-core must decide."""
+    if value is None or value is Undefined:
+        return _FAILED if leaf.non_null else None
+    if isinstance(value, Exception):
+        return _FAILED
+    if leaf.is_list:
+        items = _list(value, leaf)
+        return _FAILED if items is None else items
+    if _passes(value, leaf.passed):
+        return value
+    coerced = leaf.leaf.coerce_output_value(value)  # type: ignore[union-attr]
+    if coerced is None or coerced is Undefined:
+        return _FAILED
+    return coerced
+
+
+def _records(value: Any, writer: _Writer | None, info: GraphQLResolveInfo[Any]) -> Any:
+    """A field holding a RecordList, written whole; _FAILED for anything else."""
+    if type(value) is not RecordList:
+        return _FAILED
+    if not value.records:
+        return []
+    if writer is None or writer.record_type is not value.record_type:
+        return _FAILED
+    rows = writer.write(value.records, info)
+    return _FAILED if rows is None else rows
 
 
 def _list(value: Any, leaf: _Leaf) -> list[Any] | None:
@@ -158,11 +341,12 @@ def _passes(value: Any, passed: type | None) -> bool:
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context, completing plain-data objects by a cached plan."""
+    """Strawberry's execution context, completing plain-data objects (and lists of synced records)
+    by a cached plan."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plans: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, _Plan | None]] = {}
+        self._plans: dict[tuple[str, GraphQLObjectType, int], tuple[FieldDetailsList, Any]] = {}
         self._plain_resolution = self.middleware_manager is None or (
             self.middleware_manager.get_field_resolver(_probe) is _probe
         )
@@ -185,15 +369,111 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, info, path, result, position_context
         )
 
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        rows = self.write_records(return_type, field_details_list, info, result)
+        if rows is not None:
+            return rows
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def write_records(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        result: Any,
+    ) -> list[Any] | None:
+        """A list of synced records (a RecordList) written straight from the core records, or None
+        where graphql-core completes it item by item (an error to report, a resolver to run)."""
+        if type(result) is not RecordList or any(d.node.directives for d in field_details_list):
+            return None  # (@stream and the like are graphql-core's)
+        item_type = get_nullable_type(return_type.of_type)
+        if not isinstance(item_type, GraphQLObjectType):
+            return None
+        if not result.records:
+            return []
+        writer = self._writer(item_type, field_details_list)
+        if writer is None or writer.record_type is not result.record_type:
+            return None
+        return writer.write(result.records, info)
+
     def _plan(self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> _Plan | None:
+        plan: _Plan | None = self._cached("plan", return_type, field_details_list, self._build_plan)
+        return plan
+
+    def _writer(self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> _Writer | None:
+        writer: _Writer | None = self._cached("writer", return_type, field_details_list, self._build_writer)
+        return writer
+
+    def _cached(
+        self,
+        kind: str,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        build: Callable[[GraphQLObjectType, FieldDetailsList], Any],
+    ) -> Any:
         # Memoized like graphql-core's collect_subfields: on the identity of the field group,
         # kept alive with the plan so that its id cannot be reused during this execution.
-        key = (return_type, id(field_details_list))
+        key = (kind, return_type, id(field_details_list))
         cached = self._plans.get(key)
-        if cached is None:
-            cached = (field_details_list, self._build_plan(return_type, field_details_list))
-            self._plans[key] = cached
-        return cached[1]
+        if cached is not None:
+            return cached[1]
+        # Across requests: a selection that no directive or variable can change (the same parsed
+        # document, resolvers/document_cache.py, gives the same nodes) has the same plan.
+        nodes = tuple(details.node for details in field_details_list)
+        shared_key = (kind, return_type, self._plain_resolution, tuple(map(id, nodes)))
+        found = _SHARED.get(shared_key)
+        if found is not None:
+            built = found[1]
+        else:
+            built = build(return_type, field_details_list)
+            if self._static(field_details_list):
+                _SHARED.put(shared_key, (nodes, built))
+        self._plans[key] = (field_details_list, built)
+        return built
+
+    def _static(self, field_details_list: FieldDetailsList) -> bool:
+        """Whether no directive (nor @defer) appears in the selection below these fields: then its
+        plan depends on nothing but the nodes and the type (field arguments are not planned)."""
+        pending: list[SelectionSetNode | None] = []
+        for details in field_details_list:
+            if details.defer_usage is not None or details.node.directives:
+                return False
+            pending.append(details.node.selection_set)
+        seen: set[str] = set()
+        while pending:
+            selection_set = pending.pop()
+            if selection_set is None:
+                continue
+            for selection in selection_set.selections:
+                if selection.directives:
+                    return False
+                if isinstance(selection, FieldNode | InlineFragmentNode):
+                    pending.append(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if (
+                        fragment is None
+                        or fragment.variable_signatures
+                        or getattr(selection, "arguments", None)
+                    ):
+                        return False  # (fragment arguments are variables too)
+                    if fragment.definition.directives:
+                        return False
+                    if name not in seen:
+                        seen.add(name)
+                        pending.append(fragment.definition.selection_set)
+        return True
 
     def _build_plan(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
@@ -205,25 +485,126 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         leaves = []
         for response_key, group in grouped.items():
-            node = group[0].node
-            name = node.name.value
-            if name == "__typename":
+            if group[0].node.name.value == "__typename":
                 leaves.append(_Leaf(response_key, None, None, True))
                 continue
-            field = return_type.fields.get(name)
-            if field is None or field.args or node.arguments:
+            plain = _plain_field(return_type, group[0].node)
+            if plain is None:
                 return None
-            if field.resolve is None or not getattr(field.resolve, "_is_default", False):
-                return None  # a resolver of its own (or graphql-core's dict-or-attribute default)
-            definition = (field.extensions or {}).get("strawberry-definition")
-            if definition is None or getattr(definition, "default_resolver", None) is not getattr:
-                return None  # a configured default resolver: let it read the value
-            attribute = str(definition.python_name)
-            leaf = _leaf(response_key, attribute, field.type) if attribute else None
+            field, attribute = plain
+            leaf = _leaf(response_key, attribute, field.type) or self._records_leaf(
+                response_key, attribute, field.type, group
+            )
             if leaf is None:
                 return None
             leaves.append(leaf)
         return _Plan(return_type.name, tuple(leaves), return_type.is_type_of)
+
+    def _records_leaf(
+        self, key: str, attribute: str, field_type: GraphQLOutputType, group: FieldDetailsList
+    ) -> _Leaf | None:
+        """The plan step of a list of synced records (e.g. SyncPullPayload.pieces), None otherwise."""
+        inner = get_nullable_type(field_type)
+        if not is_list_type(inner) or any(details.node.directives for details in group):
+            return None
+        item = get_nullable_type(inner.of_type)
+        if not isinstance(item, GraphQLObjectType) or _origin(item) is None:
+            return None
+        return _Leaf(
+            key,
+            attribute,
+            None,
+            is_non_null_type(field_type),
+            records=self._writer(item, group),
+            record_list=True,
+        )
+
+    def _build_writer(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> _Writer | None:
+        origin = _origin(return_type)
+        getters = record_getters(origin) if origin is not None and self._plain_resolution else None
+        if getters is None:
+            return None
+        grouped, new_defer_usages, forbidden = self.collect_subfields(return_type, field_details_list)
+        if new_defer_usages or forbidden:
+            return None
+        columns: list[_Column] = []
+        for response_key, group in grouped.items():
+            if group[0].node.name.value == "__typename":
+                columns.append(_Column(response_key, None, None, None))
+                continue
+            plain = _plain_field(return_type, group[0].node)
+            get = getters.get(plain[1]) if plain is not None else None
+            if plain is None or get is None:
+                return None
+            field, attribute = plain
+            leaf = _leaf(response_key, attribute, field.type)
+            nested = self._nested(field.type, group) if leaf is None else None
+            if leaf is None and nested is None:
+                return None
+            columns.append(_Column(response_key, get, leaf, nested))
+        return _Writer(origin, return_type.name, tuple(columns))  # type: ignore[arg-type]
+
+    def _nested(self, field_type: GraphQLOutputType, group: FieldDetailsList) -> _Nested | None:
+        """The step of a field of plain objects (or a list of them), None for any other field."""
+        non_null = is_non_null_type(field_type)
+        inner = get_nullable_type(field_type)
+        is_list = is_list_type(inner)
+        item_non_null = is_list and is_non_null_type(inner.of_type)  # type: ignore[union-attr]
+        item = get_nullable_type(inner.of_type) if is_list else inner  # type: ignore[union-attr]
+        if not isinstance(item, GraphQLObjectType):
+            return None
+        plan = self._build_plan(item, group)
+        return None if plan is None else _Nested(plan, non_null, is_list, item_non_null)
+
+
+def _plain_field(return_type: GraphQLObjectType, node: FieldNode) -> tuple[GraphQLField, str] | None:
+    """The field a node selects and its Python attribute, where Strawberry's default resolver reads
+    it (no arguments, no resolver of its own); None otherwise."""
+    field = return_type.fields.get(node.name.value)
+    if field is None or field.args or node.arguments:
+        return None
+    if field.resolve is None or not getattr(field.resolve, "_is_default", False):
+        return None  # a resolver of its own (or graphql-core's dict-or-attribute default)
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if definition is None or getattr(definition, "default_resolver", None) is not getattr:
+        return None  # a configured default resolver: let it read the value
+    attribute = str(definition.python_name)
+    return (field, attribute) if attribute else None
+
+
+def _origin(object_type: GraphQLObjectType) -> type | None:
+    """The synced record class (resolvers/syncable.py) behind a GraphQL object type, if it is one."""
+    definition = (object_type.extensions or {}).get("strawberry-definition")
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) and hasattr(origin, "from_record") else None
+
+
+class _SharedPlans:
+    """Plans of static selections, shared by the requests of a process (bounded, least recently used)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[Any, tuple[tuple[FieldNode, ...], Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> tuple[tuple[FieldNode, ...], Any] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: tuple[tuple[FieldNode, ...], Any]) -> None:
+        # The entry holds the nodes: their ids cannot be reused by other nodes while it is kept.
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+
+_SHARED = _SharedPlans(1024)
 
 
 def _probe(*_: Any, **__: Any) -> None:  # pragma: no cover - only compared, never called

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Self, cast
+from typing import Any, ClassVar, Self, cast, overload
 
 import strawberry
 
@@ -47,6 +48,108 @@ class Syncable:
             if value is not None or not defaulted:
                 values[name] = value
         return cls(**values)
+
+
+class RecordList(Sequence[Any]):
+    """Core records of one synced type, as a list of its GraphQL objects: each object is built
+    when it is read (`record_type.from_record`), so graphql-core completes them as usual, while
+    resolvers/execution.py writes the whole list straight from `records` where it can."""
+
+    __slots__ = ("record_type", "records")
+
+    def __init__(self, record_type: type[Syncable], records: list[Record] | None = None) -> None:
+        self.record_type = record_type
+        self.records: list[Record] = records if records is not None else []
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.record_type.from_record(record) for record in self.records[index]]
+        return self.record_type.from_record(self.records[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self.record_type.from_record, self.records)
+
+    def __repr__(self) -> str:
+        return f"RecordList({self.record_type.__name__}, {len(self.records)} records)"
+
+
+def reads_plainly(cls: type) -> bool:
+    """Whether `cls.from_record` is Syncable's own (no override mapping records its own way)."""
+    method = getattr(cls, "from_record", None)
+    return getattr(method, "__func__", None) is Syncable.from_record.__func__  # type: ignore[attr-defined]
+
+
+def default_of(cls: type, name: str) -> Callable[[], Any] | None:
+    """What `cls(**values)` gives the field `name` when it is not passed (None: it is required)."""
+    for item in dataclasses.fields(cls):
+        if item.name == name:
+            if item.default is not dataclasses.MISSING:
+                value = item.default
+                return lambda: value
+            if item.default_factory is not dataclasses.MISSING:
+                return item.default_factory
+            return None
+    return None
+
+
+# How a writer obtains an attribute's value from a record: a function of the record, the name of a
+# data field whose stored value is the value (no load, no default): `record.data.get(name)`, or
+# (name, default) for such a field the type defaults when it is empty (e.g. no tags -> []).
+Getter = Callable[[Record], Any] | str | tuple[str, Callable[[], Any]]
+
+
+def record_getters(cls: type) -> dict[str, Getter] | None:
+    """For each attribute of `cls`, how `cls.from_record(record)` obtains its value from the record
+    (the same rules, step for step), so that a writer may read records without building objects.
+    None where `from_record` is not Syncable's own, or could not build the object at all."""
+    if not reads_plainly(cls):
+        return None
+    reading = _reading(cls)
+    getters: dict[str, Getter] = {
+        name: operator.attrgetter(name) for name in ("id", "version", "updated_at", "deleted")
+    }
+    for item in dataclasses.fields(cls):
+        if item.name in getters:
+            continue
+        default = default_of(cls, item.name)
+        if default is not None:
+            getters[item.name] = _constant(default)
+    if reading.created_at:
+        getters["created_at"] = _created_at(reading.created_at_defaulted, default_of(cls, "created_at"))
+    for name, load, defaulted in reading.fields:
+        getters[name] = _data(name, load, default_of(cls, name) if defaulted else None)
+    if any(item.name not in getters for item in dataclasses.fields(cls)):
+        return None  # a field from_record never fills and the type does not default
+    return getters
+
+
+def _constant(default: Callable[[], Any]) -> Callable[[Record], Any]:
+    return lambda record: default()
+
+
+def _created_at(defaulted: bool, default: Callable[[], Any] | None) -> Callable[[Record], Any]:
+    if not defaulted or default is None:
+        return operator.attrgetter("created_at")
+    return lambda record: record.created_at if record.created_at is not None else default()
+
+
+def _data(name: str, load: Callable[[Any], Any] | None, default: Callable[[], Any] | None) -> Getter:
+    if load is None:
+        return name if default is None else (name, default)  # the stored value is the value
+
+    def get(record: Record) -> Any:
+        stored = record.data.get(name)
+        value = load(stored) if load is not None and stored is not None else stored
+        return default() if value is None and default is not None else value
+
+    return get
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
 """The whole suite checks the plain-fields fast path (resolvers/execution.py) against graphql-core.
 
-While installed, every object the fast path completes is completed by graphql-core's normal
-execution too, and the two JSON texts must be identical (values, key order, nulls); an object the
-normal path errors on, or completes asynchronously, must not be taken by the fast path. What
+While installed, every object the fast path completes, and every list of synced records it writes
+straight from the core records (every syncPull's pieces, sessions, ...), is completed by
+graphql-core's normal execution too, and the two JSON texts must be identical (values, key order,
+nulls); an object or list the normal path errors on, or completes asynchronously, must not be taken
+by the fast path. What
 differs is collected in `DIVERGENCES`, which tests/conftest.py requires empty after each test.
 """
 
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo
+from graphql import GraphQLList, GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -21,7 +24,9 @@ from resolvers.execution import PlainFieldsExecutionContext
 
 DIVERGENCES: list[str] = []
 FAST_PATH = PlainFieldsExecutionContext.complete_object_value  # the real one, unchecked
+FAST_LISTS = PlainFieldsExecutionContext.complete_list_value
 FAST_OBJECTS = [0]  # how many objects the fast path completed (and were checked)
+FAST_RECORDS = [0]  # how many records the record writer wrote (and were checked)
 
 
 def checked_complete_object_value(
@@ -35,32 +40,73 @@ def checked_complete_object_value(
 ) -> AwaitableOrValue[dict[str, Any]]:
     plan = self._plan(return_type, field_details_list)
     fast = plan.complete(result, info) if plan is not None else None
-    try:
-        normal = StrawberryGraphQLCoreExecutionContext.complete_object_value(
+    if fast is not None:
+        FAST_OBJECTS[0] += 1
+    completed: AwaitableOrValue[dict[str, Any]] = _checked(
+        "fast path",
+        path,
+        fast,
+        lambda: StrawberryGraphQLCoreExecutionContext.complete_object_value(
             self, return_type, field_details_list, info, path, result, position_context
-        )
+        ),
+    )
+    return completed
+
+
+def checked_complete_list_value(
+    self: PlainFieldsExecutionContext,
+    return_type: GraphQLList[GraphQLOutputType],
+    field_details_list: FieldDetailsList,
+    info: GraphQLResolveInfo[Any],
+    path: Path,
+    result: Any,
+    position_context: Any,
+) -> AwaitableOrValue[list[Any]]:
+    fast = self.write_records(return_type, field_details_list, info, result)
+    if fast is not None:
+        FAST_RECORDS[0] += len(fast)
+    written: AwaitableOrValue[list[Any]] = _checked(
+        "record writer",
+        path,
+        fast,
+        lambda: StrawberryGraphQLCoreExecutionContext.complete_list_value(
+            self, return_type, field_details_list, info, path, result, position_context
+        ),
+    )
+    return written
+
+
+def _checked(what: str, path: Path, fast: Any, normal_completion: Callable[[], Any]) -> Any:
+    """graphql-core's completion, with what `what` answered (None: nothing) compared to it."""
+    try:
+        normal = normal_completion()
     except Exception as error:
         if fast is not None:
-            DIVERGENCES.append(f"{path.as_list()}: fast path gave {fast!r}, graphql-core raised {error!r}")
+            DIVERGENCES.append(f"{path.as_list()}: {what} gave {fast!r}, graphql-core raised {error!r}")
         raise
     if fast is None:
         return normal
-    FAST_OBJECTS[0] += 1
     if inspect.isawaitable(normal):
-        DIVERGENCES.append(f"{path.as_list()}: fast path completed an object graphql-core awaits")
+        DIVERGENCES.append(f"{path.as_list()}: {what} completed a value graphql-core awaits")
         return normal
     ours, theirs = json.dumps(fast), json.dumps(normal)
     if ours != theirs:
-        DIVERGENCES.append(f"{path.as_list()}: fast {ours} != graphql-core {theirs}")
+        DIVERGENCES.append(f"{path.as_list()}: {what} {ours} != graphql-core {theirs}")
     return normal
 
 
 def install() -> Any:
-    """Replace the fast path by the checked one; returns what to restore."""
-    original = PlainFieldsExecutionContext.complete_object_value
+    """Replace the fast paths by the checked ones; returns what to restore."""
+    original = (
+        PlainFieldsExecutionContext.complete_object_value,
+        PlainFieldsExecutionContext.complete_list_value,
+    )
     PlainFieldsExecutionContext.complete_object_value = checked_complete_object_value  # type: ignore[method-assign]
+    PlainFieldsExecutionContext.complete_list_value = checked_complete_list_value  # type: ignore[method-assign]
     return original
 
 
 def uninstall(original: Any) -> None:
-    PlainFieldsExecutionContext.complete_object_value = original  # type: ignore[method-assign]
+    objects, lists = original
+    PlainFieldsExecutionContext.complete_object_value = objects  # type: ignore[method-assign]
+    PlainFieldsExecutionContext.complete_list_value = lists  # type: ignore[method-assign]

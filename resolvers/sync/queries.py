@@ -9,6 +9,7 @@ from resolvers.offload import offload
 from resolvers.people.scope import log_pull
 from resolvers.sync.bindings import RECORDS
 from resolvers.sync.types import SyncPullInput, SyncPullPayload
+from resolvers.syncable import RecordList
 from tether.request_budget import WAITING_PULL
 from tether.services import Services
 from tether.sync.engine import PullResult
@@ -38,12 +39,13 @@ class SyncQuery:
             str(input.profile_id) if input.profile_id is not None else None,
             info.context.sync_gate(),
         )
-        lists: dict[str, list[Any]] = {field: [] for _, field in RECORDS.values()}
+        # Each list keeps the core records: its GraphQL objects are built only if graphql-core
+        # completes the list item by item; else resolvers/execution.py writes it from the records.
+        lists: dict[str, Any] = {field: RecordList(record_type) for record_type, field in RECORDS.values()}
         for record in result.records:
             binding = RECORDS.get(record.collection)
             if binding is not None:
-                record_type, field = binding
-                lists[field].append(record_type.from_record(record))
+                lists[binding[1]].records.append(record)
         return SyncPullPayload(
             cursor=result.cursor,
             has_more=result.has_more,

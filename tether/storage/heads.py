@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeGuard
 
 from pynamodb.attributes import (
     MapAttribute,
@@ -16,6 +16,7 @@ from pynamodb.attributes import (
 from tether.model.head import Head
 from tether.storage.base import TetherModel, batch_get, guard
 from tether.storage.keys import HEAD
+from tether.storage.raw import raw_map, raw_time
 
 
 class UserHead(TetherModel, discriminator="head"):
@@ -57,6 +58,33 @@ def revoked_on(item: TetherModel | None) -> set[str]:
     if not isinstance(item, UserHead) or not item.revoked_clients:
         return set()
     return set(item.revoked_clients)
+
+
+def raw_head(raw: Mapping[str, Any] | None) -> Head:
+    """`to_head` of a head item as DynamoDB JSON (tether/storage/raw.py), without the model."""
+    if not _is_head(raw):
+        return Head(0, None)
+    number = raw.get("head", {}).get("N")
+    epoch = raw.get("epoch", {}).get("S")
+    return Head(int(number) if number is not None else 0, epoch, raw_time(raw.get("poll_fast_until")))
+
+
+def raw_positions(raw: Mapping[str, Any] | None) -> dict[str, int] | None:
+    """`positions_of` a head item as DynamoDB JSON."""
+    if not _is_head(raw) or "M" not in raw.get("cl", {}):
+        return None
+    return {client_id: int(value) for client_id, value in raw_map(raw["cl"]).items()}
+
+
+def raw_revoked(raw: Mapping[str, Any] | None) -> set[str]:
+    """`revoked_on` a head item as DynamoDB JSON."""
+    if not _is_head(raw):
+        return set()
+    return set(raw.get("rv", {}).get("SS") or ())
+
+
+def _is_head(raw: Mapping[str, Any] | None) -> TypeGuard[Mapping[str, Any]]:
+    return raw is not None and raw.get("type", {}).get("S") == "head"
 
 
 def read_head(pk: str) -> Head:

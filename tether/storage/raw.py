@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,7 @@ def raw_query_items() -> Iterator[None]:
     dynamodb = client()
     if dynamodb not in _hooked:
         dynamodb.meta.events.register("before-parse.dynamodb.Query", _keep_raw)
+        dynamodb.meta.events.register("before-parse.dynamodb.BatchGetItem", _keep_raw)
         _hooked.add(dynamodb)
     _active.on = True
     try:
@@ -43,14 +44,46 @@ def raw_query_items() -> Iterator[None]:
         _active.on = False
 
 
-def _keep_raw(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
+# The parts of a response kept as DynamoDB sent them, by operation.
+_RAW_PARTS = {"Query": ("Items", "LastEvaluatedKey"), "BatchGetItem": ("Responses", "UnprocessedKeys")}
+
+
+def _keep_raw(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], operation_model: Any, **_: Any
+) -> None:
     if not getattr(_active, "on", False) or response_dict.get("status_code") != 200:
         return
     body = orjson.loads(response_dict["body"])
-    for name in ("Items", "LastEvaluatedKey"):
+    for name in _RAW_PARTS.get(operation_model.name, ()):
         if name in body:
             customized_response_dict[name] = body.pop(name)
     response_dict["body"] = orjson.dumps(body)
+
+
+def raw_batch_get(table: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The items with these keys (at most 100) as DynamoDB JSON, strongly consistent: ONE
+    BatchGetItem through the models' botocore client (unprocessed keys are sent again, as PynamoDB
+    does), without PynamoDB's request building and model decoding or botocore's response parser."""
+    dynamodb = client()
+    request: dict[str, Any] = {
+        table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys], "ConsistentRead": True}
+    }
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    with raw_query_items():
+        while request:
+            data = dynamodb.batch_get_item(RequestItems=request)
+            for item in data.get("Responses", {}).get(table, []):
+                found[(item["pk"]["S"], item["sk"]["S"])] = item
+            request = data.get("UnprocessedKeys") or {}
+    return found
+
+
+def raw_time(raw: Mapping[str, Any] | None) -> datetime | None:
+    """A UTCDateTimeAttribute's value (an `S` in PynamoDB's format) as PynamoDB decodes it."""
+    if raw is None or "S" not in raw:
+        return None
+    moment: datetime = _TIME.deserialize(raw["S"])
+    return moment
 
 
 def raw_record(raw: Mapping[str, Any]) -> Record | None:
@@ -59,22 +92,29 @@ def raw_record(raw: Mapping[str, Any]) -> Record | None:
     The same values `record_items.to_record` gives, decoded directly: many times faster than
     building the PynamoDB model first, which matters for large pulls and for loading the catalog.
     """
-    if raw.get("type", {}).get("S") != "record":
+    kind = raw.get("type")
+    if kind is None or kind.get("S") != "record":
         return None
-    created, updated = record_times(raw)
+    # (the item's current shape inline: micros times `ct`/`ut`, the id in `id`; else record_times)
+    created = from_micros(int(raw["ct"]["N"])) if "ct" in raw else _time(raw, "ct", "created_at")
+    updated = from_micros(int(raw["ut"]["N"])) if "ut" in raw else _time(raw, "ut", "updated_at")
     assert updated is not None, "a record item always has its update time"
+    version = int(raw["version"]["N"])
+    seq = raw.get("seq")
+    deleted = raw.get("deleted")
     return Record(
-        collection=raw["collection"]["S"],
-        id=raw_record_id(raw),
-        version=int(raw["version"]["N"]),
-        seq=int(raw["seq"]["N"]) if "seq" in raw else 0,
-        created_at=created,
-        updated_at=updated,
-        deleted=bool(raw.get("deleted", {}).get("BOOL", False)),
-        data=_map(raw.get("data")),
-        stamps=load_stamps(_map(raw.get("st")), _map(raw.get("stamps"))),
-        state=_map(raw.get("state")),
-        stored_version=int(raw["version"]["N"]),
+        raw["collection"]["S"],
+        raw["id"]["S"] if "id" in raw else record_id_of(raw["sk"]["S"]),
+        version,
+        int(seq["N"]) if seq is not None else 0,
+        created,
+        updated,
+        bool(deleted.get("BOOL", False)) if deleted is not None else False,
+        _map(raw.get("data")),
+        # (a reader's Query leaves stamps and state out: READ_ATTRIBUTES)
+        load_stamps(_map(raw.get("st")), _map(raw.get("stamps"))) if "st" in raw or "stamps" in raw else {},
+        _map(raw.get("state")) if "state" in raw else {},
+        version,
     )
 
 
@@ -91,19 +131,26 @@ def record_times(raw: Mapping[str, Any]) -> tuple[datetime | None, datetime | No
 def _time(raw: Mapping[str, Any], name: str, legacy: str) -> datetime | None:
     if name in raw:
         return from_micros(int(raw[name]["N"]))
-    if legacy in raw:
-        moment: datetime = _TIME.deserialize(raw[legacy]["S"])
-        return moment
-    return None
+    return raw_time(raw.get(legacy))
 
 
 _TIME = UTCDateTimeAttribute()
 
 
 def _map(raw: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not raw or "M" not in raw:
+    members = raw.get("M") if raw else None
+    if not members:
         return {}
-    return {name: _value(value) for name, value in raw["M"].items()}
+    decoded: dict[str, Any] = {}
+    for name, value in members.items():
+        # Text, most values, decoded inline (a value holds exactly one type); the rest by _value.
+        decoded[name] = value["S"] if "S" in value else _value(value)
+    return decoded
+
+
+def raw_map(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A map attribute's values (an `M`, else {}) as PynamoDB decodes an untyped map's."""
+    return _map(raw)
 
 
 def _value(raw: Mapping[str, Any]) -> Any:
@@ -119,7 +166,7 @@ def _value(raw: Mapping[str, Any]) -> Any:
     if kind == "M":
         return {name: _value(item) for name, item in value.items()}
     if kind == "L":
-        return [_value(item) for item in value]
+        return [item["S"] if "S" in item else _value(item) for item in value]
     if kind == "NULL":
         return None
     return DESERIALIZE_CLASS_MAP[kind].deserialize(value)

@@ -68,22 +68,32 @@ def read_snapshot(
     client = ClientInfo()
     if client_id:
         found = items.pop((pk, client_key(client_id)), None)
-        client = _client_state(pk, client_id, head_item, found, read=bool(client_keys))
+        client = client_state(
+            pk,
+            client_id,
+            positions_of(head_item),
+            revoked_on(head_item),
+            to_client_info(found) if client_keys else None,
+        )
     shared = {other: to_head(items.pop((other, HEAD), None)) for other in others}
     found_also = [item for item in (items.pop(key, None) for key in extra) if item is not None]
     records = {sk: to_record(item) for (_, sk), item in items.items() if isinstance(item, RecordItem)}
     return Snapshot(head, client, records, shared, found_also, head_item)
 
 
-def _client_state(
-    pk: str, client_id: str, head_item: TetherModel | None, found: TetherModel | None, *, read: bool
+def client_state(
+    pk: str,
+    client_id: str,
+    positions: dict[str, int] | None,
+    revoked: set[str],
+    read: ClientInfo | None,
 ) -> ClientInfo:
-    """The client as its head entry and (when read) its item show it: the head's position when it
-    has one, else the item's; revoked when either says so."""
-    positions = positions_of(head_item)
+    """The client as its head entry (`positions`, `revoked`: what the head item holds) and, when
+    read, its item show it: the head's position when it has one, else the item's; revoked when
+    either says so."""
     position = positions.get(client_id) if positions is not None else None
-    if read:
-        info = to_client_info(found)
+    if read is not None:
+        info = read
     elif position is not None:
         info = ClientInfo(exists=True, read=False)
     else:
@@ -91,7 +101,7 @@ def _client_state(
     return replace(
         info,
         last_mutation_id=position if position is not None else info.last_mutation_id,
-        revoked=info.revoked or client_id in revoked_on(head_item),
+        revoked=info.revoked or client_id in revoked,
         on_head=position is not None,
         positions_stored=positions is not None,
     )

@@ -34,6 +34,7 @@ from tether.storage import transaction
 from tether.storage.audit import Operation as StoreOperation
 from tether.storage.base import TetherModel
 from tether.storage.feed import feed_page
+from tether.storage.first_read import read_first
 from tether.storage.heads import read_head, read_heads
 from tether.storage.presence import touch_client
 from tether.storage.record_items import Write, record_attributes
@@ -850,10 +851,9 @@ class SyncEngine:
         pk, client_id = scope.partition, scope.client(own_client)
         read_at = self.clock()
         stale = [feed for feed in feeds if feed.head is None]
-        snapshot = read_snapshot(
+        snapshot = read_first(
             pk,
             client_id,
-            (),
             heads=[feed.feed.partition for feed in stale],
             also=[*scope.keys(own_client), *gate_keys(gate)],
         )
