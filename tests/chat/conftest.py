@@ -290,6 +290,7 @@ class ScriptedProvider:
         self.calls: list[ChatRequest] = []
         self.errors: list[ProviderError] = []
         self.takes = 0.0  # seconds each call advances the clock
+        self.text: str | None = None  # every answer's text (None: "reply #<call>")
         self.gate: threading.Event | None = None
         self.entered = threading.Event()
         self._lock = threading.Lock()
@@ -307,7 +308,7 @@ class ScriptedProvider:
         self.clock.advance(self.takes)
         if error is not None:
             raise error
-        return ChatResponse(f"reply #{len(self.calls)}", self.model, 20, 10)
+        return ChatResponse(self.text or f"reply #{len(self.calls)}", self.model, 20, 10)
 
 
 @dataclass

@@ -98,6 +98,11 @@ def queue_for(settings: Settings, sqs_endpoint: str) -> tuple[Settings, Any, str
 
 @pytest.fixture
 def worker(settings: Settings, user_id: str, sqs_endpoint: str) -> Worker:
+    return make_worker(settings, user_id, sqs_endpoint)
+
+
+def make_worker(settings: Settings, user_id: str, sqs_endpoint: str) -> Worker:
+    """A user's chat answered through a fresh local SQS queue by the poller (see `Worker`)."""
     configured, client, url = queue_for(settings, sqs_endpoint)
     clock = Clock()
     services = Services.build(configured)
@@ -131,7 +136,7 @@ def test_a_push_answers_at_once_and_the_worker_writes_the_reply(worker: Worker) 
     body = json.loads(
         worker.client.receive_message(QueueUrl=worker.url, VisibilityTimeout=0)["Messages"][0]["Body"]
     )
-    assert body == {"v": 1, "profile": chat.user_id, "messages": [message]}
+    assert body == {"v": 1, "profile": chat.user_id, "messages": [message], "threads": [thread]}
 
     assert worker.deliver() == 1
     assert reply(chat, message)["status"] == "COMPLETE"

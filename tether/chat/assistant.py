@@ -98,6 +98,8 @@ class _Turn:
     message: Record
     reply: Record
     thread_id: str
+    thread: Record | None = None  # read with the message (when `thread_read`)
+    thread_read: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,14 +212,14 @@ class Assistant:
             if result.record is not None and any(_pending(record) for record in result.follow_ups)
         }
         prepared = set(self._prepare(pk, [message for message in sent if message.id not in ready]))
-        waiting = [message.id for message in sent if message.id in ready or message.id in prepared]
+        waiting = [message for message in sent if message.id in ready or message.id in prepared]
         if waiting and self._hand_over(user_id, waiting):
             return
         deadline = self.deadline(started)
         tried: set[str] = set()
-        for message_id in waiting:
-            tried.add(message_id)
-            if not self._safely(pk, message_id, deadline, retry=False):
+        for message in waiting:
+            tried.add(message.id)
+            if not self._safely(pk, message.id, deadline, retry=False, thread_id=_thread_of(message)):
                 return
         self._sweep(user_id, deadline, tried)
 
@@ -276,7 +278,14 @@ class Assistant:
         waiting = self._prepare(pk, [stored.record])
         attempt = Attempt(None)
         if waiting:
-            attempt = self._attempt(pk, checked["id"], self.deadline(started), retry=False, counted=True)
+            attempt = self._attempt(
+                pk,
+                checked["id"],
+                self.deadline(started),
+                retry=False,
+                counted=True,
+                thread_id=checked["thread_id"],
+            )
         if attempt.refusal is not None:
             raise attempt.refusal.error()
         return self._handed_over_if_pending(user_id, checked["id"], attempt)
@@ -312,24 +321,29 @@ class Assistant:
         self.consent(user_id)
         pk = user_key(user_id)
         self._prepare(pk, [record])
-        attempt = self._attempt(pk, record.id, self.deadline(started), retry=True)
+        attempt = self._attempt(
+            pk, record.id, self.deadline(started), retry=True, thread_id=_thread_of(record)
+        )
         if attempt.refusal is not None:
             raise attempt.refusal.error()
         return self._handed_over_if_pending(user_id, record.id, attempt)
 
-    def work(self, profile: str, message_ids: Sequence[str], started: float) -> bool:
+    def work(self, job: ReplyJob, started: float) -> bool:
         """The worker: answer a job's messages in order within the time budget, then older PENDING
         replies while time is left. True when none of the job's replies is PENDING any more (the
         job is done); False sends it back to the queue (an attempt crashed, the provider timed out,
         another attempt holds the lease, or time ran out), to be tried again."""
+        profile, message_ids = job.profile, job.messages
         pk = user_key(profile)
         deadline = self.deadline(started)
         done = True
-        for message_id in message_ids:
+        for position, message_id in enumerate(message_ids):
             if self._remaining(deadline) < self._min_call():
                 return False
             try:
-                attempt = self._attempt(pk, message_id, deadline, retry=False)
+                attempt = self._attempt(
+                    pk, message_id, deadline, retry=False, thread_id=job.thread_of(position)
+                )
             except Exception as error:  # never the message: chat text must not reach the logs
                 logger.warning(
                     "chat reply attempt failed; the job is tried again",
@@ -387,12 +401,14 @@ class Assistant:
             self.engine.write(pk, changes, poll_fast_until=soon)
         return waiting
 
-    def _hand_over(self, profile: str, message_ids: Sequence[str]) -> bool:
-        """Give PENDING replies to the worker; False (logged) when there is no queue or it failed."""
+    def _hand_over(self, profile: str, messages: Sequence[Record]) -> bool:
+        """Give PENDING replies (of these user messages, or the replies themselves: both name the
+        thread) to the worker; False (logged) when there is no queue or it failed."""
         if self.queue is None:
             return False
+        ids = tuple(str(m.data.get("reply_to")) if _is_reply(m) else m.id for m in messages)
         try:
-            self.queue.send(ReplyJob(profile, tuple(message_ids)))
+            self.queue.send(ReplyJob(profile, ids, tuple(_thread_of(m) for m in messages)))
         except Exception as error:  # the request answers them itself, as without a queue
             logger.warning("chat reply job not queued", extra={"error": type(error).__name__})
             return False
@@ -403,7 +419,7 @@ class Assistant:
         ran out), it is handed to the worker, which finishes it and devices pull it."""
         reply = attempt.reply or self._reply(user_key(profile), message_id)
         if _pending(reply) and attempt.reply is not None:
-            self._hand_over(profile, [message_id])
+            self._hand_over(profile, [attempt.reply])
         return Attempt(reply, called=attempt.called)
 
     def _new_reply(
@@ -413,13 +429,15 @@ class Assistant:
 
     # ---- one attempt
 
-    def _safely(self, pk: str, message_id: str, deadline: float, *, retry: bool) -> bool:
+    def _safely(
+        self, pk: str, message_id: str, deadline: float, *, retry: bool, thread_id: str | None
+    ) -> bool:
         """An attempt whose failure (e.g. a database error) leaves the reply PENDING for later.
         False when the time budget is spent (stop trying further replies)."""
         if self._remaining(deadline) < self._min_call():
             return False
         try:
-            self._attempt(pk, message_id, deadline, retry=retry)
+            self._attempt(pk, message_id, deadline, retry=retry, thread_id=thread_id)
         except Exception as error:  # never the message: chat text must not reach the logs
             logger.warning(
                 "chat reply attempt failed; the reply stays PENDING",
@@ -428,8 +446,19 @@ class Assistant:
         return True
 
     def _attempt(
-        self, pk: str, message_id: str, deadline: float, *, retry: bool, counted: bool = False
+        self,
+        pk: str,
+        message_id: str,
+        deadline: float,
+        *,
+        retry: bool,
+        counted: bool = False,
+        thread_id: str | None = None,
     ) -> Attempt:
+        """One attempt under the reply's lease. The lease is given back unless the reply is now
+        COMPLETE: no attempt asks the model for a COMPLETE reply again (each reads it under its
+        lease first), so that lease is left to expire and DynamoDB's TTL (free) to remove, saving
+        the DeleteItem (docs/chat.md "Flow", step 3)."""
         rid = reply_id(message_id)
         owner = str(ULID())
         now = self.now()
@@ -438,22 +467,28 @@ class Assistant:
             pk, rid, owner, now_ms, now_ms + self.lease_ms, now + timedelta(days=1)
         ):
             return Attempt(None)  # another attempt holds the lease
+        attempt = Attempt(None)
         try:
-            return self._attempt_leased(pk, message_id, deadline, retry=retry, counted=counted)
+            attempt = self._attempt_leased(
+                pk, message_id, deadline, retry=retry, counted=counted, thread_id=thread_id
+            )
+            return attempt
         finally:
-            try:
-                chat_store.release_lease(pk, rid, owner)
-            except Exception as error:  # it expires on its own
-                logger.warning(
-                    "chat lease not released", extra={"reply_id": rid, "error": type(error).__name__}
-                )
+            if not _complete(attempt.reply):
+                self._release(pk, rid, owner)
+
+    def _release(self, pk: str, rid: str, owner: str) -> None:
+        try:
+            chat_store.release_lease(pk, rid, owner)
+        except Exception as error:  # it expires on its own
+            logger.warning("chat lease not released", extra={"reply_id": rid, "error": type(error).__name__})
 
     def _attempt_leased(
-        self, pk: str, message_id: str, deadline: float, *, retry: bool, counted: bool
+        self, pk: str, message_id: str, deadline: float, *, retry: bool, counted: bool, thread_id: str | None
     ) -> Attempt:
         """Under the lease: load the turn, check its thread, plan the prompt, admit it (consent and
         budget), then call the provider and store the reply."""
-        loaded = self._load_turn(pk, message_id, retry=retry)
+        loaded = self._load_turn(pk, message_id, retry=retry, thread_id=thread_id)
         if isinstance(loaded, Attempt):
             return loaded
         thread = self._live_thread(pk, loaded)
@@ -474,10 +509,12 @@ class Assistant:
             return charged
         return self._answer(pk, loaded, prompt, charged, deadline)
 
-    def _load_turn(self, pk: str, message_id: str, *, retry: bool) -> _Turn | Attempt:
-        """The message and its reply; an Attempt when there is nothing (more) to answer."""
+    def _load_turn(self, pk: str, message_id: str, *, retry: bool, thread_id: str | None) -> _Turn | Attempt:
+        """The message and its reply (and `thread_id`'s thread, the message's as far as the caller
+        knows, in the same read); an Attempt when there is nothing (more) to answer."""
         rid = reply_id(message_id)
-        found = read_snapshot(pk, None, [MESSAGES.sort_key(message_id), MESSAGES.sort_key(rid)]).records
+        keys = [MESSAGES.sort_key(message_id), MESSAGES.sort_key(rid)]
+        found = read_snapshot(pk, None, keys + ([THREADS.sort_key(thread_id)] if thread_id else [])).records
         message = found.get(MESSAGES.sort_key(message_id))
         reply = found.get(MESSAGES.sort_key(rid))
         if message is None or message.deleted or reply is None or reply.deleted:
@@ -485,11 +522,13 @@ class Assistant:
         status = reply.data.get("status")
         if status == COMPLETE or (status == FAILED and not retry):
             return Attempt(reply)  # answered already: the provider is never asked twice
-        return _Turn(message_id, rid, message, reply, str(message.data.get("thread_id")))
+        own = str(message.data.get("thread_id"))
+        thread = found.get(THREADS.sort_key(own))
+        return _Turn(message_id, rid, message, reply, own, thread, thread_read=own == thread_id)
 
     def _live_thread(self, pk: str, turn: _Turn) -> Record | Attempt:
         """The message's thread; a missing one fails the reply, a deleted one removes the turn."""
-        thread = get_record(pk, THREADS.sort_key(turn.thread_id))
+        thread = turn.thread if turn.thread_read else get_record(pk, THREADS.sort_key(turn.thread_id))
         if thread is None or not thread.exists:
             return Attempt(
                 self._write(pk, turn.rid, _failed(THREAD_NOT_FOUND, THREAD_NOT_FOUND_MESSAGE)),
@@ -816,7 +855,7 @@ class Assistant:
             message_id = str(reply.data.get("reply_to"))
             if message_id in tried:
                 continue
-            if not self._safely(pk, message_id, deadline, retry=False):
+            if not self._safely(pk, message_id, deadline, retry=False, thread_id=_thread_of(reply)):
                 return
 
     def _remaining(self, deadline: float) -> float:
@@ -911,6 +950,19 @@ def require_context(access: Access | None, context: Any, has_files: bool) -> Non
 
 def _pending(reply: Record | None) -> bool:
     return reply is not None and not reply.deleted and reply.data.get("status") == PENDING
+
+
+def _complete(reply: Record | None) -> bool:
+    return reply is not None and not reply.deleted and reply.data.get("status") == COMPLETE
+
+
+def _is_reply(record: Record) -> bool:
+    return record.data.get("role") == ASSISTANT
+
+
+def _thread_of(record: Record) -> str:
+    """The thread of a message or a reply (both carry it)."""
+    return str(record.data.get("thread_id"))
 
 
 def _failed(code: str, message: str) -> dict[str, Any]:

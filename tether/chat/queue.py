@@ -1,8 +1,10 @@
 """Reply jobs: what a request hands to the worker so that it can answer at once (docs/chat.md).
 
-A job names a profile and the user messages whose replies are PENDING, in conversation order. It is
-a hint, never the truth: the worker reads the replies again under the lease, so a job delivered
-twice, retried, or racing a `retryChatReply` writes at most one reply per message.
+A job names a profile and the user messages whose replies are PENDING, in conversation order, and
+each message's thread (so that the worker reads the thread with the message and its reply, in one
+BatchGetItem). It is a hint, never the truth: the worker reads the replies again under the lease,
+so a job delivered twice, retried, or racing a `retryChatReply` writes at most one reply per
+message, and a thread that is not the message's own is read again by its real id.
 """
 
 from __future__ import annotations
@@ -29,16 +31,22 @@ class BadJob(ValueError):
 
 @dataclass(frozen=True)
 class ReplyJob:
-    """Answer these messages of this profile (`USER#<profile>`), oldest first."""
+    """Answer these messages of this profile (`USER#<profile>`), oldest first. `threads`: each
+    message's thread, in the same order (empty in jobs queued before threads were named)."""
 
     profile: str
     messages: tuple[str, ...]
+    threads: tuple[str, ...] = ()
 
     def body(self) -> str:
-        return json.dumps(
-            {"v": JOB_VERSION, "profile": self.profile, "messages": list(self.messages)},
-            separators=(",", ":"),
-        )
+        job: dict[str, Any] = {"v": JOB_VERSION, "profile": self.profile, "messages": list(self.messages)}
+        if self.threads:
+            job["threads"] = list(self.threads)
+        return json.dumps(job, separators=(",", ":"))
+
+    def thread_of(self, position: int) -> str | None:
+        """The thread the job names for its `position`-th message (None: not named)."""
+        return self.threads[position] if self.threads else None
 
     @classmethod
     def parse(cls, body: str) -> ReplyJob:
@@ -54,9 +62,18 @@ class ReplyJob:
             raise BadJob("no profile")
         if not isinstance(messages, list) or not 0 < len(messages) <= MAX_MESSAGES_PER_JOB:
             raise BadJob("no messages")
-        if not all(isinstance(message, str) and is_record_id(message) for message in messages):
+        if not _record_ids(messages):
             raise BadJob("bad message id")
-        return cls(profile, tuple(messages))
+        threads = data.get("threads", [])
+        if not isinstance(threads, list) or (threads and len(threads) != len(messages)):
+            raise BadJob("threads do not match the messages")
+        if not _record_ids(threads):
+            raise BadJob("bad thread id")
+        return cls(profile, tuple(messages), tuple(threads))
+
+
+def _record_ids(values: list[Any]) -> bool:
+    return all(isinstance(value, str) and is_record_id(value) for value in values)
 
 
 class ReplyQueue(Protocol):

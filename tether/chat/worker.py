@@ -52,7 +52,7 @@ def _done(assistant: Assistant, record: Mapping[str, Any], started: float) -> bo
         )
         return False
     try:
-        return assistant.work(job.profile, job.messages, started)
+        return assistant.work(job, started)
     except Exception as error:
         logger.warning("chat reply job failed", extra={"error": type(error).__name__})
         return False
