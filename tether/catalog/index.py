@@ -37,6 +37,7 @@ from tether.storage.record_items import READ_ATTRIBUTES, Write, record_attribute
 from tether.telemetry import logger
 
 FORMAT = 1
+PREFIX = "catalog-index/"  # of the media bucket (template.yaml: the worker reads it, old versions expire)
 _ATTRIBUTES = frozenset(READ_ATTRIBUTES)
 
 
@@ -138,7 +139,7 @@ class IndexStore:
 
     def __init__(self, media: Media, partition: str) -> None:
         self.media = media
-        self.prefix = f"catalog-index/{partition}/"
+        self.prefix = f"{PREFIX}{partition}/"
 
     @property
     def manifest_key(self) -> str:
