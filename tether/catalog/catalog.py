@@ -287,9 +287,9 @@ class Catalog:
                 if previous is not None and previous.epoch == state.epoch and previous.seq >= state.seq:
                     return previous
                 manifest, pieces = self._build_index(state, previous)
-                self.index.write(pieces, manifest, previous.keys() if previous else set())
+                self.index.write(pieces, manifest, previous.objects() if previous else set())
                 if previous is not None:
-                    self.index.delete(set(previous.retired) - manifest.keys())
+                    self.index.delete(set(previous.retired) - manifest.objects())
             except (IndexUnavailable, BotoCoreError, ClientError) as error:
                 logger.warning("catalog index not published", extra={"error": type(error).__name__})
                 return None
@@ -297,7 +297,7 @@ class Catalog:
 
     def _build_index(self, state: _State, previous: Manifest | None) -> tuple[Manifest, Pieces]:
         pieces = Pieces()
-        stored = previous.keys() if previous else set()
+        stored = previous.objects() if previous else set()
         collections = [record for record in state.collections.values() if not record.deleted]
         tracks: dict[str, str] = {}
         for collection_id, found in state.visible_tracks().items():
@@ -321,7 +321,7 @@ class Catalog:
             tracks=tracks,
             search=search,
         )
-        return dataclasses.replace(manifest, retired=retire(previous, manifest.keys())), pieces
+        return dataclasses.replace(manifest, retired=retire(previous, manifest.objects())), pieces
 
     # ---- what users read (visible items only, unless an editor asks for everything)
 

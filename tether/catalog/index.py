@@ -57,7 +57,7 @@ class Manifest:
     search: Mapping[str, str]  # preference_key(preferred) -> object key
     retired: tuple[str, ...] = ()  # objects of the manifest before this one that this one dropped
 
-    def keys(self) -> set[str]:
+    def objects(self) -> set[str]:
         return {self.collections, *self.tracks.values(), *self.search.values()}
 
     def dump(self) -> bytes:
@@ -188,4 +188,4 @@ class IndexStore:
 
 def retire(previous: Manifest | None, pieces_keys: set[str]) -> tuple[str, ...]:
     """The previous manifest's objects the new one no longer uses (deleted one index later)."""
-    return () if previous is None else tuple(sorted(previous.keys() - pieces_keys))
+    return () if previous is None else tuple(sorted(previous.objects() - pieces_keys))
