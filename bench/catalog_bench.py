@@ -89,7 +89,7 @@ def sentence(rng: random.Random, words: list[str], synthetic: list[str], count: 
     return " ".join(rng.choice(words) if rng.random() < 0.6 else rng.choice(synthetic) for _ in range(count))
 
 
-def generate(rng: random.Random) -> list[ServerChange]:
+def generate(rng: random.Random, count: int = TRACK_COUNT) -> list[ServerChange]:
     """Collections of 100 tracks, each in English and Portuguese, with a ~20,000-word vocabulary."""
     syllables = [a + b for a in "klmnrstvdpbf" for b in "aeiou"]
     synthetic = sorted(
@@ -97,7 +97,7 @@ def generate(rng: random.Random) -> list[ServerChange]:
     )
     now = datetime.now(UTC)
     changes = []
-    for c in range(-(-TRACK_COUNT // PER_COLLECTION)):
+    for c in range(-(-count // PER_COLLECTION)):
         collection_id = f"collection-{c:04d}"
         changes.append(
             ServerChange(
@@ -117,7 +117,7 @@ def generate(rng: random.Random) -> list[ServerChange]:
                 },
             )
         )
-        for t in range(min(PER_COLLECTION, TRACK_COUNT - c * PER_COLLECTION)):
+        for t in range(min(PER_COLLECTION, count - c * PER_COLLECTION)):
             changes.append(
                 ServerChange(
                     TRACKS,
@@ -143,6 +143,14 @@ def generate(rng: random.Random) -> list[ServerChange]:
                 )
             )
     return changes
+
+
+def write_catalog(engine: SyncEngine, partition: str, count: int = TRACK_COUNT) -> int:
+    """The generated catalog of `count` tracks written into `partition`; returns its item count."""
+    changes = generate(random.Random(7), count)
+    for start in range(0, len(changes), WRITE_BATCH):
+        engine.write(partition, changes[start : start + WRITE_BATCH])
+    return len(changes)
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -337,18 +345,13 @@ def index_size(settings: Settings, manifest: Manifest) -> dict[str, Any]:
 
 
 def main() -> None:
-    rng = random.Random(7)
     with local_table() as table, local_s3.running() as s3:
         base = dataclasses.replace(table, media_bucket="tether-bench-media", s3_endpoint=s3.endpoint)
         local_s3.create_bucket(Media(base).client, base.media_bucket_name)
         settings = dataclasses.replace(base, catalog_partition="CATALOG#bench")
         writer = engine_for(settings, ttl=5)
-        changes = generate(rng)
-        items = len(changes)
         started = time.perf_counter()
-        for start in range(0, len(changes), WRITE_BATCH):
-            writer.write(settings.catalog_partition, changes[start : start + WRITE_BATCH])
-        del changes
+        items = write_catalog(writer, settings.catalog_partition)
         print(f"wrote {items} catalog items in {time.perf_counter() - started:.0f} s")
 
         get_item = floor()
