@@ -38,6 +38,7 @@ from tether.collections import COLLECTIONS as ALL_COLLECTIONS
 from tether.media import Media
 from tether.pieces import PIECES
 from tether.settings import Settings
+from tether.storage import base as storage
 from tether.storage.capacity import meter_capacity
 from tether.storage.instrumentation import Calls, record_calls
 from tether.sync.engine import Mutation, ServerChange, SyncEngine
@@ -47,6 +48,8 @@ TRACK_COUNT = int(os.environ.get("CATALOG_BENCH_TRACKS", "50000"))
 PER_COLLECTION = 100
 WRITE_BATCH = 980  # changes per engine.write (10 transactions)
 SEARCH_RUNS = 100
+# DynamoDB Local answers a 1 MB page of a loaded machine's 8 parallel segments slowly; DynamoDB doesn't.
+LOCAL_READ_TIMEOUT = 60.0
 EN_TEXT = (
     "meditation breath breathing kindness loving compassion silence silent retreat talk guided body "
     "scan attention mindfulness awareness calm rest sleep evening morning walking sitting posture "
@@ -186,8 +189,6 @@ def peak_mb() -> float:
 
 def child_settings(endpoint: str, table: str, partition: str, s3_endpoint: str, bucket: str) -> Settings:
     """A Lambda's settings: with the media bucket (the published index is used) or without ("-")."""
-    from tether.storage import base as storage
-
     settings = Settings(
         stage="dev",
         table_name=table,
@@ -195,6 +196,7 @@ def child_settings(endpoint: str, table: str, partition: str, s3_endpoint: str, 
         catalog_partition=partition,
         s3_endpoint=None if s3_endpoint == "-" else s3_endpoint,
         media_bucket=None if bucket == "-" else bucket,
+        dynamodb_read_timeout=LOCAL_READ_TIMEOUT,
     )
     storage.configure(settings)
     return settings
@@ -348,7 +350,10 @@ def main() -> None:
     with local_table() as table, local_s3.running() as s3:
         base = dataclasses.replace(table, media_bucket="tether-bench-media", s3_endpoint=s3.endpoint)
         local_s3.create_bucket(Media(base).client, base.media_bucket_name)
-        settings = dataclasses.replace(base, catalog_partition="CATALOG#bench")
+        settings = dataclasses.replace(
+            base, catalog_partition="CATALOG#bench", dynamodb_read_timeout=LOCAL_READ_TIMEOUT
+        )
+        storage.configure(settings)
         writer = engine_for(settings, ttl=5)
         started = time.perf_counter()
         items = write_catalog(writer, settings.catalog_partition)
