@@ -259,7 +259,8 @@ def test_a_change_published_after_a_lambda_read_the_index_is_seen_once_the_cache
 
     clock.now += ttl - timedelta(milliseconds=1)  # the head read first is still trusted: the old answer
     answer, calls = ask("SearchContent", {"query": "lighthouse", "locale": "en"})
-    assert answer["searchContent"] == [] and catalog_reads(calls, partition) == []
+    assert answer["searchContent"] == []
+    assert catalog_reads(calls, partition) == []
     clock.now += timedelta(milliseconds=1)  # now as old as the TTL: the head is read again
     answer, calls = ask("SearchContent", {"query": "lighthouse", "locale": "en"})
     assert [hit["item"]["id"] for hit in answer["searchContent"]] == ["nested-1"]
@@ -292,6 +293,7 @@ def test_an_index_that_was_not_published_is_caught_up_from_the_feed(
     clock = Clock()
     full = asker(Services.build(catalog_settings, clock=clock), gql.token)
     reader = asker(Services.build(indexed_settings, clock=clock), gql.token)
+    feed_reads = 0
     for document, variables in [
         ("SearchContent", {"query": "lighthouse", "locale": "en"}),
         ("SearchContent", {"query": "calm", "locale": "pt"}),
@@ -302,4 +304,48 @@ def test_an_index_that_was_not_published_is_caught_up_from_the_feed(
     ]:
         answer, calls = reader(document, variables)
         assert answer == full(document, variables)[0], (document, variables)
+        feed_reads += catalog_reads(calls, partition).count(("Query", "feed"))
     assert answer["collections"]["nodes"][0]["title"] == "Silêncio da noite"
+    assert feed_reads == 1  # the changes since the index, once; not the catalog (8 segments)
+
+
+def test_a_dumped_search_index_answers_as_the_one_it_was_dumped_from() -> None:
+    from tether.catalog.search import Document, SearchIndex
+
+    index = SearchIndex(("pt", "pt-BR"))
+    for n in range(60):
+        title = {"en": f"Calm {WORDS[n % 10]} {n}", "pt": f"Calma {PT.get(WORDS[n % 7], 'x')} {n}"}
+        index.put(Document(f"track:t{n}", title, {"en": f"{WORDS[n % 3]} practice"}, [WORDS[n % 5]], ("en",)))
+    for n in range(0, 60, 4):  # changed items leave dead slots, which the dump drops
+        index.put(Document(f"track:t{n}", {"en": f"Silence {n}"}, {}, [], ("en",)))
+    index.remove("track:t7")
+    loaded = SearchIndex.load(index.dump(), index.preferred)
+    assert len(loaded) == len(index)
+    for query in ("calm", "calma", "ca", "silence", "rest calm", "practice", "coracao", "zzz", "si"):
+        assert loaded.search(query, 50) == index.search(query, 50), query
+
+
+def test_a_lambda_whose_index_objects_were_retired_rereads_the_manifest(
+    editor: Services, catalog_settings: Settings, indexed_settings: Settings, gql: GraphQLClient
+) -> None:
+    """Each publish deletes what the one before it dropped: a Lambda that still holds an older
+    manifest finds an object gone, rereads the manifest once, and answers from the new index."""
+    partition = indexed_settings.catalog_partition
+    clock = Clock()
+    reader = Services.build(indexed_settings, clock=clock)
+    ask = asker(reader, gql.token)
+    ask("Collections", {"locale": "en"})  # holds the first manifest (not yet root-c's tracks)
+    for title in ("Lighthouse", "Harbour"):  # two publishes: the first index's root-c list is deleted
+        changed = catalog_file()
+        changed["tracks"] = [
+            {**track, "title": {"en": title}} if track["id"] == "root-c-1" else track
+            for track in changed["tracks"]
+        ]
+        load_catalog(changed, editor.sync, editor.catalog)
+    answer, calls = ask("Collection", {"slug": "root-c", "locale": "en"})  # the head is still cached
+    assert ("Query", "feed") not in catalog_reads(calls, partition)  # not the full copy
+    expected, _ = asker(Services.build(catalog_settings, clock=clock), gql.token)(
+        "Collection", {"slug": "root-c", "locale": "en"}
+    )
+    assert answer == expected
+    assert "Harbour" in [track["title"] for track in answer["collection"]["tracks"]]
