@@ -29,7 +29,7 @@ from typing import Any
 
 from ulid import ULID
 
-from bench.catalog_bench import engine_for, write_catalog
+from bench.catalog_bench import LOCAL_READ_TIMEOUT, engine_for, write_catalog
 from bench.coldstart_bench import ROOT, handler_env
 from bench.common import RESULTS
 from bench.cost import CHAT_SETTINGS, WORKLOAD, ReplyQueue, chat_stack, worker_memory_mb
@@ -40,6 +40,7 @@ from tether.chat.model import MESSAGES, THREADS
 from tether.media import Media
 from tether.services import Services
 from tether.settings import Settings
+from tether.storage import base as storage
 from tether.sync.engine import Mutation
 
 # The peak is VmHWM: ru_maxrss survives exec, so a child would report its parent's peak.
@@ -92,7 +93,8 @@ def work(settings: Settings, event: dict[str, Any]) -> dict[str, Any]:
     env |= {
         spec.metadata["env"]: str(getattr(settings, spec.name))
         for spec in fields(Settings)
-        if spec.name in (*CHAT_SETTINGS, "media_bucket", "s3_endpoint") and getattr(settings, spec.name)
+        if spec.name in (*CHAT_SETTINGS, "media_bucket", "s3_endpoint", "dynamodb_read_timeout")
+        and getattr(settings, spec.name)
     }
     env["AWS_LAMBDA_FUNCTION_NAME"] = "tether-dev-chat-worker"
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
@@ -123,7 +125,9 @@ def measure() -> dict[str, Any]:
                 media_bucket="tether-bench-media",
                 s3_endpoint=s3.endpoint,
                 chat_openai_base_url=f"{model.url}/v1",
+                dynamodb_read_timeout=LOCAL_READ_TIMEOUT,
             )
+            storage.configure(settings)
             local_s3.create_bucket(Media(settings).client, settings.media_bucket_name)
             services = Services.build(settings)
             model.default = lambda request: openai_reply(
