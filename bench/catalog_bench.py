@@ -227,7 +227,8 @@ def first_answer(what: str, *where: str) -> dict[str, Any]:
     DynamoDB round trips and read units, S3 objects and bytes fetched."""
     from tether.services import Services
 
-    services = Services.build(child_settings(*where))
+    settings = child_settings(*where)
+    services = Services.build(settings)
     fetched: list[int] = []
     if services.catalog.index is not None:
         services.catalog.index.media.client.meta.events.register(
@@ -243,8 +244,9 @@ def first_answer(what: str, *where: str) -> dict[str, Any]:
     assert answered, what
     # The read units, from the same answer in another fresh Services (the meter's own reads and
     # memory stay out of the figures above).
+    again = Services.build(settings)  # not child_settings again: it makes a new DynamoDB client
     with meter_capacity() as meter:
-        FIRST_ANSWERS[what](Services.build(child_settings(*where)).catalog)
+        FIRST_ANSWERS[what](again.catalog)
     return {
         "cpu_s": round(cpu, 3),
         "s": round(wall, 3),
