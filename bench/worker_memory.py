@@ -4,17 +4,24 @@ event source mapping delivers it, against DynamoDB Local and a fake OpenAI API (
 the heaviest provider to import; Bedrock's is boto3, already loaded). The job is a real one: a push
 carrying a chat message hands it to a local SQS queue, from which it is received.
 
-Printed: the child's peak resident set (`ru_maxrss`) after the import and after the job, against
+Two jobs: a plain reply, and a reply for which the model first calls the `search_catalog` tool on
+a catalog of WORKER_CATALOG_TRACKS tracks (default 50,000; bench/catalog_bench.py's catalog, its
+read index published to a local S3 as an editor's change publishes it): the worker loads only the
+index pieces that search needs (docs/catalog.md), not the catalog.
+
+Printed: the child's peak resident set (VmHWM) after the import and after each job, against
 the worker's MemorySize in template.yaml. `python -m bench worker_memory`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,24 +29,33 @@ from typing import Any
 
 from ulid import ULID
 
+from bench.catalog_bench import LOCAL_READ_TIMEOUT, engine_for, write_catalog
 from bench.coldstart_bench import ROOT, handler_env
 from bench.common import RESULTS
 from bench.cost import CHAT_SETTINGS, WORKLOAD, ReplyQueue, chat_stack, worker_memory_mb
+from localdev import s3 as local_s3
+from tests.chat.conftest import Answer, FakeAPI, Received, openai_reply
+from tests.chat.test_tools import openai_calls
 from tether.chat.model import MESSAGES, THREADS
+from tether.media import Media
 from tether.services import Services
 from tether.settings import Settings
+from tether.storage import base as storage
 from tether.sync.engine import Mutation
 
+# The peak is VmHWM: ru_maxrss survives exec, so a child would report its parent's peak.
 WORKER_SCRIPT = (
-    "import json, resource, sys\n"
+    "import json, sys\n"
+    "def peak():\n"
+    "    lines = open('/proc/self/status').read().splitlines()\n"
+    "    return next(int(line.split()[1]) for line in lines if line.startswith('VmHWM:'))\n"
     "event = json.load(open(sys.argv[1]))\n"
     "from tests.deploy.lambda_support import FakeLambdaContext\n"
     "import app\n"
-    "imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "imported = peak()\n"
     "answer = app.handler(event, FakeLambdaContext(function_name='tether-dev-chat-worker'))\n"
     "assert answer == {'batchItemFailures': []}, answer\n"
-    "print(json.dumps({'imported_kb': imported,"
-    " 'peak_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n"
+    "print(json.dumps({'imported_kb': imported, 'peak_kb': peak()}))\n"
 )
 
 
@@ -55,41 +71,108 @@ def queued_job(services: Services, queue: ReplyQueue) -> dict[str, Any]:
     return queue.next_event()
 
 
-def measure() -> dict[str, Any]:
-    with chat_stack(WORKLOAD.chat_reply_chars) as (settings, queue):
-        event = queued_job(Services.build(settings), queue)
-        env = handler_env(settings.table_name, str(settings.dynamodb_endpoint))
-        env |= {
-            spec.metadata["env"]: str(getattr(settings, spec.name))
-            for spec in fields(Settings)
-            if spec.name in CHAT_SETTINGS
-        }
-        env["AWS_LAMBDA_FUNCTION_NAME"] = "tether-dev-chat-worker"
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-            json.dump(event, file)
-        try:
-            run = subprocess.run(
-                [sys.executable, "-c", WORKER_SCRIPT, file.name],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-        finally:
-            os.unlink(file.name)
+CATALOG_TRACKS = int(os.environ.get("WORKER_CATALOG_TRACKS", "50000"))
+SEARCH = ("call_1", "search_catalog", {"query": "breath kindness", "limit": 5})
+
+
+def searching_model(reply: str) -> Callable[[Received], Answer]:
+    """A model that calls the catalog search tool first, then replies once it has the results."""
+
+    def answer(request: Received) -> Answer:
+        messages = (request.body or {}).get("messages", [])
+        if any(message.get("role") == "tool" for message in messages):
+            return openai_reply(reply, prompt=600, completion=250)
+        return openai_calls(SEARCH)
+
+    return answer
+
+
+def work(settings: Settings, event: dict[str, Any]) -> dict[str, Any]:
+    """A fresh worker process configured like ChatWorkerFunction works the job: its peak memory."""
+    env = handler_env(settings.table_name, str(settings.dynamodb_endpoint))
+    env |= {
+        spec.metadata["env"]: str(getattr(settings, spec.name))
+        for spec in fields(Settings)
+        if spec.name in (*CHAT_SETTINGS, "media_bucket", "s3_endpoint", "dynamodb_read_timeout")
+        and getattr(settings, spec.name)
+    }
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "tether-dev-chat-worker"
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(event, file)
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", WORKER_SCRIPT, file.name],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.unlink(file.name)
     if run.returncode != 0:
         raise RuntimeError(f"the worker failed:\n{run.stderr[-4000:]}")
     measured: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
-    return measured | {"memory_mb": worker_memory_mb()}
+    return measured
+
+
+def measure() -> dict[str, Any]:
+    model = FakeAPI().start()
+    try:
+        with chat_stack(WORKLOAD.chat_reply_chars) as (chat, queue), local_s3.running() as s3:
+            settings = dataclasses.replace(
+                chat,
+                media_bucket="tether-bench-media",
+                s3_endpoint=s3.endpoint,
+                chat_openai_base_url=f"{model.url}/v1",
+                dynamodb_read_timeout=LOCAL_READ_TIMEOUT,
+            )
+            storage.configure(settings)
+            local_s3.create_bucket(Media(settings).client, settings.media_bucket_name)
+            services = Services.build(settings)
+            model.default = lambda request: openai_reply(
+                "x" * WORKLOAD.chat_reply_chars, prompt=400, completion=250
+            )
+            plain = work(settings, queued_job(services, queue))
+            items = write_catalog(engine_for(settings, ttl=5), settings.catalog_partition, CATALOG_TRACKS)
+            manifest = services.catalog.publish()  # what an editor's change does
+            assert manifest is not None
+            model.default = searching_model("x" * WORKLOAD.chat_reply_chars)
+            searched = work(settings, queued_job(services, queue))
+            # The same without the index (no media bucket): the worker loads the whole catalog.
+            whole = work(dataclasses.replace(settings, media_bucket=None), queued_job(services, queue))
+            tool_results = [
+                message["content"]
+                for request in model.requests
+                for message in (request.body or {}).get("messages", [])
+                if message.get("role") == "tool"
+            ]
+            assert len(tool_results) == 2, "the model did not get the search's results twice"
+            assert json.loads(tool_results[0])["results"], tool_results[0]  # it found tracks
+            assert tool_results[0] == tool_results[1]  # the same with the index and without
+    finally:
+        model.stop()
+    return {
+        "plain": plain,
+        "catalog_search": searched,
+        "catalog_search_whole_catalog": whole,
+        "catalog_items": items,
+        "memory_mb": worker_memory_mb(),
+    }
 
 
 def main() -> None:
     result = measure()
-    imported, peak, memory = result["imported_kb"] / 1024, result["peak_kb"] / 1024, result["memory_mb"]
+    memory = result["memory_mb"]
     print("\nreply worker memory (a fresh process: import the handler, work one SQS reply job)")
-    print(f"  after import {imported:.0f} MB, peak after the job {peak:.0f} MB")
-    print(f"  ChatWorkerFunction MemorySize {memory} MB: {peak / memory:.0%} of it used")
+    for name, label in (
+        ("plain", "a reply"),
+        ("catalog_search", f"a reply after a catalog search ({result['catalog_items']:,} catalog items)"),
+        ("catalog_search_whole_catalog", "the same search without the index (the whole catalog loaded)"),
+    ):
+        imported, peak = result[name]["imported_kb"] / 1024, result[name]["peak_kb"] / 1024
+        print(f"  {label}: after import {imported:.0f} MB, peak after the job {peak:.0f} MB")
+        print(f"    ChatWorkerFunction MemorySize {memory} MB: {peak / memory:.0%} of it used")
     RESULTS.mkdir(exist_ok=True)
     (Path(RESULTS) / "worker_memory.json").write_text(json.dumps(result, indent=2))
 

@@ -12,6 +12,7 @@ from tether.accounts.consents import has_consent
 from tether.audit import AuditLog
 from tether.catalog.catalog import Catalog
 from tether.catalog.editor import Editor
+from tether.catalog.index import IndexStore
 from tether.catalog.media import MediaStore
 from tether.catalog.model import user_view
 from tether.chat.assistant import Assistant
@@ -79,7 +80,8 @@ class Services:
         people = People(log, audit_key(settings), media, clock=now)
         accounts = Accounts(settings, log, media, clock=now, estate=people.estate)
         store = MediaStore(settings, media)
-        catalog = Catalog(engine, store, clock=now)
+        index = IndexStore(media, settings.catalog_partition) if settings.media_bucket else None
+        catalog = Catalog(engine, store, clock=now, index=index)
         entitlements = Entitlements(
             engine,
             Plans.load(settings.plans_file),

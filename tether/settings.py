@@ -154,7 +154,7 @@ class Settings:
     media_bucket: str | None = _setting(
         "TETHER_MEDIA_BUCKET",
         None,
-        "Private S3 bucket for media (catalog files under `catalog/`, users' files and data exports under `users/<sub>/`); SAM sets it. Unset: dev signs media URLs for `tether-media-local`, `exportMyData` is unavailable and erasure skips S3.",
+        "Private S3 bucket for media (catalog files under `catalog/`, the catalog's read index under `catalog-index/`, users' files and data exports under `users/<sub>/`); SAM sets it. Unset: dev signs media URLs for `tether-media-local`, `exportMyData` is unavailable and erasure skips S3.",
     )
     s3_endpoint: str | None = _setting(
         "TETHER_S3_ENDPOINT",

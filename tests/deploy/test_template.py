@@ -529,6 +529,7 @@ def test_the_reply_worker_may_do_only_what_a_reply_needs(template: dict[str, Any
         "Resource": [
             {"Fn::Sub": "${MediaBucket.Arn}/users/*/attachments/*"},
             {"Fn::Sub": "${MediaBucket.Arn}/catalog/*"},
+            {"Fn::Sub": "${MediaBucket.Arn}/catalog-index/*"},
         ],
     }
     # What an SQS event source mapping needs of the function's role, nothing more.
@@ -716,6 +717,20 @@ def test_data_exports_expire_from_the_bucket_after_a_day(template: dict[str, Any
     assert expire["TagFilters"] == [{"Key": key, "Value": value}]
     assert (expire["Status"], expire["ExpirationInDays"]) == ("Enabled", 1)
     assert expire["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+
+
+def test_replaced_versions_of_the_catalog_index_expire_after_a_day(template: dict[str, Any]) -> None:
+    from tether.catalog.index import PREFIX, IndexStore
+    from tether.media import Media
+
+    rules = {
+        rule["Id"]: rule for rule in properties(template, "MediaBucket")["LifecycleConfiguration"]["Rules"]
+    }
+    expire = rules["ExpireReplacedCatalogIndex"]
+    assert (expire["Status"], expire["Prefix"]) == ("Enabled", PREFIX)
+    assert expire["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert "ExpirationInDays" not in expire  # the current index stays, however old
+    assert IndexStore(Media(Settings()), "CATALOG").manifest_key.startswith(PREFIX)
 
 
 def test_uploaded_attachments_reach_the_function_and_uncompleted_ones_expire(

@@ -14,18 +14,32 @@ does not load the catalog (docs/catalog.md).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from tether.catalog.index import (
+    IndexStore,
+    IndexUnavailable,
+    Manifest,
+    Pieces,
+    encode_records,
+    preference_key,
+    preferences,
+    retire,
+)
 from tether.catalog.locale import localize, preference
 from tether.catalog.media import MediaKind, MediaStore, SignedUrl
 from tether.catalog.model import COLLECTIONS, TRACKS, is_visible, required_entitlement
 from tether.catalog.rules import Items
 from tether.catalog.search import Document, SearchIndex
+from tether.catalog.view import IndexedView, children_in, document_in, fallbacks_in, item_key, order_of
 from tether.entitlements.service import Access
 from tether.errors import BadUserInput, NotFound, check_between
 from tether.model.record import Record
@@ -33,20 +47,14 @@ from tether.storage.feed import read_feed
 from tether.storage.listing import get_record
 from tether.sync.engine import SyncEngine
 from tether.sync.fields import CATALOG_ID
+from tether.telemetry import logger
 
 MAX_PAGE = 100
 MAX_SEARCH_RESULTS = 50
 MAX_QUERY_LENGTH = 200
 MAX_VIEWS = 8  # search indexes kept per process (one per language preference in use)
 LOAD_SEGMENTS = 8
-
-
-def item_key(kind: str, item_id: str) -> str:
-    return f"{kind}:{item_id}"
-
-
-def _order(record: Record) -> tuple[int, str]:
-    return int(record.data.get("order") or 0), record.id
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -116,13 +124,7 @@ class _State:
 
     def children(self, parent_id: str | None) -> list[Record]:
         if self._children is None:
-            children: dict[str | None, list[Record]] = {}
-            for record in self.collections.values():
-                if not record.deleted:
-                    children.setdefault(record.data.get("parent_id"), []).append(record)
-            for found in children.values():
-                found.sort(key=_order)
-            self._children = children
+            self._children = children_in(self.collections.values())
         return self._children.get(parent_id, [])
 
     def tracks_of(self, collection_id: str) -> list[Record]:
@@ -132,9 +134,18 @@ class _State:
                 if not record.deleted:
                     tracks.setdefault(str(record.data.get("collection_id")), []).append(record)
             for found in tracks.values():
-                found.sort(key=_order)
+                found.sort(key=order_of)
             self._tracks = tracks
         return self._tracks.get(collection_id, [])
+
+    def visible_tracks(self) -> dict[str, list[Record]]:
+        """Every collection's visible tracks, in order (what the index stores per collection)."""
+        self.tracks_of("")
+        assert self._tracks is not None
+        shown = {
+            key: [record for record in found if is_visible(record)] for key, found in self._tracks.items()
+        }
+        return {key: found for key, found in shown.items() if found}
 
     def by_slug(self, slug: str) -> Record | None:
         if self._slugs is None:
@@ -159,20 +170,10 @@ class _State:
         return self._languages
 
     def fallbacks(self, record: Record) -> tuple[str | None, ...]:
-        """The languages to fall back to: the collection's default language (then the recording's)."""
-        if record.collection == COLLECTIONS.name:
-            return (record.data.get("default_language"),)
-        parent = self.collections.get(str(record.data.get("collection_id")))
-        return (parent.data.get("default_language") if parent else None, record.data.get("language"))
+        return fallbacks_in(self.collections, record)
 
     def document(self, record: Record) -> Document:
-        return Document(
-            key=item_key(record.collection, record.id),
-            title=record.data.get("title") or {},
-            description=record.data.get("description") or {},
-            tags=record.data.get("tags") or [],
-            fallbacks=self.fallbacks(record),
-        )
+        return document_in(self.collections, record)
 
     def index(self, preferred: tuple[str, ...]) -> SearchIndex:
         index = self.views.get(preferred)
@@ -204,6 +205,7 @@ class Catalog:
         *,
         load_segments: int = LOAD_SEGMENTS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        index: IndexStore | None = None,
     ) -> None:
         self.engine = engine
         self.media = media
@@ -211,8 +213,11 @@ class Catalog:
         self.feed = feed
         self.partition = engine.shared_feeds[feed].partition
         self.load_segments = load_segments
+        self.index = index  # the published read index (None: every read needs the full copy)
         self._lock = threading.RLock()
         self._state: _State | None = None
+        self._view: IndexedView | None = None
+        self._shard_keys: dict[str, tuple[tuple[tuple[str, int], ...], str]] = {}
 
     def _current(self, fresh: bool = False) -> _State:
         """The state as of the catalog's head (the cached head unless `fresh`). Call with the lock."""
@@ -227,6 +232,96 @@ class Catalog:
             state.apply(read_feed(self.partition, after=state.seq, upto=head.seq))
             state.seq = head.seq
         return state
+
+    def _indexed(self, *, reread: bool = False) -> IndexedView | None:
+        """The published index as of the catalog's (cached) head, or None: there is none, it is of
+        another epoch, or this process holds the full copy anyway. Call with the lock.
+
+        The manifest is read (one GET) when the view starts and whenever the head has moved past
+        the view; the feed from the view's position to the head is then applied (one Query)."""
+        if self.index is None or self._state is not None:
+            return None
+        head = self.engine.shared_head(self.feed).head
+        view = None if reread else self._view
+        try:
+            if view is None or view.epoch != head.epoch or head.seq > view.seq:
+                manifest = self.index.manifest()
+                if manifest is None or manifest.epoch != head.epoch:
+                    self._view = None
+                    return None
+                if view is None or view.epoch != manifest.epoch or manifest.seq > view.manifest.seq:
+                    view = IndexedView(manifest, self.index, self.partition)
+                if head.seq > view.seq:
+                    view.apply(read_feed(self.partition, after=view.seq, upto=head.seq), head.seq)
+        except IndexUnavailable:
+            self._view = None
+            return None
+        self._view = view
+        return view
+
+    def _read(self, indexed: Callable[[IndexedView], T], full: Callable[[_State], T]) -> T:
+        """`indexed` on the published index when there is one, else `full` on the full copy (loaded
+        if need be). An index object that is gone (a newer index retired it) rereads the manifest
+        once. Call with the lock."""
+        for reread in (False, True):
+            view = self._indexed(reread=reread)
+            if view is None:
+                break
+            try:
+                return indexed(view)
+            except IndexUnavailable:
+                self._view = None
+        return full(self._current())
+
+    def publish(self) -> Manifest | None:
+        """Write the read index of the catalog as of a fresh read of its head (after every editor's
+        change and catalog load), unless the stored one is as recent. Returns the manifest written
+        or kept; None without an index store or when S3 failed (logged: readers then apply more of
+        the feed to the older index, and the next change publishes again)."""
+        if self.index is None:
+            return None
+        with self._lock:
+            state = self._current(fresh=True)
+            try:
+                previous = self.index.manifest()
+                if previous is not None and previous.epoch == state.epoch and previous.seq >= state.seq:
+                    return previous
+                manifest, pieces = self._build_index(state, previous)
+                self.index.write(pieces, manifest, previous.objects() if previous else set())
+                if previous is not None:
+                    self.index.delete(set(previous.retired) - manifest.objects())
+            except (IndexUnavailable, BotoCoreError, ClientError) as error:
+                logger.warning("catalog index not published", extra={"error": type(error).__name__})
+                return None
+        return manifest
+
+    def _build_index(self, state: _State, previous: Manifest | None) -> tuple[Manifest, Pieces]:
+        pieces = Pieces()
+        stored = previous.objects() if previous else set()
+        collections = [record for record in state.collections.values() if not record.deleted]
+        tracks: dict[str, str] = {}
+        for collection_id, found in state.visible_tracks().items():
+            fingerprint = tuple((record.id, record.version) for record in found)
+            known = self._shard_keys.get(collection_id)
+            if known is not None and known[0] == fingerprint and known[1] in stored:
+                tracks[collection_id] = known[1]  # unchanged and stored: not encoded again
+                continue
+            tracks[collection_id] = pieces.add(encode_records(self.partition, found), "records")
+            self._shard_keys[collection_id] = (fingerprint, tracks[collection_id])
+        languages = state.languages()
+        search = {
+            preference_key(preferred): pieces.add(state.index(preferred).dump(), "search")
+            for preferred in sorted(preferences(languages))
+        }
+        manifest = Manifest(
+            epoch=state.epoch,
+            seq=state.seq,
+            languages=languages,
+            collections=pieces.add(encode_records(self.partition, collections), "records"),
+            tracks=tracks,
+            search=search,
+        )
+        return dataclasses.replace(manifest, retired=retire(previous, manifest.objects())), pieces
 
     # ---- what users read (visible items only, unless an editor asks for everything)
 
@@ -243,17 +338,20 @@ class Catalog:
         check_between("first", first, 1, MAX_PAGE)
         start = _page_start(after)
         with self._lock:
+            children = self._read(
+                lambda view: view.children(parent_id), lambda state: state.children(parent_id)
+            )
             found = [
                 record
-                for record in self._current().children(parent_id)
+                for record in children
                 if (include_hidden or is_visible(record))
                 and (kind is None or record.data.get("kind") == kind)
-                and (start is None or _order(record) > start)
+                and (start is None or order_of(record) > start)
             ]
         page = found[:first]
         next_key = None
         if len(found) > first:
-            order, last_id = _order(page[-1])
+            order, last_id = order_of(page[-1])
             next_key = {"order": str(order), "id": last_id}
         return CollectionPage(page, next_key)
 
@@ -266,8 +364,12 @@ class Catalog:
         with self._lock:
             if id is not None and self._state is None:
                 return _shown(self._read_one(COLLECTIONS.sort_key, id), include_hidden)
-            state = self._current()
-            record = state.collections.get(id) if id is not None else state.by_slug(str(slug))
+            if id is not None:
+                record = self._current().collections.get(id)
+            else:
+                record = self._read(
+                    lambda view: view.by_slug(str(slug)), lambda state: state.by_slug(str(slug))
+                )
         return _shown(record, include_hidden)
 
     def _read_one(self, sort_key: Callable[[str], str], item_id: str) -> Record | None:
@@ -277,7 +379,12 @@ class Catalog:
     def tracks(self, collection_id: str, *, include_hidden: bool = False) -> list[Record]:
         """A collection's tracks in order (its visible ones, unless an editor asks for all)."""
         with self._lock:
-            found = self._current().tracks_of(collection_id)
+            if include_hidden:  # drafts: only the full copy has them
+                found = self._current().tracks_of(collection_id)
+            else:
+                found = self._read(
+                    lambda view: view.tracks_of(collection_id), lambda state: state.tracks_of(collection_id)
+                )
         return [record for record in found if include_hidden or is_visible(record)]
 
     def track(self, id: str, *, include_hidden: bool = False) -> Record | None:
@@ -294,6 +401,9 @@ class Catalog:
             state = self._state
             if state is not None:
                 return state.fallbacks(record)
+            found = self._view.fallbacks(record) if self._view is not None else None
+            if found is not None:
+                return found
         if record.collection == COLLECTIONS.name:
             return (record.data.get("default_language"),)
         parent = self._read_one(COLLECTIONS.sort_key, str(record.data.get("collection_id")))
@@ -309,15 +419,11 @@ class Catalog:
             )
         check_between("first", first, 1, MAX_SEARCH_RESULTS)
         with self._lock:
-            state = self._current()
-            index = state.index(preference(locale, state.languages()))
-            hits = index.search(query, first)
-            kinds = state.items
-            return [
-                SearchResult(kinds[kind][item_id], hit.score)
-                for hit in hits
-                for kind, _, item_id in [hit.key.partition(":")]
-            ]
+            found = self._read(
+                lambda view: view.search(query, locale, first),
+                lambda state: _search(state, query, locale, first),
+            )
+        return [SearchResult(record, score) for record, score in found]
 
     def media_url(
         self, track_id: str, kind: MediaKind, access: Callable[[], Access] | None = None
@@ -386,6 +492,15 @@ class Catalog:
                 "tracks": len(state.tracks),
                 "search_views": len(state.views),
             }
+
+
+def _search(state: _State, query: str, locale: str | None, first: int) -> list[tuple[Record, int]]:
+    hits = state.index(preference(locale, state.languages())).search(query, first)
+    return [
+        (state.items[kind][item_id], hit.score)
+        for hit in hits
+        for kind, _, item_id in [hit.key.partition(":")]
+    ]
 
 
 def _shown(record: Record | None, include_hidden: bool) -> Record | None:

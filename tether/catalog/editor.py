@@ -183,6 +183,7 @@ class Editor:
         for result in results:
             if result.status == REJECTED:
                 raise BadUserInput(result.message or "The change was refused", reason=result.code)
+        self.catalog.publish()  # the read index users' Lambdas load (docs/catalog.md)
         return _records(results)
 
 

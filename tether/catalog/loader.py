@@ -105,6 +105,7 @@ def load_catalog(
         for result in engine.write(catalog.partition, changes):
             if result.status == REJECTED:
                 raise BadUserInput(result.message or "A change was refused", reason=result.code)
+    catalog.publish()  # also when nothing changed: a catalog loaded before the index existed gets one
     return LoadReport(created, changed, len(wanted) - created - changed)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
+import sys
 import unicodedata
 from array import array
 from collections import Counter
@@ -23,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
+
+import orjson
 
 from tether.catalog.locale import choose
 
@@ -124,6 +127,61 @@ class SearchIndex:
         if slot is not None:
             self._keys[slot] = None
             self._dead += 1
+
+    def dump(self) -> bytes:
+        """The live index as bytes (dead slots dropped, slots renumbered): a JSON header with the
+        item keys, folded titles and per-field words, then every posting array, little-endian."""
+        renumber = [-1] * len(self._keys)
+        keys: list[str] = []
+        titles: list[str] = []
+        for slot, key in enumerate(self._keys):
+            if key is not None:
+                renumber[slot] = len(keys)
+                keys.append(key)
+                titles.append(self._titles[slot])
+        blob = array("I")
+        fields: list[list[list[str] | list[int]]] = []
+        for postings in self._postings:
+            names: list[str] = []
+            counts: list[int] = []
+            for word, entries in postings.items():
+                live = (
+                    entries
+                    if not self._dead
+                    else array("I", (renumber[s] for s in entries if renumber[s] >= 0))
+                )
+                if live:
+                    names.append(word)
+                    counts.append(len(live))
+                    blob.extend(live)
+            fields.append([names, counts])
+        if sys.byteorder != "little":
+            blob.byteswap()
+        header = orjson.dumps({"keys": keys, "titles": titles, "fields": fields})
+        return len(header).to_bytes(4, "little") + header + blob.tobytes()
+
+    @classmethod
+    def load(cls, data: bytes, preferred: tuple[str, ...]) -> SearchIndex:
+        """An index `dump` wrote, serving `preferred` (items indexed from now on choose their
+        language by it; the dumped items were indexed for the same choice)."""
+        size = int.from_bytes(data[:4], "little")
+        header = orjson.loads(data[4 : 4 + size])
+        blob = array("I")
+        blob.frombytes(data[4 + size :])
+        if sys.byteorder != "little":
+            blob.byteswap()
+        index = cls(preferred)
+        keys: list[str] = header["keys"]
+        index._keys = list[str | None](keys)
+        index._titles = header["titles"]
+        index._slots = {key: slot for slot, key in enumerate(keys)}
+        offset = 0
+        for postings, (names, counts) in zip(index._postings, header["fields"], strict=True):
+            for word, count in zip(names, counts, strict=True):
+                postings[word] = blob[offset : offset + count]
+                offset += count
+            index._new_words.update(names)
+        return index
 
     def search(self, query: str, first: int) -> list[Hit]:
         """The best `first` items for the query (see the module's docstring for the rules)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,15 @@ def get_record(pk: str, sort_key: str) -> Record | None:
     except RecordItem.DoesNotExist:
         return None
     return to_record(item)
+
+
+def get_records(pk: str, sort_keys: Sequence[str]) -> list[Record]:
+    """The records with these sort keys that exist (strongly consistent): ONE BatchGetItem per 100."""
+    found = []
+    for start in range(0, len(sort_keys), 100):
+        keys = [(pk, sort_key) for sort_key in sort_keys[start : start + 100]]
+        found += [to_record(item) for item in guard(batch_get, keys) if isinstance(item, RecordItem)]
+    return found
 
 
 def list_records(
