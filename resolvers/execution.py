@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLBoolean,
     GraphQLField,
@@ -36,8 +38,10 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     GraphQLString,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
     get_nullable_type,
@@ -45,11 +49,16 @@ from graphql import (
     is_list_type,
     is_non_null_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, FragmentDetails
+from graphql.execution.executor import default_field_resolver, default_type_resolver
+from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import AwaitableOrValue, Path
+from graphql.type import assert_valid_schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from resolvers.syncable import Getter, RecordList, record_getters
+from resolvers.variable_plan import VariablePlan
+from resolvers.variable_plan import plan as variable_plan
 from tether.model.record import Record
 
 _MISSING = object()
@@ -344,6 +353,75 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, completing plain-data objects (and lists of synced records)
     by a cached plan."""
 
+    @classmethod
+    def build(  # type: ignore[override]
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        field_resolver: Any = None,
+        type_resolver: Any = None,
+        subscribe_field_resolver: Any = None,
+        max_coercion_errors: int = 50,
+        enable_early_execution: bool = False,
+        middleware: Any = None,
+        is_awaitable: Any = None,
+        is_async_iterable: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """graphql-core's `build`; for a document whose variables its compiled plan coerces (the
+        same parsed document again: resolvers/document_cache.py), the executor built from what
+        was prepared once (resolvers/variable_plan.py). Else, and for every invalid value,
+        graphql-core's own `build`, so its errors are graphql-core's."""
+        prepared = _prepared_build(schema, document, operation_name)
+        if (
+            prepared is not None
+            and field_resolver is None
+            and type_resolver is None
+            and subscribe_field_resolver is None
+            and (middleware is None or isinstance(middleware, MiddlewareManager))
+        ):
+            values = prepared.variables.coerce(raw_variable_values or {})
+            if values is not None:
+                assert_valid_schema(schema)
+                return cls(
+                    schema,
+                    dict(prepared.fragment_definitions),
+                    dict(prepared.fragments),
+                    root_value,
+                    context_value,
+                    prepared.operation,
+                    values,
+                    default_field_resolver,
+                    default_type_resolver,
+                    default_field_resolver,
+                    enable_early_execution,
+                    middleware,
+                    is_awaitable,
+                    is_async_iterable,
+                    **kwargs,
+                )
+        return super().build(
+            schema,
+            document,
+            root_value,
+            context_value,
+            raw_variable_values,
+            operation_name,
+            field_resolver,
+            type_resolver,
+            subscribe_field_resolver,
+            max_coercion_errors,
+            enable_early_execution,
+            middleware,
+            is_awaitable,
+            is_async_iterable,
+            **kwargs,
+        )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, GraphQLObjectType, int], tuple[FieldDetailsList, Any]] = {}
@@ -581,22 +659,61 @@ def _origin(object_type: GraphQLObjectType) -> type | None:
     return origin if isinstance(origin, type) and hasattr(origin, "from_record") else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What graphql-core's `build` finds in a document, found once, and its variable plan."""
+
+    operation: OperationDefinitionNode
+    fragment_definitions: dict[str, FragmentDefinitionNode]
+    fragments: dict[str, FragmentDetails]
+    variables: VariablePlan
+
+
+def _prepared_build(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> _Prepared | None:
+    """The prepared build of a document (None where graphql-core's `build` must see it)."""
+    key = ("build", id(schema), id(document), operation_name)
+    found = _SHARED.get(key)
+    if found is not None:
+        prepared: _Prepared | None = found[1]
+        return prepared
+    prepared = _prepare(schema, document, operation_name)
+    _SHARED.put(key, ((schema, document), prepared))  # (held: their ids cannot be reused)
+    return prepared
+
+
+def _prepare(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> _Prepared | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    if len(operations) != 1 or any(f.variable_definitions for f in fragments.values()):
+        return None  # (several operations, fragment variables: build's own cases)
+    operation = operations[0]
+    if operation_name is not None and (operation.name is None or operation.name.value != operation_name):
+        return None
+    variables = variable_plan(schema, operation)
+    if variables is None:
+        return None
+    details = {name: FragmentDetails(definition, None) for name, definition in fragments.items()}
+    return _Prepared(operation, fragments, details, variables)
+
+
 class _SharedPlans:
     """Plans of static selections, shared by the requests of a process (bounded, least recently used)."""
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
-        self._entries: OrderedDict[Any, tuple[tuple[FieldNode, ...], Any]] = OrderedDict()
+        self._entries: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> tuple[tuple[FieldNode, ...], Any] | None:
+    def get(self, key: Any) -> tuple[Any, Any] | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: Any, value: tuple[tuple[FieldNode, ...], Any]) -> None:
+    def put(self, key: Any, value: tuple[Any, Any]) -> None:
         # The entry holds the nodes: their ids cannot be reused by other nodes while it is kept.
         with self._lock:
             self._entries[key] = value
