@@ -40,6 +40,7 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLString,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -88,6 +89,7 @@ class _Leaf:
     # A list of synced records (a RecordList), written by this writer (None: only when empty).
     records: _Writer | None = None
     record_list: bool = False
+    abstract: _Abstract | None = None  # an object of a union (e.g. SyncMutationResult.record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,8 @@ class _Plan:
                 value = getattr(source, leaf.attribute, _MISSING)
                 if leaf.record_list:
                     value = _records(value, leaf.records, info)
+                elif leaf.abstract is not None and value is not _MISSING:
+                    value = leaf.abstract.value(value, info)
                 elif value is _MISSING:
                     return None
                 else:
@@ -119,6 +123,39 @@ class _Plan:
         except Exception:
             return None
         return completed
+
+
+@dataclass(frozen=True, slots=True)
+class _Abstract:
+    """A field of a union type: its runtime type resolved as graphql-core resolves it (the union's
+    own `resolve_type`, given the field's info), then completed by that type's plan."""
+
+    key: str
+    parent: GraphQLObjectType
+    union: GraphQLUnionType
+    non_null: bool
+    nodes: list[FieldNode]
+    plans: dict[str, _Plan]  # the plan of each possible type (absent: graphql-core completes it)
+
+    def value(self, value: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        if value is None or value is Undefined:
+            return _FAILED if self.non_null else None
+        resolve_type = self.union.resolve_type
+        if resolve_type is None or isinstance(value, Exception):
+            return _FAILED
+        field_info = info._replace(
+            field_name=self.nodes[0].name.value,
+            field_nodes=self.nodes,
+            return_type=self.union,
+            parent_type=self.parent,
+            path=info.path.add_key(self.key),
+        )
+        name = resolve_type(value, field_info, self.union)
+        plan = self.plans.get(name) if isinstance(name, str) else None
+        if plan is None:
+            return _FAILED  # (an awaitable, an invalid or unplanned type: graphql-core's)
+        completed = plan.complete(value, field_info)
+        return _FAILED if completed is None else completed
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,8 +607,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if plain is None:
                 return None
             field, attribute = plain
-            leaf = _leaf(response_key, attribute, field.type) or self._records_leaf(
-                response_key, attribute, field.type, group
+            leaf = (
+                _leaf(response_key, attribute, field.type)
+                or self._records_leaf(response_key, attribute, field.type, group)
+                or self._abstract_leaf(return_type, response_key, attribute, field.type, group)
             )
             if leaf is None:
                 return None
@@ -596,6 +635,26 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             records=self._writer(item, group),
             record_list=True,
         )
+
+    def _abstract_leaf(
+        self,
+        parent: GraphQLObjectType,
+        key: str,
+        attribute: str,
+        field_type: GraphQLOutputType,
+        group: FieldDetailsList,
+    ) -> _Leaf | None:
+        """The plan step of a field of a union of plain objects, None otherwise."""
+        union = get_nullable_type(field_type)
+        if not isinstance(union, GraphQLUnionType) or any(details.node.directives for details in group):
+            return None
+        plans = {}
+        for member in self.schema.get_possible_types(union):
+            plan = self._build_plan(member, group)
+            if plan is not None:
+                plans[member.name] = plan
+        abstract = _Abstract(key, parent, union, is_non_null_type(field_type), [d.node for d in group], plans)
+        return _Leaf(key, attribute, None, abstract.non_null, abstract=abstract)
 
     def _build_writer(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
