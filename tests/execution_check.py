@@ -115,6 +115,22 @@ def _checked(what: str, path: Path, fast: Any, normal_completion: Callable[[], A
     return normal
 
 
+def fields_executed(monkeypatch: Any) -> list[str]:
+    """The parent type of every field graphql-core executes one by one from now on (the fast paths
+    unchecked: the check completes everything the normal way too)."""
+    executed: list[str] = []
+    execute_field = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counted(self: Any, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        executed.append(parent_type.name)
+        return execute_field(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    monkeypatch.setattr(PlainFieldsExecutionContext, "complete_object_value", FAST_PATH)
+    monkeypatch.setattr(PlainFieldsExecutionContext, "complete_list_value", FAST_LISTS)
+    return executed
+
+
 def install() -> Any:
     """Replace the fast paths by the checked ones; returns what to restore."""
     original = (

@@ -14,11 +14,9 @@ import graphql.execution.values
 import pytest
 from graphql import OperationDefinitionNode, parse
 from graphql.execution import get_variable_values
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from ulid import ULID
 
 from resolvers import execution
-from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.schema import build_schema
 from resolvers.variable_plan import VariablePlan, plan
 from tests import execution_check
@@ -180,17 +178,7 @@ def test_a_push_of_100_completes_its_results_without_graphql_cores_field_walk(
 ) -> None:
     """Each result (mutationId, status, ..., and its record: a SyncRecord union) is completed by
     its plan in one step, not field by field (~700 field executions for 100 results)."""
-    executed: list[str] = []
-    execute_field = StrawberryGraphQLCoreExecutionContext.execute_field
-
-    def counted(self: Any, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
-        executed.append(parent_type.name)
-        return execute_field(self, parent_type, *args, **kwargs)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
-    # the fast paths unchecked (the suite-wide check completes everything the normal way too)
-    monkeypatch.setattr(PlainFieldsExecutionContext, "complete_object_value", execution_check.FAST_PATH)
-    monkeypatch.setattr(PlainFieldsExecutionContext, "complete_list_value", execution_check.FAST_LISTS)
+    executed = execution_check.fields_executed(monkeypatch)
     mutations = [
         {**MUTATION, "mutationId": n + 1, "change": {"savePiece": {"id": str(ULID()), "title": f"Piece {n}"}}}
         for n in range(100)
