@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLBoolean,
     GraphQLField,
@@ -36,8 +38,11 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     GraphQLString,
+    GraphQLUnionType,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
     get_nullable_type,
@@ -45,11 +50,16 @@ from graphql import (
     is_list_type,
     is_non_null_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, FragmentDetails
+from graphql.execution.executor import default_field_resolver, default_type_resolver
+from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import AwaitableOrValue, Path
+from graphql.type import assert_valid_schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from resolvers.syncable import Getter, RecordList, record_getters
+from resolvers.variable_plan import VariablePlan
+from resolvers.variable_plan import plan as variable_plan
 from tether.model.record import Record
 
 _MISSING = object()
@@ -79,6 +89,7 @@ class _Leaf:
     # A list of synced records (a RecordList), written by this writer (None: only when empty).
     records: _Writer | None = None
     record_list: bool = False
+    abstract: _Abstract | None = None  # an object of a union (e.g. SyncMutationResult.record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +111,8 @@ class _Plan:
                 value = getattr(source, leaf.attribute, _MISSING)
                 if leaf.record_list:
                     value = _records(value, leaf.records, info)
+                elif leaf.abstract is not None and value is not _MISSING:
+                    value = leaf.abstract.value(value, info)
                 elif value is _MISSING:
                     return None
                 else:
@@ -110,6 +123,39 @@ class _Plan:
         except Exception:
             return None
         return completed
+
+
+@dataclass(frozen=True, slots=True)
+class _Abstract:
+    """A field of a union type: its runtime type resolved as graphql-core resolves it (the union's
+    own `resolve_type`, given the field's info), then completed by that type's plan."""
+
+    key: str
+    parent: GraphQLObjectType
+    union: GraphQLUnionType
+    non_null: bool
+    nodes: list[FieldNode]
+    plans: dict[str, _Plan]  # the plan of each possible type (absent: graphql-core completes it)
+
+    def value(self, value: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        if value is None or value is Undefined:
+            return _FAILED if self.non_null else None
+        resolve_type = self.union.resolve_type
+        if resolve_type is None or isinstance(value, Exception):
+            return _FAILED
+        field_info = info._replace(
+            field_name=self.nodes[0].name.value,
+            field_nodes=self.nodes,
+            return_type=self.union,
+            parent_type=self.parent,
+            path=info.path.add_key(self.key),
+        )
+        name = resolve_type(value, field_info, self.union)
+        plan = self.plans.get(name) if isinstance(name, str) else None
+        if plan is None:
+            return _FAILED  # (an awaitable, an invalid or unplanned type: graphql-core's)
+        completed = plan.complete(value, field_info)
+        return _FAILED if completed is None else completed
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +390,75 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, completing plain-data objects (and lists of synced records)
     by a cached plan."""
 
+    @classmethod
+    def build(  # type: ignore[override]
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        field_resolver: Any = None,
+        type_resolver: Any = None,
+        subscribe_field_resolver: Any = None,
+        max_coercion_errors: int = 50,
+        enable_early_execution: bool = False,
+        middleware: Any = None,
+        is_awaitable: Any = None,
+        is_async_iterable: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """graphql-core's `build`; for a document whose variables its compiled plan coerces (the
+        same parsed document again: resolvers/document_cache.py), the executor built from what
+        was prepared once (resolvers/variable_plan.py). Else, and for every invalid value,
+        graphql-core's own `build`, so its errors are graphql-core's."""
+        prepared = _prepared_build(schema, document, operation_name)
+        if (
+            prepared is not None
+            and field_resolver is None
+            and type_resolver is None
+            and subscribe_field_resolver is None
+            and (middleware is None or isinstance(middleware, MiddlewareManager))
+        ):
+            values = prepared.variables.coerce(raw_variable_values or {})
+            if values is not None:
+                assert_valid_schema(schema)
+                return cls(
+                    schema,
+                    dict(prepared.fragment_definitions),
+                    dict(prepared.fragments),
+                    root_value,
+                    context_value,
+                    prepared.operation,
+                    values,
+                    default_field_resolver,
+                    default_type_resolver,
+                    default_field_resolver,
+                    enable_early_execution,
+                    middleware,
+                    is_awaitable,
+                    is_async_iterable,
+                    **kwargs,
+                )
+        return super().build(
+            schema,
+            document,
+            root_value,
+            context_value,
+            raw_variable_values,
+            operation_name,
+            field_resolver,
+            type_resolver,
+            subscribe_field_resolver,
+            max_coercion_errors,
+            enable_early_execution,
+            middleware,
+            is_awaitable,
+            is_async_iterable,
+            **kwargs,
+        )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, GraphQLObjectType, int], tuple[FieldDetailsList, Any]] = {}
@@ -492,8 +607,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if plain is None:
                 return None
             field, attribute = plain
-            leaf = _leaf(response_key, attribute, field.type) or self._records_leaf(
-                response_key, attribute, field.type, group
+            leaf = (
+                _leaf(response_key, attribute, field.type)
+                or self._records_leaf(response_key, attribute, field.type, group)
+                or self._abstract_leaf(return_type, response_key, attribute, field.type, group)
             )
             if leaf is None:
                 return None
@@ -518,6 +635,26 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             records=self._writer(item, group),
             record_list=True,
         )
+
+    def _abstract_leaf(
+        self,
+        parent: GraphQLObjectType,
+        key: str,
+        attribute: str,
+        field_type: GraphQLOutputType,
+        group: FieldDetailsList,
+    ) -> _Leaf | None:
+        """The plan step of a field of a union of plain objects, None otherwise."""
+        union = get_nullable_type(field_type)
+        if not isinstance(union, GraphQLUnionType) or any(details.node.directives for details in group):
+            return None
+        plans = {}
+        for member in self.schema.get_possible_types(union):
+            plan = self._build_plan(member, group)
+            if plan is not None:
+                plans[member.name] = plan
+        abstract = _Abstract(key, parent, union, is_non_null_type(field_type), [d.node for d in group], plans)
+        return _Leaf(key, attribute, None, abstract.non_null, abstract=abstract)
 
     def _build_writer(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
@@ -581,22 +718,61 @@ def _origin(object_type: GraphQLObjectType) -> type | None:
     return origin if isinstance(origin, type) and hasattr(origin, "from_record") else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What graphql-core's `build` finds in a document, found once, and its variable plan."""
+
+    operation: OperationDefinitionNode
+    fragment_definitions: dict[str, FragmentDefinitionNode]
+    fragments: dict[str, FragmentDetails]
+    variables: VariablePlan
+
+
+def _prepared_build(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> _Prepared | None:
+    """The prepared build of a document (None where graphql-core's `build` must see it)."""
+    key = ("build", id(schema), id(document), operation_name)
+    found = _SHARED.get(key)
+    if found is not None:
+        prepared: _Prepared | None = found[1]
+        return prepared
+    prepared = _prepare(schema, document, operation_name)
+    _SHARED.put(key, ((schema, document), prepared))  # (held: their ids cannot be reused)
+    return prepared
+
+
+def _prepare(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> _Prepared | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    if len(operations) != 1 or any(f.variable_definitions for f in fragments.values()):
+        return None  # (several operations, fragment variables: build's own cases)
+    operation = operations[0]
+    if operation_name is not None and (operation.name is None or operation.name.value != operation_name):
+        return None
+    variables = variable_plan(schema, operation)
+    if variables is None:
+        return None
+    details = {name: FragmentDetails(definition, None) for name, definition in fragments.items()}
+    return _Prepared(operation, fragments, details, variables)
+
+
 class _SharedPlans:
     """Plans of static selections, shared by the requests of a process (bounded, least recently used)."""
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
-        self._entries: OrderedDict[Any, tuple[tuple[FieldNode, ...], Any]] = OrderedDict()
+        self._entries: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> tuple[tuple[FieldNode, ...], Any] | None:
+    def get(self, key: Any) -> tuple[Any, Any] | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: Any, value: tuple[tuple[FieldNode, ...], Any]) -> None:
+    def put(self, key: Any, value: tuple[Any, Any]) -> None:
         # The entry holds the nodes: their ids cannot be reused by other nodes while it is kept.
         with self._lock:
             self._entries[key] = value

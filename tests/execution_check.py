@@ -1,4 +1,5 @@
-"""The whole suite checks the plain-fields fast path (resolvers/execution.py) against graphql-core.
+"""The whole suite checks the plain-fields fast path (resolvers/execution.py) and the compiled
+variable coercion (resolvers/variable_plan.py) against graphql-core.
 
 While installed, every object the fast path completes, and every list of synced records it writes
 straight from the core records (every syncPull's pieces, sessions, ...), is completed by
@@ -16,17 +17,36 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLList, GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
+from graphql.execution import get_variable_values
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from resolvers.execution import PlainFieldsExecutionContext
+from resolvers.variable_plan import VariablePlan
 
 DIVERGENCES: list[str] = []
 FAST_PATH = PlainFieldsExecutionContext.complete_object_value  # the real one, unchecked
 FAST_LISTS = PlainFieldsExecutionContext.complete_list_value
 FAST_OBJECTS = [0]  # how many objects the fast path completed (and were checked)
 FAST_RECORDS = [0]  # how many records the record writer wrote (and were checked)
+FAST_VARIABLES = [0]  # how many requests' variables the compiled plan coerced (and were checked)
+PLANNED_COERCE = VariablePlan.coerce
+
+
+def checked_coerce(self: VariablePlan, inputs: dict[str, Any]) -> Any:
+    """The plan's coercion, compared with graphql-core's `get_variable_values` of the same inputs:
+    equal values (and sources) where the plan answers, errors where it answers None."""
+    fast = PLANNED_COERCE(self, inputs)
+    normal = get_variable_values(self.schema, self.operation.variable_definitions or (), inputs)
+    if fast is None:
+        return None
+    FAST_VARIABLES[0] += 1
+    if isinstance(normal, list):
+        DIVERGENCES.append(f"variables: the plan coerced {inputs!r}, graphql-core refused: {normal!r}")
+    elif repr(fast) != repr(normal) or fast.coerced != normal.coerced:  # (types: wrappers are new)
+        DIVERGENCES.append(f"variables: the plan gave {fast!r} != graphql-core {normal!r}")
+    return fast
 
 
 def checked_complete_object_value(
@@ -95,18 +115,37 @@ def _checked(what: str, path: Path, fast: Any, normal_completion: Callable[[], A
     return normal
 
 
+def fields_executed(monkeypatch: Any) -> list[str]:
+    """The parent type of every field graphql-core executes one by one from now on (the fast paths
+    unchecked: the check completes everything the normal way too)."""
+    executed: list[str] = []
+    execute_field = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counted(self: Any, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        executed.append(parent_type.name)
+        return execute_field(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    monkeypatch.setattr(PlainFieldsExecutionContext, "complete_object_value", FAST_PATH)
+    monkeypatch.setattr(PlainFieldsExecutionContext, "complete_list_value", FAST_LISTS)
+    return executed
+
+
 def install() -> Any:
     """Replace the fast paths by the checked ones; returns what to restore."""
     original = (
         PlainFieldsExecutionContext.complete_object_value,
         PlainFieldsExecutionContext.complete_list_value,
+        VariablePlan.coerce,
     )
     PlainFieldsExecutionContext.complete_object_value = checked_complete_object_value  # type: ignore[method-assign]
     PlainFieldsExecutionContext.complete_list_value = checked_complete_list_value  # type: ignore[method-assign]
+    VariablePlan.coerce = checked_coerce  # type: ignore[method-assign]
     return original
 
 
 def uninstall(original: Any) -> None:
-    objects, lists = original
+    objects, lists, coerce = original
+    VariablePlan.coerce = coerce  # type: ignore[method-assign]
     PlainFieldsExecutionContext.complete_object_value = objects  # type: ignore[method-assign]
     PlainFieldsExecutionContext.complete_list_value = lists  # type: ignore[method-assign]

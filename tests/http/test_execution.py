@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 import strawberry
@@ -69,10 +69,59 @@ ROWS: list[Any] = [
 
 
 @strawberry.type
+class Song:
+    id: strawberry.ID
+    title: str
+
+
+@strawberry.type
+class Chant:
+    id: strawberry.ID
+    lines: list[str]
+
+
+@strawberry.type
+class Other:
+    id: strawberry.ID
+
+
+Work = Annotated[Song | Chant, strawberry.union("Work")]
+
+
+@strawberry.type
+class Result:
+    n: int
+    work: Work | None
+
+
+@strawberry.type
+class Strict:
+    n: int
+    work: Work
+
+
+RESULTS: list[Any] = [
+    Result(n=1, work=Song(id=strawberry.ID("s"), title="Oli")),
+    Result(n=2, work=Chant(id=strawberry.ID("c"), lines=["a", "b"])),
+    Result(n=3, work=None),
+    Result(n=4, work=strawberry.cast(Chant, Loose(id="x", lines=["cast"]))),  # type: ignore[arg-type]
+    Result(n=5, work=Other(id=strawberry.ID("o"))),  # type: ignore[arg-type]  # of no member type: an error
+]
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def items(self) -> list[Item | None]:
         return ROWS
+
+    @strawberry.field
+    def results(self) -> list[Result | None]:
+        return RESULTS
+
+    @strawberry.field
+    def strict_works(self) -> list[Strict | None]:
+        return [Strict(n=1, work=Song(id=strawberry.ID("s"), title="t")), Strict(n=2, work=None)]  # type: ignore[arg-type]
 
     @strawberry.field
     def strict(self) -> list[Item]:
@@ -86,6 +135,10 @@ DOCUMENTS = [
     "fragment F on Item { tags mood } { items { id ...F name @skip(if: true) count @include(if: false) } }",
     "query($s: Boolean!) { items { id name @include(if: $s) ... on Item { score } } }",
     "{ strict { id count } }",  # an error that nulls the whole (non-null) list
+    # A field of a union (as SyncMutationResult.record): resolved by the union's own resolver
+    "{ results { n work { __typename ... on Song { id title } ... on Chant { id lines } } } }",
+    "{ results { work { ... on Song { t: title } } n } }",
+    "{ strictWorks { n work { __typename } } }",  # a null in a non-null union: the item nulled
 ]
 
 
@@ -107,6 +160,13 @@ def test_the_fast_path_answers_byte_for_byte_what_graphql_core_answers(
     assert answer(PlainFieldsExecutionContext, document) == answer(
         StrawberryGraphQLCoreExecutionContext, document
     )
+
+
+def test_the_plan_takes_the_results_of_union_member_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    executed = execution_check.fields_executed(monkeypatch)
+    answer(PlainFieldsExecutionContext, DOCUMENTS[6])
+    # field by field: only the result whose work is of no member type (n, work), for its error
+    assert executed == ["Query", "Result", "Result"]
 
 
 def test_the_fast_path_takes_the_plain_objects(checked_execution: None) -> None:
