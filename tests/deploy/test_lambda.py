@@ -240,3 +240,28 @@ def test_the_deployed_entry_point_reads_its_settings_from_the_environment(
     assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Tether"
     assert emf["Requests"] == [1.0] or emf["Requests"] == 1.0
     assert "Latency" in emf
+
+
+@pytest.mark.parametrize("name", ["http_api_post_graphql.json", "rest_api_post_graphql.json"])
+def test_each_event_is_converted_to_an_asgi_scope_once(
+    lambda_handler: LambdaHandler,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """Per-request work at the edge: one scope (headers copied and encoded, host parsed) per event."""
+    import mangum.handlers.api_gateway as gateway
+
+    built = []
+    original = gateway.get_server_and_port
+
+    def counted(headers: dict[str, Any]) -> tuple[str, int]:
+        built.append(headers)
+        return original(headers)
+
+    monkeypatch.setattr(gateway, "get_server_and_port", counted)
+    response = lambda_handler(load_event(name), lambda_context)
+
+    assert response["statusCode"] == 200
+    assert body(response)["data"]["me"]["id"] == claims(load_event(name))["sub"]
+    assert len(built) == 1
