@@ -265,3 +265,27 @@ def test_each_event_is_converted_to_an_asgi_scope_once(
     assert response["statusCode"] == 200
     assert body(response)["data"]["me"]["id"] == claims(load_event(name))["sub"]
     assert len(built) == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        ("graphql request", "graphql request"),
+        ('{"job": "erase", "erased": 2}', {"job": "erase", "erased": 2}),
+        (" [1, 2]", [1, 2]),
+        ("42", 42),
+        ("true", True),
+        ("not JSON {", "not JSON {"),
+        ("{not JSON", "{not JSON"),
+        ("", ""),
+    ],
+)
+def test_log_messages_that_are_json_are_logged_as_structure(
+    lambda_logs: io.StringIO, message: str, logged: Any
+) -> None:
+    """Powertools' rule (a message that is JSON is logged decoded), kept by our cheaper decoder."""
+    from tether.telemetry import logger
+
+    logger.info(message)
+
+    assert log_lines(lambda_logs.getvalue())[-1]["message"] == logged
