@@ -15,9 +15,11 @@ SERVICE = "tether"
 _JSON_STARTS = frozenset('{["-0123456789tfnNI \t\n\r')
 
 
-def decode_message(message: str) -> Any:
+def decode_message(message: dict[Any, Any] | str | bool | int | float) -> Any:
     """Powertools' decoding of a log message that is itself JSON (logged as structure), minus the
     decoder's raised-and-caught error for every message that cannot be JSON: ours are sentences."""
+    if not isinstance(message, str):
+        raise TypeError("not a string")  # as json.loads would (Powertools passes only strings)
     if not message or message[0] not in _JSON_STARTS:
         raise ValueError("not JSON")
     return json.loads(message)
