@@ -251,9 +251,9 @@ def test_each_event_is_converted_to_an_asgi_scope_once(
 ) -> None:
     """Per-request work at the edge: one scope (headers copied and encoded, host parsed) per event."""
     import mangum.handlers.api_gateway as gateway
+    from mangum.handlers.utils import get_server_and_port as original
 
     built = []
-    original = gateway.get_server_and_port
 
     def counted(headers: dict[str, Any]) -> tuple[str, int]:
         built.append(headers)
