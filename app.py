@@ -13,6 +13,7 @@ _COLLECTING = gc.isenabled()
 gc.disable()
 
 import base64
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from mangum import Mangum
+from mangum.handlers import HTTPGateway
+from mangum.types import Scope
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -128,11 +131,24 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 CONSTANT_LOG_KEYS = ["function_name", "function_memory_size", "function_arn"]
 
 
+class HTTPAPIEvent(HTTPGateway):
+    """Mangum's adapter for API Gateway HTTP API events, with the ASGI scope built once per event.
+
+    Mangum's own builds the whole scope (headers copied and encoded, host parsed) a second time when
+    it converts the response, only to read the payload version back from it.
+    """
+
+    @functools.cached_property
+    def scope(self) -> Scope:
+        return super().scope
+
+
 def make_handler(asgi_app: Starlette) -> LambdaHandler:
     """A Lambda handler serving `asgi_app` (API Gateway HTTP API 2.0 and REST 1.0 events)."""
     mangum = Mangum(
         asgi_app,
         lifespan="off",
+        custom_handlers=[HTTPAPIEvent],  # tried first; REST API events fall through to Mangum's
         text_mime_types=[GRAPHQL_RESPONSE_JSON, "application/json", "application/javascript", "text/"],
     )
 

@@ -240,3 +240,52 @@ def test_the_deployed_entry_point_reads_its_settings_from_the_environment(
     assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Tether"
     assert emf["Requests"] == [1.0] or emf["Requests"] == 1.0
     assert "Latency" in emf
+
+
+@pytest.mark.parametrize("name", ["http_api_post_graphql.json", "rest_api_post_graphql.json"])
+def test_each_event_is_converted_to_an_asgi_scope_once(
+    lambda_handler: LambdaHandler,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """Per-request work at the edge: one scope (headers copied and encoded, host parsed) per event."""
+    import mangum.handlers.api_gateway as gateway
+    from mangum.handlers.utils import get_server_and_port as original
+
+    built = []
+
+    def counted(headers: dict[str, Any]) -> tuple[str, int]:
+        built.append(headers)
+        return original(headers)
+
+    monkeypatch.setattr(gateway, "get_server_and_port", counted)
+    response = lambda_handler(load_event(name), lambda_context)
+
+    assert response["statusCode"] == 200
+    assert body(response)["data"]["me"]["id"] == claims(load_event(name))["sub"]
+    assert len(built) == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        ("graphql request", "graphql request"),
+        ('{"job": "erase", "erased": 2}', {"job": "erase", "erased": 2}),
+        (" [1, 2]", [1, 2]),
+        ("42", 42),
+        ("true", True),
+        ("not JSON {", "not JSON {"),
+        ("{not JSON", "{not JSON"),
+        ("", ""),
+    ],
+)
+def test_log_messages_that_are_json_are_logged_as_structure(
+    lambda_logs: io.StringIO, message: str, logged: Any
+) -> None:
+    """Powertools' rule (a message that is JSON is logged decoded), kept by our cheaper decoder."""
+    from tether.telemetry import logger
+
+    logger.info(message)
+
+    assert log_lines(lambda_logs.getvalue())[-1]["message"] == logged
