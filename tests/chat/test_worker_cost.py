@@ -33,13 +33,19 @@ def worker(settings: Settings, user_id: str, sqs_endpoint: str) -> Worker:
 
 def second_turn(worker: Worker) -> tuple[str, str]:
     """A thread whose first message is answered; its second message PENDING, queued. (thread, message)"""
+    thread, _, message = turns_of_a_thread(worker)
+    return thread, message
+
+
+def turns_of_a_thread(worker: Worker) -> tuple[str, str, str]:
+    """`second_turn`, with the first message's id: (thread, first message, second message)."""
     chat = worker.chat
     chat.provider.takes = 1.0
     chat.provider.text = REPLY
     thread = chat.thread()
-    chat.say(thread, "hello")
+    first = chat.say(thread, "hello")
     assert worker.deliver() == 1
-    return thread, chat.say(thread, "and what about the second verse?")
+    return thread, first, chat.say(thread, "and what about the second verse?")
 
 
 def lease_item(worker: Worker, message: str) -> dict[str, Any] | None:
@@ -57,11 +63,12 @@ def first_read(calls: Calls) -> set[str]:
 
 def test_a_reply_job_is_9_round_trips_and_27_write_units(worker: Worker) -> None:
     """The lease (a conditional put), the message, its reply and its thread (one BatchGetItem), the
-    thread's turns (a Query and a BatchGetItem), the budget charged, the reply with the thread and
-    the head (the engine's read and transaction), the budget settled, the sweep's Query. It was 11
-    round trips and 28 WRU: the thread had a GetItem of its own, and the lease a DeleteItem."""
+    thread's earlier turns (a Query and a BatchGetItem), the budget charged, the reply with the
+    thread and the head (the engine's read and transaction), the budget settled, the sweep's Query.
+    It was 11 round trips and 28 WRU: the thread had a GetItem of its own, and the lease a
+    DeleteItem; and 13 RRU: the turns' read fetched the message and its reply again."""
     chat = worker.chat
-    thread, message = second_turn(worker)
+    thread, first, message = turns_of_a_thread(worker)
     with meter_capacity() as meter, record_calls() as calls:
         assert worker.deliver() == 1
     assert reply(chat, message)["status"] == "COMPLETE"
@@ -86,7 +93,48 @@ def test_a_reply_job_is_9_round_trips_and_27_write_units(worker: Worker) -> None
     assert meter.write_units == {"PutItem": 1, "UpdateItem": 2, "TransactWriteItems": 24}
     assert meter.index_write_units == {"bySeq": 10, "byTime": 6}
     assert meter.wru == 27
-    assert meter.read_units == {"BatchGetItem": 11, "Query": 2}
+    # The first read (message, reply, thread, head: 5) and the engine's (head, reply, thread: 3),
+    # and the earlier turn's message and reply (2), not the message and reply held already (2 more).
+    assert meter.read_units == {"BatchGetItem": 9, "Query": 2}
+    [_, turns, _] = [keys for _, keys in _batch_reads(calls)]
+    assert turns == {MESSAGES.sort_key(first), MESSAGES.sort_key(reply_id(first))}
+    assert [(turn.role, turn.text) for turn in chat.provider.calls[-1].turns] == [
+        ("user", "hello"),
+        ("assistant", REPLY),
+        ("user", "and what about the second verse?"),
+    ]
+
+
+def test_a_first_turn_reads_no_earlier_turns(worker: Worker) -> None:
+    """A thread's first message has no earlier turn: the turns' Query finds only the message itself,
+    which the job holds already, so no BatchGetItem follows (8 round trips; it was 9, and the
+    message and its PENDING reply read twice, 2 RRU)."""
+    chat = worker.chat
+    chat.provider.text = REPLY
+    message = chat.say(chat.thread(), "hello")
+    with meter_capacity() as meter, record_calls() as calls:
+        assert worker.deliver() == 1
+    assert reply(chat, message)["text"] == REPLY
+    assert calls.operations == [
+        "PutItem",
+        "BatchGetItem",
+        "Query",  # the thread's turns: the message alone, not fetched again
+        "UpdateItem",
+        "BatchGetItem",
+        "TransactWriteItems",
+        "UpdateItem",
+        "Query",
+    ]
+    assert [(turn.role, turn.text) for turn in chat.provider.calls[-1].turns] == [("user", "hello")]
+    assert meter.read_units == {"BatchGetItem": 7, "Query": 2}
+
+
+def _batch_reads(calls: Calls) -> list[tuple[str, set[str]]]:
+    return [
+        (name, {key["sk"]["S"] for table in params["RequestItems"].values() for key in table["Keys"]})
+        for name, params in calls.requests
+        if name == "BatchGetItem"
+    ]
 
 
 def test_a_complete_reply_keeps_its_lease_until_its_ttl(worker: Worker) -> None:

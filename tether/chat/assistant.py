@@ -741,6 +741,7 @@ class Assistant:
                 after=after,
                 index="byLookup",
                 prefix=position_prefix(thread.id),
+                before=current or None,  # the message and its reply are held already: not read again
             )
             for record in page.records:
                 position = message_position(record) or ""
