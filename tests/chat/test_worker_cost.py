@@ -61,12 +61,14 @@ def first_read(calls: Calls) -> set[str]:
     return {key["sk"]["S"] for table in first["RequestItems"].values() for key in table["Keys"]}
 
 
-def test_a_reply_job_is_9_round_trips_and_27_write_units(worker: Worker) -> None:
+def test_a_reply_job_is_9_round_trips_and_25_write_units(worker: Worker) -> None:
     """The lease (a conditional put), the message, its reply and its thread (one BatchGetItem), the
     thread's earlier turns (a Query and a BatchGetItem), the budget charged, the reply with the
     thread and the head (the engine's read and transaction), the budget settled, the sweep's Query.
     It was 11 round trips and 28 WRU: the thread had a GetItem of its own, and the lease a
-    DeleteItem; and 13 RRU: the turns' read fetched the message and its reply again."""
+    DeleteItem; 27 WRU while a PENDING reply was in `byTime` (its entry removed here); and 13
+    RRU: the turns' read fetched the message and its reply again. The sweep reads the head, where
+    PENDING replies wait now (a GetItem instead of the Query of `byTime`)."""
     chat = worker.chat
     thread, first, message = turns_of_a_thread(worker)
     with meter_capacity() as meter, record_calls() as calls:
@@ -82,20 +84,20 @@ def test_a_reply_job_is_9_round_trips_and_27_write_units(worker: Worker) -> None
         "BatchGetItem",  # the engine: head, reply, thread
         "TransactWriteItems",  # the reply COMPLETE, the thread's lastMessageAt, the head
         "UpdateItem",  # the budget settled
-        "Query",  # the sweep (older PENDING replies: none)
+        "GetItem",  # the sweep: the head (older PENDING replies: none)
     ]
     assert {MESSAGES.sort_key(message), MESSAGES.sort_key(reply_id(message)), THREADS.sort_key(thread)} <= (
         first_read(calls)
     )
-    # The transaction: the reply (1.6 KB: 2) and its bySeq entry moved (a delete 1 and a put 2), its
-    # PENDING entry leaving byTime (1); the thread (1), moved in bySeq (1 + 1) and byTime (1 + 1);
-    # the head (1); all doubled. Then the lease 1, the budget's charge 1 and settlement 1.
-    assert meter.write_units == {"PutItem": 1, "UpdateItem": 2, "TransactWriteItems": 24}
-    assert meter.index_write_units == {"bySeq": 10, "byTime": 6}
-    assert meter.wru == 27
+    # The transaction: the reply (1.6 KB: 2) and its bySeq entry moved (a delete 1 and a put 2); the
+    # thread (1), moved in bySeq (1 + 1) and byTime (1 + 1); the head (1, the PENDING reply leaving
+    # it); all doubled. Then the lease 1, the budget's charge 1 and settlement 1.
+    assert meter.write_units == {"PutItem": 1, "UpdateItem": 2, "TransactWriteItems": 22}
+    assert meter.index_write_units == {"bySeq": 10, "byTime": 4}
+    assert meter.wru == 25
     # The first read (message, reply, thread, head: 5) and the engine's (head, reply, thread: 3),
     # and the earlier turn's message and reply (2), not the message and reply held already (2 more).
-    assert meter.read_units == {"BatchGetItem": 9, "Query": 2}
+    assert meter.read_units == {"BatchGetItem": 9, "Query": 1, "GetItem": 1}
     [_, turns, _] = [keys for _, keys in _batch_reads(calls)]
     assert turns == {MESSAGES.sort_key(first), MESSAGES.sort_key(reply_id(first))}
     assert [(turn.role, turn.text) for turn in chat.provider.calls[-1].turns] == [
@@ -123,10 +125,10 @@ def test_a_first_turn_reads_no_earlier_turns(worker: Worker) -> None:
         "BatchGetItem",
         "TransactWriteItems",
         "UpdateItem",
-        "Query",
+        "GetItem",
     ]
     assert [(turn.role, turn.text) for turn in chat.provider.calls[-1].turns] == [("user", "hello")]
-    assert meter.read_units == {"BatchGetItem": 7, "Query": 2}
+    assert meter.read_units == {"BatchGetItem": 7, "Query": 1, "GetItem": 1}
 
 
 def _batch_reads(calls: Calls) -> list[tuple[str, set[str]]]:
@@ -151,7 +153,7 @@ def test_a_complete_reply_keeps_its_lease_until_its_ttl(worker: Worker) -> None:
     job = worker.events[-1]
     with meter_capacity() as meter, record_calls() as calls:
         assert worker.handle(job) == {"batchItemFailures": []}
-    assert calls.operations == ["PutItem", "GetItem", "Query"]
+    assert calls.operations == ["PutItem", "GetItem", "GetItem"]
     assert meter.wru == 1
     chat.clock.advance(chat.assistant.reply_window().total_seconds() + 1)
     assert worker.handle(job) == {"batchItemFailures": []}  # the lease is free again: taken, kept
