@@ -21,7 +21,7 @@ from tether.storage.base import TTL_ATTRIBUTE, client
 from tether.storage.capacity import meter_capacity
 from tether.storage.chat import lease_key
 from tether.storage.instrumentation import Calls, record_calls
-from tether.storage.keys import user_key
+from tether.storage.keys import HEAD, user_key
 
 REPLY = "A calm answer. " * 67  # 1,005 characters: the bench's reply of a few paragraphs
 
@@ -220,7 +220,8 @@ def test_a_job_queued_before_threads_were_named_is_answered_all_the_same(worker:
         event["Records"][0]["body"] = ReplyJob(chat.user_id, (message,), threads).body()
         with record_calls() as calls:
             assert worker.handle(event) == {"batchItemFailures": []}
-        assert calls.keys_read("GetItem") == [(pk, THREADS.sort_key(thread))]
+        # The thread's GetItem, then the sweep's read of the head.
+        assert calls.keys_read("GetItem") == [(pk, THREADS.sort_key(thread)), (pk, HEAD)]
         assert reply(chat, message)["status"] == "COMPLETE"
         assert reply(chat, message)["thread_id"] == thread
         message = chat.say(thread, "and the third?")  # the next one, answered by a job made here
