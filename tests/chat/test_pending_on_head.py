@@ -151,3 +151,31 @@ def test_a_reply_pending_in_by_time_from_before_is_still_swept(worker: Worker) -
     assert worker.deliver() == 1
     assert "pdv" in head_item(worker)  # this one found none: later sweeps read the head alone
     assert len(chat.provider.calls) == 3
+
+
+def test_the_head_holds_exactly_the_replies_still_pending(worker: Worker) -> None:
+    """Whatever happens to a reply, the head's map is the set of replies PENDING: a timed-out attempt
+    leaves it there (once), an answer takes it off, a deleted thread takes its replies off."""
+    chat = worker.chat
+    kept, dropped = chat.thread(), chat.thread()
+    slow = chat.say(kept, "slow")
+    gone = [chat.say(dropped, "one"), chat.say(dropped, "two")]
+    chat.provider.takes = 1000.0  # longer than the provider's timeout: every reply stays PENDING
+    while worker.deliver():  # each job's attempt times out: back to the queue, for later
+        pass
+    pk = user_key(chat.user_id)
+
+    def waiting() -> set[str]:
+        return set(read_head(pk).pending or {})
+
+    def pending() -> set[str]:
+        return {reply_id(m) for m in [slow, *gone] if reply(chat, m).get("status") == "PENDING"}
+
+    assert waiting() == pending() != set()  # FAILED after 3 timeouts: off the head too
+    chat.push(("delete_thread", {"id": dropped}))
+    assert waiting() == pending()
+    assert not waiting() & {reply_id(m) for m in gone}
+    chat.provider.takes = 0.0
+    assert chat.assistant.retry(chat.user_id, slow, chat.clock.monotonic()).called
+    assert reply(chat, slow)["status"] == "COMPLETE"
+    assert waiting() == pending() == set()
