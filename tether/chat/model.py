@@ -309,12 +309,10 @@ def pending_key(record: Record) -> str | None:
     return None
 
 
-def pending_since(record: Record) -> int | None:
-    """A PENDING reply waits on the head (Collection.pending) since it was stored (epoch seconds):
-    what sweeps complete, oldest first. In `byTime` (pending_key) only when the head is full."""
-    if pending_key(record) is None:
-        return None
-    return int(record.created_at.timestamp()) if record.created_at else 0
+def waits(record: Record) -> bool:
+    """A PENDING reply waits on the head (Collection.pending): what sweeps complete, oldest first.
+    In `byTime` (pending_key) only when the head is full."""
+    return pending_key(record) is not None
 
 
 THREAD_TIME_PREFIX = "CHATTHREAD#"
@@ -373,7 +371,7 @@ MESSAGES = Collection(
     },
     lookup_key=message_position,
     time_key=pending_key,
-    pending=pending_since,
+    pending=waits,
     read_only=frozenset(
         {
             "role",

@@ -14,7 +14,8 @@ class Head:
     `poll_fast_until`: a server write is expected before then (an assistant's reply is being
     written), so waiting pulls re-read the head every second until then (docs/sync.md).
     `pending`: the records waiting for a server write (a PENDING chat reply: Collection.pending),
-    record id -> when it started waiting (epoch seconds); None when the head has no such map.
+    record id -> the feed number it was first stored waiting with (their order); None when the
+    head has no such map.
     `all_pending`: every waiting record of the partition is in `pending` (none is left in the
     `byTime` index from before they moved to the head, or because the map was full)."""
 

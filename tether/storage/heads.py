@@ -37,8 +37,8 @@ class UserHead(TetherModel, discriminator="head"):
     # The partition's revoked client ids (also marked on their client items): a push that does not
     # read the client item (a large one) still refuses a revoked device.
     revoked_clients = UnicodeSetAttribute(attr_name="rv", null=True)
-    # The partition's records waiting for a server write (PENDING chat replies: record id -> since,
-    # epoch seconds), on the head, which the transactions writing them write anyway: no `byTime`
+    # The partition's records waiting for a server write (PENDING chat replies: record id -> the
+    # feed number it was first stored waiting with), on the head, which the transactions writing them write anyway: no `byTime`
     # entry to put and delete (Head.pending). `pdv` set: every waiting record is here.
     pending = MapAttribute[str, Any](attr_name="pd", null=True)
     all_pending = NumberAttribute(attr_name="pdv", null=True)

@@ -83,7 +83,7 @@ class Write:
     expires_at: datetime | None = None
     attributes: dict[str, Any] | None = None  # its item (record_attributes), when built already
     pends: bool = False  # its collection keeps waiting records on the head (Collection.pending)
-    pending: int | None = None  # ... and this one is waiting (since then, epoch seconds)
+    pending: bool = False  # ... and this one is waiting
 
     def kept_on_head(self) -> None:
         """Waiting on the head, so not in `byTime`: its time key dropped (and from its item)."""

@@ -103,15 +103,18 @@ class _Waiting:
         return waiting
 
     def add(self, write: Write) -> None:
-        record_id, since = write.record.id, write.pending
+        """`write` numbered already: a record that starts waiting is kept under its feed number,
+        which orders the waiting records as they were stored (a later write leaves it as it is)."""
+        record_id = write.record.id
         current = self.after or {}
-        if since is None:
+        if not write.pending:
             if record_id in current:
                 del current[record_id]
                 self.removed.append(record_id)
-        elif record_id in current or len(current) < PENDING_ON_HEAD:
-            current[record_id] = since
-            self.set[record_id] = since
+        elif record_id in current:
+            write.kept_on_head()
+        elif len(current) < PENDING_ON_HEAD:
+            current[record_id] = self.set[record_id] = int(write.record.seq or 0)
             self.after = current
             write.kept_on_head()
         else:

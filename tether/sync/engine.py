@@ -710,7 +710,7 @@ class SyncEngine:
             time_key=collection.time_key(record) if live and collection.time_key else None,
             expires_at=None if live else now + self.retention,
             pends=collection.pending is not None,
-            pending=collection.pending(record) if live and collection.pending else None,
+            pending=live and collection.pending is not None and collection.pending(record),
         )
 
     def _flush(self, attempt: _Attempt) -> None:
