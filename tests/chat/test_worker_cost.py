@@ -21,7 +21,7 @@ from tether.storage.base import TTL_ATTRIBUTE, client
 from tether.storage.capacity import meter_capacity
 from tether.storage.chat import lease_key
 from tether.storage.instrumentation import Calls, record_calls
-from tether.storage.keys import user_key
+from tether.storage.keys import HEAD, user_key
 
 REPLY = "A calm answer. " * 67  # 1,005 characters: the bench's reply of a few paragraphs
 
@@ -33,13 +33,19 @@ def worker(settings: Settings, user_id: str, sqs_endpoint: str) -> Worker:
 
 def second_turn(worker: Worker) -> tuple[str, str]:
     """A thread whose first message is answered; its second message PENDING, queued. (thread, message)"""
+    thread, _, message = turns_of_a_thread(worker)
+    return thread, message
+
+
+def turns_of_a_thread(worker: Worker) -> tuple[str, str, str]:
+    """`second_turn`, with the first message's id: (thread, first message, second message)."""
     chat = worker.chat
     chat.provider.takes = 1.0
     chat.provider.text = REPLY
     thread = chat.thread()
-    chat.say(thread, "hello")
+    first = chat.say(thread, "hello")
     assert worker.deliver() == 1
-    return thread, chat.say(thread, "and what about the second verse?")
+    return thread, first, chat.say(thread, "and what about the second verse?")
 
 
 def lease_item(worker: Worker, message: str) -> dict[str, Any] | None:
@@ -55,13 +61,16 @@ def first_read(calls: Calls) -> set[str]:
     return {key["sk"]["S"] for table in first["RequestItems"].values() for key in table["Keys"]}
 
 
-def test_a_reply_job_is_9_round_trips_and_27_write_units(worker: Worker) -> None:
+def test_a_reply_job_is_9_round_trips_and_25_write_units(worker: Worker) -> None:
     """The lease (a conditional put), the message, its reply and its thread (one BatchGetItem), the
-    thread's turns (a Query and a BatchGetItem), the budget charged, the reply with the thread and
-    the head (the engine's read and transaction), the budget settled, the sweep's Query. It was 11
-    round trips and 28 WRU: the thread had a GetItem of its own, and the lease a DeleteItem."""
+    thread's earlier turns (a Query and a BatchGetItem), the budget charged, the reply with the
+    thread and the head (the engine's read and transaction), the budget settled, the sweep's Query.
+    It was 11 round trips and 28 WRU: the thread had a GetItem of its own, and the lease a
+    DeleteItem; 27 WRU while a PENDING reply was in `byTime` (its entry removed here); and 13
+    RRU: the turns' read fetched the message and its reply again. The sweep reads the head, where
+    PENDING replies wait now (a GetItem instead of the Query of `byTime`)."""
     chat = worker.chat
-    thread, message = second_turn(worker)
+    thread, first, message = turns_of_a_thread(worker)
     with meter_capacity() as meter, record_calls() as calls:
         assert worker.deliver() == 1
     assert reply(chat, message)["status"] == "COMPLETE"
@@ -75,18 +84,59 @@ def test_a_reply_job_is_9_round_trips_and_27_write_units(worker: Worker) -> None
         "BatchGetItem",  # the engine: head, reply, thread
         "TransactWriteItems",  # the reply COMPLETE, the thread's lastMessageAt, the head
         "UpdateItem",  # the budget settled
-        "Query",  # the sweep (older PENDING replies: none)
+        "GetItem",  # the sweep: the head (older PENDING replies: none)
     ]
     assert {MESSAGES.sort_key(message), MESSAGES.sort_key(reply_id(message)), THREADS.sort_key(thread)} <= (
         first_read(calls)
     )
-    # The transaction: the reply (1.6 KB: 2) and its bySeq entry moved (a delete 1 and a put 2), its
-    # PENDING entry leaving byTime (1); the thread (1), moved in bySeq (1 + 1) and byTime (1 + 1);
-    # the head (1); all doubled. Then the lease 1, the budget's charge 1 and settlement 1.
-    assert meter.write_units == {"PutItem": 1, "UpdateItem": 2, "TransactWriteItems": 24}
-    assert meter.index_write_units == {"bySeq": 10, "byTime": 6}
-    assert meter.wru == 27
-    assert meter.read_units == {"BatchGetItem": 11, "Query": 2}
+    # The transaction: the reply (1.6 KB: 2) and its bySeq entry moved (a delete 1 and a put 2); the
+    # thread (1), moved in bySeq (1 + 1) and byTime (1 + 1); the head (1, the PENDING reply leaving
+    # it); all doubled. Then the lease 1, the budget's charge 1 and settlement 1.
+    assert meter.write_units == {"PutItem": 1, "UpdateItem": 2, "TransactWriteItems": 22}
+    assert meter.index_write_units == {"bySeq": 10, "byTime": 4}
+    assert meter.wru == 25
+    # The first read (message, reply, thread, head: 5) and the engine's (head, reply, thread: 3),
+    # and the earlier turn's message and reply (2), not the message and reply held already (2 more).
+    assert meter.read_units == {"BatchGetItem": 9, "Query": 1, "GetItem": 1}
+    [_, turns, _] = [keys for _, keys in _batch_reads(calls)]
+    assert turns == {MESSAGES.sort_key(first), MESSAGES.sort_key(reply_id(first))}
+    assert [(turn.role, turn.text) for turn in chat.provider.calls[-1].turns] == [
+        ("user", "hello"),
+        ("assistant", REPLY),
+        ("user", "and what about the second verse?"),
+    ]
+
+
+def test_a_first_turn_reads_no_earlier_turns(worker: Worker) -> None:
+    """A thread's first message has no earlier turn: the turns' Query finds only the message itself,
+    which the job holds already, so no BatchGetItem follows (8 round trips; it was 9, and the
+    message and its PENDING reply read twice, 2 RRU)."""
+    chat = worker.chat
+    chat.provider.text = REPLY
+    message = chat.say(chat.thread(), "hello")
+    with meter_capacity() as meter, record_calls() as calls:
+        assert worker.deliver() == 1
+    assert reply(chat, message)["text"] == REPLY
+    assert calls.operations == [
+        "PutItem",
+        "BatchGetItem",
+        "Query",  # the thread's turns: the message alone, not fetched again
+        "UpdateItem",
+        "BatchGetItem",
+        "TransactWriteItems",
+        "UpdateItem",
+        "GetItem",
+    ]
+    assert [(turn.role, turn.text) for turn in chat.provider.calls[-1].turns] == [("user", "hello")]
+    assert meter.read_units == {"BatchGetItem": 7, "Query": 1, "GetItem": 1}
+
+
+def _batch_reads(calls: Calls) -> list[tuple[str, set[str]]]:
+    return [
+        (name, {key["sk"]["S"] for table in params["RequestItems"].values() for key in table["Keys"]})
+        for name, params in calls.requests
+        if name == "BatchGetItem"
+    ]
 
 
 def test_a_complete_reply_keeps_its_lease_until_its_ttl(worker: Worker) -> None:
@@ -103,7 +153,7 @@ def test_a_complete_reply_keeps_its_lease_until_its_ttl(worker: Worker) -> None:
     job = worker.events[-1]
     with meter_capacity() as meter, record_calls() as calls:
         assert worker.handle(job) == {"batchItemFailures": []}
-    assert calls.operations == ["PutItem", "GetItem", "Query"]
+    assert calls.operations == ["PutItem", "GetItem", "GetItem"]
     assert meter.wru == 1
     chat.clock.advance(chat.assistant.reply_window().total_seconds() + 1)
     assert worker.handle(job) == {"batchItemFailures": []}  # the lease is free again: taken, kept
@@ -170,7 +220,8 @@ def test_a_job_queued_before_threads_were_named_is_answered_all_the_same(worker:
         event["Records"][0]["body"] = ReplyJob(chat.user_id, (message,), threads).body()
         with record_calls() as calls:
             assert worker.handle(event) == {"batchItemFailures": []}
-        assert calls.keys_read("GetItem") == [(pk, THREADS.sort_key(thread))]
+        # The thread's GetItem, then the sweep's read of the head.
+        assert calls.keys_read("GetItem") == [(pk, THREADS.sort_key(thread)), (pk, HEAD)]
         assert reply(chat, message)["status"] == "COMPLETE"
         assert reply(chat, message)["thread_id"] == thread
         message = chat.say(thread, "and the third?")  # the next one, answered by a job made here

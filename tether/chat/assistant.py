@@ -60,6 +60,7 @@ from tether.pieces import PIECES
 from tether.sessions import SESSIONS
 from tether.settings import Settings
 from tether.storage import chat as chat_store
+from tether.storage.heads import all_pending_found, read_head
 from tether.storage.keys import user_key
 from tether.storage.listing import get_record
 from tether.storage.snapshot import read_snapshot
@@ -741,6 +742,7 @@ class Assistant:
                 after=after,
                 index="byLookup",
                 prefix=position_prefix(thread.id),
+                before=current or None,  # the message and its reply are held already: not read again
             )
             for record in page.records:
                 position = message_position(record) or ""
@@ -846,17 +848,35 @@ class Assistant:
         return get_record(pk, MESSAGES.sort_key(reply_id(message_id)))
 
     def _sweep(self, user_id: str, deadline: float, tried: set[str]) -> None:
-        """Older PENDING replies (an earlier push ran out of time, or an attempt crashed)."""
+        """Older PENDING replies (an earlier push ran out of time, or an attempt crashed): the ones
+        on the head (one GetItem, then their records), and while the head says some may be in
+        `byTime` (written before they moved to the head, or the head was full), those too."""
         if self._remaining(deadline) < self._min_call():
             return
-        page = reads.page(user_id, MESSAGES, first=SWEEP, index="byTime", prefix=PENDING_PREFIX)
         pk = user_key(user_id)
-        for reply in page.records:
+        for reply in self._waiting(pk, user_id, {reply_id(message_id) for message_id in tried}):
             message_id = str(reply.data.get("reply_to"))
             if message_id in tried:
                 continue
             if not self._safely(pk, message_id, deadline, retry=False, thread_id=_thread_of(reply)):
                 return
+
+    def _waiting(self, pk: str, user_id: str, tried: set[str]) -> list[Record]:
+        """Up to SWEEP PENDING replies not tried yet, oldest first."""
+        head = read_head(pk)
+        on_head = sorted(((since, rid) for rid, since in (head.pending or {}).items() if rid not in tried))[
+            :SWEEP
+        ]
+        keys = {MESSAGES.sort_key(rid) for _, rid in on_head}
+        found = read_snapshot(pk, None, keys).records if keys else {}
+        replies = [found[key] for key in map(MESSAGES.sort_key, (rid for _, rid in on_head)) if key in found]
+        if head.all_pending:
+            return [reply for reply in replies if _pending(reply)]
+        page = reads.page(user_id, MESSAGES, first=SWEEP, index="byTime", prefix=PENDING_PREFIX)
+        if not page.records:
+            all_pending_found(pk, head)
+        unique = {reply.id: reply for reply in [*page.records, *replies]}
+        return [reply for reply in unique.values() if _pending(reply)]
 
     def _remaining(self, deadline: float) -> float:
         return deadline - self.clock()

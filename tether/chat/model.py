@@ -309,6 +309,12 @@ def pending_key(record: Record) -> str | None:
     return None
 
 
+def waits(record: Record) -> bool:
+    """A PENDING reply waits on the head (Collection.pending): what sweeps complete, oldest first.
+    In `byTime` (pending_key) only when the head is full."""
+    return pending_key(record) is not None
+
+
 THREAD_TIME_PREFIX = "CHATTHREAD#"
 
 
@@ -365,6 +371,7 @@ MESSAGES = Collection(
     },
     lookup_key=message_position,
     time_key=pending_key,
+    pending=waits,
     read_only=frozenset(
         {
             "role",

@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.exceptions import UpdateError
 
 from tether.model.head import Head
 from tether.storage.base import TetherModel, batch_get, guard
@@ -36,6 +37,11 @@ class UserHead(TetherModel, discriminator="head"):
     # The partition's revoked client ids (also marked on their client items): a push that does not
     # read the client item (a large one) still refuses a revoked device.
     revoked_clients = UnicodeSetAttribute(attr_name="rv", null=True)
+    # The partition's records waiting for a server write (PENDING chat replies: record id -> the
+    # feed number it was first stored waiting with), on the head, which the transactions writing them write anyway: no `byTime`
+    # entry to put and delete (Head.pending). `pdv` set: every waiting record is here.
+    pending = MapAttribute[str, Any](attr_name="pd", null=True)
+    all_pending = NumberAttribute(attr_name="pdv", null=True)
 
 
 def to_head(item: TetherModel | None) -> Head:
@@ -43,7 +49,14 @@ def to_head(item: TetherModel | None) -> Head:
     if not isinstance(item, UserHead):
         return Head(0, None)
     # A head that a connection created before the partition's first change has no number yet.
-    return Head(int(item.head or 0), item.epoch, item.poll_fast_until)
+    pending = item.pending.as_dict() if item.pending is not None else None
+    return Head(
+        int(item.head or 0),
+        item.epoch,
+        item.poll_fast_until,
+        pending={key: int(value) for key, value in pending.items()} if pending is not None else None,
+        all_pending=item.all_pending is not None,
+    )
 
 
 def positions_of(item: TetherModel | None) -> dict[str, int] | None:
@@ -66,7 +79,14 @@ def raw_head(raw: Mapping[str, Any] | None) -> Head:
         return Head(0, None)
     number = raw.get("head", {}).get("N")
     epoch = raw.get("epoch", {}).get("S")
-    return Head(int(number) if number is not None else 0, epoch, raw_time(raw.get("poll_fast_until")))
+    pending = raw_map(raw["pd"]) if "M" in raw.get("pd", {}) else None
+    return Head(
+        int(number) if number is not None else 0,
+        epoch,
+        raw_time(raw.get("poll_fast_until")),
+        pending={key: int(value) for key, value in pending.items()} if pending is not None else None,
+        all_pending="pdv" in raw,
+    )
 
 
 def raw_positions(raw: Mapping[str, Any] | None) -> dict[str, int] | None:
@@ -94,6 +114,25 @@ def read_head(pk: str) -> Head:
     except UserHead.DoesNotExist:
         return Head(0, None)
     return to_head(item)
+
+
+def all_pending_found(pk: str, head: Head) -> bool:
+    """A sweep found no waiting record outside the head: say so on it (Head.all_pending), unless
+    the partition changed since it read the head (a write may have put one in `byTime` meanwhile)."""
+    if head.epoch is None:
+        return False
+    try:
+        guard(
+            lambda: UserHead(pk=pk, sk=HEAD).update(
+                actions=[UserHead.all_pending.set(1)],
+                condition=(UserHead.head == head.seq) & (UserHead.epoch == head.epoch),
+            )
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
 
 
 def read_heads(pks: Sequence[str]) -> dict[str, Head]:

@@ -53,19 +53,24 @@ def list_records(
     after: Mapping[str, str] | None = None,
     index: str | None = None,
     descending: bool = False,
+    before: str | None = None,
 ) -> Page:
     """Live (not deleted) records whose sort key (or index key) starts with `prefix`, in key order.
 
     With `index` ("byLookup" / "byTime", keys only) each page's records come by one BatchGetItem.
     One record more than asked is read, so `next_key` is None exactly when nothing follows.
+    `before` (inside the prefix) ends the listing there: the Query stops at it and no key from it
+    on is fetched (a reader that holds those records already does not pay for them again).
     """
     key_names = INDEX_KEYS[index]
     _check_after(after, key_names, prefix)
+    if before is not None and not (before.startswith(prefix) and before > prefix):
+        raise ValueError("`before` must be a key inside the listing's prefix")
     found: list[_Listed] = []
     start = dict(after) if after else None
     while len(found) <= first:
-        data = _query_keys(pk, prefix, index, first + 1 - len(found), start, descending)
-        raw_items = data.get("Items", [])
+        data = _query_keys(pk, prefix, index, first + 1 - len(found), start, descending, before)
+        raw_items = _before(data.get("Items", []), key_names[-1], before)
         found += _live(raw_items, _records_of(pk, raw_items, index), key_names)
         start = _next_start(data, key_names)
         if start is None:
@@ -88,14 +93,23 @@ def _check_after(after: Mapping[str, str] | None, key_names: tuple[str, ...], pr
 
 
 def _query_keys(
-    pk: str, prefix: str, index: str | None, limit: int, start: Mapping[str, str] | None, descending: bool
+    pk: str,
+    prefix: str,
+    index: str | None,
+    limit: int,
+    start: Mapping[str, str] | None,
+    descending: bool,
+    before: str | None = None,
 ) -> dict[str, Any]:
-    """One strongly consistent Query of the items whose (index) key starts with `prefix`."""
+    """One strongly consistent Query of the items whose (index) key starts with `prefix` (and is
+    at most `before`: DynamoDB's BETWEEN is inclusive, `_before` drops that key itself)."""
     exclusive_start = _start_key(pk, start) if start else None
+    attribute = _INDEX_ATTRIBUTES[index]
+    condition = attribute.startswith(prefix) if before is None else attribute.between(prefix, before)
     return guard(
         lambda: TetherModel._get_connection().query(
             pk,
-            range_key_condition=_INDEX_ATTRIBUTES[index].startswith(prefix),
+            range_key_condition=condition,
             index_name=index,
             consistent_read=True,
             limit=limit,
@@ -103,6 +117,13 @@ def _query_keys(
             scan_index_forward=not descending,
         )
     )
+
+
+def _before(raw_items: list[dict[str, Any]], name: str, before: str | None) -> list[dict[str, Any]]:
+    """The page's items whose listing key sorts before `before` (all of them without it)."""
+    if before is None:
+        return raw_items
+    return [raw for raw in raw_items if raw[name]["S"] < before]
 
 
 def _records_of(pk: str, raw_items: list[dict[str, Any]], index: str | None) -> dict[str, Record]:

@@ -82,6 +82,14 @@ class Write:
     time_key: str | None = None
     expires_at: datetime | None = None
     attributes: dict[str, Any] | None = None  # its item (record_attributes), when built already
+    pends: bool = False  # its collection keeps waiting records on the head (Collection.pending)
+    pending: bool = False  # ... and this one is waiting
+
+    def kept_on_head(self) -> None:
+        """Waiting on the head, so not in `byTime`: its time key dropped (and from its item)."""
+        self.time_key = None
+        if self.attributes is not None:
+            self.attributes.pop("tk", None)
 
     def numbered(self, seq: int) -> None:
         """Give the record (and its item, if built) its place in the feed."""

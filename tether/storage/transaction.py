@@ -23,6 +23,10 @@ from tether.storage.keys import HEAD, client_key
 from tether.storage.record_items import Write, record_attributes
 
 TRANSACTION_ITEM_LIMIT = 100
+# Most waiting records (PENDING chat replies) kept on the head, ~45 bytes each: with the head's
+# other entries it stays within 1 KB (1 WRU). More (an offline push of many messages) go to the
+# `byTime` index as before, and the head says so (Head.all_pending) until a sweep finds none there.
+PENDING_ON_HEAD = 12
 # DynamoDB caps a transaction at 4 MB; stay well below with our own size estimate.
 TRANSACTION_BYTE_BUDGET = 3_500_000
 
@@ -49,7 +53,7 @@ def commit(
     conditions: Sequence[Callable[[TransactWrite], None]] = (),
     poll_fast_until: datetime | None = None,
     write_client: bool = True,
-) -> None:
+) -> tuple[dict[str, int] | None, bool]:
     """One transaction: the records, the head moved to `new_head` with the client's position on it,
     counters, and (`write_client`) the client item with the device's presence.
     `conditions` add checks of other items (e.g. that a shared profile's membership is unchanged).
@@ -58,12 +62,14 @@ def commit(
     Every item is conditioned on what was read, so a concurrent writer makes this raise StaleRead:
     the head on its number and on the client's position as read (exactly once) and on the client
     not being revoked meanwhile. Server-side writes (no `client_id`) leave every position alone.
+    Returns the head's waiting records after it (Head.pending, Head.all_pending).
     """
     transaction = TransactWrite(
         connection=TetherModel._get_connection().connection, client_request_token=token
     )
     position = (client_id, client, last_mutation_id) if client_id is not None else None
-    _head_update(transaction, pk, head, new_head, epoch, now, poll_fast_until, position)
+    waiting = _Waiting.of(head, writes)
+    _head_update(transaction, pk, head, new_head, epoch, now, poll_fast_until, position, waiting)
     if client_id is not None and write_client:
         _client_update(transaction, pk, client_id, client, last_mutation_id, now, device)
     for write in writes:
@@ -73,6 +79,59 @@ def commit(
     for check in conditions:
         check(transaction)
     guard(transaction._commit)
+    return waiting.after, waiting.complete
+
+
+class _Waiting:
+    """What a commit changes in the head's waiting records (Collection.pending): each written record
+    of such a collection set (it waits: kept on the head, out of `byTime`, while the map has room)
+    or removed (it no longer waits). Exact, since the head is conditioned on the number read."""
+
+    def __init__(self, head: Head) -> None:
+        self.stored = head.pending is not None
+        self.after: dict[str, int] | None = dict(head.pending) if head.pending is not None else None
+        self.complete = head.all_pending or head.epoch is None  # a new partition has none elsewhere
+        self.set: dict[str, int] = {}
+        self.removed: list[str] = []
+
+    @classmethod
+    def of(cls, head: Head, writes: Sequence[Write]) -> _Waiting:
+        waiting = cls(head)
+        for write in writes:
+            if write.pends:
+                waiting.add(write)
+        return waiting
+
+    def add(self, write: Write) -> None:
+        """`write` numbered already: a record that starts waiting is kept under its feed number,
+        which orders the waiting records as they were stored (a later write leaves it as it is)."""
+        record_id = write.record.id
+        current = self.after or {}
+        if not write.pending:
+            if record_id in current:
+                del current[record_id]
+                self.removed.append(record_id)
+        elif record_id in current:
+            write.kept_on_head()
+        elif len(current) < PENDING_ON_HEAD:
+            current[record_id] = self.set[record_id] = int(write.record.seq or 0)
+            self.after = current
+            write.kept_on_head()
+        else:
+            self.complete = False  # it keeps its byTime entry; sweeps look there too
+
+    def actions(self, head: Head) -> list[Any]:
+        actions: list[Any] = []
+        if self.set and not self.stored:
+            actions.append(UserHead.pending.set(self.set))
+        else:
+            actions += [UserHead.pending[key].set(value) for key, value in self.set.items()]
+        actions += [UserHead.pending[key].remove() for key in self.removed]
+        if self.complete and not head.all_pending:
+            actions.append(UserHead.all_pending.set(1))
+        elif not self.complete and head.all_pending:
+            actions.append(UserHead.all_pending.remove())
+        return actions
 
 
 def _record_put(transaction: TransactWrite, pk: str, write: Write) -> None:
@@ -100,12 +159,16 @@ def _head_update(
     now: datetime,
     poll_fast_until: datetime | None = None,
     position: tuple[str, ClientInfo, int] | None = None,
+    waiting: _Waiting | None = None,
 ) -> None:
-    """The head's update: its new number (when records changed) and the client's position."""
+    """The head's update: its new number (when records changed), its waiting records and the
+    client's position."""
     actions: list[Any] = []
     condition: Condition | None = None
     if new_head != head.seq:
         actions.append(UserHead.head.set(new_head))
+        if waiting is not None:
+            actions += waiting.actions(head)
         if poll_fast_until is not None:
             actions.append(UserHead.poll_fast_until.set(poll_fast_until))
         if head.epoch is None:

@@ -111,6 +111,11 @@ class Collection:
     # Optional secondary sort keys (LSIs byLookup / byTime), derived from the record.
     lookup_key: Callable[[Record], str | None] | None = None
     time_key: Callable[[Record], str | None] | None = None
+    # Records waiting for a server write (a PENDING chat reply) are kept on the partition's head
+    # (id -> the feed number it was first stored waiting with: their order) while this is true,
+    # instead of in `byTime` (its `time_key` then only for a head whose map is full):
+    # docs/cost.md "The reply worker's job".
+    pending: Callable[[Record], bool] | None = None
     # Server-set fields a client may read but never write.
     read_only: frozenset[str] = frozenset()
     # Cross-field rules of one patch (e.g. endedAt after startedAt); raises Rejected.

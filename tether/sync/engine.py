@@ -709,6 +709,8 @@ class SyncEngine:
             lookup_key=collection.lookup_key(record) if live and collection.lookup_key else None,
             time_key=collection.time_key(record) if live and collection.time_key else None,
             expires_at=None if live else now + self.retention,
+            pends=collection.pending is not None,
+            pending=live and collection.pending is not None and collection.pending(record),
         )
 
     def _flush(self, attempt: _Attempt) -> None:
@@ -760,7 +762,7 @@ class SyncEngine:
         # A chunk that holds only a follow-up leaves the client where the previous one put it.
         mutation_key = chunk.last_key if chunk.last_key is not None else client.last_mutation_id
         last_mutation_id = mutation_key if client_id is not None else client.last_mutation_id
-        transaction.commit(
+        pending = transaction.commit(
             pk=pk,
             head=head,
             new_head=new_head,
@@ -788,7 +790,9 @@ class SyncEngine:
                 on_head=True,
                 positions_stored=True,
             )
-        return (Head(new_head, head.epoch or epoch) if writes else head, client)
+        if not writes:
+            return head, client
+        return Head(new_head, head.epoch or epoch, pending=pending[0], all_pending=pending[1]), client
 
     # ---- pull ----
 

@@ -38,8 +38,10 @@ def page(
     index: str | None = None,
     prefix: str | None = None,
     descending: bool = False,
+    before: str | None = None,
 ) -> RecordPage:
-    """Up to `first` live records of the collection, by id or by one of its index keys."""
+    """Up to `first` live records of the collection, by id or by one of its index keys (those
+    sorting before `before` only, when given: the Query stops there and fetches none of the rest)."""
     check_between("first", first, 1, MAX_PAGE)
     result = list_records(
         user_key(user_id),
@@ -48,5 +50,6 @@ def page(
         after=after,
         index=index,
         descending=descending,
+        before=before,
     )
     return RecordPage(result.records, result.next_key)
