@@ -110,6 +110,8 @@ class Services:
             if settings.chat_tools
             else None,
         )
+        # A sent message's PENDING reply is committed with it: waiting pulls poll fast meanwhile.
+        engine.follow_up_window = chat.reply_window()
         suggestions = SuggestionBook.load(settings.chat_suggestions_file)
         return cls(
             settings=settings,

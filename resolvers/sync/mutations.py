@@ -61,7 +61,7 @@ def _push_and_follow_up(
     """The push, then what follows it once it is durable, in one hand-off to a worker thread."""
     try:
         # A sent chat message's PENDING reply is committed with it (waiting pulls then poll fast).
-        result = services.sync.push(user_id, *push, follow_up_window=services.chat.reply_window())
+        result = services.sync.push(user_id, *push)
     except TetherError as error:
         raise in_api_terms(error, sent) from None
     profile = result.access.profile_id if result.access is not None else user_id

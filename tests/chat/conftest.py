@@ -335,9 +335,8 @@ class Chat:
                 Mutation(self.next_mutation, self.clock.now(), collection, operation_name, payload)
             )
             self.next_mutation += 1
-        # As the syncPush resolver does: a sent message's PENDING reply is committed with it.
-        window = self.assistant.reply_window()
-        result = self.engine.push(self.user_id, "phone", mutations, follow_up_window=window)
+        # As the syncPush resolver does (the engine's follow-up window is the assistant's, Services).
+        result = self.engine.push(self.user_id, "phone", mutations)
         self.assistant.after_push(self.user_id, result.results, self.clock.monotonic())
         return result.results
 

@@ -394,6 +394,7 @@ def waiting(
     assistant = Assistant(
         configured, engine, provider, clock=clock.monotonic, now=wall, queue=SqsReplyQueue(configured)
     )
+    engine.follow_up_window = assistant.reply_window()  # wired as Services.build wires it
     return Worker(Chat(user_id, engine, assistant, provider, clock), client, url), engine, wall, sleep
 
 

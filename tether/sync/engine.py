@@ -315,7 +315,10 @@ class SyncEngine:
         shared_head_ttl: timedelta = timedelta(seconds=5),
         presence_interval: timedelta = timedelta(minutes=5),
         on_commit: CommitHook | None = None,
+        follow_up_window: timedelta | None = None,
     ) -> None:
+        """`follow_up_window`: after a follow-up that expects a server write (a PENDING chat reply,
+        committed with its message), waiting pulls poll fast for this long (Head.poll_fast_until)."""
         self.collections = {collection.name: collection for collection in collections}
         self.presence_interval = presence_interval
         self.cursor_key = cursor_key
@@ -326,6 +329,7 @@ class SyncEngine:
         self._head_caches = {feed.name: HeadCache(shared_head_ttl, clock) for feed in shared_feeds}
         self._shared_partitions = {feed.partition: feed.name for feed in shared_feeds}
         self.on_commit = on_commit
+        self.follow_up_window = follow_up_window
 
     # ---- push ----
 
@@ -337,8 +341,6 @@ class SyncEngine:
         device: DeviceInfo | None = None,
         profile_id: str | None = None,
         gate: Gate | None = None,
-        *,
-        follow_up_window: timedelta | None = None,
     ) -> PushResult:
         """Apply a client's queued mutations in order, each exactly once.
 
@@ -346,8 +348,6 @@ class SyncEngine:
         transaction: it costs no extra write, and nothing is stored when the push writes nothing.
         `profile_id` names a profile the user reaches (default: its own; docs/people.md).
         `gate` admits the caller with the push's first read and binds the device to its sign-in.
-        `follow_up_window`: after a follow-up that expects a server write (a PENDING chat reply,
-        committed with its message), waiting pulls poll fast for this long (Head.poll_fast_until).
         """
         _check_client_id(client_id)
         scope = Scope.of(user_id, profile_id)
@@ -361,7 +361,6 @@ class SyncEngine:
             device,
             (scope, client_id, holder),
             gate,
-            follow_up_window=follow_up_window,
         )
         return PushResult(last_mutation_id, results, holder[0] if holder else None)
 
@@ -444,7 +443,6 @@ class SyncEngine:
         sharing: tuple[Scope, str, list[Access]] | None = None,
         gate: Gate | None = None,
         poll_fast_until: datetime | None = None,
-        follow_up_window: timedelta | None = None,
     ) -> tuple[list[MutationResult], int]:
         """Load → apply in order → chunk → commit, reading again and retrying when another writer
         got there first (or the database asked us to), then the operations' after-commit hooks.
@@ -472,7 +470,6 @@ class SyncEngine:
                     access,
                     sharing,
                     poll_fast_until,
-                    follow_up_window,
                 )
                 break
             except (StaleRead, *CONTENTION) as error:
@@ -554,7 +551,6 @@ class SyncEngine:
         access: Access | None = None,
         sharing: tuple[Scope, str, list[Access]] | None = None,
         poll_fast_until: datetime | None = None,
-        follow_up_window: timedelta | None = None,
     ) -> int:
         """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
         change would not fit in it, and the last chunk at the end. Returns the client's position.
@@ -577,7 +573,7 @@ class SyncEngine:
             conditions=sharing[0].conditions(access) if sharing and access else (),
             poll_fast_until=poll_fast_until,
             write_client=client_id is not None and described_anew(snapshot.client, device),
-            follow_up_window=follow_up_window,
+            follow_up_window=self.follow_up_window,
         )
         attempt.chunk = attempt.new_chunk()
         for step in pending:
