@@ -163,6 +163,11 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
             answer: dict[str, Any] = asgi_app.state.sockets.handle_event(event)
             metrics.add_metric(name="WebSocketEvents", unit=MetricUnit.Count, value=1)
             return answer
+        if is_sqs_event(event) and asgi_app.state.services.publisher.handles(event):
+            # catalog publish jobs (CatalogPublisherFunction): the read index after editors' changes
+            answer = asgi_app.state.services.publisher.handle_event(event)
+            metrics.add_metric(name="CatalogPublishJobs", unit=MetricUnit.Count, value=len(event["Records"]))
+            return answer
         if is_sqs_event(event):  # reply jobs: the assistant's replies that pushes handed over
             answer = handle_sqs_event(asgi_app.state.services.chat, event)
             metrics.add_metric(name="ReplyJobs", unit=MetricUnit.Count, value=len(event["Records"]))

@@ -12,7 +12,9 @@ Environment (all optional):
 - TETHER_SQS_PORT (9324): the local SQS's port (moto's server, localdev/sqs.py; in memory). It
   holds the reply queue `tether-replies-local` and its dead-letter queue; a poller thread (the
   local stand-in for Lambda's event source mapping) runs the reply worker, so a pushed chat
-  message's reply arrives by pull with no later push.
+  message's reply arrives by pull with no later push. It also holds the catalog's FIFO publish
+  queue `tether-catalog-publish-local.fifo`, whose poller publishes the catalog's read index after
+  an editor's change, as CatalogPublisherFunction does in AWS.
 - RELOAD (1): restart the API when code under tether/ or resolvers/ changes; 0 turns it off.
 
 The banner (URL and dev token) is printed once the API answers. Ctrl-C (SIGINT) or SIGTERM stops
@@ -43,6 +45,7 @@ API_HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 60.0
 MEDIA_BUCKET = "tether-media-local"
 REPLY_QUEUE = "tether-replies-local"
+PUBLISH_QUEUE = "tether-catalog-publish-local"
 
 
 def dynamodb_port(environ: Mapping[str, str] | None = None) -> int:
@@ -78,7 +81,7 @@ def main() -> int:
     server: dynamodb.DynamoDBLocal | None = None
     s3: local_s3.LocalS3Server | None = None
     sqs: local_sqs.LocalSQSServer | None = None
-    poller: local_sqs.QueuePoller | None = None
+    pollers: list[local_sqs.QueuePoller] = []
     # SIGTERM (an IDE's stop button, `kill`) shuts down as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -121,7 +124,7 @@ def main() -> int:
 
         local_s3.create_bucket(Media(Settings.from_env()).client, MEDIA_BUCKET)
         prepare()
-        poller = _reply_worker()
+        pollers = _workers()
         url = f"http://{API_HOST}:{api_port}/graphql"
         threading.Thread(
             target=_banner_when_ready, args=(url, endpoint, where, s3.endpoint), name="banner", daemon=True
@@ -146,11 +149,13 @@ def main() -> int:
         # A second Ctrl-C must not cut the shutdown short and leave DynamoDB Local behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if poller is not None:
+        for poller in pollers:
             poller.stop()
         if sqs is not None:
             sqs.stop()
-            print("Local SQS and the reply worker stopped.", file=sys.stderr, flush=True)
+            print(
+                "Local SQS, the reply worker and the catalog publisher stopped.", file=sys.stderr, flush=True
+            )
         if s3 is not None:
             s3.stop()
             print("Local S3 stopped.", file=sys.stderr, flush=True)
@@ -160,10 +165,11 @@ def main() -> int:
     return 0
 
 
-def _reply_worker() -> local_sqs.QueuePoller:
-    """The reply queue, TETHER_CHAT_QUEUE_URL for the API, and the worker polling the queue: the
-    same handler code as the Lambda's SQS events (it runs in this process; RELOAD restarts only the
-    API, so restart `make dev` after changing the assistant)."""
+def _workers() -> list[local_sqs.QueuePoller]:
+    """The reply queue and the catalog's publish queue (TETHER_CHAT_QUEUE_URL and
+    TETHER_CATALOG_PUBLISH_QUEUE_URL for the API), and a poller on each: the same handler code as
+    the Lambdas' SQS events (it runs in this process; RELOAD restarts only the API, so restart
+    `make dev` after changing the assistant or the publisher)."""
     from tether.chat.queue import SqsReplyQueue
     from tether.chat.worker import handle_sqs_event
     from tether.services import Services
@@ -172,12 +178,21 @@ def _reply_worker() -> local_sqs.QueuePoller:
 
     client = SqsReplyQueue(Settings.from_env({**os.environ, "TETHER_CHAT_QUEUE_URL": "-"})).client
     os.environ["TETHER_CHAT_QUEUE_URL"] = local_sqs.create_queues(client, REPLY_QUEUE)
+    os.environ["TETHER_CATALOG_PUBLISH_QUEUE_URL"] = local_sqs.create_publish_queues(client, PUBLISH_QUEUE)
     settings = Settings.from_env()
     storage.configure(settings)
     services = Services.build(settings)
-    return local_sqs.QueuePoller(
+    replies = local_sqs.QueuePoller(
         client, settings.chat_queue_url or "", lambda event: handle_sqs_event(services.chat, event)
-    ).start()
+    )
+    publishes = local_sqs.QueuePoller(
+        client,
+        settings.catalog_publish_queue_url or "",
+        services.publisher.handle_event,
+        batch_size=local_sqs.PUBLISH_BATCH_SIZE,
+        name="catalog-publisher",
+    )
+    return [replies.start(), publishes.start()]
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -219,7 +234,7 @@ def _banner(url: str, endpoint: str, where: str, s3_endpoint: str) -> None:
   GraphiQL explorer   {url}
   DynamoDB Local      {endpoint}  ({where})
   Local S3            {s3_endpoint}  (bucket {MEDIA_BUCKET}, in memory; presigned URLs point here)
-  Local SQS           {os.environ.get("TETHER_SQS_ENDPOINT")}  (queue {REPLY_QUEUE}; the reply worker polls it)
+  Local SQS           {os.environ.get("TETHER_SQS_ENDPOINT")}  (queues {REPLY_QUEUE} and {PUBLISH_QUEUE}.fifo, each polled here)
 
   Dev token for user "dev" (valid 7 days); paste into GraphiQL's Headers tab as
   {{"Authorization": "Bearer <token>"}}:

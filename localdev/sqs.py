@@ -1,5 +1,5 @@
-"""A local SQS for the reply worker: moto's server, the queues as the template makes them, and a
-poller that does what Lambda's event source mapping does in AWS.
+"""A local SQS for the reply worker and the catalog's publisher: moto's server, the queues as the
+template makes them, and a poller that does what Lambda's event source mapping does in AWS.
 
 `make dev` starts the server and the poller (localdev/devserver.py); the tests drive boto3's SQS
 client against the same server. The poller receives jobs, hands them to the SAME code the Lambda
@@ -27,6 +27,9 @@ MAX_RECEIVE_COUNT = 5
 RETENTION_SECONDS = 4 * 24 * 3600
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 REGION = "us-east-1"
+# The catalog's FIFO publish queue (template.yaml's CatalogPublishQueue; a test keeps them equal).
+PUBLISH_VISIBILITY_TIMEOUT_SECONDS = 360
+PUBLISH_BATCH_SIZE = 10
 
 Handler = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
@@ -59,9 +62,30 @@ def create_queues(client: Any, name: str) -> str:
     return url
 
 
-def queue_attributes(dead_letter_arn: str) -> dict[str, str]:
+def create_publish_queues(client: Any, name: str) -> str:
+    """The catalog's FIFO publish queue and its FIFO dead-letter queue, as the template makes them
+    (`name` without the `.fifo` a FIFO queue's name ends with); the queue's URL."""
+    fifo = {"FifoQueue": "true"}
+    dead = client.create_queue(
+        QueueName=f"{name}-dlq.fifo",
+        Attributes={**fifo, "MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)},
+    )["QueueUrl"]
+    dead_arn = client.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    attributes = {
+        **queue_attributes(dead_arn, PUBLISH_VISIBILITY_TIMEOUT_SECONDS),
+        **fifo,
+    }
+    url: str = client.create_queue(QueueName=f"{name}.fifo", Attributes=attributes)["QueueUrl"]
+    return url
+
+
+def queue_attributes(
+    dead_letter_arn: str, visibility_timeout: int = VISIBILITY_TIMEOUT_SECONDS
+) -> dict[str, str]:
     return {
-        "VisibilityTimeout": str(VISIBILITY_TIMEOUT_SECONDS),
+        "VisibilityTimeout": str(visibility_timeout),
         "MessageRetentionPeriod": str(RETENTION_SECONDS),
         "RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
@@ -71,15 +95,27 @@ def queue_attributes(dead_letter_arn: str) -> dict[str, str]:
 
 class QueuePoller:
     """Lambda's SQS event source mapping, locally: receive, call the handler with an SQS event,
-    delete what it did not report as failed (batch size 1, as the template's mapping)."""
+    delete what it did not report as failed (batch size 1 as the reply queue's mapping, or the
+    publish queue's `batch_size`)."""
 
-    def __init__(self, client: Any, url: str, handler: Handler, *, wait_seconds: int = 1) -> None:
+    def __init__(
+        self,
+        client: Any,
+        url: str,
+        handler: Handler,
+        *,
+        wait_seconds: int = 1,
+        batch_size: int = 1,
+        name: str = "reply-worker",
+    ) -> None:
         self.client = client
         self.url = url
         self.handler = handler
         self.wait_seconds = wait_seconds
+        self.batch_size = batch_size
+        self.name = name
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="reply-worker", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -88,7 +124,7 @@ class QueuePoller:
         """One receive (long-polling up to `wait_seconds`) and its batch; the jobs delivered."""
         received = self.client.receive_message(
             QueueUrl=self.url,
-            MaxNumberOfMessages=1,
+            MaxNumberOfMessages=self.batch_size,
             WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
@@ -128,7 +164,7 @@ class QueuePoller:
             try:
                 self.run_once(self.wait_seconds)
             except Exception as error:  # keep polling; the job comes back after its visibility timeout
-                logging.getLogger("tether").warning("local reply worker: %s", type(error).__name__)
+                logging.getLogger("tether").warning("local %s: %s", self.name, type(error).__name__)
                 self._stop.wait(1.0)
 
     def event_for(self, messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from tether.catalog.editor import Editor
 from tether.catalog.index import IndexStore
 from tether.catalog.media import MediaStore
 from tether.catalog.model import user_view
+from tether.catalog.publishing import Publisher, publish_queue
 from tether.chat.assistant import Assistant
 from tether.chat.facts import LongTermMemory
 from tether.chat.providers.factory import build_provider
@@ -49,6 +50,7 @@ class Services:
     accounts: Accounts
     catalog: Catalog
     editor: Editor
+    publisher: Publisher  # the catalog's read index after editors' changes (queued where configured)
     documents: DocumentRegistry  # persisted queries registered by clients (APQ)
     limits: RateLimiter
     people: People
@@ -82,6 +84,7 @@ class Services:
         store = MediaStore(settings, media)
         index = IndexStore(media, settings.catalog_partition) if settings.media_bucket else None
         catalog = Catalog(engine, store, clock=now, index=index)
+        publisher = Publisher(catalog, publish_queue(settings))
         entitlements = Entitlements(
             engine,
             Plans.load(settings.plans_file),
@@ -128,7 +131,9 @@ class Services:
                 log=log,
                 clock=now,
                 entitlements=frozenset(entitlements.plans.entitlements),
+                publisher=publisher,
             ),
+            publisher=publisher,
             entitlements=entitlements,
             purchases=Purchases(
                 entitlements,

@@ -453,6 +453,11 @@ class Settings:
         5.0,
         "Seconds a Lambda trusts its cached catalog head: how late syncPull and catalog reads may see a catalog change.",
     )
+    catalog_publish_queue_url: str | None = _setting(
+        "TETHER_CATALOG_PUBLISH_QUEUE_URL",
+        None,
+        "FIFO SQS queue of catalog publish jobs (SAM sets it; `make dev` a local one): an editor's change queues the read index's publish, which CatalogPublisherFunction runs. Unset: the change publishes the index within the request. See docs/catalog.md.",
+    )
     media_url_seconds: int = _setting(
         "TETHER_MEDIA_URL_SECONDS", 900, "Lifetime of a presigned media download URL (`mediaUrl`)."
     )

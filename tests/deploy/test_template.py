@@ -60,7 +60,7 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-FUNCTIONS = ("TetherFunction", "ChatWorkerFunction")
+FUNCTIONS = ("TetherFunction", "ChatWorkerFunction", "CatalogPublisherFunction")
 
 
 def deployed(template: dict[str, Any], name: str) -> dict[str, Any]:
@@ -491,7 +491,13 @@ def test_function_policy_is_least_privilege(template: dict[str, Any]) -> None:
             "Effect": "Allow",
             "Action": "sqs:SendMessage",  # the worker's function receives and deletes them
             "Resource": {"Fn::GetAtt": ["ChatReplyQueue", "Arn"]},
-        }
+        },
+        {
+            "Sid": "CatalogPublishJobs",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",  # the publisher's function receives and deletes them
+            "Resource": {"Fn::GetAtt": ["CatalogPublishQueue", "Arn"]},
+        },
     ]
     assert len(found) == (
         len(table)
@@ -572,9 +578,11 @@ def test_user_pool_and_app_client(template: dict[str, Any]) -> None:
 
 def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any]) -> None:
     # The reply worker is the same code with the same settings (Globals), on its own memory.
-    api, worker = (deployed(template, name) for name in FUNCTIONS)
+    api, worker, publisher = (deployed(template, name) for name in FUNCTIONS)
     for key in ("CodeUri", "Handler", "Runtime", "Architectures", "Environment", "Timeout"):
         assert worker[key] == api[key], key
+    for key in ("CodeUri", "Handler", "Runtime", "Architectures", "Environment"):
+        assert publisher[key] == api[key], key
     assert worker["MemorySize"] == {"Ref": "ChatWorkerMemorySize"}
     assert template["Parameters"]["ChatWorkerMemorySize"]["Default"] < api["MemorySize"]
     function = api
@@ -629,6 +637,7 @@ def test_function_runs_the_app_handler_with_its_settings(template: dict[str, Any
     [
         ("TetherFunction", "FunctionLogGroup", "graphql"),
         ("ChatWorkerFunction", "ChatWorkerLogGroup", "chat-worker"),
+        ("CatalogPublisherFunction", "CatalogPublisherLogGroup", "catalog-publisher"),
     ],
 )
 def test_logs_are_kept_for_the_configured_days(
@@ -650,18 +659,18 @@ def test_alarms_watch_errors_throttles_and_5xx(template: dict[str, Any]) -> None
             r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"
         )
     }
-    api, worker = (json.dumps({"Ref": name}) for name in FUNCTIONS)
+    api, worker, publisher = (json.dumps({"Ref": name}) for name in FUNCTIONS)
     dead_letters = json.dumps({"Fn::GetAtt": ["ChatReplyDeadLetterQueue", "QueueName"]})
+    dead_publishes = json.dumps({"Fn::GetAtt": ["CatalogPublishDeadLetterQueue", "QueueName"]})
     assert set(alarms) == {
         ("AWS/Lambda", "Errors", api),
         ("AWS/Lambda", "Throttles", api),
         ("AWS/Lambda", "Errors", worker),  # the reply worker's too (out of memory is one)
+        ("AWS/Lambda", "Errors", publisher),  # and the catalog publisher's
         ("AWS/ApiGateway", "5xx", json.dumps({"Ref": "HttpApi"})),
-        (
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            dead_letters,
-        ),  # reply jobs in the dead-letter queue
+        # reply jobs and catalog publish jobs in their dead-letter queues
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dead_letters),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dead_publishes),
     }
     for alarm in alarms.values():
         assert alarm["Threshold"] == 0
@@ -834,11 +843,74 @@ def test_replies_are_worked_by_the_worker_function_from_a_queue_like_the_local_o
     assert mapping["BatchSize"] == 1
     assert function["Environment"]["Variables"]["TETHER_CHAT_QUEUE_URL"] == {"Ref": "ChatReplyQueue"}
 
-    [alarm] = [
-        r["Properties"]
-        for r in template["Resources"].values()
-        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["Namespace"] == "AWS/SQS"
-    ]
-    assert alarm["Dimensions"] == [
+    assert properties(template, "ChatReplyDeadLettersAlarm")["Dimensions"] == [
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ChatReplyDeadLetterQueue", "QueueName"]}}
     ]
+
+
+def test_the_catalog_is_published_by_its_own_function_from_a_fifo_queue_like_the_local_one(
+    template: dict[str, Any],
+) -> None:
+    """Editors' changes queue publish jobs (docs/catalog.md); a function with more time and a full
+    vCPU publishes them one at a time, with only the bucket permissions the index needs."""
+    queue = properties(template, "CatalogPublishQueue")
+    dead = properties(template, "CatalogPublishDeadLetterQueue")
+    assert queue["FifoQueue"] is True
+    assert dead["FifoQueue"] is True  # a FIFO queue's dead-letter queue is FIFO too
+    assert queue["QueueName"] == {"Fn::Sub": "${AWS::StackName}-catalog-publish.fifo"}
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["CatalogPublishDeadLetterQueue", "Arn"]
+    }
+    # `make dev` and the tests make the same queues (localdev/sqs.py).
+    local = local_sqs.queue_attributes("arn:dead", local_sqs.PUBLISH_VISIBILITY_TIMEOUT_SECONDS)
+    assert str(queue["VisibilityTimeout"]) == local["VisibilityTimeout"]
+    assert str(queue["MessageRetentionPeriod"]) == local["MessageRetentionPeriod"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == json.loads(local["RedrivePolicy"])["maxReceiveCount"]
+    assert dead["MessageRetentionPeriod"] == local_sqs.DLQ_RETENTION_SECONDS
+
+    function = deployed(template, "CatalogPublisherFunction")
+    api = deployed(template, "TetherFunction")
+    # A job comes back only after its attempt is over; the publish has far more than the API's time.
+    assert api["Timeout"] * 10 < function["Timeout"] < queue["VisibilityTimeout"]
+    assert function["MemorySize"] >= 1769  # a full vCPU: loading and indexing a catalog is CPU-bound
+    variables = function["Environment"]["Variables"]
+    assert variables["TETHER_CATALOG_PUBLISH_QUEUE_URL"] == {"Ref": "CatalogPublishQueue"}
+
+    mapping = properties(template, "CatalogPublishJobs")
+    assert resource(template, "CatalogPublishJobs")["Type"] == "AWS::Lambda::EventSourceMapping"
+    assert mapping["FunctionName"] == {"Ref": "CatalogPublisherFunction"}
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["CatalogPublishQueue", "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == local_sqs.PUBLISH_BATCH_SIZE
+    assert "Events" not in properties(template, "CatalogPublisherFunction")  # no route, schedule, S3 event
+
+    shared = {s["Sid"]: s for s in statements(template, "TetherFunction")}
+    publisher = {s["Sid"]: s for s in statements(template, "CatalogPublisherFunction")}
+    core = (
+        "TableReadWrite",
+        "CursorSigningKey",
+        "AuditHashKey",
+        "ChatModel",
+        "ChatApiKey",
+        "PokeConnections",
+    )
+    assert set(publisher) == {*core, "CatalogIndexObjects", "CatalogIndexListing", "CatalogPublishJobs"}
+    for sid in core:
+        assert publisher[sid] == shared[sid], sid
+    assert publisher["CatalogIndexObjects"]["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    assert publisher["CatalogIndexObjects"]["Resource"] == {"Fn::Sub": "${MediaBucket.Arn}/catalog-index/*"}
+    # Without ListBucket a missing manifest (the first publish) reads as AccessDenied, not as missing.
+    assert publisher["CatalogIndexListing"]["Action"] == "s3:ListBucket"
+    assert publisher["CatalogIndexListing"]["Resource"] == {"Fn::GetAtt": ["MediaBucket", "Arn"]}
+    assert publisher["CatalogPublishJobs"]["Action"] == [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    ]
+    # The keys the index is written under (tether/catalog/index.py).
+    from tether.catalog.index import PREFIX
+
+    assert fnmatch.fnmatch(
+        f"arn/{PREFIX}{Settings().catalog_partition}/manifest.json",
+        publisher["CatalogIndexObjects"]["Resource"]["Fn::Sub"].replace("${MediaBucket.Arn}", "arn"),
+    )

@@ -125,7 +125,7 @@ def test_serves_graphiql_the_api_the_local_s3_and_the_reply_worker_and_ctrl_c_st
     server.ctrl_c()
     assert server.wait(EXIT_TIMEOUT_SECONDS) == 0, server.output()
     assert "DynamoDB Local stopped." in server.stderr
-    assert "Local SQS and the reply worker stopped." in server.stderr
+    assert "Local SQS, the reply worker and the catalog publisher stopped." in server.stderr
     assert "Local S3 stopped." in server.stderr
     assert not any("Traceback" in line for line in server.stderr), server.output()
     assert_all_gone(server)

@@ -17,6 +17,7 @@ from tether.auth import User
 from tether.catalog.catalog import Catalog
 from tether.catalog.media import MediaKind, MediaStore, SignedUrl
 from tether.catalog.model import COLLECTIONS, KINDS, TRACKS
+from tether.catalog.publishing import Publisher
 from tether.catalog.rules import Items, Patches, cascade, check_item, check_patch, check_requires, merged
 from tether.errors import BadUserInput, Forbidden, NotFound
 from tether.model.record import Record
@@ -43,8 +44,11 @@ class Editor:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         log: AuditLog | None = None,
         entitlements: frozenset[str] | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
         self.engine = engine
+        # After each change: the read index is published (by a queued job where there is a queue).
+        self.publisher = publisher or Publisher(catalog, None)
         self.entitlements = entitlements  # the names `requires` may take (None: any)
         self.catalog = catalog
         self.media = media
@@ -183,8 +187,10 @@ class Editor:
         for result in results:
             if result.status == REJECTED:
                 raise BadUserInput(result.message or "The change was refused", reason=result.code)
-        self.catalog.publish()  # the read index users' Lambdas load (docs/catalog.md)
-        return _records(results)
+        records = _records(results)
+        if records:  # the read index users' Lambdas load (docs/catalog.md)
+            self.publisher.changed(max(record.seq for record in records))
+        return records
 
 
 def _records(results: Sequence[MutationResult]) -> list[Record]:
