@@ -39,6 +39,7 @@ from bench.floor_handler import FloorHandler
 from tests.deploy.lambda_support import FakeLambdaContext, load_event
 from tests.operations import operation
 from tests.pages import notes, seed_pieces
+from tether.persisted import Manifest
 from tether.settings import Settings
 from tether.storage.base import client as shared_client
 from tether.storage.raw import raw_query_items
@@ -168,10 +169,19 @@ def cursor_at_end(handler: Handler, user: str, client_id: str) -> str | None:
             return cursor
 
 
+@functools.cache
+def trusted_operation(name: str) -> str:
+    """The manifest's text of an operation: what an Apollo app sends (with `__typename` everywhere),
+    and what Tether's trusted-operation executor answers (resolvers/trusted.py)."""
+    manifest = Manifest.for_settings(Settings())
+    return next(op.body for op in manifest.operations.values() if op.name == name)
+
+
 def lambda_rows(tether: Handler, floor: Handler, user: str) -> list[dict[str, Any]]:
-    """The three in-process measures: page of 500, idle pull, push of 100 new records."""
-    pull = operation("SyncPull")
-    push = operation("SyncPush")
+    """The three in-process measures: page of 500, idle pull, push of 100 new records, each with the
+    manifest's document (the floor answers its `__typename`s too)."""
+    pull = trusted_operation("SyncPull")
+    push = trusted_operation("SyncPush")
     rows = []
     page_event = event(user, pull, pull_variables("tablet", None, PAGE))
     for handler in (tether, floor):

@@ -37,6 +37,8 @@ from resolvers.errors import (
 from resolvers.jsonbody import JSONRefused, decode_json
 from resolvers.offload import offload
 from resolvers.persisted import PersistedDocuments
+from resolvers.trusted import TRUSTED_OPERATIONS, TrustedOperations
+from resolvers.validation import schema_rules
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
 from tether.persisted import Manifest
@@ -63,8 +65,16 @@ class GraphQLEndpoint:
         self.services = services
         self.settings = services.settings
         self.authenticator = Authenticator(services.settings)
-        self.documents = PersistedDocuments(
-            services.settings, services.documents, Manifest.for_settings(services.settings)
+        manifest = Manifest.for_settings(services.settings)
+        self.documents = PersistedDocuments(services.settings, services.documents, manifest)
+        self.trusted: TrustedOperations | None = TrustedOperations(
+            schema._schema,
+            (op.body for op in manifest.operations.values() if op.name in TRUSTED_OPERATIONS),
+            max_tokens=self.settings.max_tokens,
+            rules=schema_rules(
+                self.settings.max_query_depth, self.settings.max_aliases, self.settings.introspection_enabled
+            ),
+            suggestions=self.settings.introspection_enabled,
         )
 
     async def handle(self, request: Request) -> Response:
@@ -245,6 +255,17 @@ class GraphQLEndpoint:
             raise HTTPError(400, f"`{name}` must be URL-encoded JSON") from None
 
     async def _execute(self, method: str, params: GraphQLParams, context: Context) -> ExecutionResult:
+        if self.trusted is not None:  # the manifest's SyncPull and SyncPush (resolvers/trusted.py)
+            trusted = await self.trusted.execute(
+                params.query,
+                params.variables,
+                params.operation_name,
+                params.extensions,
+                context,
+                mutations_allowed=method == "POST",
+            )
+            if trusted is not None:
+                return trusted
         allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
             return await self.schema.execute(
