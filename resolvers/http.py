@@ -22,6 +22,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from ulid import ULID
 
+from resolvers import trusted
 from resolvers.batch import run_batch
 from resolvers.client import client_awareness
 from resolvers.context import Context
@@ -37,7 +38,6 @@ from resolvers.errors import (
 from resolvers.jsonbody import JSONRefused, decode_json
 from resolvers.offload import offload
 from resolvers.persisted import PersistedDocuments
-from resolvers.trusted import TRUSTED_OPERATIONS, TrustedOperations
 from resolvers.validation import schema_rules
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
@@ -67,9 +67,9 @@ class GraphQLEndpoint:
         self.authenticator = Authenticator(services.settings)
         manifest = Manifest.for_settings(services.settings)
         self.documents = PersistedDocuments(services.settings, services.documents, manifest)
-        self.trusted: TrustedOperations | None = TrustedOperations(
+        self.trusted: trusted.TrustedOperations | None = trusted.TrustedOperations(
             schema._schema,
-            (op.body for op in manifest.operations.values() if op.name in TRUSTED_OPERATIONS),
+            trusted.trusted_texts(manifest),
             max_tokens=self.settings.max_tokens,
             rules=schema_rules(
                 self.settings.max_query_depth, self.settings.max_aliases, self.settings.introspection_enabled
@@ -256,7 +256,7 @@ class GraphQLEndpoint:
 
     async def _execute(self, method: str, params: GraphQLParams, context: Context) -> ExecutionResult:
         if self.trusted is not None:  # the manifest's SyncPull and SyncPush (resolvers/trusted.py)
-            trusted = await self.trusted.execute(
+            answered = await self.trusted.execute(
                 params.query,
                 params.variables,
                 params.operation_name,
@@ -264,8 +264,8 @@ class GraphQLEndpoint:
                 context,
                 mutations_allowed=method == "POST",
             )
-            if trusted is not None:
-                return trusted
+            if answered is not None:
+                return answered
         allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
             return await self.schema.execute(

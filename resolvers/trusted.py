@@ -63,8 +63,14 @@ from resolvers.limits import admit
 from resolvers.validation import hide_suggestions
 from resolvers.variable_plan import VariablePlan
 from resolvers.variable_plan import plan as variable_plan
+from tether.persisted import Manifest
 
 TRUSTED_OPERATIONS = frozenset({"SyncPull", "SyncPush"})
+
+
+def trusted_texts(manifest: Manifest) -> list[str]:
+    """The texts the executor takes: the manifest's SyncPull and SyncPush."""
+    return [op.body for op in manifest.operations.values() if op.name in TRUSTED_OPERATIONS]
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,7 +160,9 @@ def compare(
         strawberry_ran: list[str] = []
         for trusted in (True, False):
             clock = Clock(datetime(2026, 3, 10, 18, 30, tzinfo=UTC))
-            app = create_app(services=Services.build(used, clock=clock))
+            services = Services.build(used, clock=clock)
+            services.limits.clock = clock  # (Services.build leaves the rate limiter on the wall clock)
+            app = create_app(services=services)
             if not trusted:
                 endpoint_of(app).trusted = None
             user = f"user-{ULID()}"
