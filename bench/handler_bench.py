@@ -3,7 +3,8 @@
 `python -m bench handler_bench` (part of `make bench`). Each operation is answered by Tether's Lambda
 handler (`app.make_handler`: Powertools, Mangum, Starlette, GraphQL, the engine, PynamoDB) and by the
 floor (`bench/floor_handler.py`: the same DynamoDB calls with boto3 and json only), in process, each
-the median of several runs; the time spent waiting for DynamoDB Local (from sending a request to its
+the median of several runs, with the manifest's documents (what Apollo apps send: `__typename`
+everywhere, which the floor answers too; resolvers/trusted.py executes them); the time spent waiting for DynamoDB Local (from sending a request to its
 response arriving) is measured on both clients, so "outside DynamoDB" is each side's own work.
 
 Then over HTTP (uvicorn on loopback): the 500-record page, and the initial sync of 10,000 records in
