@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
@@ -32,6 +33,7 @@ from tether.persisted import Manifest
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
+from tether.telemetry import logger
 
 MANIFEST = Manifest.for_settings(Settings())
 TEXTS = {op.name: op.body for op in MANIFEST.operations.values() if op.name in TRUSTED_OPERATIONS}
@@ -86,16 +88,23 @@ class Run:
         if request.cursor_from is not None:
             body = json.loads(json.dumps(body))
             body["variables"]["input"]["cursor"] = self._cursor_of(self.answers[request.cursor_from])
-        if request.params is not None:
-            response = self.client.get("/graphql", params=request.params, headers=headers)
-        else:
-            response = self.client.post("/graphql", json=body, headers=headers)
+        logs = _Logs()
+        logging.getLogger(logger.name).addHandler(logs)
+        try:
+            if request.params is not None:
+                response = self.client.get("/graphql", params=request.params, headers=headers)
+            else:
+                response = self.client.post("/graphql", json=body, headers=headers)
+        finally:
+            logging.getLogger(logger.name).removeHandler(logs)
+        request_id = response.headers["x-request-id"]
         answer = {
             "status": response.status_code,
             "headers": {
                 k: v for k, v in response.headers.items() if k not in ("x-request-id", "content-length")
             },
             "body": response.content.decode(),
+            "logs": [log.seen(request_id) for log in logs.records],
         }
         self.answers.append(answer)
         return answer
@@ -119,6 +128,36 @@ class Run:
             body = re.sub(r'"requestId":"[^"]*"', '"requestId":"ID"', body)
             normalized.append({**answer, "body": body})
         return normalized
+
+
+class _Logs(logging.Handler):
+    """The log records of one request."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[_Seen] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(_Seen(record))
+
+
+class _Seen:
+    """What a log record says, and whether it names the request's id."""
+
+    KEPT = ("status", "operation", "method", "graphql_path")
+
+    def __init__(self, record: logging.LogRecord) -> None:
+        self.record = record
+
+    def seen(self, request_id: str) -> dict[str, Any]:
+        record = self.record
+        return {
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "names_the_request": getattr(record, "request_id", None) == request_id,
+            "error": repr(record.exc_info[1]) if record.exc_info else None,
+            **{name: getattr(record, name, None) for name in self.KEPT},
+        }
 
 
 def endpoint_of(app: Any) -> GraphQLEndpoint:
@@ -278,6 +317,10 @@ def test_dynamodb_faults_are_answered_the_same_way(compare: Any, settings: Setti
     assert codes[1] is not None
     assert codes[2] is not None
     assert codes[4] is None  # and the push still applies once the faults are gone
+    unhandled = [log for log in answers[0]["logs"] if log["message"] == "unhandled error"]
+    assert len(unhandled) == 1  # logged once, with the request id, on both paths
+    assert unhandled[0]["names_the_request"]
+    assert unhandled[0]["level"] == "ERROR"
 
 
 def test_a_document_the_schema_refuses_is_not_taken(settings: Settings) -> None:
