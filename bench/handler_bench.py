@@ -3,7 +3,8 @@
 `python -m bench handler_bench` (part of `make bench`). Each operation is answered by Tether's Lambda
 handler (`app.make_handler`: Powertools, Mangum, Starlette, GraphQL, the engine, PynamoDB) and by the
 floor (`bench/floor_handler.py`: the same DynamoDB calls with boto3 and json only), in process, each
-the median of several runs; the time spent waiting for DynamoDB Local (from sending a request to its
+the median of several runs, with the manifest's documents (what Apollo apps send: `__typename`
+everywhere, which the floor answers too; resolvers/trusted.py executes them); the time spent waiting for DynamoDB Local (from sending a request to its
 response arriving) is measured on both clients, so "outside DynamoDB" is each side's own work.
 
 Then over HTTP (uvicorn on loopback): the 500-record page, and the initial sync of 10,000 records in
@@ -39,6 +40,7 @@ from bench.floor_handler import FloorHandler
 from tests.deploy.lambda_support import FakeLambdaContext, load_event
 from tests.operations import operation
 from tests.pages import notes, seed_pieces
+from tether.persisted import Manifest
 from tether.settings import Settings
 from tether.storage.base import client as shared_client
 from tether.storage.raw import raw_query_items
@@ -168,10 +170,19 @@ def cursor_at_end(handler: Handler, user: str, client_id: str) -> str | None:
             return cursor
 
 
+@functools.cache
+def trusted_operation(name: str) -> str:
+    """The manifest's text of an operation: what an Apollo app sends (with `__typename` everywhere),
+    and what Tether's trusted-operation executor answers (resolvers/trusted.py)."""
+    manifest = Manifest.for_settings(Settings())
+    return next(op.body for op in manifest.operations.values() if op.name == name)
+
+
 def lambda_rows(tether: Handler, floor: Handler, user: str) -> list[dict[str, Any]]:
-    """The three in-process measures: page of 500, idle pull, push of 100 new records."""
-    pull = operation("SyncPull")
-    push = operation("SyncPush")
+    """The three in-process measures: page of 500, idle pull, push of 100 new records, each with the
+    manifest's document (the floor answers its `__typename`s too)."""
+    pull = trusted_operation("SyncPull")
+    push = trusted_operation("SyncPush")
     rows = []
     page_event = event(user, pull, pull_variables("tablet", None, PAGE))
     for handler in (tether, floor):

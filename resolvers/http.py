@@ -22,6 +22,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from ulid import ULID
 
+from resolvers import trusted
 from resolvers.batch import run_batch
 from resolvers.client import client_awareness
 from resolvers.context import Context
@@ -37,6 +38,7 @@ from resolvers.errors import (
 from resolvers.jsonbody import JSONRefused, decode_json
 from resolvers.offload import offload
 from resolvers.persisted import PersistedDocuments
+from resolvers.validation import schema_rules
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
 from tether.persisted import Manifest
@@ -63,8 +65,16 @@ class GraphQLEndpoint:
         self.services = services
         self.settings = services.settings
         self.authenticator = Authenticator(services.settings)
-        self.documents = PersistedDocuments(
-            services.settings, services.documents, Manifest.for_settings(services.settings)
+        manifest = Manifest.for_settings(services.settings)
+        self.documents = PersistedDocuments(services.settings, services.documents, manifest)
+        self.trusted: trusted.TrustedOperations | None = trusted.TrustedOperations(
+            schema._schema,
+            trusted.trusted_texts(manifest),
+            max_tokens=self.settings.max_tokens,
+            rules=schema_rules(
+                self.settings.max_query_depth, self.settings.max_aliases, self.settings.introspection_enabled
+            ),
+            suggestions=self.settings.introspection_enabled,
         )
 
     async def handle(self, request: Request) -> Response:
@@ -245,6 +255,17 @@ class GraphQLEndpoint:
             raise HTTPError(400, f"`{name}` must be URL-encoded JSON") from None
 
     async def _execute(self, method: str, params: GraphQLParams, context: Context) -> ExecutionResult:
+        if self.trusted is not None:  # the manifest's SyncPull and SyncPush (resolvers/trusted.py)
+            answered = await self.trusted.execute(
+                params.query,
+                params.variables,
+                params.operation_name,
+                params.extensions,
+                context,
+                mutations_allowed=method == "POST",
+            )
+            if answered is not None:
+                return answered
         allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
             return await self.schema.execute(

@@ -31,17 +31,40 @@ def decode_json(raw: bytes | str, *, what: str, max_depth: int, max_list: int, m
     """
     data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     text = data.decode("utf-8")
-    outside_strings = _STRING.sub(b'""', data)
-    if outside_strings.count(b",") + outside_strings.count(b":") > 2 * max_values:
-        raise _too_many(what, max_values)
-    brackets = outside_strings.translate(None, _NOT_BRACKETS)
-    if len(brackets) > 2 * max_values:
-        raise _too_many(what, max_values)
-    if _depth(brackets) > max_depth:
-        raise JSONRefused(f"{what} nests deeper than {max_depth} levels", reason="TOO_DEEP", limit=max_depth)
+    if _bounds(_outside_valid_strings(data), what, max_depth, max_values) is None:
+        # Within the bounds as valid JSON; if it is valid JSON, the strings were found exactly.
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            pass  # not JSON: the exact scan below says how it is refused
+        else:
+            check_size(value, what=what, max_list=max_list, max_values=max_values)
+            return value
+    refused = _bounds(_STRING.sub(b'""', data), what, max_depth, max_values)
+    if refused is not None:
+        raise refused
     value = json.loads(text)
     check_size(value, what=what, max_list=max_list, max_values=max_values)
     return value
+
+
+def _outside_valid_strings(data: bytes) -> bytes:
+    """What is outside the strings of valid JSON, at C speed: escaped backslashes, then escaped
+    quotes removed, every remaining quote delimits a string. (The regex scan of the same text, which
+    also copes with invalid JSON, is ~10x slower on a request carrying a query text.)"""
+    return b"".join(data.replace(b"\\\\", b"").replace(b'\\"', b"").split(b'"')[::2])
+
+
+def _bounds(outside_strings: bytes, what: str, max_depth: int, max_values: int) -> JSONRefused | None:
+    """The refusal of text with more values or deeper nesting than allowed (None: within them)."""
+    if outside_strings.count(b",") + outside_strings.count(b":") > 2 * max_values:
+        return _too_many(what, max_values)
+    brackets = outside_strings.translate(None, _NOT_BRACKETS)
+    if len(brackets) > 2 * max_values:
+        return _too_many(what, max_values)
+    if _depth(brackets) > max_depth:
+        return JSONRefused(f"{what} nests deeper than {max_depth} levels", reason="TOO_DEEP", limit=max_depth)
+    return None
 
 
 def _depth(brackets: bytes) -> int:

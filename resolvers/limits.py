@@ -45,10 +45,17 @@ class AdmissionExtension(SchemaExtension):
         if isinstance(context, Context) and document is not None:
             operation = get_operation_ast(document, self.execution_context.operation_name)
             if operation is not None:
-                blocking = _admit(context, operation, document.definitions)
-                if blocking:
-                    await offload(_run_all, blocking)
+                await admit(context, operation, document.definitions)
         yield
+
+
+async def admit(
+    context: Context, operation: OperationDefinitionNode, definitions: Iterable[DefinitionNode]
+) -> None:
+    """Admit one operation of the request (what AdmissionExtension does before it executes)."""
+    blocking = _admit(context, operation, definitions)
+    if blocking:
+        await offload(_run_all, blocking)
 
 
 def _admit(

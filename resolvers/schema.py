@@ -7,15 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
-from strawberry.extensions.query_depth_limiter import IgnoreContext
+from graphql import GraphQLError
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
 from resolvers.account.mutations import AccountMutation
 from resolvers.account.queries import AccountQuery
@@ -37,7 +30,7 @@ from resolvers.progress.queries import ProgressQuery
 from resolvers.sessions.queries import SessionsQuery
 from resolvers.sync.mutations import SyncMutation
 from resolvers.sync.queries import SyncQuery
-from resolvers.validation import NonEmptySelectionSetsRule, OnePushPerDocumentRule, hide_suggestions, tolerant
+from resolvers.validation import hide_suggestions, schema_rules
 from tether.settings import Settings
 
 
@@ -80,10 +73,6 @@ class TetherSchema(strawberry.Schema):
             hide_suggestions(errors)
 
 
-def _ignore_introspection(context: IgnoreContext) -> bool:
-    return context.field_name.startswith("__")
-
-
 @dataclass(frozen=True)
 class SchemaOptions:
     """The settings a schema is built from: equal options give the same (immutable) schema."""
@@ -113,17 +102,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 # share it, with its document cache, since a schema holds nothing per request or per user.
 @functools.cache
 def _schema(options: SchemaOptions) -> strawberry.Schema:
-    # The rule classes are built once: the validation cache is keyed by them, and a limiter
-    # built per request would make a new class (and a cache miss) every time.
-    depth = QueryDepthLimiter(options.max_query_depth, should_ignore=_ignore_introspection)
-    rules: list[type[ASTValidationRule]] = [
-        NonEmptySelectionSetsRule,
-        OnePushPerDocumentRule,
-        *(tolerant(rule) for rule in depth.validation_rules),
-        *(tolerant(rule) for rule in MaxAliasesLimiter(options.max_aliases).validation_rules),
-    ]
-    if not options.introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
+    rules = list(schema_rules(options.max_query_depth, options.max_aliases, options.introspection))
     documents = PreparedDocuments(maxsize=256)  # each text parsed and validated once
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),

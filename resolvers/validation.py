@@ -4,6 +4,7 @@ and error messages without "Did you mean ...?" where introspection is off."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterable
 
@@ -11,10 +12,13 @@ from graphql import (
     ASTValidationRule,
     FieldNode,
     GraphQLError,
+    NoSchemaIntrospectionCustomRule,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
 )
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions.query_depth_limiter import IgnoreContext
 
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
@@ -67,3 +71,28 @@ def hide_suggestions(errors: Iterable[GraphQLError]) -> None:
     """Strip "Did you mean ...?" (fields, arguments, types, enum values, input fields) in place."""
     for error in errors:
         error.message = _SUGGESTION.sub("", error.message)
+
+
+@functools.cache
+def schema_rules(
+    max_query_depth: int, max_aliases: int, introspection: bool
+) -> tuple[type[ASTValidationRule], ...]:
+    """The rules every document is validated by beyond graphql-core's specified ones: the schema's
+    (resolvers/schema.py) and the trusted operations' (resolvers/trusted.py).
+
+    Built once per limits: the validation cache is keyed by the rule classes, and a limiter built
+    per request would make a new class (and a cache miss) every time."""
+    depth = QueryDepthLimiter(max_query_depth, should_ignore=_ignore_introspection)
+    rules: list[type[ASTValidationRule]] = [
+        NonEmptySelectionSetsRule,
+        OnePushPerDocumentRule,
+        *(tolerant(rule) for rule in depth.validation_rules),
+        *(tolerant(rule) for rule in MaxAliasesLimiter(max_aliases).validation_rules),
+    ]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return tuple(rules)
+
+
+def _ignore_introspection(context: IgnoreContext) -> bool:
+    return context.field_name.startswith("__")

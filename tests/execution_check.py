@@ -1,5 +1,8 @@
 """The whole suite checks the plain-fields fast path (resolvers/execution.py) and the compiled
-variable coercion (resolvers/variable_plan.py) against graphql-core.
+variable coercion (resolvers/variable_plan.py) against graphql-core, and runs the trusted-operation
+executor (resolvers/trusted.py) on the SyncPull and SyncPush texts tests send (graphql/operations/
+without the manifest's `__typename`s) as well as on the manifest's: every sync test of the suite
+then goes through it (tests/http/test_trusted.py compares it with Strawberry's execute).
 
 While installed, every object the fast path completes, and every list of synced records it writes
 straight from the core records (every syncPull's pieces, sessions, ...), is completed by
@@ -22,8 +25,12 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+import resolvers.trusted
 from resolvers.execution import PlainFieldsExecutionContext
+from resolvers.trusted import TRUSTED_OPERATIONS, trusted_texts
 from resolvers.variable_plan import VariablePlan
+from tests.operations import operation
+from tether.persisted import Manifest
 
 DIVERGENCES: list[str] = []
 FAST_PATH = PlainFieldsExecutionContext.complete_object_value  # the real one, unchecked
@@ -131,13 +138,20 @@ def fields_executed(monkeypatch: Any) -> list[str]:
     return executed
 
 
+def suite_trusted_texts(manifest: Manifest) -> list[str]:
+    """The manifest's trusted texts and the same operations as the tests send them."""
+    return [*trusted_texts(manifest), *(operation(name) for name in sorted(TRUSTED_OPERATIONS))]
+
+
 def install() -> Any:
     """Replace the fast paths by the checked ones; returns what to restore."""
     original = (
         PlainFieldsExecutionContext.complete_object_value,
         PlainFieldsExecutionContext.complete_list_value,
         VariablePlan.coerce,
+        resolvers.trusted.trusted_texts,
     )
+    resolvers.trusted.trusted_texts = suite_trusted_texts
     PlainFieldsExecutionContext.complete_object_value = checked_complete_object_value  # type: ignore[method-assign]
     PlainFieldsExecutionContext.complete_list_value = checked_complete_list_value  # type: ignore[method-assign]
     VariablePlan.coerce = checked_coerce  # type: ignore[method-assign]
@@ -145,7 +159,8 @@ def install() -> Any:
 
 
 def uninstall(original: Any) -> None:
-    objects, lists, coerce = original
+    objects, lists, coerce, texts = original
+    resolvers.trusted.trusted_texts = texts
     VariablePlan.coerce = coerce  # type: ignore[method-assign]
     PlainFieldsExecutionContext.complete_object_value = objects  # type: ignore[method-assign]
     PlainFieldsExecutionContext.complete_list_value = lists  # type: ignore[method-assign]
