@@ -143,7 +143,9 @@ class Services:
                 push=PushVerifier(settings) if settings.play_package_name else None,
             ),
             documents=DocumentRegistry.for_settings(settings, clock=now),
-            limits=RateLimiter(parse_limits(settings.request_limits), batch=settings.rate_limit_batch),
+            limits=RateLimiter(
+                parse_limits(settings.request_limits), batch=settings.rate_limit_batch, clock=now
+            ),
             people=people,
             uploads=uploads,
             pokes=pokes,

@@ -33,9 +33,9 @@ def clock() -> Clock:
 
 
 def app_with(settings: Settings, clock: Clock, limits: str, batch: int = 2) -> Any:
-    services = Services.build(settings)
-    limiter = RateLimiter(parse_limits(limits), batch=batch, clock=clock)
-    return create_app(services=dataclasses.replace(services, limits=limiter))
+    """The deployment with these limits, on the injected clock (its limiter runs on the services' clock)."""
+    configured = dataclasses.replace(settings, rate_limits=limits, rate_limit_batch=batch)
+    return create_app(services=Services.build(configured, clock=clock))
 
 
 def me(client: TestClient, token: str | None) -> Any:
