@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from pynamodb.attributes import UTCDateTimeAttribute
+
+from tests.storage.test_record_items import CASES as RECORD_CASES
 from tests.sync.conftest import new_id
 from tether.catalog.model import TRACKS
 from tether.collections import COLLECTIONS
@@ -15,6 +19,7 @@ from tether.storage.base import TetherModel
 from tether.storage.feed import feed_page
 from tether.storage.listing import get_record
 from tether.storage.raw import raw_query_items, raw_record
+from tether.storage.record_items import RecordItem, Write, record_attributes, to_record
 from tether.sync.engine import ServerChange, SyncEngine
 
 
@@ -98,3 +103,41 @@ def test_a_raw_query_keeps_items_as_dynamodb_sent_them_and_parses_the_rest(setti
     page, more = feed_page(partition, after=0, upto=10**6, limit=2, merge_state=False)
     assert more
     assert [record.data["title"] for record in page] == ["Canção 0 🌺", "Canção 1 🌺"]
+
+
+def _shapes() -> dict[str, dict[str, Any]]:
+    """Record items as DynamoDB JSON in the current shape and in the earlier ones (tests/storage/
+    test_record_items.py's records: a new, a saved, a tombstone, nested data, merge state; a stored
+    record always has its update time)."""
+    shapes = {}
+    for name, (stored, keys) in RECORD_CASES.items():
+        if stored.updated_at is None:
+            continue
+        item = record_attributes("USER#u", Write("PIECE#01J0000000000000000000000A", stored, **keys))
+        shapes[name] = item
+        earlier = dict(item)  # times as text, the id in `id`, stamps one list per field
+        for short, legacy, moment in (
+            ("ct", "created_at", stored.created_at),
+            ("ut", "updated_at", stored.updated_at),
+        ):
+            earlier.pop(short, None)
+            if moment is not None:
+                earlier[legacy] = {"S": UTCDateTimeAttribute().serialize(moment)}
+        earlier["id"] = {"S": stored.id}
+        earlier["sk"] = {"S": "PIECE#other"}
+        shapes[f"{name}, earlier shape"] = earlier
+        only_updated = dict(item)
+        only_updated.pop("ct", None)
+        shapes[f"{name}, no creation time"] = only_updated
+    return shapes
+
+
+@pytest.mark.parametrize("name", sorted(_shapes()))
+def test_a_raw_item_of_any_shape_decodes_as_its_model(name: str) -> None:
+    item = _shapes()[name]
+    expected = to_record(RecordItem.from_raw_data(item))
+    decoded = raw_record(item)
+    assert decoded == expected
+    assert decoded is not None
+    assert decoded.created_at is None or decoded.created_at.tzinfo is UTC
+    assert decoded.updated_at is not None

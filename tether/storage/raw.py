@@ -7,7 +7,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -15,7 +15,7 @@ from pynamodb.attributes import DESERIALIZE_CLASS_MAP, UTCDateTimeAttribute
 
 from tether.model.record import Record
 from tether.storage.base import client
-from tether.storage.record_items import from_micros, load_stamps, record_id_of
+from tether.storage.record_items import EPOCH, from_micros, load_stamps, record_id_of
 
 _active = threading.local()
 _hooked: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -91,11 +91,40 @@ def raw_record(raw: Mapping[str, Any]) -> Record | None:
 
     The same values `record_items.to_record` gives, decoded directly: many times faster than
     building the PynamoDB model first, which matters for large pulls and for loading the catalog.
+    Written for the item's current shape (micros times `ct`/`ut`, the id in the sort key; the
+    earlier shapes through record_times and the `id` attribute), a step per attribute: it runs
+    for every record of a pull.
     """
     kind = raw.get("type")
     if kind is None or kind.get("S") != "record":
         return None
-    # (the item's current shape inline: micros times `ct`/`ut`, the id in `id`; else record_times)
+    created = raw.get("ct")
+    updated = raw.get("ut")
+    if created is None or updated is None:
+        return _legacy_record(raw)
+    seq = raw.get("seq")
+    deleted = raw.get("deleted")
+    data = raw.get("data")
+    version = int(raw["version"]["N"])
+    return Record(
+        raw["collection"]["S"],
+        raw["id"]["S"] if "id" in raw else raw["sk"]["S"].partition("#")[2],
+        version,
+        int(seq["N"]) if seq is not None else 0,
+        # (from_micros, inline: exact integer arithmetic)
+        _EPOCH + _timedelta(0, 0, int(created["N"])),
+        _EPOCH + _timedelta(0, 0, int(updated["N"])),
+        bool(deleted.get("BOOL", False)) if deleted is not None else False,
+        _map(data) if data is not None else {},
+        # (a reader's Query leaves stamps and state out: READ_ATTRIBUTES)
+        load_stamps(_map(raw.get("st")), _map(raw.get("stamps"))) if "st" in raw or "stamps" in raw else {},
+        _map(raw.get("state")) if "state" in raw else {},
+        version,
+    )
+
+
+def _legacy_record(raw: Mapping[str, Any]) -> Record:
+    """raw_record of an item whose times are in an earlier shape (either missing `ct`/`ut`)."""
     created = from_micros(int(raw["ct"]["N"])) if "ct" in raw else _time(raw, "ct", "created_at")
     updated = from_micros(int(raw["ut"]["N"])) if "ut" in raw else _time(raw, "ut", "updated_at")
     assert updated is not None, "a record item always has its update time"
@@ -111,7 +140,6 @@ def raw_record(raw: Mapping[str, Any]) -> Record | None:
         updated,
         bool(deleted.get("BOOL", False)) if deleted is not None else False,
         _map(raw.get("data")),
-        # (a reader's Query leaves stamps and state out: READ_ATTRIBUTES)
         load_stamps(_map(raw.get("st")), _map(raw.get("stamps"))) if "st" in raw or "stamps" in raw else {},
         _map(raw.get("state")) if "state" in raw else {},
         version,
@@ -135,6 +163,7 @@ def _time(raw: Mapping[str, Any], name: str, legacy: str) -> datetime | None:
 
 
 _TIME = UTCDateTimeAttribute()
+_EPOCH, _timedelta = EPOCH, timedelta
 
 
 def _map(raw: Mapping[str, Any] | None) -> dict[str, Any]:
