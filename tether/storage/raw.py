@@ -231,8 +231,9 @@ class _Value(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
 
 
 class _Item(msgspec.Struct, omit_defaults=True):
-    """The attributes raw_record reads (any other is skipped unread)."""
+    """The attributes raw_record reads, and the key (any other is skipped unread)."""
 
+    pk: _Value | None = None
     type: _Value | None = None
     collection: _Value | None = None
     sk: _Value | None = None
@@ -272,6 +273,12 @@ def page_records(items: Iterable[Any]) -> list[Record]:
         if record is not None:
             found.append(record)
     return found
+
+
+def dynamodb_json(item: Any) -> dict[str, Any]:
+    """A Query's item inside `raw_query_items` as DynamoDB JSON (a typed item: its key and the
+    attributes _Item names), for hooks that read the response's items (the capacity meter)."""
+    return msgspec.to_builtins(item) if type(item) is _Item else item  # type: ignore[no-any-return]
 
 
 def _typed_page(response_dict: dict[str, Any], customized_response_dict: dict[str, Any]) -> bool:
