@@ -22,8 +22,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -56,6 +58,7 @@ from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import AwaitableOrValue, Path
 from graphql.type import assert_valid_schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.types.base_scalars import isoformat as strawberry_isoformat
 
 from resolvers.syncable import Getter, RecordList, record_getters
 from resolvers.variable_plan import VariablePlan
@@ -228,6 +231,7 @@ class _Writer:
                 if isinstance(get, tuple)
                 else (None, None, get)
             )
+            coerce = leaf.leaf.coerce_output_value if plain and leaf.passed is None else None  # type: ignore[union-attr]
             steps.append(
                 _Step(
                     column.key,
@@ -238,9 +242,10 @@ class _Writer:
                     not (
                         leaf.non_null if leaf is not None else column.nested is None or column.nested.non_null
                     ),
-                    leaf.leaf.coerce_output_value if plain and leaf.passed is None else None,  # type: ignore[union-attr]
+                    coerce,
                     leaf.passed if leaf is not None and leaf.is_list and leaf.passed is not int else None,
                     column,
+                    coerce is strawberry_isoformat,
                 )
             )
         object.__setattr__(self, "steps", tuple(steps))
@@ -250,14 +255,16 @@ class _Writer:
 
         The common cases are _leaf_value's, inline: a value of the passed type is its own result,
         a null in a nullable field is null, a custom scalar (DateTime) is its serializer's result,
-        a list of exactly the passed type (str, bool) is itself; the rest goes through the column."""
+        a list of exactly the passed type (str, bool) is itself; the rest goes through the column.
+        UTC times of Strawberry's date-time scalars are formatted all at once (see _iso_times)."""
         rows: list[dict[str, Any]] = []
         type_name = self.type_name
+        times: list[Any] = []  # (a UTC datetime, then the row and key its text goes to) ...
         try:
             for record in records:
                 data = record.data
                 row: dict[str, Any] = {}
-                for key, name, default, get, passed, nullable, coerce, items, column in self.steps:
+                for key, name, default, get, passed, nullable, coerce, items, column, iso in self.steps:
                     if name is not None:
                         value = data.get(name)
                         if value is None and default is not None:
@@ -274,6 +281,9 @@ class _Writer:
                         if not nullable:
                             return None
                         row[key] = None
+                    elif iso and kind is datetime and value.tzinfo is UTC:
+                        row[key] = value  # (its place in the row; its text comes from _iso_times)
+                        times += (value, row, key)
                     elif coerce is not None and not isinstance(value, Exception) and value is not Undefined:
                         coerced = coerce(value)
                         if coerced is None or coerced is Undefined:
@@ -287,9 +297,20 @@ class _Writer:
                             return None
                         row[key] = value
                 rows.append(row)
+            if times:
+                _iso_times(times)
         except Exception:
             return None
         return rows
+
+
+def _iso_times(times: list[Any]) -> None:
+    """Each (UTC datetime, row, key) triple's `row[key] = datetime.isoformat()`, for all of them at
+    once: orjson writes an aware UTC datetime exactly as isoformat does (tests/sync/
+    test_record_writer.py compares them), about ten times faster than isoformat one by one."""
+    texts = orjson.loads(orjson.dumps(times[::3]))
+    for text, row, key in zip(texts, times[1::3], times[2::3], strict=True):
+        row[key] = text
 
 
 class _Step(NamedTuple):
@@ -304,6 +325,7 @@ class _Step(NamedTuple):
     coerce: Callable[[Any], Any] | None  # a scalar's serializer (a non-list leaf not passed through)
     items: type | None  # a list of exactly this type (str, bool) is its own result
     column: _Column
+    iso: bool  # the serializer is Strawberry's isoformat (DateTime): UTC times go to _iso_times
 
 
 def _leaf_value(value: Any, leaf: _Leaf) -> Any:

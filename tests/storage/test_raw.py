@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+import orjson
+import pytest
+from pynamodb.attributes import UTCDateTimeAttribute
+
+from tests.storage.test_record_items import CASES as RECORD_CASES
 from tests.sync.conftest import new_id
 from tether.catalog.model import TRACKS
 from tether.collections import COLLECTIONS
+from tether.model.record import Record
 from tether.pieces import PIECES
 from tether.sessions import SESSIONS
 from tether.settings import Settings
-from tether.storage.base import TetherModel
+from tether.storage import feed, raw
+from tether.storage.base import TetherModel, client
 from tether.storage.feed import feed_page
 from tether.storage.listing import get_record
-from tether.storage.raw import raw_query_items, raw_record
+from tether.storage.raw import page_records, raw_query_items, raw_record
+from tether.storage.record_items import RecordItem, Write, record_attributes, to_record
 from tether.sync.engine import ServerChange, SyncEngine
 
 
@@ -98,3 +108,138 @@ def test_a_raw_query_keeps_items_as_dynamodb_sent_them_and_parses_the_rest(setti
     page, more = feed_page(partition, after=0, upto=10**6, limit=2, merge_state=False)
     assert more
     assert [record.data["title"] for record in page] == ["Canção 0 🌺", "Canção 1 🌺"]
+
+
+def _shapes() -> dict[str, dict[str, Any]]:
+    """Record items as DynamoDB JSON in the current shape and in the earlier ones (tests/storage/
+    test_record_items.py's records: a new, a saved, a tombstone, nested data, merge state; a stored
+    record always has its update time)."""
+    shapes = {}
+    for name, (stored, keys) in RECORD_CASES.items():
+        if stored.updated_at is None:
+            continue
+        item = record_attributes("USER#u", Write("PIECE#01J0000000000000000000000A", stored, **keys))
+        shapes[name] = item
+        earlier = dict(item)  # times as text, the id in `id`, stamps one list per field
+        for short, legacy, moment in (
+            ("ct", "created_at", stored.created_at),
+            ("ut", "updated_at", stored.updated_at),
+        ):
+            earlier.pop(short, None)
+            if moment is not None:
+                earlier[legacy] = {"S": UTCDateTimeAttribute().serialize(moment)}
+        earlier["id"] = {"S": stored.id}
+        earlier["sk"] = {"S": "PIECE#other"}
+        shapes[f"{name}, earlier shape"] = earlier
+        only_updated = dict(item)
+        only_updated.pop("ct", None)
+        shapes[f"{name}, no creation time"] = only_updated
+    return shapes
+
+
+@pytest.mark.parametrize("name", sorted(_shapes()))
+def test_a_raw_item_of_any_shape_decodes_as_its_model(name: str) -> None:
+    item = _shapes()[name]
+    expected = to_record(RecordItem.from_raw_data(item))
+    decoded = raw_record(item)
+    assert decoded == expected
+    assert decoded is not None
+    assert decoded.created_at is None or decoded.created_at.tzinfo is UTC
+    assert decoded.updated_at is not None
+
+
+def _put_shapes(partition: str) -> None:
+    """Every shape of _shapes in the partition's feed (seq 1, 2, ...), an item of another type in
+    the feed, and records holding the rarer attribute types (binary, sets, null, nested lists)."""
+    dynamodb = client()
+    table = TetherModel.Meta.table_name
+    items = list(_shapes().values())
+    items.append({"type": {"S": "head"}, "sk": {"S": "HEAD"}})
+    rare = dict(_shapes()["a saved piece"])
+    rare["data"] = {
+        "M": {
+            "blob": {"B": "AAE="},
+            "names": {"SS": ["a", "b"]},
+            "counts": {"NS": ["1", "2.5"]},
+            "nothing": {"NULL": True},
+            "nested": {"M": {"list": {"L": [{"N": "1"}, {"NULL": True}, {"M": {"x": {"BOOL": False}}}]}}},
+        }
+    }
+    items.append(rare)
+    for seq, item in enumerate(items, start=1):
+        dynamodb.put_item(
+            TableName=table,
+            Item={**item, "pk": {"S": partition}, "sk": {"S": f"X#{seq}"}, "seq": {"N": str(seq)}},
+        )
+
+
+def _generic_page(partition: str) -> list[Record]:
+    with raw_query_items():
+        items = TetherModel._get_connection().query(
+            partition, index_name="bySeq", consistent_read=True, limit=100
+        )["Items"]
+    return [record for record in map(raw_record, items) if record is not None]
+
+
+@pytest.mark.parametrize("merge_state", [False, True])
+def test_a_feed_page_decodes_each_item_as_raw_record_does(settings: Settings, merge_state: bool) -> None:
+    partition = f"USER#{new_id()}"
+    _put_shapes(partition)
+    expected = _generic_page(partition)
+    page, more = feed_page(partition, after=0, upto=10**6, limit=100, merge_state=merge_state)
+    if not merge_state:  # a reader's Query leaves stamps and state out
+        expected = [replace(record, stamps={}, state={}) for record in expected]
+    assert page == expected
+    assert len(page) == len(_shapes()) + 1
+    assert not more
+
+
+def test_a_feed_page_in_the_current_shape_is_decoded_without_raw_record(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pull's page of records as pushes write them becomes Records straight from msgspec's typed
+    items: no dict per attribute, no raw_record (it was half of a pull's decoding)."""
+    engine = SyncEngine(collections=COLLECTIONS, cursor_key=b"k", tombstone_retention=timedelta(days=30))
+    partition = f"SHARED#{new_id()}"
+    engine.write(
+        partition,
+        [
+            ServerChange(PIECES, "save", {"id": new_id(), "title": f"Ave {n}", "tags": ["a"]})
+            for n in range(20)
+        ],
+    )
+    expected = _generic_page(partition)
+    calls = [0]
+    decode = raw.raw_record
+
+    def counted(item: Any) -> Any:
+        calls[0] += 1
+        return decode(item)
+
+    monkeypatch.setattr(raw, "raw_record", counted)
+    monkeypatch.setattr(feed, "raw_record", counted, raising=False)
+    page, _ = feed_page(partition, after=0, upto=10**6, limit=100, merge_state=False)
+    assert page == [replace(record, stamps={}, state={}) for record in expected]
+    assert len(page) == 20
+    assert calls[0] == 0
+
+
+def test_a_page_the_types_do_not_describe_is_decoded_as_dynamodb_json() -> None:
+    """A body with an attribute type or a field _QueryPage does not name goes the generic way."""
+    item = _shapes()["a saved piece"]
+    for odd in (
+        {"Items": [{**item, "data": {"M": {"x": {"NEW": "?"}}}}], "Count": 1, "ScannedCount": 1},
+        {"Items": [item], "Count": 1, "ScannedCount": 1, "Extra": True},
+    ):
+        response: dict[str, Any] = {"status_code": 200, "body": orjson.dumps(odd)}
+        customized: dict[str, Any] = {}
+        operation = SimpleNamespace(name="Query")
+        with raw_query_items(records=True):
+            raw._keep_raw(response, customized, operation)
+        assert customized["Items"] == odd["Items"]  # DynamoDB JSON, as without records=True
+        assert "Items" not in orjson.loads(response["body"])
+        if "Extra" in odd:
+            assert page_records(customized["Items"]) == [raw_record(item)]
+        else:
+            with pytest.raises(KeyError, match="NEW"):  # raw_record's own error, in feed_page as before
+                page_records(customized["Items"])

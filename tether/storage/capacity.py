@@ -37,6 +37,7 @@ import botocore.session
 
 from tether.storage.base import client
 from tether.storage.instrumentation import hooked
+from tether.storage.raw import dynamodb_json
 
 RawItem = Mapping[str, Any]
 Key = tuple[str, str]
@@ -367,7 +368,7 @@ def _price_reads(
     elif operation in ("Query", "Scan"):
         table = table_for(params["TableName"])
         consistent = bool(params.get("ConsistentRead"))
-        items = parsed.get("Items", [])
+        items = [dynamodb_json(item) for item in parsed.get("Items", [])]  # (a pull's: typed items)
         full = table.read(items) if items else {}
         index = table.indexes.get(params.get("IndexName", ""))
         size = 0

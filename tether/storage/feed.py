@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tether.model.record import Record
 from tether.storage.base import TetherModel, guard
-from tether.storage.raw import raw_query_items, raw_record
+from tether.storage.raw import page_records, raw_query_items
 from tether.storage.record_items import READ_ATTRIBUTES
 
 
@@ -20,7 +20,7 @@ def feed_page(
     field stamps and state (smaller responses to decode; read units are the same).
     """
     connection = TetherModel._get_connection()
-    with raw_query_items():
+    with raw_query_items(records=True):
         data = guard(
             lambda: connection.query(
                 pk,
@@ -31,7 +31,7 @@ def feed_page(
                 attributes_to_get=None if merge_state else READ_ATTRIBUTES,
             )
         )
-    page = [record for record in map(raw_record, data.get("Items", [])) if record is not None]
+    page = page_records(data.get("Items", []))
     more = bool(data.get("LastEvaluatedKey")) and bool(page) and page[-1].seq < upto
     return page, more
 
