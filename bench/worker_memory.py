@@ -107,7 +107,11 @@ def attached_files(services: Services, user: str, count: int) -> list[str]:
         media.client.put_object(Bucket=media.bucket, Key=object_key(user, attachment["id"]), Body=content)
         services.sync.write(
             user_key(user),
-            [ServerChange(ATTACHMENTS, "settle", {"id": attachment["id"], "status": UPLOADED, "uploaded_at": at})],
+            [
+                ServerChange(
+                    ATTACHMENTS, "settle", {"id": attachment["id"], "status": UPLOADED, "uploaded_at": at}
+                )
+            ],
         )
         ids.append(attachment["id"])
     return ids
@@ -211,7 +215,10 @@ def main() -> None:
     print("\nreply worker memory (a fresh process: import the handler, work one SQS reply job)")
     for name, label in (
         ("plain", "a reply"),
-        ("attachments", f"a reply reading {files.MAX_ATTACHMENTS} images of {ATTACHED_BYTES / 2**20:.0f} MB together"),
+        (
+            "attachments",
+            f"a reply reading {files.MAX_ATTACHMENTS} images of {ATTACHED_BYTES / 2**20:.0f} MB together",
+        ),
         ("catalog_search", f"a reply after a catalog search ({result['catalog_items']:,} catalog items)"),
         ("catalog_search_whole_catalog", "the same search without the index (the whole catalog loaded)"),
     ):
