@@ -140,8 +140,10 @@ def dynamodb_time() -> Iterator[list[float]]:
 class Api:
     """The Lambda handler, called in process with API Gateway HTTP API events of one user."""
 
-    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]], key_dir: Path) -> None:
-        self.handler, self.key_dir = handler, key_dir
+    def __init__(
+        self, handler: Callable[[dict[str, Any], Any], dict[str, Any]], key_dir: Path | None = None
+    ) -> None:
+        self.handler, self.key_dir = handler, key_dir  # key_dir: the dev tokens' keys ($connect)
         self.template = load_event("http_api_post_graphql.json")
 
     def call(self, sub: str, name: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -243,6 +245,7 @@ class User:
     def connect(self, device: str) -> None:
         """The device opens the poke channel: `$connect` with its token (verified by the function,
         as in AWS: no authorizer runs for a WebSocket API)."""
+        assert self.api.key_dir is not None, "a $connect needs the dev tokens' keys (Api(key_dir=...))"
         self.connection = f"{ULID()}="
         token = tokens.mint(self.sub, key_dir=self.api.key_dir)
         self.api.websocket("connect", self.connection, {"clientId": device, "token": token})

@@ -38,7 +38,7 @@ from bench.cost import CHAT_SETTINGS, WORKLOAD, ReplyQueue, chat_stack, worker_m
 from localdev import s3 as local_s3
 from tests.chat.conftest import Answer, FakeAPI, Received, openai_reply
 from tests.chat.test_tools import openai_calls
-from tether.attachments import ATTACHMENTS, UPLOADED
+from tether.attachments import ATTACHMENTS, UPLOADED, object_key
 from tether.chat import files
 from tether.chat.model import MESSAGES, THREADS
 from tether.media import Media
@@ -47,7 +47,6 @@ from tether.settings import Settings
 from tether.storage import base as storage
 from tether.storage.keys import user_key
 from tether.sync.engine import Mutation, ServerChange
-from tether.uploads import object_key
 
 # The peak is VmHWM: ru_maxrss survives exec, so a child would report its parent's peak.
 WORKER_SCRIPT = (
@@ -72,7 +71,11 @@ def queued_job(services: Services, queue: ReplyQueue, attachments: int = 0) -> d
     user = f"bench-{ULID()}"
     thread, now = str(ULID()), datetime.now(UTC)
     services.sync.push(user, "setup", [Mutation(1, now, THREADS, "save", {"id": thread})])
-    message = {"id": str(ULID()), "thread_id": thread, "text": "How long should I hold the vowel?"}
+    message: dict[str, Any] = {
+        "id": str(ULID()),
+        "thread_id": thread,
+        "text": "How long should I hold the vowel?",
+    }
     if attachments:
         message["attachment_ids"] = attached_files(services, user, attachments)
     result = services.sync.push(user, "phone", [Mutation(1, now, MESSAGES, "send", message)])
@@ -89,13 +92,14 @@ def attached_files(services: Services, user: str, count: int) -> list[str]:
     (as the S3 event settles them): the heaviest attachments a message may carry within the daily
     token budget (an image is reserved ~1,600 tokens whatever its size; a PDF one per 40 bytes, so
     PDFs this large are refused by the budget before they are read)."""
-    size, now, ids = ATTACHED_BYTES // count, datetime.now(UTC), []
+    size, now, ids = ATTACHED_BYTES // count, datetime.now(UTC), list[str]()
     at = now.isoformat().replace("+00:00", "Z")
     content = b"\x89PNG\r\n\x1a\n" + os.urandom(size - 8)
     media = services.uploads.media
     for number in range(count):
-        attachment = {
-            "id": str(ULID()),
+        attachment_id = str(ULID())
+        attachment: dict[str, Any] = {
+            "id": attachment_id,
             "name": f"photo-{number}.png",
             "content_type": "image/png",
             "byte_size": size,
@@ -104,16 +108,16 @@ def attached_files(services: Services, user: str, count: int) -> list[str]:
             "sha256": base64.b64encode(hashlib.sha256(content).digest()).decode(),
         }
         services.sync.push(user, "setup", [Mutation(2 + number, now, ATTACHMENTS, "save", attachment)])
-        media.client.put_object(Bucket=media.bucket, Key=object_key(user, attachment["id"]), Body=content)
+        media.client.put_object(Bucket=media.bucket, Key=object_key(user, attachment_id), Body=content)
         services.sync.write(
             user_key(user),
             [
                 ServerChange(
-                    ATTACHMENTS, "settle", {"id": attachment["id"], "status": UPLOADED, "uploaded_at": at}
+                    ATTACHMENTS, "settle", {"id": attachment_id, "status": UPLOADED, "uploaded_at": at}
                 )
             ],
         )
-        ids.append(attachment["id"])
+        ids.append(attachment_id)
     return ids
 
 
