@@ -30,6 +30,7 @@ import boto3
 from ulid import ULID
 
 from app import create_app, make_handler
+from bench.catalog_bench import engine_for, write_catalog
 from bench.common import RESULTS, local_table
 from bench.cost_prices import PRICES, PRICES_DATE
 from localdev import sqs as local_sqs
@@ -43,6 +44,7 @@ from tether.storage.capacity import Meter, Priced, meter_capacity
 from tether.storage.instrumentation import record_calls
 
 RUNS = 7
+CATALOG_TRACKS = 200  # the catalog the page is read from (bench/catalog_bench.py's generator)
 # A DynamoDB round trip from a Lambda in the same region (loopback here is faster or slower
 # depending on the machine's load): the time a request waits per call, billed as duration.
 AWS_ROUND_TRIP_MS = 6.0
@@ -68,7 +70,7 @@ class Workload:
     chat_messages: float = 3  # each: a send (the handler) and a reply finished by the worker
     chat_reply_seconds: float = 4.0  # the worker waits for the provider's streamed reply
     chat_reply_chars: int = 1_000  # a reply of a few paragraphs
-    catalog_reads: float = 2  # a catalog page (cached catalog in the warm Lambda)
+    catalog_reads: float = 2  # a catalog page (cached catalog in the warm Lambda; CATALOG_TRACKS tracks)
     attachment_uploads: float = 0.2  # a ~500 KB photo or recording, one in five days
     attachment_kb: float = 500
     stored_kb: float = 60  # DynamoDB data per user (records, their index entries, bookkeeping)
@@ -194,6 +196,7 @@ class User:
         self.api, self.sub = api, f"bench-{ULID()}"
         self.mutation = 0
         self.connection = ""
+        self.more = False  # the last pull said there is more
         self.cursors: dict[str, str | None] = {}
         self.thread: str | None = None
         self.job: dict[str, Any] | None = None
@@ -253,12 +256,24 @@ class User:
     def disconnect(self) -> None:
         self.api.websocket("disconnect", self.connection)
 
+    def browse(self) -> int:
+        """A catalog page online (the app's Collections query): the catalog cached in the warm Lambda."""
+        data = self.api.call(self.sub, "Collections", {"first": 20})
+        return len(data["collections"]["nodes"])
+
     def pull(self, device: str) -> int:
         data = self.api.call(
             self.sub, "SyncPull", {"input": {"clientId": device, "cursor": self.cursors.get(device)}}
         )["syncPull"]
         self.cursors[device] = data["cursor"]
+        self.more = bool(data["hasMore"])
         return len(data["pieces"])
+
+    def synced(self, device: str) -> None:
+        """The device pulls until it has everything (the catalog's feed too, as an app's first sync)."""
+        self.pull(device)
+        while self.more:
+            self.pull(device)
 
 
 def measure(
@@ -304,8 +319,8 @@ def measure_all(api: Api, queue: ReplyQueue) -> dict[str, Measured]:
     records = WORKLOAD.records_per_push
 
     def known(user: User) -> None:
-        user.pull("tablet")
-        user.pull("phone")
+        user.synced("tablet")
+        user.synced("phone")
 
     def changes_waiting(user: User) -> None:
         known(user)
@@ -346,6 +361,7 @@ def measure_all(api: Api, queue: ReplyQueue) -> dict[str, Measured]:
         "connect": measure("$connect", reconnecting, lambda u: u.connect("tablet"), api),
         "disconnect": measure("$disconnect", connected, lambda u: u.disconnect(), api),
         "idle": measure("idle pull", known, lambda u: u.pull("tablet"), api),
+        "catalog": measure("catalog page (Collections)", known, lambda u: u.browse(), api),
         "chat": measure("push of a chat message", chatting, lambda u: u.send_chat(), api, after=drain),
         "reply": measure("worker: one reply (SQS job)", reply_waiting, lambda u: u.work_reply(), api),
     }
@@ -401,7 +417,7 @@ def monthly_lines(
     http = {  # API requests per user-day
         "app-open pulls": request(w.app_opens, "open"),
         "pushes": request(w.pushes, "push"),
-        "catalog reads": request(w.catalog_reads, "idle", wru=False),
+        "catalog reads": request(w.catalog_reads, "catalog", wru=False),
         "chat sends": request(w.chat_messages, "chat"),
         "upload requests": request(w.attachment_uploads, "push"),
     }
@@ -651,8 +667,10 @@ def main() -> None:
             queue,
         ),
     ):
+        write_catalog(engine_for(chat, ttl=5), chat.catalog_partition, CATALOG_TRACKS)
         api = Api(make_handler(create_app(chat)), Path(keys))
         User(api).push(3)  # warm: imports, schema, connections
+        assert User(api).browse() > 0  # and the catalog, as a warm Lambda holds it
         measured = measure_all(api, queue)
         summary = print_model(measured)
     load = [round(value, 2) for value in os.getloadavg()]
