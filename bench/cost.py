@@ -30,18 +30,21 @@ import boto3
 from ulid import ULID
 
 from app import create_app, make_handler
+from bench.catalog_bench import engine_for, write_catalog
 from bench.common import RESULTS, local_table
 from bench.cost_prices import PRICES, PRICES_DATE
 from localdev import sqs as local_sqs
+from localdev import tokens
 from tests.chat.conftest import FakeAPI, openai_reply
 from tests.deploy.lambda_support import FakeLambdaContext, load_event
 from tests.operations import operation
 from tether.settings import Settings
 from tether.storage.base import client
-from tether.storage.capacity import Meter, meter_capacity
+from tether.storage.capacity import Meter, Priced, meter_capacity
 from tether.storage.instrumentation import record_calls
 
 RUNS = 7
+CATALOG_TRACKS = 200  # the catalog the page is read from (bench/catalog_bench.py's generator)
 # A DynamoDB round trip from a Lambda in the same region (loopback here is faster or slower
 # depending on the machine's load): the time a request waits per call, billed as duration.
 AWS_ROUND_TRIP_MS = 6.0
@@ -67,7 +70,7 @@ class Workload:
     chat_messages: float = 3  # each: a send (the handler) and a reply finished by the worker
     chat_reply_seconds: float = 4.0  # the worker waits for the provider's streamed reply
     chat_reply_chars: int = 1_000  # a reply of a few paragraphs
-    catalog_reads: float = 2  # a catalog page (cached catalog in the warm Lambda)
+    catalog_reads: float = 2  # a catalog page (cached catalog in the warm Lambda; CATALOG_TRACKS tracks)
     attachment_uploads: float = 0.2  # a ~500 KB photo or recording, one in five days
     attachment_kb: float = 500
     stored_kb: float = 60  # DynamoDB data per user (records, their index entries, bookkeeping)
@@ -88,6 +91,7 @@ class Measured:
     wru: float
     rru: float
     log_bytes: int  # what the request writes to stdout: its log line(s) and its EMF metrics blob
+    parts: list[Priced] = dataclasses.field(default_factory=list)  # its units item by item
 
     def billed_ms(self, memory_mb: int) -> float:
         """Duration on a Lambda of `memory_mb`: the request's CPU time scaled by the Lambda's vCPU
@@ -138,8 +142,10 @@ def dynamodb_time() -> Iterator[list[float]]:
 class Api:
     """The Lambda handler, called in process with API Gateway HTTP API events of one user."""
 
-    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> None:
-        self.handler = handler
+    def __init__(
+        self, handler: Callable[[dict[str, Any], Any], dict[str, Any]], key_dir: Path | None = None
+    ) -> None:
+        self.handler, self.key_dir = handler, key_dir  # key_dir: the dev tokens' keys ($connect)
         self.template = load_event("http_api_post_graphql.json")
 
     def call(self, sub: str, name: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +160,17 @@ class Api:
             raise RuntimeError(f"the handler refused a bench request: {body}")
         data: dict[str, Any] = body["data"]
         return data
+
+    def websocket(self, kind: str, connection_id: str, query: dict[str, str] | None = None) -> None:
+        """A `$connect` (with `query`: the token and the device) or `$disconnect` event, as API
+        Gateway's WebSocket API sends it."""
+        event = load_event(f"websocket_{kind}.json")
+        event["requestContext"]["connectionId"] = connection_id
+        if query is not None:
+            event["queryStringParameters"] = query
+        answer = self.handler(event, FakeLambdaContext())
+        if answer.get("statusCode") != 200:
+            raise RuntimeError(f"the handler refused a bench {kind}: {answer}")
 
 
 @dataclass
@@ -178,6 +195,8 @@ class User:
     def __init__(self, api: Api) -> None:
         self.api, self.sub = api, f"bench-{ULID()}"
         self.mutation = 0
+        self.connection = ""
+        self.more = False  # the last pull said there is more
         self.cursors: dict[str, str | None] = {}
         self.thread: str | None = None
         self.job: dict[str, Any] | None = None
@@ -226,12 +245,35 @@ class User:
             )
         self.api.call(self.sub, "SyncPush", {"input": {"clientId": "phone", "mutations": mutations}})
 
+    def connect(self, device: str) -> None:
+        """The device opens the poke channel: `$connect` with its token (verified by the function,
+        as in AWS: no authorizer runs for a WebSocket API)."""
+        assert self.api.key_dir is not None, "a $connect needs the dev tokens' keys (Api(key_dir=...))"
+        self.connection = f"{ULID()}="
+        token = tokens.mint(self.sub, key_dir=self.api.key_dir)
+        self.api.websocket("connect", self.connection, {"clientId": device, "token": token})
+
+    def disconnect(self) -> None:
+        self.api.websocket("disconnect", self.connection)
+
+    def browse(self) -> int:
+        """A catalog page online (the app's Collections query): the catalog cached in the warm Lambda."""
+        data = self.api.call(self.sub, "Collections", {"first": 20})
+        return len(data["collections"]["nodes"])
+
     def pull(self, device: str) -> int:
         data = self.api.call(
             self.sub, "SyncPull", {"input": {"clientId": device, "cursor": self.cursors.get(device)}}
         )["syncPull"]
         self.cursors[device] = data["cursor"]
+        self.more = bool(data["hasMore"])
         return len(data["pieces"])
+
+    def synced(self, device: str) -> None:
+        """The device pulls until it has everything (the catalog's feed too, as an app's first sync)."""
+        self.pull(device)
+        while self.more:
+            self.pull(device)
 
 
 def measure(
@@ -269,6 +311,7 @@ def measure(
         meter.wru,
         meter.rru,
         logged[0],
+        list(meter.parts),
     )
 
 
@@ -276,8 +319,8 @@ def measure_all(api: Api, queue: ReplyQueue) -> dict[str, Measured]:
     records = WORKLOAD.records_per_push
 
     def known(user: User) -> None:
-        user.pull("tablet")
-        user.pull("phone")
+        user.synced("tablet")
+        user.synced("phone")
 
     def changes_waiting(user: User) -> None:
         known(user)
@@ -296,10 +339,29 @@ def measure_all(api: Api, queue: ReplyQueue) -> dict[str, Measured]:
         user.send_chat()
         user.job = queue.next_event()
 
+    def poked(user: User) -> None:
+        known(user)
+        user.push(records)
+
+    def reconnecting(user: User) -> None:
+        """A device that opened the channel before (every app open but the partition's very first:
+        the head's connections map exists)."""
+        known(user)
+        user.connect("tablet")
+        user.disconnect()
+
+    def connected(user: User) -> None:
+        reconnecting(user)
+        user.connect("tablet")
+
     return {
         "push": measure("push of 3 records", known, lambda u: u.push(records), api),
         "open": measure("pull of 6 changes (app open)", changes_waiting, lambda u: u.pull("tablet"), api),
+        "poked": measure("pull after a poke (3 changes)", poked, lambda u: u.pull("tablet"), api),
+        "connect": measure("$connect", reconnecting, lambda u: u.connect("tablet"), api),
+        "disconnect": measure("$disconnect", connected, lambda u: u.disconnect(), api),
         "idle": measure("idle pull", known, lambda u: u.pull("tablet"), api),
+        "catalog": measure("catalog page (Collections)", known, lambda u: u.browse(), api),
         "chat": measure("push of a chat message", chatting, lambda u: u.send_chat(), api, after=drain),
         "reply": measure("worker: one reply (SQS job)", reply_waiting, lambda u: u.work_reply(), api),
     }
@@ -355,13 +417,13 @@ def monthly_lines(
     http = {  # API requests per user-day
         "app-open pulls": request(w.app_opens, "open"),
         "pushes": request(w.pushes, "push"),
-        "catalog reads": request(w.catalog_reads, "idle", wru=False),
+        "catalog reads": request(w.catalog_reads, "catalog", wru=False),
         "chat sends": request(w.chat_messages, "chat"),
         "upload requests": request(w.attachment_uploads, "push"),
     }
     if poke:
-        # Each poke: the device pulls once (it brings the change: open-pull cost).
-        http["pulls after a poke"] = request(w.pokes, "open", wru=False)
+        # Each poke: the device pulls once, bringing the one push that poked it (3 records).
+        http["pulls after a poke"] = request(w.pokes, "poked", wru=False)
     else:
         polls = _head_reads(w.long_poll_seconds)
         http["long polls (held)"] = request(
@@ -371,12 +433,13 @@ def monthly_lines(
     gb_s = sum(row.count * row.ms / 1000 * gb for row in http.values()) * per_month
     wru = sum(row.count * row.wru for row in http.values()) * per_month
     rru = sum(row.count * row.rru for row in http.values()) * per_month
-    # Logs as measured per request and per worker job; the S3 events and the WebSocket events (one
+    # Logs as measured per request, per worker job and per $connect/$disconnect; the S3 events (one
     # line and one metrics blob each, like a push's) at a push's bytes.
     log_bytes = sum(row.count * row.log_bytes for row in http.values()) * per_month
     log_bytes += w.chat_messages * m["reply"].log_bytes * per_month
-    other_events = w.attachment_uploads + (2 * w.app_opens if poke else 0)
-    log_bytes += other_events * m["push"].log_bytes * per_month
+    log_bytes += w.attachment_uploads * m["push"].log_bytes * per_month
+    if poke:
+        log_bytes += w.app_opens * (m["connect"].log_bytes + m["disconnect"].log_bytes) * per_month
     # The chat worker (its own SQS-triggered function) holds its Lambda while the provider streams
     # the reply, and does the job's work as measured (at the worker's vCPU share).
     worker_requests = w.chat_messages * per_month
@@ -449,25 +512,33 @@ def monthly_lines(
             Line(
                 "Lambda",
                 "duration, $connect/$disconnect and PostToConnection in the push",
-                (2 * sessions * m["idle"].billed_ms(memory_mb) + w.pokes * per_month * AWS_ROUND_TRIP_MS * 2)
+                (
+                    sessions * (m["connect"].billed_ms(memory_mb) + m["disconnect"].billed_ms(memory_mb))
+                    + w.pokes * per_month * AWS_ROUND_TRIP_MS * 2
+                )
                 / 1000
                 * gb,
                 "GB-s",
                 lambda_gb_s,
             ),
-            # Per session (tether/storage/sockets.py): $connect an UpdateItem of the head (its
-            # connections map exists after the partition's first connection) and a PutItem of the
-            # connection's own item, $disconnect a GetItem of it, an UpdateItem of the head and a
-            # DeleteItem (each item < 1 KB: 1 unit). A push finds the connections on the head it
-            # reads anyway: nothing more.
+            # Measured through the handler (tether/storage/sockets.py): $connect the token's checks
+            # (the account's sign-ins), the head's entry and the connection's item; $disconnect the
+            # connection's item deleted (its partition returned by the delete) and the head's entry
+            # taken. A push finds the connections on the head it reads anyway: nothing more.
             Line(
                 "DynamoDB",
-                "connections: $connect 2 + $disconnect 2 writes",
-                4 * sessions,
+                "connections: $connect + $disconnect writes",
+                sessions * (m["connect"].wru + m["disconnect"].wru),
                 "WRU",
                 p["dynamodb_wru"],
             ),
-            Line("DynamoDB", "connections: $disconnect's read", sessions, "RRU", p["dynamodb_rru"]),
+            Line(
+                "DynamoDB",
+                "connections: $connect + $disconnect reads",
+                sessions * (m["connect"].rru + m["disconnect"].rru),
+                "RRU",
+                p["dynamodb_rru"],
+            ),
         ]
     return lines
 
@@ -499,6 +570,7 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
         print(
             f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.cpu_ms:7.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.log_bytes:6d} {m.billed_ms(512):14.1f}"
         )
+    print_parts(measured)
     summary: dict[str, Any] = {}
     for channel, poke in (("poke", True), ("long poll", False)):
         for users in USERS:
@@ -525,6 +597,21 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
     return summary
 
 
+def print_parts(measured: dict[str, Measured]) -> None:
+    """Each request's units item by item: what it wrote (the item, each index entry) and read, with
+    the sizes that round to those units (docs/cost.md)."""
+    print("\nitem by item (bytes as DynamoDB sizes them; units as billed, transactions doubled):")
+    for m in measured.values():
+        print(f"  {m.name}: {m.wru:g} WRU, {m.rru:g} RRU")
+        for part in m.parts:
+            print(
+                f"    {part.operation:18} {part.kind:16} {part.key[:44]:44} {part.size:6,d} B {part.units:4g}"
+            )
+        written = sum(part.units for part in m.parts if part.kind != "read")
+        read = sum(part.units for part in m.parts if part.kind == "read")
+        assert (written, read) == (m.wru, m.rru), f"{m.name}: the parts do not add up to the totals"
+
+
 REPLY_SENTENCE = "Hold the vowel for four counts, let the chant fall with your breath, then rest. "
 
 
@@ -540,9 +627,10 @@ CHAT_SETTINGS = (
 
 
 @contextmanager
-def chat_stack(reply_chars: int) -> Iterator[tuple[Settings, ReplyQueue]]:
+def chat_stack(reply_chars: int, key_dir: Path | None = None) -> Iterator[tuple[Settings, ReplyQueue]]:
     """DynamoDB Local, a local SQS reply queue and an OpenAI-compatible fake provider answering
-    `reply_chars` characters at once: the settings of an app chatting through them, and the queue."""
+    `reply_chars` characters at once: the settings of an app chatting through them (verifying the
+    dev tokens of `key_dir`, when given), and the queue."""
     provider = FakeAPI().start()
     reply = (REPLY_SENTENCE * (reply_chars // len(REPLY_SENTENCE) + 1))[:reply_chars]
     provider.default = lambda request: openai_reply(reply, prompt=400, completion=250)
@@ -564,6 +652,7 @@ def chat_stack(reply_chars: int) -> Iterator[tuple[Settings, ReplyQueue]]:
                 chat_api_key="sk-bench",
                 chat_queue_url=queue.url,
                 sqs_endpoint=sqs_server.endpoint,
+                dev_public_key_file=str(tokens.ensure_key(key_dir)) if key_dir is not None else None,
             )
             yield chat, queue
     finally:
@@ -571,9 +660,17 @@ def chat_stack(reply_chars: int) -> Iterator[tuple[Settings, ReplyQueue]]:
 
 
 def main() -> None:
-    with chat_stack(WORKLOAD.chat_reply_chars) as (chat, queue):
-        api = Api(make_handler(create_app(chat)))
+    with (
+        tempfile.TemporaryDirectory() as keys,
+        chat_stack(WORKLOAD.chat_reply_chars, Path(keys)) as (
+            chat,
+            queue,
+        ),
+    ):
+        write_catalog(engine_for(chat, ttl=5), chat.catalog_partition, CATALOG_TRACKS)
+        api = Api(make_handler(create_app(chat)), Path(keys))
         User(api).push(3)  # warm: imports, schema, connections
+        assert User(api).browse() > 0  # and the catalog, as a warm Lambda holds it
         measured = measure_all(api, queue)
         summary = print_model(measured)
     load = [round(value, 2) for value in os.getloadavg()]
@@ -581,7 +678,12 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (Path(RESULTS) / "cost.json").write_text(
         json.dumps(
-            {"measured": [vars(m) for m in measured.values()], "monthly": summary, "load": load}, indent=2
+            {
+                "measured": [dataclasses.asdict(m) for m in measured.values()],
+                "monthly": summary,
+                "load": load,
+            },
+            indent=2,
         )
     )
 

@@ -15,7 +15,9 @@ the worker's MemorySize in template.yaml. `python -m bench worker_memory`.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -36,12 +38,15 @@ from bench.cost import CHAT_SETTINGS, WORKLOAD, ReplyQueue, chat_stack, worker_m
 from localdev import s3 as local_s3
 from tests.chat.conftest import Answer, FakeAPI, Received, openai_reply
 from tests.chat.test_tools import openai_calls
+from tether.attachments import ATTACHMENTS, UPLOADED, object_key
+from tether.chat import files
 from tether.chat.model import MESSAGES, THREADS
 from tether.media import Media
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
-from tether.sync.engine import Mutation
+from tether.storage.keys import user_key
+from tether.sync.engine import Mutation, ServerChange
 
 # The peak is VmHWM: ru_maxrss survives exec, so a child would report its parent's peak.
 WORKER_SCRIPT = (
@@ -59,16 +64,61 @@ WORKER_SCRIPT = (
 )
 
 
-def queued_job(services: Services, queue: ReplyQueue) -> dict[str, Any]:
+def queued_job(services: Services, queue: ReplyQueue, attachments: int = 0) -> dict[str, Any]:
     """A push of a chat message (its thread made first) hands its reply to the queue: the SQS event
-    the event source mapping would deliver for it."""
+    the event source mapping would deliver for it. With `attachments`, the message carries that many
+    uploaded images, together the most the provider reads with one message (ATTACHED_BYTES)."""
     user = f"bench-{ULID()}"
     thread, now = str(ULID()), datetime.now(UTC)
     services.sync.push(user, "setup", [Mutation(1, now, THREADS, "save", {"id": thread})])
-    message = {"id": str(ULID()), "thread_id": thread, "text": "How long should I hold the vowel?"}
+    message: dict[str, Any] = {
+        "id": str(ULID()),
+        "thread_id": thread,
+        "text": "How long should I hold the vowel?",
+    }
+    if attachments:
+        message["attachment_ids"] = attached_files(services, user, attachments)
     result = services.sync.push(user, "phone", [Mutation(1, now, MESSAGES, "send", message)])
     services.chat.after_push(user, result.results, 0.0)
     return queue.next_event()
+
+
+# The provider's (openai's, the fake's) limit of raw bytes a message's files may take together.
+ATTACHED_BYTES = files.OPENAI.max_total_bytes
+
+
+def attached_files(services: Services, user: str, count: int) -> list[str]:
+    """`count` images of ATTACHED_BYTES together, uploaded to the media bucket and settled UPLOADED
+    (as the S3 event settles them): the heaviest attachments a message may carry within the daily
+    token budget (an image is reserved ~1,600 tokens whatever its size; a PDF one per 40 bytes, so
+    PDFs this large are refused by the budget before they are read)."""
+    size, now, ids = ATTACHED_BYTES // count, datetime.now(UTC), list[str]()
+    at = now.isoformat().replace("+00:00", "Z")
+    content = b"\x89PNG\r\n\x1a\n" + os.urandom(size - 8)
+    media = services.uploads.media
+    for number in range(count):
+        attachment_id = str(ULID())
+        attachment: dict[str, Any] = {
+            "id": attachment_id,
+            "name": f"photo-{number}.png",
+            "content_type": "image/png",
+            "byte_size": size,
+            "width": 4000,
+            "height": 3000,
+            "sha256": base64.b64encode(hashlib.sha256(content).digest()).decode(),
+        }
+        services.sync.push(user, "setup", [Mutation(2 + number, now, ATTACHMENTS, "save", attachment)])
+        media.client.put_object(Bucket=media.bucket, Key=object_key(user, attachment_id), Body=content)
+        services.sync.write(
+            user_key(user),
+            [
+                ServerChange(
+                    ATTACHMENTS, "settle", {"id": attachment_id, "status": UPLOADED, "uploaded_at": at}
+                )
+            ],
+        )
+        ids.append(attachment_id)
+    return ids
 
 
 CATALOG_TRACKS = int(os.environ.get("WORKER_CATALOG_TRACKS", "50000"))
@@ -134,6 +184,7 @@ def measure() -> dict[str, Any]:
                 "x" * WORKLOAD.chat_reply_chars, prompt=400, completion=250
             )
             plain = work(settings, queued_job(services, queue))
+            attached = work(settings, queued_job(services, queue, attachments=files.MAX_ATTACHMENTS))
             items = write_catalog(engine_for(settings, ttl=5), settings.catalog_partition, CATALOG_TRACKS)
             manifest = services.catalog.publish()  # what an editor's change does
             assert manifest is not None
@@ -154,6 +205,7 @@ def measure() -> dict[str, Any]:
         model.stop()
     return {
         "plain": plain,
+        "attachments": attached,
         "catalog_search": searched,
         "catalog_search_whole_catalog": whole,
         "catalog_items": items,
@@ -167,6 +219,10 @@ def main() -> None:
     print("\nreply worker memory (a fresh process: import the handler, work one SQS reply job)")
     for name, label in (
         ("plain", "a reply"),
+        (
+            "attachments",
+            f"a reply reading {files.MAX_ATTACHMENTS} images of {ATTACHED_BYTES / 2**20:.0f} MB together",
+        ),
         ("catalog_search", f"a reply after a catalog search ({result['catalog_items']:,} catalog items)"),
         ("catalog_search_whole_catalog", "the same search without the index (the whole catalog loaded)"),
     ):

@@ -21,7 +21,7 @@ from tether.storage.base import TTL_ATTRIBUTE, client
 from tether.storage.capacity import meter_capacity
 from tether.storage.chat import lease_key
 from tether.storage.instrumentation import Calls, record_calls
-from tether.storage.keys import HEAD, user_key
+from tether.storage.keys import user_key
 
 REPLY = "A calm answer. " * 67  # 1,005 characters: the bench's reply of a few paragraphs
 
@@ -61,14 +61,16 @@ def first_read(calls: Calls) -> set[str]:
     return {key["sk"]["S"] for table in first["RequestItems"].values() for key in table["Keys"]}
 
 
-def test_a_reply_job_is_9_round_trips_and_25_write_units(worker: Worker) -> None:
+def test_a_reply_job_is_8_round_trips_and_25_write_units(worker: Worker) -> None:
     """The lease (a conditional put), the message, its reply and its thread (one BatchGetItem), the
     thread's earlier turns (a Query and a BatchGetItem), the budget charged, the reply with the
-    thread and the head (the engine's read and transaction), the budget settled, the sweep's Query.
+    thread and the head (the engine's read and transaction), the budget settled. The sweep looks
+    at the head as the reply's transaction left it (exact: conditioned on the head it read): it
+    was a GetItem of the head after the transaction (9 round trips, 11 RRU).
     It was 11 round trips and 28 WRU: the thread had a GetItem of its own, and the lease a
     DeleteItem; 27 WRU while a PENDING reply was in `byTime` (its entry removed here); and 13
-    RRU: the turns' read fetched the message and its reply again. The sweep reads the head, where
-    PENDING replies wait now (a GetItem instead of the Query of `byTime`)."""
+    RRU: the turns' read fetched the message and its reply again. PENDING replies wait on the head
+    (the sweep's Query of `byTime` became a GetItem of the head, now no read at all)."""
     chat = worker.chat
     thread, first, message = turns_of_a_thread(worker)
     with meter_capacity() as meter, record_calls() as calls:
@@ -84,8 +86,7 @@ def test_a_reply_job_is_9_round_trips_and_25_write_units(worker: Worker) -> None
         "BatchGetItem",  # the engine: head, reply, thread
         "TransactWriteItems",  # the reply COMPLETE, the thread's lastMessageAt, the head
         "UpdateItem",  # the budget settled
-        "GetItem",  # the sweep: the head (older PENDING replies: none)
-    ]
+    ]  # the sweep: the head as the transaction left it (older PENDING replies: none), no read
     assert {MESSAGES.sort_key(message), MESSAGES.sort_key(reply_id(message)), THREADS.sort_key(thread)} <= (
         first_read(calls)
     )
@@ -97,7 +98,7 @@ def test_a_reply_job_is_9_round_trips_and_25_write_units(worker: Worker) -> None
     assert meter.wru == 25
     # The first read (message, reply, thread, head: 5) and the engine's (head, reply, thread: 3),
     # and the earlier turn's message and reply (2), not the message and reply held already (2 more).
-    assert meter.read_units == {"BatchGetItem": 9, "Query": 1, "GetItem": 1}
+    assert meter.read_units == {"BatchGetItem": 9, "Query": 1}
     [_, turns, _] = [keys for _, keys in _batch_reads(calls)]
     assert turns == {MESSAGES.sort_key(first), MESSAGES.sort_key(reply_id(first))}
     assert [(turn.role, turn.text) for turn in chat.provider.calls[-1].turns] == [
@@ -109,8 +110,8 @@ def test_a_reply_job_is_9_round_trips_and_25_write_units(worker: Worker) -> None
 
 def test_a_first_turn_reads_no_earlier_turns(worker: Worker) -> None:
     """A thread's first message has no earlier turn: the turns' Query finds only the message itself,
-    which the job holds already, so no BatchGetItem follows (8 round trips; it was 9, and the
-    message and its PENDING reply read twice, 2 RRU)."""
+    which the job holds already, so no BatchGetItem follows (7 round trips; it was 9, and the
+    message and its PENDING reply read twice, 2 RRU; then 8 with the sweep's GetItem of the head)."""
     chat = worker.chat
     chat.provider.text = REPLY
     message = chat.say(chat.thread(), "hello")
@@ -125,10 +126,9 @@ def test_a_first_turn_reads_no_earlier_turns(worker: Worker) -> None:
         "BatchGetItem",
         "TransactWriteItems",
         "UpdateItem",
-        "GetItem",
     ]
     assert [(turn.role, turn.text) for turn in chat.provider.calls[-1].turns] == [("user", "hello")]
-    assert meter.read_units == {"BatchGetItem": 7, "Query": 1, "GetItem": 1}
+    assert meter.read_units == {"BatchGetItem": 7, "Query": 1}
 
 
 def _batch_reads(calls: Calls) -> list[tuple[str, set[str]]]:
@@ -220,8 +220,8 @@ def test_a_job_queued_before_threads_were_named_is_answered_all_the_same(worker:
         event["Records"][0]["body"] = ReplyJob(chat.user_id, (message,), threads).body()
         with record_calls() as calls:
             assert worker.handle(event) == {"batchItemFailures": []}
-        # The thread's GetItem, then the sweep's read of the head.
-        assert calls.keys_read("GetItem") == [(pk, THREADS.sort_key(thread)), (pk, HEAD)]
+        # The thread's GetItem (the sweep looks at the head the reply's transaction left).
+        assert calls.keys_read("GetItem") == [(pk, THREADS.sort_key(thread))]
         assert reply(chat, message)["status"] == "COMPLETE"
         assert reply(chat, message)["thread_id"] == thread
         message = chat.say(thread, "and the third?")  # the next one, answered by a job made here

@@ -297,3 +297,32 @@ def test_a_connect_writes_the_heads_entry_and_its_own_item_only(
     assert meter.write_units == {"UpdateItem": 1.0, "PutItem": 1.0}
     push_piece(GraphQLClient(aws_client, token), "tablet")
     assert sorted(management_api.posted_to()) == ["first=", "second="]
+
+
+def test_a_disconnect_finds_its_partition_in_its_own_delete(
+    aws_client: TestClient, management_api: FakeManagementApi, make_token: Callable[..., str], user_id: str
+) -> None:
+    """$disconnect deletes the connection's item and learns its partition from that same DeleteItem
+    (ReturnValues ALL_OLD, which reads nothing more), then takes the head's entry: 2 round trips,
+    2 write units and no read (it was a GetItem first: 3 round trips and 1 read unit, docs/cost.md)."""
+    from tether.storage.capacity import meter_capacity
+
+    handler = make_handler(aws_client.app)  # type: ignore[arg-type]
+    token = make_token(user_id)
+    connected_phone(aws_client, token, "phone=")
+    connected_phone(aws_client, token, "tablet=")
+    with record_calls() as calls, meter_capacity() as meter:
+        assert disconnect(handler, "phone=")["statusCode"] == 200
+    assert calls.operations == ["DeleteItem", "UpdateItem"]
+    assert meter.write_units == {"DeleteItem": 1.0, "UpdateItem": 1.0}
+    assert meter.rru == 0
+    assert [s.connection_id for s in sockets.read([user_key(user_id)])] == ["tablet="]
+    push_piece(GraphQLClient(aws_client, token), "laptop")
+    assert management_api.posted_to() == ["tablet="]
+
+    # A second $disconnect of it (API Gateway's is best-effort, not exactly once) finds nothing to
+    # take: one DeleteItem, the head untouched.
+    with record_calls() as calls:
+        assert disconnect(handler, "phone=")["statusCode"] == 200
+    assert calls.operations == ["DeleteItem"]
+    assert [s.connection_id for s in sockets.read([user_key(user_id)])] == ["tablet="]

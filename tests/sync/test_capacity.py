@@ -131,3 +131,26 @@ def test_a_practice_session_is_priced_per_index_it_enters(device: Callable[[str]
     with meter_capacity() as deleted:
         phone.push()
     assert deleted.index_write_units == {"bySeq": 2 * 2, "byLookup": 2, "byTime": 2}
+
+
+def test_the_meter_names_every_unit_item_by_item(device: Callable[[str], Device]) -> None:
+    """bench/cost.py prints each request's units item by item (docs/cost.md): the parts are each
+    item written, each index entry it puts or deletes and each item read, and they add up."""
+    phone = device(PHONE)
+    save_new(phone, 1)
+    phone.push()  # the device and the head exist
+    ids = save_new(phone, 3, start=20)
+    with meter_capacity() as meter:
+        phone.push()
+    writes = [(part.kind, part.key, part.units) for part in meter.parts if part.kind != "read"]
+    pieces = [f"PIECE#{piece}" for piece in ids]
+    assert sorted(writes) == sorted(
+        [("item", key, 2.0) for key in pieces]
+        + [("bySeq put", key, 2.0) for key in pieces]
+        + [("item", "HEAD", 2.0)]
+    )
+    assert all(part.size <= 1024 for part in meter.parts if part.kind != "read")
+    reads = [part for part in meter.parts if part.kind == "read"]
+    assert {part.key for part in reads} >= {"HEAD", *pieces}
+    assert sum(part.units for part in meter.parts if part.kind != "read") == meter.wru == 14
+    assert sum(part.units for part in reads) == meter.rru

@@ -54,6 +54,7 @@ from tether.chat.queue import ReplyJob, ReplyQueue
 from tether.chat.threads import create_thread, require_reads
 from tether.chat.tools import MAX_ROUNDS, Toolbox, ToolContext
 from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound, TetherError
+from tether.model.head import Head
 from tether.model.record import Record
 from tether.people.access import Access
 from tether.pieces import PIECES
@@ -88,6 +89,7 @@ class Attempt:
     reply: Record | None
     refusal: Refusal | None = None
     called: bool = False  # the provider was asked
+    head: Head | None = None  # the partition's head as this attempt's write left it
 
 
 @dataclass(frozen=True)
@@ -338,9 +340,11 @@ class Assistant:
         pk = user_key(profile)
         deadline = self.deadline(started)
         done = True
+        head: Head | None = None  # as the job's last attempt left it (None: read it)
         for position, message_id in enumerate(message_ids):
             if self._remaining(deadline) < self._min_call():
                 return False
+            head = None
             try:
                 attempt = self._attempt(
                     pk, message_id, deadline, retry=False, thread_id=job.thread_of(position)
@@ -352,9 +356,10 @@ class Assistant:
                 )
                 done = False
                 continue
+            head = attempt.head
             reply = attempt.reply if attempt.reply is not None else self._reply(pk, message_id)
             done = done and not _pending(reply)
-        self._sweep(profile, deadline, set(message_ids))
+        self._sweep(profile, deadline, set(message_ids), head)
         return done
 
     def delete_thread_messages(self, user_id: str, thread_id: str) -> int:
@@ -500,7 +505,7 @@ class Assistant:
             declared = self._declared(pk, thread, loaded.message.data.get("attachment_ids") or [])
         except TetherError as refusal:
             reason = str(refusal.extensions.get("reason") or files.UNREADABLE)
-            return Attempt(self._write(pk, loaded.rid, _failed(reason, refusal.message)))
+            return self._stored(pk, loaded.rid, _failed(reason, refusal.message))
         if declared:
             prompt = replace(
                 prompt, files=tuple(declared), reserve=prompt.reserve + files.estimate_tokens(declared)
@@ -531,9 +536,7 @@ class Assistant:
         """The message's thread; a missing one fails the reply, a deleted one removes the turn."""
         thread = turn.thread if turn.thread_read else get_record(pk, THREADS.sort_key(turn.thread_id))
         if thread is None or not thread.exists:
-            return Attempt(
-                self._write(pk, turn.rid, _failed(THREAD_NOT_FOUND, THREAD_NOT_FOUND_MESSAGE)),
-            )
+            return self._stored(pk, turn.rid, _failed(THREAD_NOT_FOUND, THREAD_NOT_FOUND_MESSAGE))
         if thread.deleted:
             self.engine.write(
                 pk,
@@ -576,12 +579,12 @@ class Assistant:
             self.consent(pk.removeprefix("USER#"))
         except Forbidden as refused:  # a message pushed before the user consented: kept, not answered
             reason = str(refused.extensions.get("reason") or CONSENT_REQUIRED)
-            return Attempt(self._write(pk, turn.rid, _failed(reason, refused.message)))
+            return self._stored(pk, turn.rid, _failed(reason, refused.message))
         charged = self._budget(pk).charge(pk, turn.message_id, reserve, counted=counted)
         if isinstance(charged, Refusal):
             fields = _failed(RATE_LIMITED, charged.message)
             fields["retry_at"] = charged.resets_at
-            return Attempt(self._write(pk, turn.rid, fields), refusal=charged)
+            return self._stored(pk, turn.rid, fields, refusal=charged)
         return charged
 
     def _answer(
@@ -609,13 +612,13 @@ class Assistant:
                     thread_fields = {"summary": summary, "folded_through": prompt.plan.fold[-1].position}
             if self._remaining(deadline) < self._min_call():
                 # stays PENDING
-                return Attempt(self._write(pk, rid, {}, thread_id, thread_fields, learned))
+                return self._stored(pk, rid, {}, thread_id, thread_fields, learned)
             try:
                 parts = self._read_files(pk, prompt.files)
             except TetherError as refusal:
                 reason = str(refusal.extensions.get("reason") or files.UNREADABLE)
                 failed = _failed(reason, refusal.message)
-                return Attempt(self._write(pk, rid, failed, thread_id, thread_fields, learned))
+                return self._stored(pk, rid, failed, thread_id, thread_fields, learned)
             request = ChatRequest(
                 system=memory.system_prompt(
                     self.settings.chat_system_prompt, prompt.context, summary, prompt.remembered
@@ -633,7 +636,7 @@ class Assistant:
                     fields = {"attempts": attempts}  # stays PENDING: the next push or a retry tries again
                 else:
                     fields = {**_failed(error.code, error.message), "attempts": attempts}
-                return Attempt(self._write(pk, rid, fields, thread_id, thread_fields, learned), called=True)
+                return self._stored(pk, rid, fields, thread_id, thread_fields, learned, called=True)
             self._log(rid, COMPLETE, started, response, None)
             fields = {
                 "status": COMPLETE,
@@ -647,7 +650,7 @@ class Assistant:
                 "attempts": int(reply.data.get("attempts") or 0) + 1,
             }
             thread_fields["last_message_at"] = self.now()
-            return Attempt(self._write(pk, rid, fields, thread_id, thread_fields, learned), called=True)
+            return self._stored(pk, rid, fields, thread_id, thread_fields, learned, called=True)
         finally:
             self.budget.settle(pk, charged, spent.tokens)
 
@@ -829,7 +832,7 @@ class Assistant:
 
     # ---- writing, time, logs
 
-    def _write(
+    def _stored(
         self,
         pk: str,
         rid: str,
@@ -837,33 +840,41 @@ class Assistant:
         thread_id: str | None = None,
         thread_fields: dict[str, Any] | None = None,
         learned: Sequence[ServerChange] = (),
-    ) -> Record | None:
+        *,
+        refusal: Refusal | None = None,
+        called: bool = False,
+    ) -> Attempt:
+        """Write the reply's `fields` (with its thread's and the facts learned, in one transaction):
+        the attempt, with the head as the write left it (what the job's sweep looks at)."""
         changes = [ServerChange(MESSAGES, "server_save", {"id": rid, **fields})]
         if thread_id and thread_fields:
             changes.append(ServerChange(THREADS, "server_save", {"id": thread_id, **thread_fields}))
         changes.extend(learned)  # facts learned by this attempt's fold, in the same transaction
-        return self.engine.write(pk, changes)[0].record
+        results, head = self.engine.write_with_head(pk, changes)
+        return Attempt(results[0].record, refusal=refusal, called=called, head=head)
 
     def _reply(self, pk: str, message_id: str) -> Record | None:
         return get_record(pk, MESSAGES.sort_key(reply_id(message_id)))
 
-    def _sweep(self, user_id: str, deadline: float, tried: set[str]) -> None:
+    def _sweep(self, user_id: str, deadline: float, tried: set[str], head: Head | None = None) -> None:
         """Older PENDING replies (an earlier push ran out of time, or an attempt crashed): the ones
-        on the head (one GetItem, then their records), and while the head says some may be in
-        `byTime` (written before they moved to the head, or the head was full), those too."""
+        on the head (then their records), and while the head says some may be in `byTime` (written
+        before they moved to the head, or the head was full), those too. The head is the one the
+        job's last write left (`head`: exact, its transaction was conditioned on the head it read;
+        a reply a later push left waiting has its own job), else one GetItem."""
         if self._remaining(deadline) < self._min_call():
             return
         pk = user_key(user_id)
-        for reply in self._waiting(pk, user_id, {reply_id(message_id) for message_id in tried}):
+        for reply in self._waiting(pk, user_id, {reply_id(message_id) for message_id in tried}, head):
             message_id = str(reply.data.get("reply_to"))
             if message_id in tried:
                 continue
             if not self._safely(pk, message_id, deadline, retry=False, thread_id=_thread_of(reply)):
                 return
 
-    def _waiting(self, pk: str, user_id: str, tried: set[str]) -> list[Record]:
+    def _waiting(self, pk: str, user_id: str, tried: set[str], head: Head | None = None) -> list[Record]:
         """Up to SWEEP PENDING replies not tried yet, oldest first."""
-        head = read_head(pk)
+        head = head if head is not None else read_head(pk)
         on_head = sorted(((since, rid) for rid, since in (head.pending or {}).items() if rid not in tried))[
             :SWEEP
         ]

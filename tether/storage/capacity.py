@@ -108,6 +108,17 @@ class Index:
         return {name: value for name, value in item.items() if name in names}
 
 
+@dataclass(frozen=True)
+class Priced:
+    """One priced part of a request: an item written (or its index entry) or a read, with its size."""
+
+    operation: str
+    kind: str  # "item" (a table write), "<index> put" / "<index> delete", "read"
+    key: str  # the item's sort key (a read: how many items it returned)
+    size: int  # bytes (a write: the larger of before and after; a read: the bytes read)
+    units: float  # as billed (transactions doubled)
+
+
 @dataclass
 class Meter:
     """Capacity units as billed, by operation, plus what was written and read."""
@@ -115,6 +126,7 @@ class Meter:
     write_units: dict[str, float] = field(default_factory=dict)
     read_units: dict[str, float] = field(default_factory=dict)
     index_write_units: dict[str, float] = field(default_factory=dict)  # by index name (in the totals)
+    parts: list[Priced] = field(default_factory=list)  # item by item, in the order priced
     overhead_seconds: float = 0.0  # spent by the meter itself (its own reads), to take off timings
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -137,6 +149,10 @@ class Meter:
     def add_index(self, index: str, units: float) -> None:
         with self._lock:
             self.index_write_units[index] = self.index_write_units.get(index, 0.0) + units
+
+    def note(self, part: Priced) -> None:
+        with self._lock:
+            self.parts.append(part)
 
 
 def write_units(size: int) -> int:
@@ -189,15 +205,36 @@ class _Table:
         self, meter: Meter, operation: str, before: RawItem | None, after: RawItem | None, factor: int
     ) -> None:
         """One item's write: the table, then each index it touches."""
-        meter.add_write(operation, factor * write_units(max(item_size(before), item_size(after))))
+        key = str((after or before or {}).get(self.keys[-1], {}).get("S", ""))
+        size = max(item_size(before), item_size(after))
+        meter.add_write(operation, factor * write_units(size))
+        meter.note(Priced(operation, "item", key, size, factor * write_units(size)))
         for index in self.indexes.values():
             old, new = index.entry(before, self.keys), index.entry(after, self.keys)
             units = 0
             if old is not None and (new is None or any(old.get(k) != new.get(k) for k in index.keys)):
                 units += write_units(item_size(old))  # leaves the index, or its index key changes
+                meter.note(
+                    Priced(
+                        operation,
+                        f"{index.name} delete",
+                        key,
+                        item_size(old),
+                        factor * write_units(item_size(old)),
+                    )
+                )
                 old = None
             if new is not None and new != old:
                 units += write_units(item_size(new))
+                meter.note(
+                    Priced(
+                        operation,
+                        f"{index.name} put",
+                        key,
+                        item_size(new),
+                        factor * write_units(item_size(new)),
+                    )
+                )
             if units:
                 meter.add_write(operation, factor * units)
                 meter.add_index(index.name, factor * units)
@@ -354,7 +391,7 @@ def _price_reads(
         consistent = bool(params.get("ConsistentRead"))
         table = table_for(params["TableName"])
         full = table.read([params["Key"]]).get(table.key_of(params["Key"])) if parsed.get("Item") else None
-        meter.add_read(operation, read_units(item_size(full), consistent))
+        _read(meter, operation, str(params["Key"][table.keys[-1]]["S"]), item_size(full), consistent)
     elif operation == "BatchGetItem":
         for name, request in params["RequestItems"].items():
             table = table_for(name)
@@ -364,7 +401,7 @@ def _price_reads(
             full = table.read(returned) if returned else {}
             done = {table.key_of(key) for key in request["Keys"]} - {table.key_of(key) for key in unprocessed}
             for key in done:
-                meter.add_read(operation, read_units(item_size(full.get(key)), consistent))
+                _read(meter, operation, key[-1], item_size(full.get(key)), consistent)
     elif operation in ("Query", "Scan"):
         table = table_for(params["TableName"])
         consistent = bool(params.get("ConsistentRead"))
@@ -375,4 +412,10 @@ def _price_reads(
         for item in items:
             stored = full.get(table.key_of(item))
             size += item_size(index.entry(stored, table.keys) if index is not None else stored)
-        meter.add_read(operation, read_units(size, consistent))
+        _read(meter, operation, f"{len(items)} items", size, consistent)
+
+
+def _read(meter: Meter, operation: str, key: str, size: int, consistent: bool) -> None:
+    units = read_units(size, consistent)
+    meter.add_read(operation, units)
+    meter.note(Priced(operation, "read", key, size, units))

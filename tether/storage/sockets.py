@@ -128,14 +128,21 @@ def _updated_if(update: Callable[[], object]) -> bool:
 
 
 def remove(connection_id: str, partition: str | None = None) -> None:
-    """Forget a connection (closed, or gone): its entry in the partition's item, and its own item."""
-    if partition is None:
-        try:
-            found = guard(lambda: SocketItem.get(SOCKETS, connection_id, consistent_read=True))
-        except SocketItem.DoesNotExist:
-            return
-        partition = found.partition
+    """Forget a connection (closed, or gone): its own item, then its entry on the partition's head.
+    `$disconnect` knows only the connection: its partition comes back from the DeleteItem itself
+    (ReturnValues ALL_OLD, which costs no read unit), not from a read before it."""
     table, raw = TetherModel.Meta.table_name, client()
+    deleted = guard(
+        lambda: raw.delete_item(
+            TableName=table,
+            Key={"pk": {"S": SOCKETS}, "sk": {"S": connection_id}},
+            ReturnValues="ALL_OLD" if partition is None else "NONE",
+        )
+    )
+    if partition is None:
+        partition = deleted.get("Attributes", {}).get("partition", {}).get("S")
+        if partition is None:
+            return  # forgotten already (API Gateway's $disconnect is best-effort, maybe repeated)
     _updated_if(
         lambda: raw.update_item(
             TableName=table,
@@ -145,4 +152,3 @@ def remove(connection_id: str, partition: str | None = None) -> None:
             ExpressionAttributeNames={"#id": connection_id},
         )
     )
-    guard(lambda: raw.delete_item(TableName=table, Key={"pk": {"S": SOCKETS}, "sk": {"S": connection_id}}))

@@ -354,7 +354,7 @@ class SyncEngine:
         steps = self._check_push(mutations)
         device = bind_device(check_device(device) if device is not None else None, gate)
         holder: list[Access] = []
-        results, last_mutation_id = self._run(
+        results, last_mutation_id, _ = self._run(
             scope.partition,
             scope.client(client_id),
             steps,
@@ -376,6 +376,17 @@ class SyncEngine:
 
         `poll_fast_until`: another server write to this partition is expected before then (a reply
         being written), so its waiting pulls re-read the head every second until then."""
+        return self.write_with_head(partition, changes, poll_fast_until=poll_fast_until)[0]
+
+    def write_with_head(
+        self,
+        partition: str,
+        changes: Sequence[ServerChange],
+        *,
+        poll_fast_until: datetime | None = None,
+    ) -> tuple[list[MutationResult], Head]:
+        """`write`, and the partition's head as the write left it (exact: the last commit was
+        conditioned on the head it read), e.g. its waiting records (Head.pending) without a read."""
         if len(changes) >= SERVER_WRITE_STEPS:
             raise ValueError(
                 f"a server write takes fewer than {SERVER_WRITE_STEPS} changes, not {len(changes)}"
@@ -388,11 +399,11 @@ class SyncEngine:
             steps.append(_Step(position, now, change.collection, change.operation, payload))
         shared = self._shared_partitions.get(partition)
         try:
-            results, _ = self._run(partition, None, steps, poll_fast_until=poll_fast_until)
+            results, _, head = self._run(partition, None, steps, poll_fast_until=poll_fast_until)
         finally:
             if shared is not None:
                 self._head_caches[shared].invalidate()  # this process's next pull sees the change
-        return results
+        return results, head
 
     def shared_head(self, name: str, *, fresh: bool = False) -> CachedHead:
         """The head of a shared feed: the cached one while it is younger than the TTL (or read now)."""
@@ -443,7 +454,7 @@ class SyncEngine:
         sharing: tuple[Scope, str, list[Access]] | None = None,
         gate: Gate | None = None,
         poll_fast_until: datetime | None = None,
-    ) -> tuple[list[MutationResult], int]:
+    ) -> tuple[list[MutationResult], int, Head]:
         """Load → apply in order → chunk → commit, reading again and retrying when another writer
         got there first (or the database asked us to), then the operations' after-commit hooks.
 
@@ -459,7 +470,7 @@ class SyncEngine:
             access = self._admit(snapshot, sharing)
             self._admit_caller(snapshot, gate)
             try:
-                last_mutation_id = self._apply(
+                last_mutation_id, head = self._apply(
                     pk,
                     client_id,
                     snapshot,
@@ -478,7 +489,7 @@ class SyncEngine:
         for collection, operation, outcome, change in committed:
             collection.operations[operation].after_commit(collection, outcome, change)
         self._notify(pk, client_id, snapshot, committed)
-        return [done[step.key] for step in steps], last_mutation_id
+        return [done[step.key] for step in steps], last_mutation_id, head
 
     def _load(
         self, pk: str, client_id: str | None, pending: Sequence[_Step], also: Sequence[tuple[str, str]] = ()
@@ -551,9 +562,10 @@ class SyncEngine:
         access: Access | None = None,
         sharing: tuple[Scope, str, list[Access]] | None = None,
         poll_fast_until: datetime | None = None,
-    ) -> int:
+    ) -> tuple[int, Head]:
         """Apply the pending steps in order to the snapshot, committing a chunk whenever the next
-        change would not fit in it, and the last chunk at the end. Returns the client's position.
+        change would not fit in it, and the last chunk at the end. Returns the client's position
+        and the head as the last commit left it.
 
         The client item (what the device says of itself) is written with the first commit when the
         device is new or its description changed (`described_anew`)."""
@@ -579,7 +591,7 @@ class SyncEngine:
         for step in pending:
             self._apply_step(attempt, step)
         self._flush(attempt)
-        return attempt.client.last_mutation_id
+        return attempt.client.last_mutation_id, attempt.head
 
     def _apply_step(self, attempt: _Attempt, step: _Step) -> None:
         """One step: DUPLICATE if the client sent it before, else its operation's merge rule."""
