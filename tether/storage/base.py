@@ -21,6 +21,7 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.indexes import AllProjection, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
+from tether.aws import use_data_loader
 from tether.errors import Busy, StaleRead, Throttled
 from tether.settings import Settings
 
@@ -94,7 +95,11 @@ class TetherModel(Model):
         # retries and the event hooks that count round trips.
         if cls is not TetherModel:
             return TetherModel._get_connection()
-        return super()._get_connection()
+        fresh = cls._connection is None
+        connection = super()._get_connection()
+        if fresh:  # its botocore data (the service model, endpoint rules) read by tether.aws's loader
+            use_data_loader(connection.connection.session)
+        return connection
 
 
 def configure(settings: Settings) -> None:
