@@ -1,4 +1,4 @@
-"""The DynamoDB client of a cold start: botocore's data read by tether.aws's DataLoader (orjson, and no
+"""The DynamoDB client of a cold start: botocore's data read by tether.storage.botocore_data's DataLoader (orjson, and no
 listing of every service's directory), with the same models, endpoints and errors as botocore's own."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader, create_loader
 
-from tether.aws import DataLoader, data_loader, use_data_loader
 from tether.settings import Settings
 from tether.storage import base as storage
+from tether.storage.botocore_data import DataLoader, data_loader, use_data_loader
 
 DATA = Loader.BUILTIN_DATA_PATH
 

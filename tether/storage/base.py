@@ -21,9 +21,9 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.indexes import AllProjection, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from tether.aws import use_data_loader
 from tether.errors import Busy, StaleRead, Throttled
 from tether.settings import Settings
+from tether.storage.botocore_data import use_data_loader
 
 TTL_ATTRIBUTE = "expiresAt"
 T = TypeVar("T")
@@ -97,7 +97,7 @@ class TetherModel(Model):
             return TetherModel._get_connection()
         fresh = cls._connection is None
         connection = super()._get_connection()
-        if fresh:  # its botocore data (the service model, endpoint rules) read by tether.aws's loader
+        if fresh:  # its botocore data (the service model, endpoint rules) read by botocore_data's loader
             use_data_loader(connection.connection.session)
         return connection
 

@@ -1,0 +1,86 @@
+"""The schema of a Lambda's init: graphql-core's, built from the committed SDL, with Strawberry's built
+on first use.
+
+Strawberry builds a type as its class is defined, so importing the GraphQL layer (every domain's types,
+queries and mutations, and through them every module of the core) and converting it for graphql-core
+is most of a cold start above the import floor (docs/deploy.md#cold-start). graphql-core's
+`build_schema` of `graphql/schema.graphql` gives the same schema (`make schema` writes that file
+from Strawberry's, a test keeps them equal) at a fraction of the cost, with the scalars' own parsing
+and serializing: enough to parse, validate and plan a document, and to run an operation whose
+executor needs no Strawberry object. Anything else runs on Strawberry's schema, which the first
+such operation builds (once per process and options: resolvers/schema.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graphql import GraphQLScalarType, GraphQLSchema, build_schema
+from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY, _make_scalar_type
+
+from tether.settings import Settings
+
+if TYPE_CHECKING:
+    import strawberry
+    from strawberry.types import ExecutionResult
+
+SDL_NAME = "schema.graphql"
+_ROOT = Path(__file__).resolve().parent.parent
+# The Lambda package has the SDL at its root (function/ links it); a checkout has it in graphql/.
+SDL_FILES = (_ROOT / SDL_NAME, _ROOT / "graphql" / SDL_NAME)
+
+
+def sdl_file() -> Path:
+    """The committed SDL this code was built with."""
+    for path in SDL_FILES:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"no {SDL_NAME} in {' or '.join(str(path.parent) for path in SDL_FILES)}")
+
+
+@functools.cache
+def sdl_schema() -> GraphQLSchema:
+    """graphql-core's schema of the committed SDL (one per process: it holds nothing per request),
+    its custom scalars (Date, DateTime) parsing and serializing as Strawberry's do."""
+    schema = build_schema(sdl_file().read_text(encoding="utf-8"))
+    for definition in DEFAULT_SCALAR_REGISTRY.values():
+        found = schema.type_map.get(definition.name)
+        if isinstance(found, GraphQLScalarType) and definition.implementation is None:
+            strawberry_s = _make_scalar_type(definition)
+            found.serialize = strawberry_s.serialize  # type: ignore[method-assign]
+            found.parse_value = strawberry_s.parse_value  # type: ignore[method-assign]
+            found.parse_literal = strawberry_s.parse_literal  # type: ignore[method-assign]
+    return schema
+
+
+class LazySchema:
+    """The API's schema for one deployment's settings: `graphql` (from the SDL) at once, `strawberry`
+    (the executable Strawberry schema) when an operation first needs it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.graphql = sdl_schema()
+        self._strawberry: strawberry.Schema | None = None
+        self._lock = threading.Lock()  # two first requests (threads) build it once
+
+    @property
+    def built(self) -> bool:
+        """Whether Strawberry's schema has been built (by this object or another of the process)."""
+        return self._strawberry is not None
+
+    @property
+    def strawberry(self) -> strawberry.Schema:
+        if self._strawberry is None:
+            with self._lock:
+                if self._strawberry is None:
+                    from resolvers.schema import build_schema as build_strawberry_schema
+
+                    self._strawberry = build_strawberry_schema(self.settings)
+        return self._strawberry
+
+    async def execute(self, query: str | None, **options: Any) -> ExecutionResult:
+        """Strawberry's `Schema.execute` (its extensions: limits, validation, the document cache)."""
+        return await self.strawberry.execute(query, **options)
