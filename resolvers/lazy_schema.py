@@ -57,14 +57,17 @@ def sdl_schema() -> GraphQLSchema:
 
 
 class LazySchema:
-    """The API's schema for one deployment's settings: `graphql` (from the SDL) at once, `strawberry`
-    (the executable Strawberry schema) when an operation first needs it."""
+    """The API's schema for one deployment's settings, each form built when first needed: `graphql`
+    (from the SDL) and `strawberry` (the executable Strawberry schema)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.graphql = sdl_schema()
         self._strawberry: strawberry.Schema | None = None
         self._lock = threading.Lock()  # two first requests (threads) build it once
+
+    @property
+    def graphql(self) -> GraphQLSchema:
+        return sdl_schema()
 
     @property
     def built(self) -> bool:

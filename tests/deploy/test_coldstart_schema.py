@@ -111,6 +111,7 @@ import json, sys
 from resolvers.lazy_schema import LazySchema
 from tether.settings import Settings
 schema = LazySchema(Settings(stage="dev"))
+schema.graphql
 loaded_before = sorted(n for n in sys.modules if n.startswith(("resolvers.", "tether.services", "tether.chat")))
 import asyncio
 result = asyncio.run(schema.execute("{ __typename }"))
