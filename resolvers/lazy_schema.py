@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLScalarType, GraphQLSchema, build_schema
+from graphql import GraphQLScalarType, GraphQLSchema, build_ast_schema, parse
 from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY, _make_scalar_type
 
 from tether.settings import Settings
@@ -44,8 +44,13 @@ def sdl_file() -> Path:
 @functools.cache
 def sdl_schema() -> GraphQLSchema:
     """graphql-core's schema of the committed SDL (one per process: it holds nothing per request),
-    its custom scalars (Date, DateTime) parsing and serializing as Strawberry's do."""
-    schema = build_schema(sdl_file().read_text(encoding="utf-8"))
+    its custom scalars (Date, DateTime) parsing and serializing as Strawberry's do.
+
+    The SDL is Strawberry's own output, kept equal to its schema by tests, so it is built as valid
+    (graphql-core's SDL rules skipped) and parsed without source locations (nothing reports a
+    position in the schema's text): ~55 ms instead of ~90."""
+    sdl = parse(sdl_file().read_text(encoding="utf-8"), no_location=True)
+    schema = build_ast_schema(sdl, assume_valid_sdl=True)
     for definition in DEFAULT_SCALAR_REGISTRY.values():
         found = schema.type_map.get(definition.name)
         if isinstance(found, GraphQLScalarType) and definition.implementation is None:
