@@ -95,6 +95,11 @@ def test_building_the_dynamodb_client_lists_no_other_service(
     assert client.describe_table(TableName=table)["Table"]["TableName"] == table
 
 
-def test_every_session_of_the_core_uses_it() -> None:
-    session = use_data_loader(botocore.session.get_session())
+def test_the_storage_s_session_reads_its_data_with_it(settings: Settings) -> None:
+    storage.client()
+    session = storage.TetherModel._get_connection().connection.session
     assert isinstance(session.get_component("data_loader"), DataLoader)
+    # A botocore session of our own gets it the same way.
+    assert isinstance(
+        use_data_loader(botocore.session.get_session()).get_component("data_loader"), DataLoader
+    )
