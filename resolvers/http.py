@@ -36,7 +36,6 @@ from resolvers.errors import (
     translate,
 )
 from resolvers.jsonbody import JSONRefused, decode_json
-from resolvers.lazy_schema import LazySchema
 from resolvers.offload import offload
 from resolvers.persisted import PersistedDocuments
 from resolvers.validation import schema_rules
@@ -61,7 +60,7 @@ class GraphQLParams:
 class GraphQLEndpoint:
     """`GET` and `POST /graphql`: content negotiation, status codes, identity, then execution."""
 
-    def __init__(self, schema: strawberry.Schema | LazySchema, services: Services) -> None:
+    def __init__(self, schema: strawberry.Schema, services: Services) -> None:
         self.schema = schema
         self.services = services
         self.settings = services.settings

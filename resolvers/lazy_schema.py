@@ -18,9 +18,17 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLScalarType, GraphQLSchema, build_ast_schema, parse
+from graphql import (
+    ASTValidationRule,
+    GraphQLScalarType,
+    GraphQLSchema,
+    build_ast_schema,
+    parse,
+    specified_rules,
+)
 from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY, _make_scalar_type
 
+from tether.persisted import DEFAULT_MANIFESTS, Manifest
 from tether.settings import Settings
 
 if TYPE_CHECKING:
@@ -59,6 +67,26 @@ def sdl_schema() -> GraphQLSchema:
             found.parse_value = strawberry_s.parse_value  # type: ignore[method-assign]
             found.parse_literal = strawberry_s.parse_literal  # type: ignore[method-assign]
     return schema
+
+
+# graphql-core's own rules (the document against the schema: fields, arguments, types, fragments,
+# variables), not the deployment's limits and our own rules.
+SCHEMA_RULES: frozenset[type[ASTValidationRule]] = frozenset(specified_rules)
+
+
+@functools.cache
+def bundled_documents() -> frozenset[str]:
+    """The texts of the bundled manifest (graphql/persisted-query-manifest.json, in the package).
+
+    `make schema` writes it with the schema, from graphql/operations/, and tests keep both in step
+    and each document valid against the schema by SCHEMA_RULES (tests/test_contract.py,
+    tests/http/test_trusted_validation.py), so a first validation of one of these texts need not
+    run them again. A deployment's own manifests (TETHER_PERSISTED_MANIFEST) are not among them:
+    nothing checked them against this schema."""
+    bundled = next((path for path in DEFAULT_MANIFESTS if path.is_file()), None)
+    if bundled is None:
+        return frozenset()
+    return frozenset(operation.body for operation in Manifest.load(bundled).operations.values())
 
 
 class LazySchema:

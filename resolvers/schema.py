@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import strawberry
-from graphql import GraphQLError, specified_rules
+from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
 from resolvers.account.mutations import AccountMutation
@@ -22,6 +22,7 @@ from resolvers.content.queries import ContentQuery
 from resolvers.document_cache import DocumentCache, PreparedDocuments
 from resolvers.entitlements.mutations import EntitlementsMutation
 from resolvers.execution import PlainFieldsExecutionContext
+from resolvers.lazy_schema import SCHEMA_RULES, bundled_documents
 from resolvers.limits import AdmissionExtension
 from resolvers.people.mutations import PeopleMutation
 from resolvers.people.queries import PeopleQuery
@@ -31,7 +32,6 @@ from resolvers.sessions.queries import SessionsQuery
 from resolvers.sync.mutations import SyncMutation
 from resolvers.sync.queries import SyncQuery
 from resolvers.validation import hide_suggestions, schema_rules
-from tether.persisted import DEFAULT_MANIFESTS, Manifest
 from tether.settings import Settings
 
 
@@ -74,29 +74,11 @@ class TetherSchema(strawberry.Schema):
             hide_suggestions(errors)
 
 
-# graphql-core's own rules (the document against the schema: fields, arguments, types, fragments,
-# variables), not the deployment's limits and our own rules.
-SCHEMA_RULES = frozenset(specified_rules)
-
-
-@functools.cache
-def bundled_documents() -> frozenset[str]:
-    """The texts of the bundled manifest (graphql/persisted-query-manifest.json, in the package).
-
-    `make schema` writes it with the schema, from graphql/operations/, and tests keep both in step
-    and each document valid against the schema (tests/test_contract.py, tests/http/
-    test_trusted_validation.py). A deployment's own manifests (TETHER_PERSISTED_MANIFEST) are not
-    among them: nothing checked them against this schema."""
-    bundled = next((path for path in DEFAULT_MANIFESTS if path.is_file()), None)
-    if bundled is None:
-        return frozenset()
-    return frozenset(operation.body for operation in Manifest.load(bundled).operations.values())
-
-
 class TrustedDocumentCache(DocumentCache):
     """The document cache, with a bundled manifest document's first validation left to the rules a
     deployment sets (depth, aliases, introspection) and ours: graphql-core's own rules would check
-    what its tests already proved for this schema (~11 of the ~15 ms of SyncPull's)."""
+    what its tests already proved for this schema (resolvers/trusted.py does the same for the
+    manifest's SyncPull and SyncPush)."""
 
     def __init__(self, documents: PreparedDocuments, trusted: frozenset[str]) -> None:
         super().__init__(documents)

@@ -7,12 +7,15 @@ from typing import Any
 
 import pytest
 from graphql import parse, specified_rules, validate
+from graphql import validate as graphql_validate
 from starlette.testclient import TestClient
 from strawberry.schema.schema import validate_document as strawberry_validate_document
 
 import resolvers.document_cache
+import resolvers.trusted
 from app import create_app
-from resolvers.schema import SCHEMA_RULES, build_schema, bundled_documents
+from resolvers.lazy_schema import SCHEMA_RULES, bundled_documents
+from resolvers.schema import build_schema
 from tether.persisted import DEFAULT_MANIFESTS, Manifest
 from tether.settings import Settings
 
@@ -35,16 +38,22 @@ def test_every_bundled_document_passes_graphql_core_s_rules_against_the_schema()
 
 
 @pytest.fixture
-def validations(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, set[Any]]]:
-    """The rules each validation of the app's document cache ran."""
-    seen: list[tuple[str, set[Any]]] = []
-    validate_document = strawberry_validate_document
+def validations(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, set[Any]]]:
+    """The rules each first validation ran: (path, operation, rules), the path `trusted` for the
+    trusted executor (resolvers/trusted.py), `strawberry` for the schema's document cache."""
+    seen: list[tuple[str, str, set[Any]]] = []
 
-    def recorded(schema: Any, document: Any, rules: Any) -> Any:
-        seen.append((document.definitions[-1].name.value, set(rules)))
-        return validate_document(schema, document, rules)
+    def recording(path: str, validate: Any) -> Any:
+        def recorded(schema: Any, document: Any, rules: Any) -> Any:
+            seen.append((path, document.definitions[-1].name.value, set(rules)))
+            return validate(schema, document, rules)
 
-    monkeypatch.setattr(resolvers.document_cache, "validate_document", recorded)
+        return recorded
+
+    monkeypatch.setattr(resolvers.trusted, "validate", recording("trusted", graphql_validate))
+    monkeypatch.setattr(
+        resolvers.document_cache, "validate_document", recording("strawberry", strawberry_validate_document)
+    )
     return seen
 
 
@@ -53,20 +62,29 @@ def fresh(settings: Settings, **changes: Any) -> TestClient:
     return TestClient(create_app(Settings(**{**settings.__dict__, "max_tokens": 9_999, **changes})))
 
 
+@pytest.mark.parametrize(
+    ("name", "variables", "path"), [("SyncPull", PULL, "trusted"), ("Me", None, "strawberry")]
+)
 def test_a_bundled_document_skips_only_graphql_core_s_rules(
-    settings: Settings, token: str, validations: list[tuple[str, set[Any]]]
+    settings: Settings,
+    token: str,
+    validations: list[tuple[str, str, set[Any]]],
+    name: str,
+    variables: dict[str, Any] | None,
+    path: str,
 ) -> None:
     client = fresh(settings)
     headers = {"Authorization": f"Bearer {token}"}
-    trusted = bundled("SyncPull")
-    assert trusted in bundled_documents()
-    answered = client.post("/graphql", json={"query": trusted, "variables": PULL}, headers=headers).json()
+    text = bundled(name)
+    assert text in bundled_documents()
+    answered = client.post("/graphql", json={"query": text, "variables": variables}, headers=headers).json()
     assert "errors" not in answered
-    # The same operation, not byte for byte the bundled text: every rule runs.
-    other = client.post("/graphql", json={"query": trusted + "\n", "variables": PULL}, headers=headers).json()
-    assert "errors" not in other
-    (first_name, first_rules), (second_name, second_rules) = validations
-    assert first_name == second_name == "SyncPull"
+    # The same operation, not byte for byte the bundled text: every rule runs (on Strawberry's path).
+    other = client.post("/graphql", json={"query": text + "\n", "variables": variables}, headers=headers)
+    assert "errors" not in other.json()
+    (first_path, first_name, first_rules), (second_path, second_name, second_rules) = validations
+    assert (first_path, first_name) == (path, name)
+    assert (second_path, second_name) == ("strawberry", name)
     assert not first_rules & SCHEMA_RULES
     assert any(rule.__name__ == "NonEmptySelectionSetsRule" for rule in first_rules)
     assert second_rules >= SCHEMA_RULES
