@@ -59,16 +59,16 @@ HANDLER_SCRIPT = (
 
 
 def pull_event() -> dict[str, Any]:
-    """The stored HTTP API event (authorizer claims included) carrying the app's SyncPull operation."""
+    """The stored HTTP API event (authorizer claims included) carrying the app's SyncPull operation,
+    its text as the bundled manifest has it (as Apollo's clients send it, with `__typename`)."""
     from tests.deploy.lambda_support import load_event
-    from tests.operations import operation
+    from tether.persisted import DEFAULT_MANIFESTS, Manifest
 
+    manifest = Manifest.load(next(path for path in DEFAULT_MANIFESTS if path.is_file()))
+    query = next(entry.body for entry in manifest.operations.values() if entry.name == "SyncPull")
     event = load_event("http_api_post_graphql.json")
     event["body"] = json.dumps(
-        {
-            "query": operation("SyncPull"),
-            "variables": {"input": {"clientId": "coldstart", "cursor": None, "limit": 100}},
-        }
+        {"query": query, "variables": {"input": {"clientId": "coldstart", "cursor": None, "limit": 100}}}
     )
     event["headers"]["content-length"] = str(len(event["body"]))
     return event
@@ -83,10 +83,11 @@ COMPILE_SCRIPT = (
 
 # Where init's CPU goes, step by step in one fresh interpreter run from the package, with the collector
 # paused as app.py pauses it (on stdout, seconds per step; app's own wiring, a few ms, is left out:
-# importing app here would configure the storage and build its client again). The last step is not
-# part of init: what the
-# route of building the executable schema from the committed SDL with graphql-core would spend
-# instead of the types and the conversion (docs/deploy.md#cold-start).
+# importing app here would configure the storage and build its client again). The two steps of
+# Strawberry's schema (its modules and their conversion) are what init would leave to the first
+# operation that needs it if SyncPull and SyncPush ran without it (resolvers/lazy_schema.py): what
+# that first request would then pay on top of its own work. The last step is what init would build
+# instead: graphql-core's schema of the committed SDL.
 PHASES_SCRIPT = """
 import gc, json, resource, sys
 gc.disable()
@@ -100,26 +101,26 @@ def step(name):
     steps[name], last = now - last, now
 import strawberry, mangum, starlette, pynamodb, boto3
 step("floor imports")
+from resolvers.lazy_schema import LazySchema
+from tether.settings import Settings
+schema = LazySchema(Settings.from_env())
 import tether.services
 step("the core's modules (tether.services and all it imports)")
 import resolvers.schema
-step("the GraphQL layer's modules (Strawberry builds each type)")
-from tether.settings import Settings
+step("Strawberry's schema: the GraphQL layer's modules (Strawberry builds each type)")
 from tether.storage import base as storage
 settings = Settings.from_env()
 storage.configure(settings)
-resolvers.schema.build_schema(settings)
-step("the schema (Strawberry converts the types for graphql-core)")
+schema.strawberry
+step("Strawberry's schema: the conversion of its types for graphql-core")
 tether.services.Services.build(settings)
 step("the services")
 storage.client()
 step("the DynamoDB client")
-import graphql
-graphql.build_schema(open(sys.argv[1], encoding="utf-8").read())
-step("not in init: graphql-core's build_schema of graphql/schema.graphql")
+schema.graphql
+step("not in init yet: graphql-core's schema of the committed SDL (resolvers/lazy_schema.py)")
 print(json.dumps(steps))
 """
-SDL = ROOT / "graphql" / "schema.graphql"
 
 
 def lambda_package(python: str, into: Path, *, bytecode: bool) -> Path:
@@ -219,9 +220,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
             for phase, phase_seconds in handler_split(stdout).items():
                 samples[phase].append(phase_seconds)
             samples["source"].append(run_once(python, HANDLER_SCRIPT, event, source)[0])
-            phases = json.loads(
-                run_once(python, PHASES_SCRIPT, [str(SDL)], compiled)[1].strip().splitlines()[-1]
-            )
+            phases = json.loads(run_once(python, PHASES_SCRIPT, [], compiled)[1].strip().splitlines()[-1])
             for name, seconds in phases.items():
                 steps.setdefault(name, []).append(seconds)
         floor_times = import_times(run_once(python, FLOOR_SCRIPT, [], floor_env, "-X", "importtime")[2])
@@ -257,6 +256,11 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
         "floor_import_ms": round(sum(floor_times.values()) / 1000, 1),
         "handler_import_ms": round(sum(handler_times.values()) / 1000, 1),
         "init_steps_ms": {name: round(statistics.median(times) * 1000, 1) for name, times in steps.items()},
+        "strawberry_ms": round(
+            sum(statistics.median(times) for name, times in steps.items() if name.startswith("Strawberry's"))
+            * 1000,
+            1,
+        ),
         "above_floor_ms": {
             name: round(us / 1000, 1)
             for name, us in sorted(remaining.items(), key=lambda item: -item[1])[:15]
@@ -277,6 +281,8 @@ def print_result(result: dict[str, Any]) -> None:
         f"{result['paused_floor_ms']} ms, ratio {result['paused_ratio']}x\n"
         f"  init step by step (one more fresh process, the collector paused as in init):\n"
         + "".join(f"    {name:<70} {ms:>7} ms\n" for name, ms in result["init_steps_ms"].items())
+        + f"  Strawberry's schema (built in init while SyncPull/SyncPush need it; else by the first operation "
+        f"that does): {result['strawberry_ms']} ms\n"
         + f"  the same package as source only (what `sam build` alone ships): {result['source_handler_ms']} ms, "
         f"{result['source_ratio']}x\n"
         f"  -X importtime, self time of all imports: handler {result['handler_import_ms']} ms, "

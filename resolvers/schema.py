@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import strawberry
@@ -22,6 +22,7 @@ from resolvers.content.queries import ContentQuery
 from resolvers.document_cache import DocumentCache, PreparedDocuments
 from resolvers.entitlements.mutations import EntitlementsMutation
 from resolvers.execution import PlainFieldsExecutionContext
+from resolvers.lazy_schema import SCHEMA_RULES, bundled_documents
 from resolvers.limits import AdmissionExtension
 from resolvers.people.mutations import PeopleMutation
 from resolvers.people.queries import PeopleQuery
@@ -73,6 +74,25 @@ class TetherSchema(strawberry.Schema):
             hide_suggestions(errors)
 
 
+class TrustedDocumentCache(DocumentCache):
+    """The document cache, with a bundled manifest document's first validation left to the rules a
+    deployment sets (depth, aliases, introspection) and ours: graphql-core's own rules would check
+    what its tests already proved for this schema (resolvers/trusted.py does the same for the
+    manifest's SyncPull and SyncPush)."""
+
+    def __init__(self, documents: PreparedDocuments, trusted: frozenset[str]) -> None:
+        super().__init__(documents)
+        self.trusted = trusted
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query in self.trusted:
+            context.validation_rules = tuple(
+                rule for rule in context.validation_rules if rule not in SCHEMA_RULES
+            )
+        yield from super().on_validate()
+
+
 @dataclass(frozen=True)
 class SchemaOptions:
     """The settings a schema is built from: equal options give the same (immutable) schema."""
@@ -104,10 +124,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 def _schema(options: SchemaOptions) -> strawberry.Schema:
     rules = list(schema_rules(options.max_query_depth, options.max_aliases, options.introspection))
     documents = PreparedDocuments(maxsize=256)  # each text parsed and validated once
+    trusted = bundled_documents()
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: DocumentCache(documents),
+        lambda: TrustedDocumentCache(documents, trusted),
         AdmissionExtension,
     ]
     schema = TetherSchema(

@@ -59,6 +59,7 @@ from strawberry.types.execution import PreExecutionError
 
 from resolvers.context import Context
 from resolvers.execution import PlainFieldsExecutionContext
+from resolvers.lazy_schema import bundled_documents
 from resolvers.limits import admit
 from resolvers.validation import hide_suggestions
 from resolvers.variable_plan import VariablePlan
@@ -104,6 +105,7 @@ class TrustedOperations:
         self.schema = schema
         self.max_tokens = max_tokens
         self.rules = (*specified_rules, *rules)
+        self.limits = tuple(rules)  # a bundled text's (resolvers/lazy_schema.py bundled_documents)
         self.suggestions = suggestions
         self._texts = frozenset(texts)
         self._prepared: dict[str, TrustedOperation | None] = {}  # filled on first use
@@ -118,7 +120,8 @@ class TrustedOperations:
             with self._lock:
                 found = self._prepared.get(query, _UNSEEN)
                 if found is _UNSEEN:
-                    found = prepare(self.schema, query, self.max_tokens, self.rules)
+                    rules = self.limits if query in bundled_documents() else self.rules
+                    found = prepare(self.schema, query, self.max_tokens, rules)
                     self._prepared[query] = found
         prepared: TrustedOperation | None = found
         return prepared

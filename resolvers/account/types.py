@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 from typing import ClassVar, Self
@@ -119,7 +117,7 @@ class User:
         return sorted((await info.context.access()).features)
 
     @classmethod
-    def from_core(cls, user: CoreUser, profile: Profile) -> User:
+    def from_core(cls, user: CoreUser, profile: Profile) -> "User":
         preferences = (
             Preferences.from_record(profile.preferences)
             if profile.preferences is not None
@@ -157,7 +155,7 @@ class Device:
     )
 
     @classmethod
-    def from_core(cls, device: CoreDevice) -> Device:
+    def from_core(cls, device: CoreDevice) -> "Device":
         return cls(
             client_id=strawberry.ID(device.client_id),
             name=device.name,
@@ -183,7 +181,7 @@ class SignedOutEverywhere:
     )
 
     @classmethod
-    def from_core(cls, result: SignedOut) -> SignedOutEverywhere:
+    def from_core(cls, result: SignedOut) -> "SignedOutEverywhere":
         return cls(signed_out_at=result.at, refresh_tokens_revoked=result.directory)
 
 
@@ -207,7 +205,7 @@ class Consent:
     recorded_at: datetime
 
     @classmethod
-    def from_core(cls, consent: CoreConsent) -> Consent:
+    def from_core(cls, consent: CoreConsent) -> "Consent":
         return cls(
             kind=consent.kind,
             granted=consent.granted,
@@ -237,7 +235,7 @@ class DataExport:
     records: int = strawberry.field(description="Synced records in the export (tombstones included).")
 
     @classmethod
-    def from_core(cls, export: CoreDataExport) -> DataExport:
+    def from_core(cls, export: CoreDataExport) -> "DataExport":
         return cls(
             url=export.url,
             expires_at=export.expires_at,
@@ -273,7 +271,7 @@ class AccountErasure:
     )
 
     @classmethod
-    def from_core(cls, result: ErasureResult | Scheduled) -> AccountErasure:
+    def from_core(cls, result: ErasureResult | Scheduled) -> "AccountErasure":
         if isinstance(result, Scheduled):
             pending = ErasureStatus.PENDING
             return cls(

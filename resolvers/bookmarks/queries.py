@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import strawberry
 
 from resolvers.bookmarks.types import Bookmark, BookmarkConnection

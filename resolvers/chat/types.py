@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar, Self
@@ -50,7 +48,7 @@ class ChatContext:
     attachment_id: strawberry.ID | None = None
 
     @classmethod
-    def from_core(cls, context: dict[str, Any]) -> ChatContext:
+    def from_core(cls, context: dict[str, Any]) -> "ChatContext":
         found = cls(
             track_id=_id(context.get("track_id")),
             collection_id=_id(context.get("collection_id")),

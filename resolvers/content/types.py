@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import field
 from datetime import datetime
@@ -199,7 +197,7 @@ class CatalogCollection(Localized, Syncable):
         return await _locked(info, self.requires)
 
     @strawberry.field(description="Its tracks in order (the published ones).")
-    async def tracks(self, info: Info) -> list[CatalogTrack]:
+    async def tracks(self, info: Info) -> list["CatalogTrack"]:
         catalog = info.context.services.catalog
         found = await offload(catalog.tracks, str(self.id), include_hidden=self.include_hidden)
         return [CatalogTrack.of(record, catalog.fallbacks(record), self.include_hidden) for record in found]
@@ -308,7 +306,7 @@ class MediaUrl:
     expires_at: datetime
 
     @classmethod
-    def of(cls, signed: SignedUrl) -> MediaUrl:
+    def of(cls, signed: SignedUrl) -> "MediaUrl":
         return cls(url=signed.url, key=signed.key, expires_at=signed.expires_at)
 
 
@@ -331,7 +329,7 @@ class MediaUpload:
     max_bytes: int
 
     @classmethod
-    def of(cls, signed: SignedUrl) -> MediaUpload:
+    def of(cls, signed: SignedUrl) -> "MediaUpload":
         return cls(
             url=signed.url,
             method=signed.method,

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import datetime
 from typing import ClassVar
 
@@ -98,7 +96,7 @@ class ProgressDay:
     active: bool = strawberry.field(description="The user listened or practised on this day.")
 
     @classmethod
-    def of(cls, day: DayStats) -> ProgressDay:
+    def of(cls, day: DayStats) -> "ProgressDay":
         return cls(
             date=day.day,
             listened_seconds=day.listened_ms / 1000,
@@ -126,7 +124,7 @@ class ProgressStats:
     days: list[ProgressDay] = strawberry.field(description="Every day of the range, in order.")
 
     @classmethod
-    def of(cls, stats: Stats) -> ProgressStats:
+    def of(cls, stats: Stats) -> "ProgressStats":
         return cls(
             from_=stats.start,
             to=stats.end,

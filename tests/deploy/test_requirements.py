@@ -22,6 +22,8 @@ LINKS = {
     "static": "../static",
     # The trusted documents (a file: a graphql/ folder in the package would shadow graphql-core).
     "persisted-query-manifest.json": "../graphql/persisted-query-manifest.json",
+    # The committed SDL: the schema built during init (resolvers/lazy_schema.py).
+    "schema.graphql": "../graphql/schema.graphql",
 }
 
 

@@ -340,7 +340,7 @@ def test_the_executor_knows_every_extension_of_the_schema(settings: Settings) ->
     document cache, admission) and for TetherSchema.process_errors: a new one must be added there."""
     schema = build_schema(settings)
     names = sorted(type(factory()).__name__ for factory in schema.extensions)
-    assert names == ["AddValidationRules", "AdmissionExtension", "DocumentCache", "MaxTokensLimiter"]
+    assert names == ["AddValidationRules", "AdmissionExtension", "MaxTokensLimiter", "TrustedDocumentCache"]
     assert not schema.directives
     assert not schema.config.disable_field_suggestions
 

@@ -23,6 +23,7 @@ from pynamodb.models import Model
 
 from tether.errors import Busy, StaleRead, Throttled
 from tether.settings import Settings
+from tether.storage.botocore_data import use_data_loader
 
 TTL_ATTRIBUTE = "expiresAt"
 T = TypeVar("T")
@@ -94,7 +95,11 @@ class TetherModel(Model):
         # retries and the event hooks that count round trips.
         if cls is not TetherModel:
             return TetherModel._get_connection()
-        return super()._get_connection()
+        fresh = cls._connection is None
+        connection = super()._get_connection()
+        if fresh:  # its botocore data (the service model, endpoint rules) read by botocore_data's loader
+            use_data_loader(connection.connection.session)
+        return connection
 
 
 def configure(settings: Settings) -> None:
