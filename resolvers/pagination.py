@@ -1,7 +1,5 @@
 """Cursor pagination shared by the plain list queries (`first` / `after`, `pageInfo`)."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import json

@@ -1,7 +1,5 @@
 """What every synced record type shares, and the mapping between core records and GraphQL."""
 
-from __future__ import annotations
-
 import dataclasses
 import functools
 import operator
