@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,11 @@ def test_strawberry_s_schema_is_built_once_on_first_use(settings: Settings) -> N
         thread.join()
     assert len(built) == 4
     assert all(each is build_schema(settings) for each in built)
-    result = asyncio.run(schema.execute("{ __typename }"))
+    # In a thread of its own: asyncio.run in the test's thread would leave it without an event
+    # loop, and later tests of this process that need one (sync execution of async resolvers)
+    # would leave coroutines unawaited.
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(asyncio.run, schema.execute("{ __typename }")).result()
     assert result.errors is None
     assert result.data == {"__typename": "Query"}
 
