@@ -144,6 +144,16 @@ class QueuePoller:
             )
         return len(received)
 
+    def counts(self) -> tuple[int, int]:
+        """(visible, in flight) jobs in the queue."""
+        attributes = self.client.get_queue_attributes(
+            QueueUrl=self.url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]), int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
+
     def drain(self) -> int:
         """Work until the queue has nothing visible (tests, `make dev`'s shutdown); jobs delivered."""
         delivered = 0

@@ -31,3 +31,15 @@ def aws_client(
         aws_access_key_id="local" if placeholder else None,
         aws_secret_access_key="local" if placeholder else None,
     )
+
+
+def job_queue_client(*, region: str, endpoint: str | None) -> Any:
+    """The SQS client a request hands jobs over with (reply jobs, catalog publish jobs): short
+    timeouts and one retry, since the request has committed its change and answers either way."""
+    return aws_client(
+        "sqs",
+        region=region,
+        endpoint=endpoint,
+        local=endpoint is not None,
+        config=Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2}),
+    )

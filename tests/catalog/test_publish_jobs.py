@@ -46,13 +46,7 @@ class Deployment:
 
     def waiting(self) -> tuple[int, int]:
         """(jobs visible, jobs delivered and not yet deleted)."""
-        attributes = self.client.get_queue_attributes(
-            QueueUrl=self.url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]), int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
-        )
+        return self.poller.counts()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 import pytest
@@ -65,7 +66,7 @@ class Worker:
         self.answers.append(answer)
         return answer
 
-    @property
+    @cached_property
     def poller(self) -> QueuePoller:
         return QueuePoller(self.client, self.url, self.handle)
 
@@ -74,13 +75,7 @@ class Worker:
 
     def counts(self) -> tuple[int, int]:
         """(visible, in flight) jobs in the queue."""
-        attributes = self.client.get_queue_attributes(
-            QueueUrl=self.url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]), int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
-        )
+        return self.poller.counts()
 
     def visibility_timeout_passes(self) -> None:
         """The job last delivered becomes visible again (what its visibility timeout does)."""

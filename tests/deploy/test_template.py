@@ -60,6 +60,28 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# CorePolicy's statements: what every function shares with the API (the table, the keys read at
+# start, the chat model and its key, the pokes).
+CORE_STATEMENTS = (
+    "TableReadWrite",
+    "CursorSigningKey",
+    "AuditHashKey",
+    "ChatModel",
+    "ChatApiKey",
+    "PokeConnections",
+)
+
+
+def beyond_core(template: dict[str, Any], name: str) -> dict[str, Any]:
+    """A function's statements other than CorePolicy's, by Sid, once its CorePolicy statements are
+    checked to be exactly the API's."""
+    shared = {s["Sid"]: s for s in statements(template, "TetherFunction")}
+    own = {s["Sid"]: s for s in statements(template, name)}
+    for sid in CORE_STATEMENTS:
+        assert own.pop(sid, None) == shared[sid], sid
+    return own
+
+
 FUNCTIONS = ("TetherFunction", "ChatWorkerFunction", "CatalogPublisherFunction")
 
 
@@ -515,19 +537,8 @@ def test_the_reply_worker_may_do_only_what_a_reply_needs(template: dict[str, Any
     """The worker shares the API's table, keys (read at start), model and poke permissions, reads
     only attachments and catalog media, and only consumes the queue: no Cognito, no writes to the
     bucket, no Play key, no sending of jobs."""
-    shared = {s["Sid"]: s for s in statements(template, "TetherFunction")}
-    worker = {s["Sid"]: s for s in statements(template, "ChatWorkerFunction")}
-    core = (
-        "TableReadWrite",
-        "CursorSigningKey",
-        "AuditHashKey",
-        "ChatModel",
-        "ChatApiKey",
-        "PokeConnections",
-    )
-    assert set(worker) == {*core, "AssistantReads", "ChatReplyJobs"}
-    for sid in core:
-        assert worker[sid] == shared[sid], sid
+    worker = beyond_core(template, "ChatWorkerFunction")
+    assert set(worker) == {"AssistantReads", "ChatReplyJobs"}
     assert worker["AssistantReads"] == {
         "Sid": "AssistantReads",
         "Effect": "Allow",
@@ -884,19 +895,8 @@ def test_the_catalog_is_published_by_its_own_function_from_a_fifo_queue_like_the
     assert mapping["BatchSize"] == local_sqs.PUBLISH_BATCH_SIZE
     assert "Events" not in properties(template, "CatalogPublisherFunction")  # no route, schedule, S3 event
 
-    shared = {s["Sid"]: s for s in statements(template, "TetherFunction")}
-    publisher = {s["Sid"]: s for s in statements(template, "CatalogPublisherFunction")}
-    core = (
-        "TableReadWrite",
-        "CursorSigningKey",
-        "AuditHashKey",
-        "ChatModel",
-        "ChatApiKey",
-        "PokeConnections",
-    )
-    assert set(publisher) == {*core, "CatalogIndexObjects", "CatalogIndexListing", "CatalogPublishJobs"}
-    for sid in core:
-        assert publisher[sid] == shared[sid], sid
+    publisher = beyond_core(template, "CatalogPublisherFunction")
+    assert set(publisher) == {"CatalogIndexObjects", "CatalogIndexListing", "CatalogPublishJobs"}
     assert publisher["CatalogIndexObjects"]["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     assert publisher["CatalogIndexObjects"]["Resource"] == {"Fn::Sub": "${MediaBucket.Arn}/catalog-index/*"}
     # Without ListBucket a missing manifest (the first publish) reads as AccessDenied, not as missing.

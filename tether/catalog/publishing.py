@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from ulid import ULID
 
-from tether.aws import aws_client
+from tether.aws import job_queue_client
 from tether.catalog.catalog import Catalog
 from tether.settings import Settings
 from tether.telemetry import logger
@@ -83,15 +82,8 @@ class SqsPublishQueue:
 
     @cached_property
     def client(self) -> Any:
-        settings = self._settings
-        return aws_client(
-            "sqs",
-            region=settings.region,
-            endpoint=settings.sqs_endpoint,
-            local=settings.sqs_endpoint is not None,
-            # Short timeouts: the change is committed; a job that cannot be queued is logged.
-            config=Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2}),
-        )
+        # The change is committed: a job that cannot be queued is logged.
+        return job_queue_client(region=self._settings.region, endpoint=self._settings.sqs_endpoint)
 
     def send(self, job: PublishJob) -> None:
         self.client.send_message(

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
-from botocore.config import Config
-
-from tether.aws import aws_client
+from tether.aws import job_queue_client
 from tether.settings import Settings
 from tether.sync.fields import is_record_id
 
@@ -92,15 +90,8 @@ class SqsReplyQueue:
 
     @cached_property
     def client(self) -> Any:
-        settings = self._settings
-        return aws_client(
-            "sqs",
-            region=settings.region,
-            endpoint=settings.sqs_endpoint,
-            local=settings.sqs_endpoint is not None,
-            # Short timeouts: a push that cannot enqueue answers its replies itself instead.
-            config=Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2}),
-        )
+        # A push that cannot enqueue answers its replies itself instead.
+        return job_queue_client(region=self._settings.region, endpoint=self._settings.sqs_endpoint)
 
     def send(self, job: ReplyJob) -> None:
         self.client.send_message(QueueUrl=self.url, MessageBody=job.body())
