@@ -38,6 +38,7 @@ from resolvers.errors import (
 from resolvers.jsonbody import JSONRefused, decode_json
 from resolvers.offload import offload
 from resolvers.persisted import PersistedDocuments
+from resolvers.sync.plain import plain_sdl_schema
 from resolvers.validation import schema_rules
 from tether.auth import Authenticator, User, claims_from_event, user_from_claims
 from tether.errors import Unauthenticated
@@ -68,7 +69,7 @@ class GraphQLEndpoint:
         manifest = Manifest.for_settings(services.settings)
         self.documents = PersistedDocuments(services.settings, services.documents, manifest)
         self.trusted: trusted.TrustedOperations | None = trusted.TrustedOperations(
-            schema._schema,
+            plain_sdl_schema(),
             trusted.trusted_texts(manifest),
             max_tokens=self.settings.max_tokens,
             rules=schema_rules(

@@ -19,6 +19,8 @@ from typing import Any
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.types.arguments import InputContext, convert_argument
 from strawberry.types.base import (
     StrawberryList,
@@ -39,6 +41,18 @@ def use_plan(*input_types: type) -> None:
     """Convert these input types (and the input objects inside them) by compiled plans."""
     for input_type in input_types:
         input_type.__strawberry_definition__.from_input = _from_input  # type: ignore[attr-defined]
+
+
+# Converting outside a Strawberry resolver (resolvers/sync/plain.py): the schema's config (Strawberry's
+# defaults, resolvers/schema.py) and scalars (Strawberry's own; the schema adds none).
+PLAIN_CONTEXT = InputContext(
+    info=None, config=StrawberryConfig(), scalar_registry=DEFAULT_SCALAR_REGISTRY, path=()
+)
+
+
+def convert_input(type_: type, value: Mapping[str, Any]) -> Any:
+    """graphql-core's coerced value of an input object type as Strawberry's resolver converts it."""
+    return _object(type_, PLAIN_CONTEXT)(value, PLAIN_CONTEXT)
 
 
 def _from_input(type_: type, value: Mapping[str, Any], context: InputContext) -> Any:

@@ -63,9 +63,11 @@ def sdl_schema() -> GraphQLSchema:
         found = schema.type_map.get(definition.name)
         if isinstance(found, GraphQLScalarType) and definition.implementation is None:
             strawberry_s = _make_scalar_type(definition)
-            found.serialize = strawberry_s.serialize  # type: ignore[method-assign]
-            found.parse_value = strawberry_s.parse_value  # type: ignore[method-assign]
-            found.parse_literal = strawberry_s.parse_literal  # type: ignore[method-assign]
+            # Each coercion Strawberry's scalar sets (graphql-core 3.3 calls coerce_input_value and
+            # coerce_output_value, the older serialize and parse_value are their aliases).
+            for name, method in vars(strawberry_s).items():
+                if callable(method):
+                    setattr(found, name, method)
     return schema
 
 

@@ -19,7 +19,8 @@ error handling (located errors, a non-null root nulling `data`). Anything it doe
 exactly (an unknown operation name, a mutation over GET, variables the plan refuses, a text that
 is not the manifest's) returns None before anything ran: `Schema.execute` answers it.
 
-It needs only the graphql-core schema (resolvers attached) at request time.
+It needs only graphql-core's schema of the SDL, with the sync root fields resolved as plain data
+(resolvers/sync/plain.py): neither Strawberry's schema nor its resolver wrapper or input types.
 tests/http/test_trusted.py runs both paths over the operations, bad inputs and faults and compares
 the responses byte for byte.
 """

@@ -21,10 +21,12 @@ from typing import Any
 import pytest
 import strawberry
 from starlette.testclient import TestClient
+from strawberry.schema import schema_converter
 from ulid import ULID
 
 from app import create_app
 from resolvers.http import GraphQLEndpoint
+from resolvers.lazy_schema import sdl_schema
 from resolvers.schema import build_schema
 from resolvers.trusted import TRUSTED_OPERATIONS, TrustedOperations, prepare
 from tests.conftest import Clock
@@ -358,3 +360,33 @@ def test_depth_and_token_limits_below_the_documents_refuse_them_on_both_paths(
 def _configured(settings: Settings) -> Iterator[None]:
     yield
     storage.configure(settings)
+
+
+def test_the_sync_fields_run_as_plain_data_on_the_sdl_schema(
+    settings: Settings, make_token: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The executor runs on graphql-core's schema of the SDL (resolvers/lazy_schema.py), and syncPull
+    and syncPush take the coerced variables as they are: no Strawberry resolver wrapper converts
+    their arguments into input objects (resolvers/sync/plain.py)."""
+    converted: list[str] = []
+    get_arguments = schema_converter.get_arguments
+
+    def recorded(*, field: Any, **kwargs: Any) -> Any:
+        converted.append(field.python_name)
+        return get_arguments(field=field, **kwargs)
+
+    monkeypatch.setattr(schema_converter, "get_arguments", recorded)
+    app = create_app(services=Services.build(settings))
+    endpoint = endpoint_of(app)
+    assert endpoint.trusted is not None
+    assert endpoint.trusted.schema is sdl_schema()
+    user = f"user-{ULID()}"
+    with TestClient(app) as client:
+        run = Run(client, user, make_token(user))
+        pulled = run.send(post(PULL, pull()))
+        pushed = run.send(post(PUSH, SAVES))
+    assert json.loads(pulled["body"])["data"]["syncPull"]["cursor"]
+    results = json.loads(pushed["body"])["data"]["syncPush"]["results"]
+    assert [r["status"] for r in results][:3] == ["APPLIED"] * 3
+    assert "sync_pull" not in converted
+    assert "sync_push" not in converted
