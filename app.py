@@ -41,7 +41,7 @@ from tether.poke import LocalPoster
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
-from tether.telemetry import logger, metrics
+from tether.telemetry import invocation, logger, metrics
 from tether.uploads import is_s3_event
 
 GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
@@ -153,7 +153,7 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
     )
 
     @logger.inject_lambda_context(clear_state=True)
-    @metrics.log_metrics
+    @invocation  # Powertools' metrics, flushed into the request's log line: one JSON object
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.remove_keys(CONSTANT_LOG_KEYS)
         if isinstance(event.get("tetherJob"), str):

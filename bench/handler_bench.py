@@ -446,8 +446,9 @@ def print_rows(title: str, rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    logger.setLevel("WARNING")  # a line per request (and its metrics) would drown the figures
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    if not os.environ.get("BENCH_LOGS"):  # BENCH_LOGS=1: each request's log line and metrics too
+        logger.setLevel("WARNING")  # a line per request (and its metrics) would drown the figures
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
     with local_table() as table_settings:
         settings = dataclasses.replace(table_settings, dynamodb_read_timeout=30.0)
         app = create_app(settings)

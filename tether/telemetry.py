@@ -1,18 +1,33 @@
-"""Structured JSON logs and EMF metrics (Powertools for AWS Lambda), shared by the whole app."""
+"""Structured JSON logs and EMF metrics (Powertools for AWS Lambda), shared by the whole app.
+
+In Lambda each API request writes one JSON object to stdout: its `graphql request` log line with the
+invocation's EMF metrics merged into it (`_aws` and the metric and dimension members at its root, as
+the embedded metric format allows: docs/cost.md "One JSON object per request"), not a log line and
+a metrics blob apart. CloudWatch Logs bills the bytes ingested; the two objects repeated the
+service, the client's name and version and the JSON framing.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 SERVICE = "tether"
+REQUEST_LINE = "graphql request"  # the message of the line every API request logs (resolvers/http.py)
 
 # What a JSON text can begin with (json.loads skips leading whitespace; NaN and Infinity are its
 # extensions).
 _JSON_STARTS = frozenset('{["-0123456789tfnNI \t\n\r')
+# Log fields the merged metrics carry under their dimension names, with the same values.
+_CARRIED_BY_DIMENSIONS = {"client_name": "ClientName", "client_version": "ClientVersion"}
 
 
 def decode_message(message: dict[Any, Any] | str | bool | int | float) -> Any:
@@ -25,8 +40,84 @@ def decode_message(message: dict[Any, Any] | str | bool | int | float) -> Any:
     return json.loads(message)
 
 
+class _Invocation:
+    """One Lambda invocation's request line, held until its metrics are flushed."""
+
+    __slots__ = ("open", "record")
+
+    def __init__(self) -> None:
+        self.record: logging.LogRecord | None = None
+        self.open = True
+
+
+_invocation: ContextVar[_Invocation | None] = ContextVar("tether_invocation", default=None)
+
+
+class HoldRequestLine(logging.Filter):
+    """Inside `invocation`, the first request line waits for the metrics (any other line passes)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        current = _invocation.get()
+        if current is None or not current.open or current.record is not None or record.msg != REQUEST_LINE:
+            return True
+        current.record = record
+        return False
+
+
+class OneObjectEMFProvider(AmazonCloudWatchEMFProvider):
+    """Powertools' EMF provider, flushing an invocation's metrics into its held request line (one
+    JSON object); without one (WebSocket, SQS, S3 events, jobs) the metrics blob is printed alone."""
+
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        current = _invocation.get()
+        record = current.record if current is not None else None
+        if current is not None:
+            current.open, current.record = False, None
+        if record is None:
+            super().flush_metrics(raise_on_empty_metrics=raise_on_empty_metrics)
+            return
+        if self.metric_set and not is_metrics_disabled():
+            merge_metrics(record, dict(self.serialize_metric_set()))
+            self.clear_metrics()
+        logger.registered_handler.handle(record)
+
+
+def merge_metrics(record: logging.LogRecord, emf: dict[str, Any]) -> None:
+    """The EMF members onto the log record (its root), each fact once: a log field the dimensions
+    carry with the same value is dropped. A member that would clash with one of the record's own
+    attributes (none of ours do) leaves the blob to be printed on its own."""
+    fields = record.__dict__
+    if any(name in fields and fields[name] != value for name, value in emf.items()):
+        print(json.dumps(emf, separators=(",", ":")))
+        return
+    for field, dimension in _CARRIED_BY_DIMENSIONS.items():
+        if field in fields and fields[field] == emf.get(dimension):
+            del fields[field]
+    fields.update(emf)
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def invocation(handler: Handler) -> Handler:
+    """The Lambda handler with Powertools' metrics (`log_metrics`), its request line and metrics
+    written as one JSON object at the end of the invocation."""
+    with_metrics = metrics.log_metrics(handler)
+
+    @functools.wraps(handler)
+    def invoke(event: Any, context: Any) -> Any:
+        token = _invocation.set(_Invocation())
+        try:
+            return with_metrics(event, context)
+        finally:
+            _invocation.reset(token)
+
+    return invoke  # type: ignore[return-value]
+
+
 logger = Logger(service=SERVICE, json_deserializer=decode_message)
-metrics = Metrics(namespace="Tether", service=SERVICE)
+logger.registered_handler.addFilter(HoldRequestLine())
+metrics = Metrics(provider=OneObjectEMFProvider(namespace="Tether", service=SERVICE))
 
 # Libraries that log request bodies at DEBUG (DynamoDB items, provider prompts) stay at WARNING even
 # when the root logger is at DEBUG: chat text and other user content never reach the logs.
