@@ -5,9 +5,11 @@ cannot answer exactly (an error, a type mapping records its own way) is graphql-
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -29,6 +31,8 @@ from tether.model.record import Record
 FRAGMENTS = operation("SyncPull").split("query SyncPull", 1)[0]  # the shared fragments only
 PLAIN = sorted(c for c, (t, _) in RECORDS.items() if reads_plainly(t))
 MOMENT = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+# What the record types' own resolvers read of the request context (an entitlement's status: the clock).
+RECORD_CONTEXT = SimpleNamespace(services=SimpleNamespace(entitlements=SimpleNamespace(clock=lambda: MOMENT)))
 
 
 @pytest.fixture
@@ -130,7 +134,15 @@ def _answer(
 ) -> str:
     schema._rows[:] = [RecordList(record_type, records)]  # type: ignore[attr-defined]
     schema.execution_context_class = PlainFieldsExecutionContext
-    result = schema.execute_sync(document, variable_values=variables)
+    # Executed as the API executes it (async: some record types resolve fields asynchronously, which
+    # execute_sync refuses, and each refusal was a leaked coroutine), on a loop of its own.
+    loop = asyncio.new_event_loop()
+    try:
+        result = loop.run_until_complete(
+            schema.execute(document, variable_values=variables, context_value=RECORD_CONTEXT)
+        )
+    finally:
+        loop.close()
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
@@ -155,8 +167,7 @@ def test_every_collection_is_written_as_graphql_core_completes_it(
     with monkeypatch.context() as normal:
         graphql_core_only(normal)
         assert fast == [_answer(schema, document, records, record_type) for document in documents]
-    if collection in PLAIN:
-        assert '"errors"' not in fast[0]
+    assert all('"errors"' not in answer for answer in fast)  # (every type completes, not only the plain)
     # The plainly read types are written by the writer; the others by graphql-core.
     assert written == (len(records) * len(documents) if collection in PLAIN else 0)
 
