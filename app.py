@@ -33,7 +33,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 from resolvers.client import NAME_HEADER, VERSION_HEADER
 from resolvers.errors import GRAPHQL_RESPONSE_JSON
 from resolvers.http import GraphQLEndpoint
-from resolvers.schema import build_schema
+from resolvers.lazy_schema import LazySchema
 from resolvers.webhooks import Webhooks
 from resolvers.websocket import Sockets, is_websocket_event
 from tether.chat.worker import handle_sqs_event, is_sqs_event
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = services.settings if services is not None else settings or Settings.from_env()
     storage.configure(settings)
     services = services or Services.build(settings)
-    endpoint = GraphQLEndpoint(build_schema(settings), services)
+    endpoint = GraphQLEndpoint(LazySchema(settings), services)  # Strawberry's built on first use
     webhooks = Webhooks(services)
     sockets = Sockets(services, endpoint.authenticator)
     routes: list[BaseRoute] = [

@@ -36,6 +36,7 @@ from resolvers.errors import (
     translate,
 )
 from resolvers.jsonbody import JSONRefused, decode_json
+from resolvers.lazy_schema import LazySchema
 from resolvers.offload import offload
 from resolvers.persisted import PersistedDocuments
 from resolvers.sync.plain import plain_sdl_schema
@@ -61,7 +62,10 @@ class GraphQLParams:
 class GraphQLEndpoint:
     """`GET` and `POST /graphql`: content negotiation, status codes, identity, then execution."""
 
-    def __init__(self, schema: strawberry.Schema, services: Services) -> None:
+    def __init__(self, schema: LazySchema | strawberry.Schema, services: Services) -> None:
+        # The trusted SyncPull and SyncPush run on graphql-core's schema of the SDL (resolvers/
+        # trusted.py); any other operation on Strawberry's, which the first one builds (app.py gives
+        # the lazy schema; a test may give a Strawberry schema of its own).
         self.schema = schema
         self.services = services
         self.settings = services.settings

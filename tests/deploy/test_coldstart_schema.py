@@ -171,3 +171,19 @@ def test_the_graphql_types_are_defined_with_their_annotations_evaluated() -> Non
     # is None): only the forward references a class needs to itself or a later class (quoted
     # where written).
     assert sum(counts.values()) <= 10, counts
+
+
+# The deployment's init (app.py at import): the endpoint holds the lazy schema, so neither the root
+# schema's modules (every domain's queries and mutations) nor Strawberry's conversion run.
+APP_INIT = """
+import json, sys
+import app
+route = next(route for route in app.app.routes if getattr(route, "path", None) == "/graphql")
+schema = route.endpoint.__self__.schema
+print(json.dumps({"root": "resolvers.schema" in sys.modules, "built": schema.built}))
+"""
+
+
+def test_init_builds_no_strawberry_schema() -> None:
+    found: dict[str, Any] = fresh_interpreter(APP_INIT, cwd=ROOT, env=prod_environment())
+    assert found == {"root": False, "built": False}

@@ -26,7 +26,7 @@ from ulid import ULID
 
 from app import create_app
 from resolvers.http import GraphQLEndpoint
-from resolvers.lazy_schema import sdl_schema
+from resolvers.lazy_schema import LazySchema, sdl_schema
 from resolvers.schema import build_schema
 from resolvers.trusted import TRUSTED_OPERATIONS, TrustedOperations, prepare
 from tests.conftest import Clock
@@ -390,3 +390,27 @@ def test_the_sync_fields_run_as_plain_data_on_the_sdl_schema(
     assert [r["status"] for r in results][:3] == ["APPLIED"] * 3
     assert "sync_pull" not in converted
     assert "sync_push" not in converted
+
+
+def test_syncs_need_no_strawberry_schema_and_another_operation_builds_it_once(
+    settings: Settings, make_token: Callable[..., str]
+) -> None:
+    """The endpoint holds the lazy schema: a Lambda answering pulls and pushes never builds
+    Strawberry's schema; the first other operation builds it (then it is kept)."""
+    app = create_app(services=Services.build(settings))
+    schema = endpoint_of(app).schema
+    assert isinstance(schema, LazySchema)
+    user = f"user-{ULID()}"
+    with TestClient(app) as client:
+        run = Run(client, user, make_token(user))
+        run.send(post(PULL, pull()))
+        run.send(post(PUSH, SAVES))
+        run.send(Request(params={"query": PULL, "variables": json.dumps(pull())}))
+        assert not schema.built
+        other = json.loads(run.send(post("query Me { me { id } }", None))["body"])
+        assert schema.built
+        built = schema.strawberry
+        again = json.loads(run.send(post("query Me { me { id } }", None))["body"])
+    assert other == again
+    assert other["data"]["me"]["id"] == user
+    assert schema.strawberry is built
