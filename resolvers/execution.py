@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -61,7 +61,7 @@ from graphql.type import assert_valid_schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.types.base_scalars import isoformat as strawberry_isoformat
 
-from resolvers.syncable import RECORD_ATTRIBUTES, Getter, RecordList, record_getters
+from resolvers.syncable import RECORD_ATTRIBUTES, Getter, RecordList, record_fields, record_getters
 from resolvers.variable_plan import VariablePlan
 from resolvers.variable_plan import plan as variable_plan
 from tether.model.record import Record
@@ -324,7 +324,7 @@ def _compiled(
         "iso_times": _iso_times,
         **names,
     }
-    exec(compile(source, f"<record writer of {type_name}>", "exec"), namespace)  # noqa: S102
+    exec(compile(source, f"<record writer of {type_name}>", "exec"), namespace)
     write: Callable[[Iterable[Record], GraphQLResolveInfo[Any]], list[dict[str, Any]] | None] = namespace[
         "write"
     ]
@@ -497,6 +497,69 @@ def _passes(value: Any, passed: type | None) -> bool:
     Int within 32 bits."""
     kind = type(value)
     return kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH)
+
+
+def record_writer(
+    item_type: GraphQLObjectType,
+    grouped: Mapping[str, FieldDetailsList],
+    nested: Callable[[GraphQLOutputType, FieldDetailsList], _Nested | None],
+) -> _Writer | None:
+    """The writer of a list of synced records of `item_type` for this selection (its fields grouped
+    by response key, as graphql-core's collect_subfields gives them; `nested` plans a field of
+    plain objects), or None where graphql-core must complete the list.
+
+    Built from graphql-core's types and the core's collection declarations only (the record class
+    found by the type's name, its fields by their GraphQL names: resolvers/syncable.py), so that a
+    schema built from the SDL, whose types carry no Strawberry extension, is written the same way."""
+    record_type = record_class(item_type)
+    getters = record_getters(record_type) if record_type is not None else None
+    if record_type is None or getters is None:
+        return None
+    attributes = record_fields(record_type)
+    columns: list[_Column] = []
+    for response_key, group in grouped.items():
+        node = group[0].node
+        name = node.name.value
+        if name == "__typename":
+            columns.append(_Column(response_key, None, None, None))
+            continue
+        field = item_type.fields.get(name)
+        attribute = attributes.get(name)
+        get = getters.get(attribute) if attribute is not None else None
+        if field is None or field.args or node.arguments or get is None or not _reads_attribute(field):
+            return None
+        leaf = _leaf(response_key, attribute, field.type)  # type: ignore[arg-type]
+        nested_step = nested(field.type, group) if leaf is None else None
+        if leaf is None and nested_step is None:
+            return None
+        columns.append(_Column(response_key, get, leaf, nested_step))
+    return _Writer(record_type, item_type.name, tuple(columns))
+
+
+def record_class(item_type: GraphQLObjectType) -> type | None:
+    """The synced record class (resolvers/sync/bindings.py) of a GraphQL object type, by its name."""
+    return _record_classes().get(item_type.name)
+
+
+@functools.cache
+def _record_classes() -> dict[str, type]:
+    from resolvers.sync.bindings import RECORDS  # (the bindings import every domain's types)
+
+    return {
+        record_type.__strawberry_definition__.name: record_type  # type: ignore[attr-defined]
+        for record_type, _ in RECORDS.values()
+    }
+
+
+def _reads_attribute(field: GraphQLField) -> bool:
+    """Whether the field's value is its object's attribute: graphql-core's default resolver (a
+    schema built from the SDL), or Strawberry's default resolver reading it with getattr."""
+    if field.resolve is None:
+        return True
+    if not getattr(field.resolve, "_is_default", False):
+        return False  # a resolver of its own
+    definition = (field.extensions or {}).get("strawberry-definition")
+    return definition is None or getattr(definition, "default_resolver", None) is getattr
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -738,7 +801,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not is_list_type(inner) or any(details.node.directives for details in group):
             return None
         item = get_nullable_type(inner.of_type)
-        if not isinstance(item, GraphQLObjectType) or _origin(item) is None:
+        if not isinstance(item, GraphQLObjectType) or record_class(item) is None:
             return None
         return _Leaf(
             key,
@@ -772,29 +835,12 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _build_writer(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
     ) -> _Writer | None:
-        origin = _origin(return_type)
-        getters = record_getters(origin) if origin is not None and self._plain_resolution else None
-        if getters is None:
+        if not self._plain_resolution or record_class(return_type) is None:
             return None
         grouped, new_defer_usages, forbidden = self.collect_subfields(return_type, field_details_list)
         if new_defer_usages or forbidden:
             return None
-        columns: list[_Column] = []
-        for response_key, group in grouped.items():
-            if group[0].node.name.value == "__typename":
-                columns.append(_Column(response_key, None, None, None))
-                continue
-            plain = _plain_field(return_type, group[0].node)
-            get = getters.get(plain[1]) if plain is not None else None
-            if plain is None or get is None:
-                return None
-            field, attribute = plain
-            leaf = _leaf(response_key, attribute, field.type)
-            nested = self._nested(field.type, group) if leaf is None else None
-            if leaf is None and nested is None:
-                return None
-            columns.append(_Column(response_key, get, leaf, nested))
-        return _Writer(origin, return_type.name, tuple(columns))  # type: ignore[arg-type]
+        return record_writer(return_type, grouped, self._nested)
 
     def _nested(self, field_type: GraphQLOutputType, group: FieldDetailsList) -> _Nested | None:
         """The step of a field of plain objects (or a list of them), None for any other field."""
@@ -822,13 +868,6 @@ def _plain_field(return_type: GraphQLObjectType, node: FieldNode) -> tuple[Graph
         return None  # a configured default resolver: let it read the value
     attribute = str(definition.python_name)
     return (field, attribute) if attribute else None
-
-
-def _origin(object_type: GraphQLObjectType) -> type | None:
-    """The synced record class (resolvers/syncable.py) behind a GraphQL object type, if it is one."""
-    definition = (object_type.extensions or {}).get("strawberry-definition")
-    origin = getattr(definition, "origin", None)
-    return origin if isinstance(origin, type) and hasattr(origin, "from_record") else None
 
 
 @dataclass(frozen=True, slots=True)
