@@ -266,3 +266,21 @@ def test_a_typed_page_leaves_nothing_for_the_cyclic_collector_to_walk() -> None:
     tracked = [value for value in [*items, *values] if gc.is_tracked(value)]
     assert tracked == []
     assert page_records(items) == [raw_record(item)] * 50
+
+
+def test_the_records_of_a_page_share_the_times_they_share_in_storage() -> None:
+    """A time is built once per stored text (the records one push wrote share it): the same values
+    as raw_record's, one datetime per distinct time of the page."""
+    # (as a reader's Query reads it: no stamps, no state)
+    item = {name: value for name, value in _shapes()["a saved piece"].items() if name not in ("st", "state")}
+    later = {**item, "ut": {"N": str(int(item["ut"]["N"]) + 1)}}
+    body = {"Items": [item, later, item, later], "Count": 4, "ScannedCount": 4}
+    response: dict[str, Any] = {"status_code": 200, "body": orjson.dumps(body)}
+    customized: dict[str, Any] = {}
+    with raw_query_items(records=True):
+        raw._keep_raw(response, customized, SimpleNamespace(name="Query"))
+    page = page_records(customized["Items"])
+    assert page == [raw_record(item), raw_record(later), raw_record(item), raw_record(later)]
+    assert len({id(record.updated_at) for record in page}) == 2
+    assert len({id(record.created_at) for record in page}) == 1
+    assert page[0].updated_at != page[1].updated_at
