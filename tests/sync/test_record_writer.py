@@ -406,11 +406,16 @@ def test_a_plan_shared_by_requests_follows_each_requests_variables(
 # ---- on graphql-core's schema built from the SDL (no Strawberry extension on its types) ----
 
 
+# A schema of its own (sdl_schema's is shared, and resolvers/sync/plain.py attaches Strawberry's
+# definitions and resolvers to it): the SDL's types as graphql-core builds them, nothing attached.
+BARE_SDL_SCHEMA = sdl_schema.__wrapped__()
+
+
 def _sdl_answer(document: str, field: str, records: list[Record], record_type: type) -> str:
     """`syncPull { <field> { ... } }` executed on the SDL's schema, the payload a plain dict."""
     payload = {field: RecordList(record_type, records)}
     result = graphql_execute_sync(
-        sdl_schema(),
+        BARE_SDL_SCHEMA,
         parse(document),
         root_value={"syncPull": lambda info, **_: payload},
         executor_class=PlainFieldsExecutionContext,
