@@ -18,9 +18,10 @@ every operation of graphql/operations/ both ways and compares the JSON byte for 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -60,7 +61,7 @@ from graphql.type import assert_valid_schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.types.base_scalars import isoformat as strawberry_isoformat
 
-from resolvers.syncable import Getter, RecordList, record_getters
+from resolvers.syncable import RECORD_ATTRIBUTES, Getter, RecordList, record_fields, record_getters
 from resolvers.variable_plan import VariablePlan
 from resolvers.variable_plan import plan as variable_plan
 from tether.model.record import Record
@@ -210,13 +211,19 @@ class _Column:
 class _Writer:
     """Completes synced records of one type straight from the core records: the values
     `record_type.from_record` would give each attribute, completed as the plan completes them,
-    without building an object per record or completing field by field."""
+    without building an object per record or completing field by field.
+
+    The loop is one function generated for this type and selection (see _writer_source) and
+    compiled once: a row is one dict display of the values read inline, each checked by the test
+    its column needs (a str is its own result, a UTC time is formatted later with the page's other
+    times); anything else goes through the column's generic step (_step_value)."""
 
     record_type: type
     type_name: str
     columns: tuple[_Column, ...]
-    # Per column, unpacked for the loop (see __post_init__).
+    # Per column, unpacked for the generated loop (see __post_init__).
     steps: tuple[_Step, ...] = ()
+    rows_of: Callable[[Iterable[Record], GraphQLResolveInfo[Any]], list[dict[str, Any]] | None] | None = None
 
     def __post_init__(self) -> None:
         steps = []
@@ -249,68 +256,24 @@ class _Writer:
                 )
             )
         object.__setattr__(self, "steps", tuple(steps))
+        object.__setattr__(self, "rows_of", _compiled(self.type_name, self.steps))
 
     def write(self, records: Iterable[Record], info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]] | None:
         """Every record's result, or None where graphql-core's own completion must decide.
 
-        The common cases are _leaf_value's, inline: a value of the passed type is its own result,
+        The common cases are _step_value's, inline: a value of the passed type is its own result,
         a null in a nullable field is null, a custom scalar (DateTime) is its serializer's result,
         a list of exactly the passed type (str, bool) is itself; the rest goes through the column.
         UTC times of Strawberry's date-time scalars are formatted all at once (see _iso_times)."""
-        rows: list[dict[str, Any]] = []
-        type_name = self.type_name
-        times: list[Any] = []  # (a UTC datetime, then the row and key its text goes to) ...
-        try:
-            for record in records:
-                data = record.data
-                row: dict[str, Any] = {}
-                for key, name, default, get, passed, nullable, coerce, items, column, iso in self.steps:
-                    if name is not None:
-                        value = data.get(name)
-                        if value is None and default is not None:
-                            value = default()
-                    elif get is not None:
-                        value = get(record)
-                    else:
-                        row[key] = type_name  # __typename
-                        continue
-                    kind = type(value)
-                    if kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH):  # type: ignore[operator]
-                        row[key] = value
-                    elif value is None:
-                        if not nullable:
-                            return None
-                        row[key] = None
-                    elif iso and kind is datetime and value.tzinfo is UTC:
-                        row[key] = value  # (its place in the row; its text comes from _iso_times)
-                        times += (value, row, key)
-                    elif coerce is not None and not isinstance(value, Exception) and value is not Undefined:
-                        coerced = coerce(value)
-                        if coerced is None or coerced is Undefined:
-                            return None
-                        row[key] = coerced
-                    elif items is not None and kind is list and all(type(item) is items for item in value):
-                        row[key] = list(value)
-                    else:
-                        value = column.complete(value, info)
-                        if value is _FAILED:
-                            return None
-                        row[key] = value
-                rows.append(row)
-            if times:
-                _iso_times(times)
-        except Exception:
-            return None
-        return rows
+        return self.rows_of(records, info)  # type: ignore[misc]
 
 
-def _iso_times(times: list[Any]) -> None:
-    """Each (UTC datetime, row, key) triple's `row[key] = datetime.isoformat()`, for all of them at
-    once: orjson writes an aware UTC datetime exactly as isoformat does (tests/sync/
-    test_record_writer.py compares them), about ten times faster than isoformat one by one."""
-    texts = orjson.loads(orjson.dumps(times[::3]))
-    for text, row, key in zip(texts, times[1::3], times[2::3], strict=True):
-        row[key] = text
+def _iso_times(times: list[Any]) -> list[str]:
+    """`datetime.isoformat()` of each UTC datetime, all at once: orjson writes an aware UTC datetime
+    exactly as isoformat does (tests/sync/test_record_writer.py compares them), about ten times
+    faster than isoformat one by one."""
+    texts: list[str] = orjson.loads(orjson.dumps(times))
+    return texts
 
 
 class _Step(NamedTuple):
@@ -326,6 +289,134 @@ class _Step(NamedTuple):
     items: type | None  # a list of exactly this type (str, bool) is its own result
     column: _Column
     iso: bool  # the serializer is Strawberry's isoformat (DateTime): UTC times go to _iso_times
+
+
+def _step_value(step: _Step, value: Any, info: GraphQLResolveInfo[Any]) -> Any:
+    """A column's result for a value read from a record (_FAILED where graphql-core must decide):
+    the generic step, for whatever the generated loop's inline test does not answer."""
+    kind = type(value)
+    if kind is step.passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH):
+        return value
+    if value is None:
+        return None if step.nullable else _FAILED
+    coerce = step.coerce
+    if coerce is not None and not isinstance(value, Exception) and value is not Undefined:
+        coerced = coerce(value)
+        return _FAILED if coerced is None or coerced is Undefined else coerced
+    if step.items is not None and kind is list and all(type(item) is step.items for item in value):
+        return list(value)
+    return step.column.complete(value, info)
+
+
+def _compiled(
+    type_name: str, steps: tuple[_Step, ...]
+) -> Callable[[Iterable[Record], GraphQLResolveInfo[Any]], list[dict[str, Any]] | None]:
+    """The generated loop of a writer (see _writer_source), compiled."""
+    source, names = _writer_source(type_name, steps)
+    namespace: dict[str, Any] = {
+        "FAILED": _FAILED,
+        "UTC": UTC,
+        "datetime": datetime,
+        "int_": int,
+        "list_": list,
+        "LOW": _INT_LOW,
+        "HIGH": _INT_HIGH,
+        "iso_times": _iso_times,
+        **names,
+    }
+    exec(compile(source, f"<record writer of {type_name}>", "exec"), namespace)
+    write: Callable[[Iterable[Record], GraphQLResolveInfo[Any]], list[dict[str, Any]] | None] = namespace[
+        "write"
+    ]
+    return write
+
+
+def _writer_source(type_name: str, steps: tuple[_Step, ...]) -> tuple[str, dict[str, Any]]:
+    """The source of one writer's loop and the objects it names. Nothing of a request's text is
+    in the source: response keys, field names, getters and steps are passed in as K<n>, N<n>, ...
+    (a GraphQL alias could be any name)."""
+    names: dict[str, Any] = {"TYPENAME": type_name}
+    body: list[str] = []
+    times: list[str] = []  # the keys whose UTC times are formatted after the loop
+    entries: list[str] = []
+    for n, step in enumerate(steps):
+        names[f"K{n}"] = step.key
+        if step.name is None and step.get is None:
+            entries.append(f"K{n}: TYPENAME")
+            continue
+        names[f"S{n}"] = functools.partial(_step_value, step)
+        entries.append(f"K{n}: v{n}")
+        body += _read_lines(n, step, names)
+        slow = [f"v{n} = S{n}(v{n}, info)", f"if v{n} is FAILED:", "    return None"]
+        guard = "" if not step.nullable else f" and v{n} is not None"
+        if step.iso:
+            times.append(f"K{n}")
+            body += [f"if type(v{n}) is datetime and v{n}.tzinfo is UTC:", f"    times_append(v{n})"]
+            body += [f"elif v{n} is not None:" if step.nullable else "else:", *_indent(slow)]
+        elif step.passed is int:
+            body += [f"if not (type(v{n}) is int_ and LOW <= v{n} <= HIGH){guard}:", *_indent(slow)]
+        elif step.passed is not None:
+            names[f"P{n}"] = step.passed
+            body += [f"if type(v{n}) is not P{n}{guard}:", *_indent(slow)]
+        elif step.items is not None:
+            names[f"T{n}"] = step.items
+            body += [
+                f"if type(v{n}) is list_:",
+                f"    for item in v{n}:",
+                f"        if type(item) is not T{n}:",
+                *_indent(slow, 3),
+                "            break",
+                "    else:",
+                f"        v{n} = v{n}.copy()",
+                f"elif v{n} is not None:" if step.nullable else "else:",
+                *_indent(slow),
+            ]
+        elif step.nullable:
+            body += [f"if v{n} is not None:", *_indent(slow)]
+        else:
+            body += slow
+    lines = [
+        "def write(records, info):",
+        "    rows = []",
+        "    rows_append = rows.append",
+        "    times = []",
+        "    times_append = times.append",
+        "    try:",
+        "        for record in records:",
+        "            data = record.data",
+        *_indent(body, 3),
+        f"            rows_append({{{', '.join(entries)}}})",
+    ]
+    if times:
+        # A key holds a datetime only where its UTC time was put aside, in the same order.
+        checks = [f"if type(row[{key}]) is datetime:\n    row[{key}] = next(texts)" for key in times]
+        lines += [
+            "        if times:",
+            "            texts = iter(iso_times(times))",
+            "            for row in rows:",
+            *_indent("\n".join(checks).split("\n"), 4),
+        ]
+    lines += ["    except Exception:", "        return None", "    return rows"]
+    return "\n".join(lines) + "\n", names
+
+
+def _read_lines(n: int, step: _Step, names: dict[str, Any]) -> list[str]:
+    """How the generated loop reads a column's value into v<n> (as syncable.Getter says)."""
+    if step.name is not None:
+        names[f"N{n}"] = step.name
+        if step.default is None:
+            return [f"v{n} = data.get(N{n})"]
+        names[f"D{n}"] = step.default
+        return [f"v{n} = data.get(N{n})", f"if v{n} is None:", f"    v{n} = D{n}()"]
+    attribute = next((name for name, get in RECORD_ATTRIBUTES.items() if get is step.get), None)
+    if attribute is not None:
+        return [f"v{n} = record.{attribute}"]  # (one of Record's own attributes, a fixed name)
+    names[f"G{n}"] = step.get
+    return [f"v{n} = G{n}(record)"]
+
+
+def _indent(lines: list[str], depth: int = 1) -> list[str]:
+    return [" " * (4 * depth) + line for line in lines]
 
 
 def _leaf_value(value: Any, leaf: _Leaf) -> Any:
@@ -406,6 +497,69 @@ def _passes(value: Any, passed: type | None) -> bool:
     Int within 32 bits."""
     kind = type(value)
     return kind is passed and (kind is not int or _INT_LOW <= value <= _INT_HIGH)
+
+
+def record_writer(
+    item_type: GraphQLObjectType,
+    grouped: Mapping[str, FieldDetailsList],
+    nested: Callable[[GraphQLOutputType, FieldDetailsList], _Nested | None],
+) -> _Writer | None:
+    """The writer of a list of synced records of `item_type` for this selection (its fields grouped
+    by response key, as graphql-core's collect_subfields gives them; `nested` plans a field of
+    plain objects), or None where graphql-core must complete the list.
+
+    Built from graphql-core's types and the core's collection declarations only (the record class
+    found by the type's name, its fields by their GraphQL names: resolvers/syncable.py), so that a
+    schema built from the SDL, whose types carry no Strawberry extension, is written the same way."""
+    record_type = record_class(item_type)
+    getters = record_getters(record_type) if record_type is not None else None
+    if record_type is None or getters is None:
+        return None
+    attributes = record_fields(record_type)
+    columns: list[_Column] = []
+    for response_key, group in grouped.items():
+        node = group[0].node
+        name = node.name.value
+        if name == "__typename":
+            columns.append(_Column(response_key, None, None, None))
+            continue
+        field = item_type.fields.get(name)
+        attribute = attributes.get(name)
+        get = getters.get(attribute) if attribute is not None else None
+        if field is None or field.args or node.arguments or get is None or not _reads_attribute(field):
+            return None
+        leaf = _leaf(response_key, attribute, field.type)  # type: ignore[arg-type]
+        nested_step = nested(field.type, group) if leaf is None else None
+        if leaf is None and nested_step is None:
+            return None
+        columns.append(_Column(response_key, get, leaf, nested_step))
+    return _Writer(record_type, item_type.name, tuple(columns))
+
+
+def record_class(item_type: GraphQLObjectType) -> type | None:
+    """The synced record class (resolvers/sync/bindings.py) of a GraphQL object type, by its name."""
+    return _record_classes().get(item_type.name)
+
+
+@functools.cache
+def _record_classes() -> dict[str, type]:
+    from resolvers.sync.bindings import RECORDS  # (the bindings import every domain's types)
+
+    return {
+        record_type.__strawberry_definition__.name: record_type  # type: ignore[attr-defined]
+        for record_type, _ in RECORDS.values()
+    }
+
+
+def _reads_attribute(field: GraphQLField) -> bool:
+    """Whether the field's value is its object's attribute: graphql-core's default resolver (a
+    schema built from the SDL), or Strawberry's default resolver reading it with getattr."""
+    if field.resolve is None:
+        return True
+    if not getattr(field.resolve, "_is_default", False):
+        return False  # a resolver of its own
+    definition = (field.extensions or {}).get("strawberry-definition")
+    return definition is None or getattr(definition, "default_resolver", None) is getattr
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -647,7 +801,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not is_list_type(inner) or any(details.node.directives for details in group):
             return None
         item = get_nullable_type(inner.of_type)
-        if not isinstance(item, GraphQLObjectType) or _origin(item) is None:
+        if not isinstance(item, GraphQLObjectType) or record_class(item) is None:
             return None
         return _Leaf(
             key,
@@ -681,29 +835,12 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _build_writer(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
     ) -> _Writer | None:
-        origin = _origin(return_type)
-        getters = record_getters(origin) if origin is not None and self._plain_resolution else None
-        if getters is None:
+        if not self._plain_resolution or record_class(return_type) is None:
             return None
         grouped, new_defer_usages, forbidden = self.collect_subfields(return_type, field_details_list)
         if new_defer_usages or forbidden:
             return None
-        columns: list[_Column] = []
-        for response_key, group in grouped.items():
-            if group[0].node.name.value == "__typename":
-                columns.append(_Column(response_key, None, None, None))
-                continue
-            plain = _plain_field(return_type, group[0].node)
-            get = getters.get(plain[1]) if plain is not None else None
-            if plain is None or get is None:
-                return None
-            field, attribute = plain
-            leaf = _leaf(response_key, attribute, field.type)
-            nested = self._nested(field.type, group) if leaf is None else None
-            if leaf is None and nested is None:
-                return None
-            columns.append(_Column(response_key, get, leaf, nested))
-        return _Writer(origin, return_type.name, tuple(columns))  # type: ignore[arg-type]
+        return record_writer(return_type, grouped, self._nested)
 
     def _nested(self, field_type: GraphQLOutputType, group: FieldDetailsList) -> _Nested | None:
         """The step of a field of plain objects (or a list of them), None for any other field."""
@@ -731,13 +868,6 @@ def _plain_field(return_type: GraphQLObjectType, node: FieldNode) -> tuple[Graph
         return None  # a configured default resolver: let it read the value
     attribute = str(definition.python_name)
     return (field, attribute) if attribute else None
-
-
-def _origin(object_type: GraphQLObjectType) -> type | None:
-    """The synced record class (resolvers/syncable.py) behind a GraphQL object type, if it is one."""
-    definition = (object_type.extensions or {}).get("strawberry-definition")
-    origin = getattr(definition, "origin", None)
-    return origin if isinstance(origin, type) and hasattr(origin, "from_record") else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Self, cast, overload
 
 import strawberry
+from strawberry.schema.name_converter import NameConverter
 
 from tether.model.record import Record
 from tether.sync.collection import Collection
@@ -88,6 +89,8 @@ def default_of(cls: type, name: str) -> Callable[[], Any] | None:
     """What `cls(**values)` gives the field `name` when it is not passed (None: it is required)."""
     for item in dataclasses.fields(cls):
         if item.name == name:
+            if item.default is None:
+                return _no_value
             if item.default is not dataclasses.MISSING:
                 value = item.default
                 return lambda: value
@@ -103,6 +106,12 @@ def default_of(cls: type, name: str) -> Callable[[], Any] | None:
 Getter = Callable[[Record], Any] | str | tuple[str, Callable[[], Any]]
 
 
+# The getters of a record's own attributes, shared: a writer that sees one reads the attribute inline.
+RECORD_ATTRIBUTES: dict[str, Callable[[Record], Any]] = {
+    name: operator.attrgetter(name) for name in ("id", "version", "updated_at", "deleted", "created_at")
+}
+
+
 def record_getters(cls: type) -> dict[str, Getter] | None:
     """For each attribute of `cls`, how `cls.from_record(record)` obtains its value from the record
     (the same rules, step for step), so that a writer may read records without building objects.
@@ -111,7 +120,7 @@ def record_getters(cls: type) -> dict[str, Getter] | None:
         return None
     reading = _reading(cls)
     getters: dict[str, Getter] = {
-        name: operator.attrgetter(name) for name in ("id", "version", "updated_at", "deleted")
+        name: RECORD_ATTRIBUTES[name] for name in ("id", "version", "updated_at", "deleted")
     }
     for item in dataclasses.fields(cls):
         if item.name in getters:
@@ -128,17 +137,39 @@ def record_getters(cls: type) -> dict[str, Getter] | None:
     return getters
 
 
+@functools.cache
+def record_fields(cls: type) -> dict[str, str]:
+    """The GraphQL name of each plain field of a record type (read as an attribute: no resolver of
+    its own, no field extension) -> its Python attribute, from the type's own declaration (the
+    schema's default naming), so that a schema built from the SDL needs no Strawberry extension."""
+    names = NameConverter()
+    return {
+        names.from_field(field): field.python_name
+        for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        if field.base_resolver is None
+        and not getattr(field, "extensions", None)
+        and not getattr(field, "permission_classes", None)
+    }
+
+
+def _no_value() -> None:
+    """The default of a field that defaults to None (a getter reads such a field as it is stored)."""
+    return None
+
+
 def _constant(default: Callable[[], Any]) -> Callable[[Record], Any]:
     return lambda record: default()
 
 
 def _created_at(defaulted: bool, default: Callable[[], Any] | None) -> Callable[[Record], Any]:
-    if not defaulted or default is None:
-        return operator.attrgetter("created_at")
+    if not defaulted or default is None or default is _no_value:
+        return RECORD_ATTRIBUTES["created_at"]
     return lambda record: record.created_at if record.created_at is not None else default()
 
 
 def _data(name: str, load: Callable[[Any], Any] | None, default: Callable[[], Any] | None) -> Getter:
+    if default is _no_value:
+        default = None  # (a null stays null)
     if load is None:
         return name if default is None else (name, default)  # the stored value is the value
 

@@ -15,11 +15,14 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import FragmentDefinitionNode, FragmentSpreadNode, parse, print_ast
+from graphql import execute_sync as graphql_execute_sync
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.types import base_scalars
+from strawberry.utils.str_converters import to_camel_case
 
 from resolvers import execution
 from resolvers.execution import PlainFieldsExecutionContext
+from resolvers.lazy_schema import sdl_schema
 from resolvers.sync.bindings import RECORDS
 from resolvers.syncable import RecordList, reads_plainly
 from tests import execution_check
@@ -398,3 +401,107 @@ def test_a_plan_shared_by_requests_follows_each_requests_variables(
         graphql_core_only(normal)
         assert fast == answers()
     assert fast_paths[0] == 4
+
+
+# ---- on graphql-core's schema built from the SDL (no Strawberry extension on its types) ----
+
+
+# A schema of its own (sdl_schema's is shared, and resolvers/sync/plain.py attaches Strawberry's
+# definitions and resolvers to it): the SDL's types as graphql-core builds them, nothing attached.
+BARE_SDL_SCHEMA = sdl_schema.__wrapped__()
+
+
+def _sdl_answer(document: str, field: str, records: list[Record], record_type: type) -> str:
+    """`syncPull { <field> { ... } }` executed on the SDL's schema, the payload a plain dict."""
+    payload = {field: RecordList(record_type, records)}
+    result = graphql_execute_sync(
+        BARE_SDL_SCHEMA,
+        parse(document),
+        root_value={"syncPull": lambda info, **_: payload},
+        executor_class=PlainFieldsExecutionContext,
+    )
+    body: dict[str, Any] = {"data": result.data and result.data["syncPull"][field]}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    return json.dumps(body, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("collection", PLAIN)
+def test_the_sdl_schema_s_records_are_written_as_strawberry_s(
+    collection: str, fast_paths: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer works from graphql-core's types and the core's declarations: on the schema built
+    from the SDL (resolvers/lazy_schema.py) every plainly read collection is written, the same
+    bytes as graphql-core's completion of Strawberry's objects on Strawberry's schema."""
+    record_type, python_field = RECORDS[collection]
+    field = to_camel_case(python_field)
+    fragment, fragments = _fragment_of(record_type)
+    records = _records(collection)
+    selections = [f"...{fragment}", f"__typename v: version id again: id ...{fragment}"]
+    sdl = [
+        _sdl_answer(
+            f'{{ syncPull(input: {{clientId: "c"}}) {{ {field} {{ {selection} }} }} }} {fragments}',
+            field,
+            records,
+            record_type,
+        )
+        for selection in selections
+    ]
+    assert fast_paths[0] == len(records) * len(selections)
+    schema = _schema(record_type)
+    with monkeypatch.context() as normal:
+        graphql_core_only(normal)
+        expected = [
+            _answer(schema, f"{{ items {{ {selection} }} }} {fragments}", records, record_type)
+            for selection in selections
+        ]
+    assert sdl == [
+        json.dumps({"data": json.loads(answer)["data"]["items"]}, ensure_ascii=False) for answer in expected
+    ]
+    assert '"errors"' not in "".join(sdl)
+
+
+def test_a_page_of_plain_records_takes_no_generic_step(
+    fast_paths: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each column of a page of well-formed records is read and checked inline by the writer
+    generated for its type and selection: the generic per-column step runs for none of them."""
+    steps = [0]
+    generic = execution._step_value
+
+    def counted(*args: Any) -> Any:
+        steps[0] += 1
+        return generic(*args)
+
+    monkeypatch.setattr(execution, "_step_value", counted)
+    record_type, _ = RECORDS["piece"]
+    schema = _schema(record_type)
+    fragment, fragments = _fragment_of(record_type)
+    records = [
+        Record(
+            "piece",
+            f"01J0000000000000000000{n:04d}",
+            2,
+            n,
+            MOMENT,
+            MOMENT,
+            False,
+            {"title": "A", "tags": ["x"]},
+        )
+        for n in range(300)
+    ]
+    document = f"{{ items {{ __typename ...{fragment} }} }} {fragments}"
+    fast = _answer(schema, document, records, record_type)
+    assert fast_paths[0] == 300
+    assert steps[0] == 0
+    # A stored value of another type (a number as a title) takes the generic step: String's own text.
+    odd_records = [*records]
+    odd_records[7] = Record("piece", "01J00000000000000000000999", 1, 9, MOMENT, MOMENT, False, {"title": 5})
+    odd = _answer(schema, document, odd_records, record_type)
+    assert steps[0] == 1
+    assert fast_paths[0] == 600
+    with monkeypatch.context() as normal:
+        graphql_core_only(normal)
+        assert fast == _answer(schema, document, records, record_type)
+        assert odd == _answer(schema, document, odd_records, record_type)
+    assert '"title": "5"' in odd
