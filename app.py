@@ -36,13 +36,13 @@ from resolvers.http import GraphQLEndpoint
 from resolvers.lazy_schema import LazySchema
 from resolvers.webhooks import Webhooks
 from resolvers.websocket import Sockets, is_websocket_event
+from tether.attachments import is_s3_event
 from tether.chat.worker import handle_sqs_event, is_sqs_event
 from tether.poke import LocalPoster
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage import base as storage
 from tether.telemetry import invocation, logger, metrics
-from tether.uploads import is_s3_event
 
 GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from strawberry.types import Info as StrawberryInfo
 
 from resolvers.offload import offload
 from tether.accounts.gate import SyncGate
 from tether.auth import User
-from tether.entitlements.service import Access
 from tether.errors import Unauthenticated
 from tether.request_budget import RequestBudget
 from tether.services import Services
 from tether.settings import Settings
+
+if TYPE_CHECKING:  # entitlements are built (and imported) on first use (tether/services.py)
+    from tether.entitlements.service import Access
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Context:
 
     def sync_gate(self) -> SyncGate:
         """What the user's push or pull admits them by, in its own first read (tether/accounts/gate.py)."""
-        return self.services.accounts.gate.for_sync(self.user)
+        return self.services.gate.for_sync(self.user)
 
     async def access(self) -> Access:
         """What the signed-in user may use (their entitlements), read at most once per request."""

@@ -76,7 +76,7 @@ def _admit(
             blocking.append(settle)
     if not ADMITTED_BY_SYNC.issuperset(fields):
         locked_too = not WHILE_DELETION_PENDING.issuperset(fields)
-        gate = context.services.accounts.gate
+        gate = context.services.gate
         state = gate.cached(user.id)
         if state is None:
             blocking.append(functools.partial(gate.check, user, locked_too=locked_too))

@@ -13,36 +13,38 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from resolvers.offload import offload
 from tether.entitlements.model import InvalidSignedData
-from tether.entitlements.purchases import NotificationOutcome
 from tether.errors import BadUserInput, TetherError, Unauthenticated
 from tether.services import Services
 from tether.telemetry import logger
+
+if TYPE_CHECKING:  # purchases are built (and imported) on the first notification (tether/services.py)
+    from tether.entitlements.purchases import NotificationOutcome
 
 MAX_BODY = 256 * 1024
 
 
 class Webhooks:
     def __init__(self, services: Services) -> None:
-        self.purchases = services.purchases
+        self.services = services
 
     async def app_store(self, request: Request) -> Response:
         return await self._handle(request, "app_store", self._app_store)
 
     def _app_store(self, body: Mapping[str, Any], request: Request) -> NotificationOutcome:
-        return self.purchases.app_store_notification(body.get("signedPayload"))  # type: ignore[arg-type]
+        return self.services.purchases.app_store_notification(body.get("signedPayload"))  # type: ignore[arg-type]
 
     async def play(self, request: Request) -> Response:
         return await self._handle(request, "play", self._play)
 
     def _play(self, body: Mapping[str, Any], request: Request) -> NotificationOutcome:
-        return self.purchases.play_notification(request.headers.get("authorization"), body)
+        return self.services.purchases.play_notification(request.headers.get("authorization"), body)
 
     async def _handle(
         self,

@@ -75,7 +75,7 @@ class Sockets:
         if not self.authenticator.configured:
             raise Unauthenticated("This deployment verifies no tokens itself", reason="INVALID_TOKEN")
         user = self.authenticator.verify(token)
-        self.services.accounts.gate.check(user)  # a revoked sign-in, an account waiting for erasure
+        self.services.gate.check(user)  # a revoked sign-in, an account waiting for erasure
         return user
 
     # ---- API Gateway (Lambda)

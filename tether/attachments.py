@@ -234,3 +234,12 @@ def looks_like(content_type: str, head: bytes) -> bool:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def is_s3_event(event: Mapping[str, Any]) -> bool:
+    """An S3 notification (or its EventBridge form) of an uploaded file, not an API Gateway request
+    (tether/uploads.py completes its attachment)."""
+    records = event.get("Records")
+    if isinstance(records, list) and records and records[0].get("eventSource") == "aws:s3":
+        return True
+    return event.get("source") == "aws.s3"

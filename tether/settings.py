@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from typing import Any
 
 from tether.errors import ConfigurationError
 
 STAGES = ("dev", "prod")
 PERSISTED_MODES = ("off", "apq", "manifest")
+# Seconds an assistant reply's lease outlives the chat time budget: longer than any attempt, so only
+# a crashed one expires (Settings.chat_reply_window).
+CHAT_LEASE_MARGIN_SECONDS = 10
 PROD_RATE_LIMITS = "sync=1200,chat=300,export=10,other=600,anonymous=60"
 
 
@@ -588,6 +592,12 @@ class Settings:
     @property
     def is_prod(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def chat_reply_window(self) -> timedelta:
+        """An assistant reply attempt's lease: how soon after a PENDING reply is stored its reply
+        may be written (waiting pulls poll fast meanwhile, Head.poll_fast_until)."""
+        return timedelta(seconds=self.chat_time_budget_seconds + CHAT_LEASE_MARGIN_SECONDS)
 
     @property
     def revoking_client_id(self) -> str | None:

@@ -289,11 +289,3 @@ def _created_keys(event: Mapping[str, Any]) -> Iterable[str]:
             yield urllib.parse.unquote_plus(record["s3"]["object"]["key"])
     if event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created":
         yield str(event["detail"]["object"]["key"])
-
-
-def is_s3_event(event: Mapping[str, Any]) -> bool:
-    """An S3 notification (or its EventBridge form), not an API Gateway request."""
-    records = event.get("Records")
-    if isinstance(records, list) and records and records[0].get("eventSource") == "aws:s3":
-        return True
-    return event.get("source") == "aws.s3"

@@ -8,9 +8,9 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.offload import offload
-from tether.people import People
 from tether.people.access import Access, own
 from tether.people.roles import Area, area_of
+from tether.services import Services
 from tether.sync.collection import APPLIED, MERGED
 from tether.sync.engine import PullResult, PushResult
 
@@ -79,19 +79,21 @@ async def managed(info: Info, profile_id: strawberry.ID | None) -> str:
     return await offload(check)
 
 
-def log_push(people: People, result: PushResult) -> None:
-    """A member's push that changed something goes to the profile's access log."""
+def log_push(services: Services, result: PushResult) -> None:
+    """A member's push that changed something goes to the profile's access log (the people
+    services are built only then)."""
     access = result.access
     changed = {_area(r.collection.name) for r in result.results if r.status in (APPLIED, MERGED)}
     if access is not None and access.logged and changed:
-        people.access_log.record(access, "syncPush", changed)
+        services.people.access_log.record(access, "syncPush", changed)
 
 
-def log_pull(people: People, result: PullResult) -> None:
+def log_pull(services: Services, result: PullResult) -> None:
     """A member's pull that returned records goes to the log; an idle poll costs nothing."""
     access = result.access
     if access is not None and access.logged and result.records:
-        people.access_log.record(access, "syncPull", {_area(record.collection) for record in result.records})
+        areas = {_area(record.collection) for record in result.records}
+        services.people.access_log.record(access, "syncPull", areas)
 
 
 def _area(collection: str) -> str:

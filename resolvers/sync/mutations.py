@@ -86,13 +86,9 @@ def _push_and_follow_up(
     except TetherError as error:
         raise in_api_terms(error, members) from None
     profile = result.access.profile_id if result.access is not None else user_id
-    log_push(services.people, result)
-    # Deleted attachments lose their files (after the push is durable).
-    services.uploads.after_push(profile, result.results)
-    # A member's messages about what its role can't read are refused before any reply attempt.
-    services.chat.screen_push(profile, result.results, result.access)
-    # Assistant replies to sent chat messages (within a time budget; they arrive by pull).
-    services.chat.after_push(profile, result.results, started)
+    log_push(services, result)
+    # Deleted attachments' files, chat replies (each domain built only when the push needs it).
+    services.follow_up_push(profile, result, started)
     return result
 
 

@@ -76,5 +76,5 @@ async def pull(
 def _pull_and_log(services: Services, *args: Any) -> PullResult:
     """The pull and its access-log entry, in one hand-off to a worker thread."""
     result = services.sync.pull(*args)
-    log_pull(services.people, result)
+    log_pull(services, result)
     return result

@@ -51,7 +51,7 @@ def pool(cognito: Any, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def services_with(settings: Settings, clocks: Clocks, **overrides: Any) -> Services:
     configured = Settings(**{**settings.__dict__, "erasure_grace_days": 7, **overrides})
-    services = Services.build(configured)
+    services = Services.build(configured, monotonic=clocks.monotonic)
     accounts = services.accounts
     accounts.grace = DeletionGrace(
         accounts.erasure,
@@ -59,7 +59,7 @@ def services_with(settings: Settings, clocks: Clocks, **overrides: Any) -> Servi
         services.audit,
         grace=timedelta(days=7),
         clock=clocks.wall,
-        monotonic=clocks.monotonic,
+        gate=services.gate,  # the one every push, pull and operation of the container reads
     )
     return services
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -17,7 +17,6 @@ from tests.conftest import Clock, GraphQLClient, clocked_app
 from tests.operations import operation
 from tests.sync.conftest import Device, at, new_id
 from tether.accounts.gate import CACHE_SECONDS, AccountGate, AccountState
-from tether.accounts.grace import DeletionGrace
 from tether.services import Services
 from tether.settings import Settings
 from tether.storage.deletions import FLAG
@@ -151,13 +150,8 @@ def test_signing_out_everywhere_forgets_revoked_sign_ins_it_covers_and_later_rev
 
 def container(settings: Settings, clocks: Clocks, grace_days: int = 7) -> Services:
     """One warm Lambda: its own Services (and account cache) over the shared table, on `clocks`."""
-    services = Services.build(dataclasses.replace(settings, erasure_grace_days=grace_days), clock=clocks.wall)
-    accounts = services.accounts
-    accounts.grace = DeletionGrace(
-        accounts.erasure,
-        accounts.grace.directory,
-        services.audit,
-        grace=timedelta(days=grace_days),
+    services = Services.build(
+        dataclasses.replace(settings, erasure_grace_days=grace_days),
         clock=clocks.wall,
         monotonic=clocks.monotonic,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +15,7 @@ from tests.conftest import Clock, GraphQLClient
 from tests.operations import operation
 from tests.sync.conftest import Device
 from tether.audit import AuditLog
-from tether.people import People
+from tether.people.people import People
 from tether.people.roles import Role
 from tether.secrets import audit_key
 from tether.services import Services
@@ -33,8 +32,8 @@ def services(settings: Settings, people_clock: Clock) -> Services:
     built = Services.build(settings, clock=people_clock)
     # An audit chain of its own (a partition per test): the tests read it back whole.
     log = AuditLog(audit_key(settings), partition=f"AUDIT#{ULID()}")
-    people = People(log, audit_key(settings), built.accounts.media, clock=people_clock)
-    return dataclasses.replace(built, people=people)
+    built.people = People(log, audit_key(settings), built.media, clock=people_clock)
+    return built
 
 
 @pytest.fixture

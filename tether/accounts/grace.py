@@ -46,6 +46,7 @@ class DeletionGrace:
         grace: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] | None = None,
+        gate: AccountGate | None = None,
     ) -> None:
         self.erasure, self.directory, self.audit, self.grace, self.clock = (
             erasure,
@@ -54,8 +55,9 @@ class DeletionGrace:
             grace,
             clock,
         )
-        # The one cache of this container's account state (sign-ins and this lock).
-        self.gate = AccountGate(deletion_lock=bool(grace), monotonic=monotonic or time.monotonic)
+        # The one cache of this container's account state (sign-ins and this lock): the services'
+        # (built before the accounts, tether/services.py), else one of its own.
+        self.gate = gate or AccountGate(deletion_lock=bool(grace), monotonic=monotonic or time.monotonic)
 
     def request(self, user: User) -> ErasureResult | Scheduled:
         """Erase now (no grace period) or lock the account and schedule its erasure; idempotent."""

@@ -19,9 +19,9 @@ from typing import Any
 
 from ulid import ULID
 
-from tether.accounts.consents import KIND
 from tether.chat import files, memory
 from tether.chat.budget import Budget, Refusal, Reservation
+from tether.chat.config import check_chat
 from tether.chat.facts import Fact, LongTermMemory
 from tether.chat.model import (
     ASSISTANT,
@@ -53,13 +53,13 @@ from tether.chat.providers.tool_use import ToolRound
 from tether.chat.queue import ReplyJob, ReplyQueue
 from tether.chat.threads import create_thread, require_reads
 from tether.chat.tools import MAX_ROUNDS, Toolbox, ToolContext
-from tether.errors import ConfigurationError, Conflict, Forbidden, NotFound, TetherError
+from tether.errors import Conflict, Forbidden, NotFound, TetherError
 from tether.model.head import Head
 from tether.model.record import Record
 from tether.people.access import Access
 from tether.pieces import PIECES
 from tether.sessions import SESSIONS
-from tether.settings import Settings
+from tether.settings import CHAT_LEASE_MARGIN_SECONDS, Settings
 from tether.storage import chat as chat_store
 from tether.storage.heads import all_pending_found, read_head
 from tether.storage.keys import user_key
@@ -74,9 +74,7 @@ THREAD_NOT_FOUND = "THREAD_NOT_FOUND"
 RATE_LIMITED = "RATE_LIMITED"
 CONSENT_REQUIRED = "CONSENT_REQUIRED"
 THREAD_NOT_FOUND_MESSAGE = "This message's thread does not exist (create the thread, then retry)."
-# Seconds a lease outlives the time budget: longer than any attempt, so only a crashed one expires.
-LEASE_MARGIN_SECONDS = 10
-LAMBDA_TIMEOUT_SECONDS = 28
+LEASE_MARGIN_SECONDS = CHAT_LEASE_MARGIN_SECONDS
 MIN_CALL_SECONDS = 2.0  # a provider call starts only with this much time left (or its whole timeout)
 PAGE = 100
 SWEEP = 10  # older PENDING replies a push tries to complete, oldest first
@@ -152,7 +150,7 @@ class Assistant:
         recall: LongTermMemory | None = None,
         toolbox: Toolbox | None = None,
     ) -> None:
-        _check(settings)
+        check_chat(settings)
         self.settings = settings
         # Raises FORBIDDEN (reason CONSENT_REQUIRED) when the deployment requires a consent for chat
         # that the user has not given (TETHER_REQUIRED_CONSENTS, e.g. chat=ai_chat).
@@ -171,7 +169,7 @@ class Assistant:
         )
         # (messages, tokens) a day for a user, when plans set them (docs/entitlements.md)
         self.limits = limits
-        self.lease_ms = int((settings.chat_time_budget_seconds + LEASE_MARGIN_SECONDS) * 1000)
+        self.lease_ms = int(settings.chat_reply_window / timedelta(milliseconds=1))
         # Where replies are handed over (docs/chat.md, "The worker"); None: answered in the request.
         self.queue = queue
         self.recall = recall  # long-term memory (None: off for everyone)
@@ -188,7 +186,7 @@ class Assistant:
 
     def reply_window(self) -> timedelta:
         """How soon after its PENDING reply is stored a reply may be written (an attempt's lease):
-        waiting pulls poll fast meanwhile (Head.poll_fast_until)."""
+        waiting pulls poll fast meanwhile (Head.poll_fast_until); `Settings.chat_reply_window`."""
         return timedelta(milliseconds=self.lease_ms)
 
     def deadline(self, started: float) -> float:
@@ -1009,25 +1007,3 @@ def _total(responses: Sequence[ChatResponse], name: str) -> int | None:
     counts = [getattr(response, name) for response in responses]
     known = [count for count in counts if count is not None]
     return sum(known) if known else None
-
-
-def _check(settings: Settings) -> None:
-    """The chat settings must fit together (and the Lambda's timeout)."""
-    most = LAMBDA_TIMEOUT_SECONDS - 4
-    if not 1 <= settings.chat_time_budget_seconds <= most:
-        raise ConfigurationError(f"TETHER_CHAT_TIME_BUDGET_SECONDS must be between 1 and {most}")
-    if settings.chat_provider_timeout_seconds <= 0 or settings.chat_connect_timeout_seconds <= 0:
-        raise ConfigurationError("the chat provider timeouts must be positive")
-    if settings.chat_provider_max_retries < 0 or settings.chat_max_attempts < 1:
-        raise ConfigurationError("TETHER_CHAT_PROVIDER_MAX_RETRIES >= 0 and TETHER_CHAT_MAX_ATTEMPTS >= 1")
-    if settings.chat_memory_tokens < 1200:
-        raise ConfigurationError("TETHER_CHAT_MEMORY_TOKENS must be at least 1200 (the longest message fits)")
-    if not 1 <= settings.chat_memory_facts <= 100 or not 20 <= settings.chat_memory_fact_chars <= 500:
-        raise ConfigurationError("TETHER_CHAT_MEMORY_FACTS is 1-100, TETHER_CHAT_MEMORY_FACT_CHARS 20-500")
-    if not 500 <= settings.chat_tool_result_chars <= 20_000:
-        raise ConfigurationError("TETHER_CHAT_TOOL_RESULT_CHARS must be between 500 and 20000")
-    if settings.chat_memory_consent and not KIND.match(settings.chat_memory_consent):
-        raise ConfigurationError("TETHER_CHAT_MEMORY_CONSENT must be a consent kind (e.g. ai_memory)")
-    for name in ("chat_max_output_tokens", "chat_summary_tokens", "chat_daily_messages", "chat_daily_tokens"):
-        if getattr(settings, name) < 1:
-            raise ConfigurationError(f"TETHER_{name.upper()} must be at least 1")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tether.chat.assistant import Assistant
 from tether.chat.queue import BadJob, ReplyJob
 from tether.telemetry import logger
+
+if TYPE_CHECKING:  # app.py tells events apart with this module: the assistant is built on first use
+    from tether.chat.assistant import Assistant
 
 SQS_SOURCE = "aws:sqs"
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from tether.chat.config import PROVIDERS
 from tether.chat.providers.base import NOT_CONFIGURED, Provider, ProviderError
 from tether.errors import ConfigurationError
 from tether.secrets import secret
 from tether.settings import Settings
-
-PROVIDERS = ("local", "bedrock", "openai", "anthropic")
 
 
 def build_provider(settings: Settings) -> Provider:

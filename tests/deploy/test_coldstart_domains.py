@@ -1,0 +1,158 @@
+"""Cold start: the core a fresh process builds answers a pull without the domains a pull does not
+need (tether/services.py builds each on its first use), and a push builds only the domains its
+follow-ups need.
+
+Checked in a fresh interpreter by what is in `sys.modules`, against DynamoDB Local: no wall clock.
+The suite shows each domain still works once it is built on use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.lambda_support import lambda_environment
+from tests.deploy.test_coldstart import fresh_interpreter
+from tether.services import Services
+from tether.settings import Settings
+from tether.uploads import Uploads
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+# The domains a pull needs none of (their modules; a package's own `__init__` imports nothing).
+DOMAINS = {
+    "tether.chat.assistant": "the assistant (chat replies)",
+    "tether.chat.providers.base": "the chat providers",
+    "tether.chat.tools": "the assistant's tools",
+    "tether.catalog.catalog": "the content catalog",
+    "tether.catalog.editor": "the catalog editor",
+    "tether.catalog.search": "the catalog's search",
+    "tether.catalog.publishing": "the catalog's publishing",
+    "tether.entitlements.service": "entitlements",
+    "tether.entitlements.purchases": "App Store and Play purchases",
+    "tether.uploads": "attachment uploads",
+    "tether.media": "the media bucket (S3)",
+    "tether.people.people": "the people services",
+    "tether.people.directory": "the sharing directory",
+    "tether.accounts.accounts": "the account services",
+    "tether.accounts.export": "data export",
+    "tether.accounts.erasure": "erasure",
+}
+
+# What the trusted path does for one pull and one push (resolvers/sync: the gate's keys in the
+# engine's first read, the access log, the push's follow-ups), then the domains it loaded.
+SCRIPT = """
+import json, sys
+from datetime import UTC, datetime
+from resolvers.people.scope import log_pull, log_push
+from tether.auth import User
+from tether.pieces import PIECES
+from tether.chat.model import THREADS
+from tether.services import Services
+from tether.settings import Settings
+from tether.storage import base as storage
+from tether.sync.engine import Mutation
+
+settings = Settings.from_env()
+storage.configure(settings)
+services = Services.build(settings)
+storage.client()
+user = User(id="cold-" + sys.argv[1])
+domains = set(sys.argv[2:])
+
+def loaded():
+    return sorted(name for name in domains if name in sys.modules)
+
+def push(collection, operation, payload):
+    mutation = Mutation(1 + push.count, datetime.now(UTC), collection, operation, payload)
+    push.count += 1
+    result = services.sync.push(user.id, "cold", [mutation], None, None, services.gate.for_sync(user))
+    assert result.results[0].status == "APPLIED", result.results[0]
+    log_push(services, result)
+    services.follow_up_push(user.id, result, 0.0)
+push.count = 0
+
+found = {"built": loaded()}
+pulled = services.sync.pull(user.id, "cold", None, 100, 0, None, None, services.gate.for_sync(user))
+log_pull(services, pulled)
+found["pulled"] = loaded()
+push(PIECES, "save", {"id": "01J00000000000000000000001", "title": "Etude"})
+found["pushed a piece"] = loaded()
+push(THREADS, "create", {"id": "01J00000000000000000000002", "title": "Hello"})
+found["pushed a thread"] = loaded()
+found["window"] = services.sync.follow_up_window.total_seconds()
+found["assistant's window"] = services.chat.reply_window().total_seconds()
+print(json.dumps(found))
+"""
+
+
+def run(settings: Settings, name: str) -> dict[str, Any]:
+    env = lambda_environment(
+        TETHER_STAGE="dev",
+        TETHER_TABLE=settings.table_name,
+        TETHER_DYNAMODB_ENDPOINT=str(settings.dynamodb_endpoint),
+        AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        POWERTOOLS_LOG_LEVEL="WARNING",
+    )
+    return fresh_interpreter(SCRIPT, name, *DOMAINS, cwd=ROOT, env=env)
+
+
+def test_a_fresh_process_answers_a_pull_and_a_push_without_the_domains_they_do_not_need(
+    settings: Settings,
+) -> None:
+    found = run(settings, "pull")
+    assert found["built"] == []
+    assert found["pulled"] == [], {name: DOMAINS[name] for name in found["pulled"]}
+    assert found["pushed a piece"] == [], {name: DOMAINS[name] for name in found["pushed a piece"]}
+    # A chat push's follow-ups need the assistant: it is built then (and what it depends on).
+    assert {"tether.chat.assistant", "tether.catalog.catalog", "tether.entitlements.service"} <= set(
+        found["pushed a thread"]
+    )
+    # Waiting pulls poll fast for as long as the assistant's lease, without the assistant built.
+    assert found["window"] == found["assistant's window"] == settings.chat_time_budget_seconds + 10
+
+
+class WatchedLock:
+    """The services' lock, telling when a second thread waits for it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.contended = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self.lock.acquire(blocking=False):
+            self.contended.set()
+            self.lock.acquire()
+
+    def __exit__(self, *_: object) -> None:
+        self.lock.release()
+
+
+def test_two_first_uses_at_once_build_a_domain_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm Lambda's threads (resolvers offload to a pool) may first use a domain together."""
+    services = Services.build(settings)
+    lock = WatchedLock()
+    monkeypatch.setattr(services, "_lock", lock)
+    builds: list[Uploads] = []
+    build = Services.uploads.build
+
+    def slow(of: Services) -> Uploads:
+        lock.contended.wait(timeout=10)  # the other thread is waiting for the lock meanwhile
+        builds.append(build(of))
+        return builds[-1]
+
+    monkeypatch.setattr(Services.uploads, "build", slow)
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.submit(lambda: services.uploads), pool.submit(lambda: services.uploads)
+        assert first.result() is second.result() is services.uploads
+    assert lock.contended.is_set()
+    assert len(builds) == 1
+    assert vars(services)["uploads"] is builds[0]  # later reads find it without the lock
