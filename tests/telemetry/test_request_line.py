@@ -97,6 +97,10 @@ def test_an_api_request_writes_one_json_object_with_its_metrics(
     assert (line["ClientName"], line["ClientVersion"]) == ("hula-ios", "4.2")
     assert "client_name" not in line
     assert "client_version" not in line
+    # Each fact once: the request id (Powertools' `function_request_id` is the same), the time (the
+    # metrics' `Timestamp`; CloudWatch stamps each event too), no constant source location.
+    assert not {"function_request_id", "timestamp", "location"} & set(line)
+    assert line["cold_start"] in (True, False)
 
 
 def test_the_next_invocation_starts_afresh(lambda_handler: LambdaHandler, stdout: Callable[[], str]) -> None:
@@ -136,3 +140,15 @@ def test_outside_lambda_the_request_line_is_logged_as_it_is(
     [line] = [line for line in objects(stdout()) if line.get("message") == "graphql request"]
     assert (line["client_name"], line["client_version"]) == ("hula-web", "1.0")
     assert "_aws" not in line
+    assert {"timestamp", "location"} <= set(line)
+
+
+def test_other_lines_of_an_invocation_keep_every_field(
+    lambda_handler: LambdaHandler, stdout: Callable[[], str]
+) -> None:
+    """Only the line with the metrics drops what they say: a job's lines keep the time, the place
+    and the Lambda request id (their only request id)."""
+    lambda_handler({"tetherJob": "move-deletion-locks"}, FakeLambdaContext(aws_request_id="req-job"))
+    [line] = [line for line in objects(stdout()) if line.get("message") == "one-off job"]
+    assert line["function_request_id"] == "req-job"
+    assert {"timestamp", "location"} <= set(line)
