@@ -240,8 +240,7 @@ def test_the_deployed_entry_point_reads_its_settings_from_the_environment(
     emf = next(line for line in logs if "_aws" in line)
     assert emf is access
     assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Tether"
-    assert emf["Requests"] == [1.0] or emf["Requests"] == 1.0
-    assert "Latency" in emf
+    assert len(emf["Latency"]) == 1  # a sample a request: its SampleCount counts the requests
 
 
 @pytest.mark.parametrize("name", ["http_api_post_graphql.json", "rest_api_post_graphql.json"])
