@@ -14,10 +14,10 @@ from starlette.testclient import TestClient
 
 from app import create_app, make_handler
 from tests.account.conftest import Clocks, items
-from tests.account.test_signout import REVOKED, container, signed_in
+from tests.account.test_signout import REVOKED, assert_push_locked_by_its_first_read, container, signed_in
 from tests.deploy.lambda_support import FakeLambdaContext
 from tests.operations import operation
-from tests.sync.conftest import Device, at, new_id
+from tests.sync.conftest import Device
 from tether.settings import Settings
 from tether.storage import deletions, signins
 from tether.storage.base import TetherModel
@@ -108,12 +108,7 @@ def test_locks_written_before_the_move_are_moved_by_the_one_off_job(
         assert (user_key(user_id), LEGACY_FLAG) not in {(i["pk"], i["sk"]) for i in items(user_id)}
         assert gate_item(user_id)["due_at"]
         # The gate finds it on the one item: push and pull refuse the account in their first read.
-        phone = Device(gql, "phone")
-        phone.save_piece(at(0), id=new_id(), title="Mele")
-        with record_calls() as calls:
-            refused = phone.push_raw()
-        assert refused["errors"][0]["extensions"]["reason"] == "DELETION_PENDING"
-        assert calls.operations == ["BatchGetItem"]
+        assert_push_locked_by_its_first_read(Device(gql, "phone"))
         assert handler(MOVE, FakeLambdaContext()) == {"job": "move-deletion-locks", "moved": 0}  # idempotent
         # Its erasure runs on its date, from the queue as before.
         clocks.now += timedelta(days=7)

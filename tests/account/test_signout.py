@@ -174,6 +174,15 @@ def account_reads(calls: Any, user_id: str) -> list[str]:
     ]
 
 
+def assert_push_locked_by_its_first_read(device: Device) -> None:
+    """A push of an account locked for deletion is refused by the push's own first read."""
+    device.save_piece(at(1), id=new_id(), title="Mele")
+    with record_calls() as calls:
+        locked = device.push_raw()
+    assert locked["errors"][0]["extensions"]["reason"] == "DELETION_PENDING"
+    assert calls.operations == ["BatchGetItem"]
+
+
 def account_keys(calls: Any, user_id: str) -> list[tuple[str, str]]:
     """The account's gate keys among those read (its sign-ins, its deletion lock)."""
     return [
@@ -210,12 +219,7 @@ def test_push_and_pull_admit_the_caller_with_their_own_first_read(
         assert refused["errors"][0]["extensions"] == REVOKED
         assert calls.operations == ["BatchGetItem"]
         other.data(operation("DeleteMyAccount"), {"confirm": "DELETE"})
-        tablet = Device(other, "tablet")
-        tablet.save_piece(at(1), id=new_id(), title="Mele")
-        with record_calls() as calls:
-            locked = tablet.push_raw()
-        assert locked["errors"][0]["extensions"]["reason"] == "DELETION_PENDING"
-        assert calls.operations == ["BatchGetItem"]
+        assert_push_locked_by_its_first_read(Device(other, "tablet"))
 
 
 def test_other_operations_read_the_account_once_per_container_and_a_revocation_reaches_every_warm_lambda_within_30_seconds(
