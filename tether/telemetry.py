@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
@@ -26,8 +27,6 @@ REQUEST_LINE = "graphql request"  # the message of the line every API request lo
 # What a JSON text can begin with (json.loads skips leading whitespace; NaN and Infinity are its
 # extensions).
 _JSON_STARTS = frozenset('{["-0123456789tfnNI \t\n\r')
-# Log fields the merged metrics carry under their dimension names, with the same values.
-_CARRIED_BY_DIMENSIONS = {"client_name": "ClientName", "client_version": "ClientVersion"}
 
 
 def decode_message(message: dict[Any, Any] | str | bool | int | float) -> Any:
@@ -83,17 +82,38 @@ class OneObjectEMFProvider(AmazonCloudWatchEMFProvider):
 
 
 def merge_metrics(record: logging.LogRecord, emf: dict[str, Any]) -> None:
-    """The EMF members onto the log record (its root), each fact once: a log field the dimensions
-    carry with the same value is dropped. A member that would clash with one of the record's own
-    attributes (none of ours do) leaves the blob to be printed on its own."""
+    """The EMF members onto the log record (its root). A member that would clash with one of the
+    record's own attributes (none of ours do) leaves the blob to be printed on its own."""
     fields = record.__dict__
     if any(name in fields and fields[name] != value for name, value in emf.items()):
         print(json.dumps(emf, separators=(",", ":")))
         return
-    for field, dimension in _CARRIED_BY_DIMENSIONS.items():
-        if field in fields and fields[field] == emf.get(dimension):
-            del fields[field]
     fields.update(emf)
+
+
+class OneObjectFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON formatter; a line carrying the metrics (`_aws`) says each fact once: the
+    time by `_aws.Timestamp` (CloudWatch stamps every log event too), the client by the
+    `ClientName`/`ClientVersion` dimensions, the request id by `request_id` (equal to the Lambda
+    request id, `function_request_id`), and not the formatter's constant source location."""
+
+    def serialize(self, log: dict[str, Any]) -> str:  # type: ignore[override]
+        if "_aws" in log:
+            for field, carried_by in REPEATED_IN_ONE_OBJECT.items():
+                if field in log and (carried_by is None or log.get(carried_by) == log[field]):
+                    del log[field]
+        return super().serialize(log)
+
+
+# A field of the request line -> the member that carries the same value in the one object (None:
+# nothing needs it there).
+REPEATED_IN_ONE_OBJECT: dict[str, str | None] = {
+    "client_name": "ClientName",
+    "client_version": "ClientVersion",
+    "function_request_id": "request_id",
+    "timestamp": None,
+    "location": None,
+}
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -115,7 +135,7 @@ def invocation(handler: Handler) -> Handler:
     return invoke  # type: ignore[return-value]
 
 
-logger = Logger(service=SERVICE, json_deserializer=decode_message)
+logger = Logger(service=SERVICE, logger_formatter=OneObjectFormatter(json_deserializer=decode_message))
 logger.registered_handler.addFilter(HoldRequestLine())
 metrics = Metrics(provider=OneObjectEMFProvider(namespace="Tether", service=SERVICE))
 

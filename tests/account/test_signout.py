@@ -19,7 +19,7 @@ from tests.sync.conftest import Device, at, new_id
 from tether.accounts.gate import CACHE_SECONDS, AccountGate, AccountState
 from tether.services import Services
 from tether.settings import Settings
-from tether.storage.deletions import FLAG
+from tether.storage.deletions import LEGACY_FLAG
 from tether.storage.instrumentation import Calls, record_calls
 from tether.storage.keys import user_key
 from tether.storage.signins import SIGNINS, SignIns
@@ -168,6 +168,24 @@ def account_reads(calls: Any, user_id: str) -> list[str]:
     ]
 
 
+def assert_push_locked_by_its_first_read(device: Device) -> None:
+    """A push of an account locked for deletion is refused by the push's own first read."""
+    device.save_piece(at(1), id=new_id(), title="Mele")
+    with record_calls() as calls:
+        locked = device.push_raw()
+    assert locked["errors"][0]["extensions"]["reason"] == "DELETION_PENDING"
+    assert calls.operations == ["BatchGetItem"]
+
+
+def account_keys(calls: Any, user_id: str) -> list[tuple[str, str]]:
+    """The account's gate keys among those read (its sign-ins, its deletion lock)."""
+    return [
+        key
+        for key in calls.keys_read()
+        if key in ((user_key(user_id), SIGNINS), (user_key(user_id), LEGACY_FLAG))
+    ]
+
+
 def test_push_and_pull_admit_the_caller_with_their_own_first_read(
     settings: Settings, make_token: Callable[..., str], user_id: str
 ) -> None:
@@ -180,12 +198,13 @@ def test_push_and_pull_admit_the_caller_with_their_own_first_read(
         with record_calls() as calls:
             phone.push()
         assert calls.operations == ["BatchGetItem", "TransactWriteItems"]
-        assert {(user_key(user_id), SIGNINS), (user_key(user_id), FLAG)} <= set(calls.keys_read())
+        # The sign-ins and the deletion lock are one item: one key (one read unit) of the account.
+        assert account_keys(calls, user_id) == [(user_key(user_id), SIGNINS)]
         phone.pull()
         with record_calls() as calls:
             phone.pull()  # idle
         assert calls.operations == ["BatchGetItem"]
-        assert {(user_key(user_id), SIGNINS), (user_key(user_id), FLAG)} <= set(calls.keys_read())
+        assert account_keys(calls, user_id) == [(user_key(user_id), SIGNINS)]
         # Refusals cost that one read too: a revoked sign-in, then a locked account.
         other = signed_in(client, make_token, user_id)
         other.data(operation("RevokeDevice"), {"clientId": "phone"})
@@ -194,12 +213,7 @@ def test_push_and_pull_admit_the_caller_with_their_own_first_read(
         assert refused["errors"][0]["extensions"] == REVOKED
         assert calls.operations == ["BatchGetItem"]
         other.data(operation("DeleteMyAccount"), {"confirm": "DELETE"})
-        tablet = Device(other, "tablet")
-        tablet.save_piece(at(1), id=new_id(), title="Mele")
-        with record_calls() as calls:
-            locked = tablet.push_raw()
-        assert locked["errors"][0]["extensions"]["reason"] == "DELETION_PENDING"
-        assert calls.operations == ["BatchGetItem"]
+        assert_push_locked_by_its_first_read(Device(other, "tablet"))
 
 
 def test_other_operations_read_the_account_once_per_container_and_a_revocation_reaches_every_warm_lambda_within_30_seconds(
@@ -219,8 +233,8 @@ def test_other_operations_read_the_account_once_per_container_and_a_revocation_r
             for gql in (phone_on_b, phone_on_c):
                 for name in ("Me", "Pieces", "ChatThreads"):
                     assert "errors" not in gql(operation(name))
-        # One read per container (sign-ins and deletion lock in one BatchGetItem), then the cache.
-        assert account_reads(calls, user_id) == ["BatchGetItem", "BatchGetItem"]
+        # One read per container (sign-ins and deletion lock: one item, one GetItem), then the cache.
+        assert account_reads(calls, user_id) == ["GetItem", "GetItem"]
         GraphQLClient(a, tablet_token).data(operation("RevokeDevice"), {"clientId": "phone"})
         # The container that served the revocation refuses the sign-in at once ...
         assert GraphQLClient(a, phone_token)(operation("Me"))["errors"][0]["extensions"] == REVOKED
@@ -247,7 +261,7 @@ def test_without_a_grace_period_an_operation_reads_only_the_sign_ins(
             gql.data(operation("Me"))
             gql.data(operation("Me"))
         assert calls.keys_read("GetItem").count((user_key(user_id), SIGNINS)) == 1
-        assert (user_key(user_id), FLAG) not in calls.keys_read("GetItem") + calls.keys_read()
+        assert (user_key(user_id), LEGACY_FLAG) not in calls.keys_read("GetItem") + calls.keys_read()
 
 
 def test_the_account_cache_is_bounded_and_per_container() -> None:

@@ -90,13 +90,18 @@ def test_an_api_request_writes_one_json_object_with_its_metrics(
     [directive] = line["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "Tether"
     assert directive["Dimensions"] == [["ClientName", "ClientVersion", "service"]]
-    assert {m["Name"] for m in directive["Metrics"]} == {"Requests", "Latency"}
-    assert line["Requests"] == [1.0]
+    # One metric: the requests are counted by Latency's SampleCount (one sample a request).
+    assert directive["Metrics"] == [{"Name": "Latency", "Unit": "Milliseconds"}]
+    assert len(line["Latency"]) == 1
     assert line["service"] == "tether"
     # The client is named once, by the metrics' dimensions (the log field said the same).
     assert (line["ClientName"], line["ClientVersion"]) == ("hula-ios", "4.2")
     assert "client_name" not in line
     assert "client_version" not in line
+    # Each fact once: the request id (Powertools' `function_request_id` is the same), the time (the
+    # metrics' `Timestamp`; CloudWatch stamps each event too), no constant source location.
+    assert not {"function_request_id", "timestamp", "location"} & set(line)
+    assert line["cold_start"] in (True, False)
 
 
 def test_the_next_invocation_starts_afresh(lambda_handler: LambdaHandler, stdout: Callable[[], str]) -> None:
@@ -107,7 +112,7 @@ def test_the_next_invocation_starts_afresh(lambda_handler: LambdaHandler, stdout
     assert [line["request_id"] for line in lines] == ["req-0", "req-1", "req-2"]
     for line in lines:
         assert_emf(line)
-        assert line["Requests"] == [1.0]
+        assert len(line["Latency"]) == 1
         assert (line["ClientName"], line["ClientVersion"]) == ("unknown", "unknown")
 
 
@@ -136,3 +141,15 @@ def test_outside_lambda_the_request_line_is_logged_as_it_is(
     [line] = [line for line in objects(stdout()) if line.get("message") == "graphql request"]
     assert (line["client_name"], line["client_version"]) == ("hula-web", "1.0")
     assert "_aws" not in line
+    assert {"timestamp", "location"} <= set(line)
+
+
+def test_other_lines_of_an_invocation_keep_every_field(
+    lambda_handler: LambdaHandler, stdout: Callable[[], str]
+) -> None:
+    """Only the line with the metrics drops what they say: a job's lines keep the time, the place
+    and the Lambda request id (their only request id)."""
+    lambda_handler({"tetherJob": "move-deletion-locks"}, FakeLambdaContext(aws_request_id="req-job"))
+    [line] = [line for line in objects(stdout()) if line.get("message") == "one-off job"]
+    assert line["function_request_id"] == "req-job"
+    assert {"timestamp", "location"} <= set(line)

@@ -1,11 +1,12 @@
 """The account gate: whether a signed-in caller may go on, by what its account refuses (revoked
 sign-ins, `signOutEverywhere`) and whether the account is locked for deletion.
 
-Both live in the account's partition (`SIGNINS`, `DELETION`) and are read together:
+Both live on one item of the account's partition (`SIGNINS`: tether/storage/signins.py), one key
+and one read unit:
 - push and pull read them in their own first BatchGetItem (`for_sync`): no round trip of their own,
   and always fresh (strongly consistent);
-- every other operation through this container's cache: one read (GetItem, or a BatchGetItem of the
-  two when a grace period is set) per account per `CACHE_SECONDS`. A push or pull refreshes it.
+- every other operation through this container's cache: one GetItem per account per
+  `CACHE_SECONDS`. A push or pull refreshes it.
 
 So a revocation reaches the container that served it at once, every push and pull at once, and
 every other operation in every other warm container within `CACHE_SECONDS` (docs/security.md).
@@ -78,11 +79,11 @@ class AccountGate:
         self._lock = threading.Lock()
 
     def keys(self, user_id: str) -> list[tuple[str, str]]:
-        """What the account's state is read from."""
-        return [signins.key(user_id)] + ([deletions.flag_key(user_id)] if self.deletion_lock else [])
+        """What the account's state is read from: its gate item, sign-ins and deletion lock."""
+        return [signins.key(user_id)]
 
     def state(self, user_id: str) -> AccountState:
-        """The account's state: cached for `ttl` seconds, else one read."""
+        """The account's state: cached for `ttl` seconds, else one GetItem."""
         cached = self.cached(user_id)
         if cached is not None:
             return cached

@@ -91,10 +91,16 @@ class DeletionGrace:
         for pending in deletions.due(self.clock(), limit):
             result = self.erasure.erase(User(pending.user_id, username=pending.username))
             if result.complete:
-                deletions.cancel(pending)  # the queue entry (the flag went with the partition)
+                deletions.dequeue(pending)  # the queue entry (the lock went with the partition)
                 self._remember(pending.user_id, None)
             done.append((pending.user_id, result))
         return done
+
+    def move_legacy_locks(self) -> int:
+        """The one-off job after the lock moved onto the gate item (tether/storage/deletions.py):
+        locks written as items of their own move there. Other containers see them within
+        CACHE_SECONDS, every push and pull at once."""
+        return deletions.move_legacy_locks()
 
     def _remember(self, user_id: str, pending: Pending | None) -> None:
         """This container knows the new state at once."""

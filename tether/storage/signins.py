@@ -1,8 +1,11 @@
-"""The sign-ins an account refuses: `USER#<id>` / `SIGNINS`, one small item per account.
+"""The account's gate item: `USER#<id>` / `SIGNINS`, one small item per account.
 
-It holds the revoked sign-ins (a device's `origin_jti`, with when it was revoked) and the time of the
-last `signOutEverywhere`. Push and pull read it in their first BatchGetItem; every other operation
-through a short per-container cache (tether/accounts/gate.py).
+It holds the revoked sign-ins (a device's `origin_jti`, with when it was revoked), the time of the
+last `signOutEverywhere`, and the deletion lock while the account waits to be erased (`due_at`,
+`username`: tether/storage/deletions.py writes them). Push and pull read it in their first
+BatchGetItem (one key, one read unit); every other operation through a short per-container cache
+(tether/accounts/gate.py). The two parts are written by updates of their own attributes, each
+conditioned on its own state, so neither overwrites the other.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from tether.storage.audit import Operation
@@ -29,7 +39,10 @@ class RevokedSignIn(MapAttribute[str, Any]):
 class SignInsItem(TetherModel, discriminator="signins"):
     signed_out_at = NumberAttribute(null=True)  # epoch seconds: tokens authenticated up to then are refused
     revoked = ListAttribute(of=RevokedSignIn, default=list)
-    version = NumberAttribute(default=0)
+    version = NumberAttribute(default=0)  # of the sign-ins part (the deletion lock has its own condition)
+    # The deletion lock (tether/storage/deletions.py): when the account is erased, and its Cognito name.
+    due_at = UTCDateTimeAttribute(null=True)
+    username = UnicodeAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -71,20 +84,25 @@ def read_items(keys: Sequence[tuple[str, str]]) -> list[TetherModel]:
 
 
 def save(user_id: str, previous: SignIns, new: SignIns) -> Operation:
-    """Write `new` in a transaction, if the item is still as `previous` was read (else StaleRead)."""
+    """Write `new` in a transaction, if the sign-ins are still as `previous` was read (else
+    StaleRead). An update of the sign-ins' attributes only: a deletion lock on the item stays."""
     pk, sk = key(user_id)
-    item = SignInsItem(
-        pk=pk,
-        sk=sk,
-        signed_out_at=new.signed_out_at,
-        revoked=[RevokedSignIn(origin=origin, revoked_at=at) for origin, at in new.revoked.items()],
-        version=previous.version + 1,
-    )
+    revoked = [RevokedSignIn(origin=origin, revoked_at=at) for origin, at in new.revoked.items()]
+    actions: list[Action] = [
+        SignInsItem.item_type.set(SignInsItem),  # an update does not write it itself
+        SignInsItem.revoked.set(revoked),
+        SignInsItem.version.set(previous.version + 1),
+        SignInsItem.signed_out_at.set(new.signed_out_at)
+        if new.signed_out_at is not None
+        else SignInsItem.signed_out_at.remove(),
+    ]
     condition = (
-        SignInsItem.pk.does_not_exist() if previous.version == 0 else SignInsItem.version == previous.version
+        SignInsItem.version.does_not_exist()
+        if previous.version == 0
+        else SignInsItem.version == previous.version
     )
 
     def add(transaction: TransactWrite) -> None:
-        transaction.save(item, condition=condition)
+        transaction.update(SignInsItem(pk=pk, sk=sk), actions=actions, condition=condition)
 
     return add
