@@ -83,24 +83,36 @@ MOVE_DELETION_LOCKS = "move-deletion-locks"
 
 def run_job(services: Services, job: str) -> dict[str, Any]:
     """A scheduled job (template.yaml's schedule invokes the function with `{"tetherJob": ...}`), or
-    the one-off `move-deletion-locks` after deploying the lock's move onto the gate item (by hand:
-    docs/accounts.md "Deployed accounts")."""
+    `move-deletion-locks` at once after deploying the lock's move onto the gate item (docs/accounts.md
+    "Deployed accounts"; the hourly erasure job moves them too, so none waits more than an hour)."""
     if job == MOVE_DELETION_LOCKS:
-        moved: dict[str, Any] = {"job": job, "moved": services.accounts.grace.move_legacy_locks()}
+        moved: dict[str, Any] = {"job": job, "moved": _move_deletion_locks(services)}
         logger.info("one-off job", extra=moved)
-        metrics.add_metric(name="MovedDeletionLocks", unit=MetricUnit.Count, value=moved["moved"])
         return moved
     if job != ERASE_DUE_ACCOUNTS:
         raise ValueError(f"unknown job {job!r}")
+    locks_moved = _move_deletion_locks(services)  # (a deploy's old locks, and an old Lambda's late ones)
     results = services.accounts.grace.run_due()
     erased = sum(1 for _, result in results if result.complete)
     unfinished = len(results) - erased  # the next run finishes them
-    summary: dict[str, Any] = {"job": job, "erased": erased, "unfinished": unfinished}
+    summary: dict[str, Any] = {
+        "job": job,
+        "erased": erased,
+        "unfinished": unfinished,
+        "movedDeletionLocks": locks_moved,
+    }
     logger.info("scheduled job", extra=summary)
     # What an alarm watches: erasures left unfinished run again (and again) on the next schedule.
     metrics.add_metric(name="ErasedAccounts", unit=MetricUnit.Count, value=erased)
     metrics.add_metric(name="UnfinishedErasures", unit=MetricUnit.Count, value=unfinished)
     return summary
+
+
+def _move_deletion_locks(services: Services) -> int:
+    """Locks written as items of their own before the lock moved onto the gate item, moved there."""
+    moved = services.accounts.grace.move_legacy_locks()
+    metrics.add_metric(name="MovedDeletionLocks", unit=MetricUnit.Count, value=moved)
+    return moved
 
 
 def _cors(settings: Settings) -> list[Middleware]:

@@ -116,6 +116,25 @@ def test_locks_written_before_the_move_are_moved_by_the_one_off_job(
         assert items(user_id) == []
 
 
+def test_the_hourly_erasure_job_moves_locks_written_before_the_move(
+    settings: Settings, make_token: Callable[..., str], user_id: str
+) -> None:
+    """Nobody ran the one-off job after the deploy (or an old Lambda wrote a lock during it): the
+    next hourly run moves the lock, and from then on the gate refuses the account."""
+    clocks = Clocks()
+    clocks.now = clocks.now.replace(year=2032)  # due after every other test's entries
+    app = create_app(services=container(settings, clocks))
+    with TestClient(app) as client:
+        gql = signed_in(client, make_token, user_id)
+        Device(gql, "phone").pull()
+        write_legacy_lock(user_id, clocks)
+        summary = make_handler(app)({"tetherJob": "erase-due-accounts"}, FakeLambdaContext())
+        assert summary["erased"] == 0  # (not due yet)
+        assert summary["movedDeletionLocks"] >= 1
+        assert (user_key(user_id), LEGACY_FLAG) not in {(i["pk"], i["sk"]) for i in items(user_id)}
+        assert_push_locked_by_its_first_read(Device(gql, "phone"))
+
+
 def test_a_lock_written_before_the_move_can_be_cancelled_before_the_job_runs(
     settings: Settings, make_token: Callable[..., str], user_id: str
 ) -> None:
