@@ -59,19 +59,10 @@ HANDLER_SCRIPT = (
 
 
 def pull_event() -> dict[str, Any]:
-    """The stored HTTP API event (authorizer claims included) carrying the app's SyncPull operation,
-    its text as the bundled manifest has it (as Apollo's clients send it, with `__typename`)."""
-    from tests.deploy.lambda_support import load_event
-    from tether.persisted import DEFAULT_MANIFESTS, Manifest
+    """The stored HTTP API event carrying the app's SyncPull operation (tests/deploy/lambda_support.py)."""
+    from tests.deploy.lambda_support import sync_pull_event
 
-    manifest = Manifest.load(next(path for path in DEFAULT_MANIFESTS if path.is_file()))
-    query = next(entry.body for entry in manifest.operations.values() if entry.name == "SyncPull")
-    event = load_event("http_api_post_graphql.json")
-    event["body"] = json.dumps(
-        {"query": query, "variables": {"input": {"clientId": "coldstart", "cursor": None, "limit": 100}}}
-    )
-    event["headers"]["content-length"] = str(len(event["body"]))
-    return event
+    return sync_pull_event()
 
 
 COMPILE_SCRIPT = (

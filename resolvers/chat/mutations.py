@@ -3,7 +3,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, CreateChatThreadInput
+from resolvers.chat.records import ChatMessage, ChatMessageInput, ChatThread
+from resolvers.chat.types import CreateChatThreadInput
 from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.people.scope import reaching

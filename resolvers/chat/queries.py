@@ -1,12 +1,10 @@
 import strawberry
 
+from resolvers.chat.records import ChatContextInput, ChatMessage, ChatThread
 from resolvers.chat.types import (
-    ChatContextInput,
-    ChatMessage,
     ChatMessageConnection,
     ChatMessageOrder,
     ChatSuggestions,
-    ChatThread,
     ChatThreadConnection,
 )
 from resolvers.context import Info

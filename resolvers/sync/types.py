@@ -4,10 +4,10 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.account.types import DeviceInput, Preferences, PreferencesInput
-from resolvers.attachments.types import Attachment, AttachmentInput
-from resolvers.bookmarks.types import Bookmark, BookmarkInput
-from resolvers.chat.types import (
+from resolvers.account.records import DeviceInput, Preferences, PreferencesInput
+from resolvers.attachments.records import Attachment, AttachmentInput
+from resolvers.bookmarks.records import Bookmark, BookmarkInput
+from resolvers.chat.records import (
     ChatMemory,
     ChatMemoryInput,
     ChatMessage,
@@ -15,12 +15,12 @@ from resolvers.chat.types import (
     ChatThread,
     ChatThreadInput,
 )
-from resolvers.content.types import CatalogCollection, CatalogTrack
-from resolvers.entitlements.types import Entitlement
+from resolvers.content.records import CatalogCollection, CatalogTrack
+from resolvers.entitlements.records import Entitlement
 from resolvers.input_plan import use_plan
-from resolvers.pieces.types import Piece, PieceInput
-from resolvers.progress.types import Progress, RecordProgressInput, ResetProgressInput
-from resolvers.sessions.types import PracticeSession, PracticeSessionInput
+from resolvers.pieces.records import Piece, PieceInput
+from resolvers.progress.records import Progress, RecordProgressInput, ResetProgressInput
+from resolvers.sessions.records import PracticeSession, PracticeSessionInput
 
 
 @strawberry.enum(description="What the server did with one queued mutation.")

@@ -8,6 +8,7 @@ The suite shows each domain still works once it is built on use.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,10 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.lambda_support import lambda_environment
+from tests.deploy.lambda_support import lambda_environment, load_event, sync_pull_event
 from tests.deploy.test_coldstart import fresh_interpreter
+from tether.pieces import PIECES
 from tether.services import Services
 from tether.settings import Settings
+from tether.sync.engine import Mutation
 from tether.uploads import Uploads
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -91,8 +94,9 @@ print(json.dumps(found))
 """
 
 
-def run(settings: Settings, name: str) -> dict[str, Any]:
-    env = lambda_environment(
+def function_environment(settings: Settings) -> dict[str, str]:
+    """The function's environment against this run's DynamoDB Local."""
+    return lambda_environment(
         TETHER_STAGE="dev",
         TETHER_TABLE=settings.table_name,
         TETHER_DYNAMODB_ENDPOINT=str(settings.dynamodb_endpoint),
@@ -100,7 +104,10 @@ def run(settings: Settings, name: str) -> dict[str, Any]:
         AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
-    return fresh_interpreter(SCRIPT, name, *DOMAINS, cwd=ROOT, env=env)
+
+
+def run(settings: Settings, name: str) -> dict[str, Any]:
+    return fresh_interpreter(SCRIPT, name, *DOMAINS, cwd=ROOT, env=function_environment(settings))
 
 
 def test_a_fresh_process_answers_a_pull_and_a_push_without_the_domains_they_do_not_need(
@@ -116,6 +123,80 @@ def test_a_fresh_process_answers_a_pull_and_a_push_without_the_domains_they_do_n
     )
     # Waiting pulls poll fast for as long as the assistant's lease, without the assistant built.
     assert found["window"] == found["assistant's window"] == settings.chat_time_budget_seconds + 10
+
+
+# What a fresh Lambda answering one pull through app's handler needs none of, beyond the core's
+# domains: each GraphQL domain's module of its other types (what the rest of the API returns and
+# takes: connections, admin inputs, export and erasure results, media URLs...), its queries and
+# mutations, the root schema, and the core modules only those types import. The sync payload's
+# record classes are in resolvers/<domain>/records.py.
+GRAPHQL_DOMAINS = (
+    "account",
+    "attachments",
+    "bookmarks",
+    "chat",
+    "content",
+    "entitlements",
+    "people",
+    "pieces",
+    "progress",
+    "sessions",
+)
+NOT_FOR_A_PULL = {
+    **DOMAINS,
+    **{
+        f"resolvers.{domain}.{module}": f"the GraphQL layer's {domain} {module}"
+        for domain in GRAPHQL_DOMAINS
+        for module in ("types", "queries", "mutations")
+    },
+    "resolvers.schema": "the root schema (Strawberry's)",
+    "resolvers.pagination": "connections' paging",
+    "tether.accounts.devices": "the devices list",
+    "tether.accounts.profiles": "the profile of `me`",
+    "tether.accounts.signout": "signOutEverywhere",
+    "tether.accounts.grace": "the deletion grace period",
+    "tether.catalog.media": "the catalog's media URLs",
+}
+
+HANDLER_PULL = """
+import json, sys
+from tests.deploy.lambda_support import FakeLambdaContext
+event = json.loads(sys.argv[1])
+import app
+response = app.handler(event, FakeLambdaContext())
+print(json.dumps({
+    "status": response["statusCode"],
+    "body": json.loads(response["body"]),
+    "loaded": sorted(name for name in sys.argv[2:] if name in sys.modules),
+    "records": sorted(name for name in sys.modules if name.endswith(".records") and name.startswith("resolvers.")),
+}))
+"""
+
+
+def test_a_fresh_lambda_answering_a_pull_imports_only_the_records_of_its_payload(
+    settings: Settings,
+) -> None:
+    """Through app's handler, as API Gateway invokes it: the pull returns a stored piece, and
+    neither the domains' other GraphQL types nor the core modules they need were imported."""
+    claims = load_event("http_api_post_graphql.json")["requestContext"]["authorizer"]["jwt"]["claims"]
+    services = Services.build(settings)
+    user = claims["sub"]
+    piece = {"id": "01J0C01D5TART0000000000001", "title": "Oli"}
+    mutation = Mutation(1, services.clock(), PIECES, "save", piece)
+    pushed = services.sync.push(user, "cold-seed", [mutation], None, None, None)
+    assert pushed.results[0].status == "APPLIED"
+    event = json.dumps(sync_pull_event(client_id="cold-handler"))
+    found = fresh_interpreter(
+        HANDLER_PULL, event, *NOT_FOR_A_PULL, cwd=ROOT, env=function_environment(settings)
+    )
+    assert found["status"] == 200, found["body"]
+    assert "errors" not in found["body"], found["body"]
+    pieces = found["body"]["data"]["syncPull"]["pieces"]
+    assert piece["id"] in [item["id"] for item in pieces]
+    assert found["loaded"] == [], {name: NOT_FOR_A_PULL[name] for name in found["loaded"]}
+    assert found["records"] == sorted(
+        f"resolvers.{domain}.records" for domain in GRAPHQL_DOMAINS if domain != "people"
+    )
 
 
 class WatchedLock:
