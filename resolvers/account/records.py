@@ -1,4 +1,8 @@
-"""The preferences record and the device input: what the sync contract needs of the account's types (a pull imports this, not types.py)."""
+"""The preferences record and the device input (of a pull too): what a pull needs of the account's types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 from datetime import datetime
 from typing import ClassVar, Self
@@ -58,26 +62,6 @@ class Preferences(Syncable):
     def unsaved(cls, since: datetime) -> Self:
         """What a user who never saved preferences sees: every field unset, version 0."""
         return cls(id=strawberry.ID(PREFERENCES_ID), version=0, updated_at=since, deleted=False)
-
-
-@strawberry.input(description="Set (`value`) or remove (`value: null`) one app-defined setting.")
-class PreferenceEntryInput:
-    key: str = strawberry.field(description="1-64 characters of A-Z a-z 0-9 . _ : -")
-    value: str | None = strawberry.field(
-        default=None, description="Up to 1,000 characters; null removes the key."
-    )
-
-
-@strawberry.input(description="A patch of the preferences: omitted = unchanged; explicit null = cleared.")
-class PreferencesInput:
-    language: strawberry.Maybe[str | None]
-    content_language: strawberry.Maybe[str | None]
-    time_zone: strawberry.Maybe[str | None]
-    notifications: strawberry.Maybe[bool | None]
-    daily_goal_minutes: strawberry.Maybe[int | None]
-    custom: strawberry.Maybe[list[PreferenceEntryInput] | None] = strawberry.field(
-        description="The keys to set or remove (others are unchanged); null removes every key."
-    )
 
 
 @strawberry.input(description="How the app describes the device it runs on (shown in `devices`).")

@@ -1,4 +1,8 @@
-"""The attachment record and its input: what the sync contract needs of the attachments' types (a pull imports this, not types.py)."""
+"""The attachment record: what a pull needs of the attachments' types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 from datetime import datetime
 from enum import Enum
@@ -37,15 +41,6 @@ class AttachmentParentType(Enum):
 class AttachmentParent:
     type: AttachmentParentType
     id: strawberry.ID
-
-
-@strawberry.input(description="The record an attachment belongs to, by type and id.")
-class AttachmentParentInput:
-    type: AttachmentParentType
-    id: strawberry.ID
-
-    def to_core(self) -> dict[str, str]:
-        return {"type": self.type.value, "id": str(self.id)}
 
 
 @strawberry.type(
@@ -91,22 +86,3 @@ class Attachment(Syncable):
             else None
         )
         return attachment
-
-
-@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
-class AttachmentInput:
-    id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
-    name: strawberry.Maybe[str | None] = strawberry.field(description="Required on create.")
-    content_type: strawberry.Maybe[str | None] = strawberry.field(
-        description="Required on create; fixed once uploaded. Outside the allow-list: REJECTED TYPE_NOT_ALLOWED."
-    )
-    byte_size: strawberry.Maybe[int | None] = strawberry.field(
-        description="Required on create; fixed once uploaded. Over the limit: REJECTED TOO_LARGE."
-    )
-    sha256: strawberry.Maybe[str | None] = strawberry.field(
-        description="Required on create; fixed once uploaded. Not a base64 SHA-256: REJECTED BAD_CHECKSUM."
-    )
-    parent: strawberry.Maybe[AttachmentParentInput | None]
-    width: strawberry.Maybe[int | None]
-    height: strawberry.Maybe[int | None]
-    duration_seconds: strawberry.Maybe[int | None]

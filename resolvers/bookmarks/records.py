@@ -1,4 +1,8 @@
-"""The bookmark record and its input: what the sync contract needs of the bookmarks' types (a pull imports this, not types.py)."""
+"""The bookmark record: what a pull needs of the bookmarks' types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 from datetime import datetime
 from typing import ClassVar
@@ -21,16 +25,3 @@ class Bookmark(Syncable):
     created_at: datetime | None = strawberry.field(
         default=None, description="When the bookmark was first saved (the creating edit's time)."
     )
-
-
-@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
-class BookmarkInput:
-    id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
-    track_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(
-        description="A catalog track id; required on create."
-    )
-    position_seconds: strawberry.Maybe[float | None] = strawberry.field(
-        description="0 to 86,400; required on create."
-    )
-    label: strawberry.Maybe[str | None]
-    note: strawberry.Maybe[str | None]

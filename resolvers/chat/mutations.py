@@ -3,7 +3,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.chat.records import ChatMessage, ChatMessageInput, ChatThread
+from resolvers.chat.inputs import ChatMessageInput
+from resolvers.chat.records import ChatMessage, ChatThread
 from resolvers.chat.types import CreateChatThreadInput
 from resolvers.context import Info
 from resolvers.offload import offload

@@ -1,6 +1,7 @@
 import strawberry
 
-from resolvers.chat.records import ChatContextInput, ChatMessage, ChatThread
+from resolvers.chat.inputs import ChatContextInput
+from resolvers.chat.records import ChatMessage, ChatThread
 from resolvers.chat.types import (
     ChatMessageConnection,
     ChatMessageOrder,

@@ -1,4 +1,8 @@
-"""The chat records (threads, messages, memory) and their inputs: what the sync contract needs of the chat types (a pull imports this, not types.py)."""
+"""The chat records (threads, messages, memory): what a pull needs of the chat types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 from datetime import datetime
 from enum import Enum
@@ -64,28 +68,6 @@ class ChatContext:
         return found
 
 
-@strawberry.input(
-    one_of=True,
-    description="Exactly one record a thread is about: a catalog track or collection id, or the id of one of "
-    "the profile's pieces, practice sessions or attachments (an attachment is read by the assistant with "
-    "every message of the thread).",
-)
-class ChatContextInput:
-    track_id: strawberry.ID | None = strawberry.UNSET
-    collection_id: strawberry.ID | None = strawberry.UNSET
-    piece_id: strawberry.ID | None = strawberry.UNSET
-    session_id: strawberry.ID | None = strawberry.UNSET
-    attachment_id: strawberry.ID | None = strawberry.UNSET
-
-    def to_core(self) -> dict[str, str]:
-        """The core's form of the context (see tether/chat/model.py ThreadContext)."""
-        for name in CONTEXT_KINDS:
-            value = getattr(self, name)
-            if value is not None and value is not strawberry.UNSET:
-                return {name: str(value)}
-        raise AssertionError("@oneOf guarantees one member")  # pragma: no cover
-
-
 @strawberry.type(description="A conversation with the assistant. Only its owner ever sees it.")
 class ChatThread(Syncable):
     collection: ClassVar[Collection] = THREADS
@@ -108,13 +90,6 @@ class ChatThread(Syncable):
         if context:
             thread.context = ChatContext.from_core(context)
         return thread
-
-
-@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
-class ChatThreadInput:
-    id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
-    title: strawberry.Maybe[str | None]
-    context: strawberry.Maybe[ChatContextInput | None]
 
 
 @strawberry.type(description="Why an assistant reply FAILED, and when trying again makes sense.")
@@ -183,24 +158,6 @@ class ChatMessage(Syncable):
         )
 
 
-@strawberry.input(description="A user's message to the assistant.")
-class ChatMessageInput:
-    id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
-    thread_id: strawberry.ID
-    text: str = strawberry.field(description="1-4,000 characters.")
-    attachment_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None,
-        description="Up to 5 UPLOADED attachments of the profile for the assistant to read with this message, "
-        "of a type and size the deployment's provider reads (docs/chat.md, Attachments).",
-    )
-
-    def to_core(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {"id": str(self.id), "thread_id": str(self.thread_id), "text": self.text}
-        if self.attachment_ids:
-            payload["attachment_ids"] = [str(i) for i in self.attachment_ids]
-        return payload
-
-
 def _id(value: Any) -> strawberry.ID | None:
     return None if value is None else strawberry.ID(str(value))
 
@@ -224,12 +181,3 @@ class ChatMemory(Syncable):
     created_at: datetime | None = strawberry.field(
         default=None, description="When the fact was learned or first saved."
     )
-
-
-@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
-class ChatMemoryInput:
-    id: strawberry.ID = strawberry.field(
-        description="Client-generated UUID or ULID (or a learned fact's id)."
-    )
-    text: strawberry.Maybe[str | None] = strawberry.field(description="1-500 characters; required on create.")
-    pinned: strawberry.Maybe[bool | None]

@@ -3,7 +3,8 @@ from typing import Any
 
 import strawberry
 
-from resolvers.chat.records import ChatContextInput, ChatMessage, ChatThread
+from resolvers.chat.inputs import ChatContextInput
+from resolvers.chat.records import ChatMessage, ChatThread
 from resolvers.pagination import PageInfo
 
 

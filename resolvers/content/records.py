@@ -1,4 +1,8 @@
-"""The catalog's synced records (collections, tracks) and their localized texts: what the sync contract needs of the content types (a pull imports this, not types.py)."""
+"""The catalog's synced records (collections, tracks) and their localized texts: what a pull needs of the content types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import field

@@ -1,4 +1,8 @@
-"""The entitlement record and its enums: what the sync contract needs of the entitlements' types (a pull imports this, not types.py)."""
+"""The entitlement record and its enums: what a pull needs of the entitlements' types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 from datetime import datetime
 from typing import ClassVar, Self

@@ -1,4 +1,8 @@
-"""The piece record and its input: what the sync contract needs of the pieces' types (a pull imports this, not types.py)."""
+"""The piece record: what a pull needs of the pieces' types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 from datetime import datetime
 from typing import ClassVar
@@ -26,15 +30,3 @@ class Piece(Syncable):
     created_at: datetime | None = strawberry.field(
         default=None, description="When the piece was first saved (the creating edit's time)."
     )
-
-
-@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
-class PieceInput:
-    id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
-    title: strawberry.Maybe[str | None]
-    category: strawberry.Maybe[str | None]
-    language: strawberry.Maybe[str | None]
-    lyrics: strawberry.Maybe[str | None]
-    notes: strawberry.Maybe[str | None]
-    tags: strawberry.Maybe[list[str] | None]
-    favorite: strawberry.Maybe[bool | None]

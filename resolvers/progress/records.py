@@ -1,4 +1,8 @@
-"""The progress record and its inputs: what the sync contract needs of the progress types (a pull imports this, not types.py)."""
+"""The progress record: what a pull needs of the progress types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 import datetime
 from typing import ClassVar
@@ -45,30 +49,3 @@ class Progress(Syncable):
         description="Plays started: a device's first listening of the track, listening again after a "
         "30-minute pause, or after it reached the end.",
     )
-
-
-@strawberry.input(
-    description="A player's report, sent every few seconds to minutes while it plays and when it stops. "
-    "The mutation's changedAt is the report's time (lastPlayedAt)."
-)
-class RecordProgressInput:
-    track_id: strawberry.ID = strawberry.field(description="A catalog track id.")
-    position_seconds: float = strawberry.field(description="0 to 86,400.")
-    listened_seconds_delta: float = strawberry.field(
-        description="Seconds listened since this device's previous report of this track: not negative, "
-        "at most the time since that report (+60 s) and at most 24 h."
-    )
-    duration_seconds: float | None = strawberry.field(
-        default=None, description="The track's length as the player sees it (0 to 86,400)."
-    )
-    completed: bool | None = strawberry.field(
-        default=None,
-        description="true: the player reached the end. false changes nothing (see resetProgress).",
-    )
-
-
-@strawberry.input(
-    description='"Mark as unplayed": not completed, position 0, unless a later report says otherwise.'
-)
-class ResetProgressInput:
-    track_id: strawberry.ID

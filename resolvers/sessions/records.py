@@ -1,4 +1,8 @@
-"""The practice session record and its input: what the sync contract needs of the sessions' types (a pull imports this, not types.py)."""
+"""The practice session record: what a pull needs of the sessions' types.
+
+A Lambda answering syncs imports this module, not types.py (the rest of the API's types) nor
+inputs.py (a push's, imported by the first push): tests/deploy/test_coldstart_domains.py.
+"""
 
 from datetime import datetime
 from typing import ClassVar
@@ -21,15 +25,3 @@ class PracticeSession(Syncable):
     duration_seconds: int | None = strawberry.field(default=None, description="0 to 86,400 (24 h).")
     rating: int | None = strawberry.field(default=None, description="1 to 5.")
     notes: str | None = None
-
-
-@strawberry.input(description="A patch: `id` plus any fields. Omitted = unchanged; explicit null = cleared.")
-class PracticeSessionInput:
-    id: strawberry.ID = strawberry.field(description="Client-generated UUID or ULID.")
-    piece_id: strawberry.Maybe[strawberry.ID | None]
-    track_id: strawberry.Maybe[strawberry.ID | None]
-    started_at: strawberry.Maybe[datetime | None]
-    ended_at: strawberry.Maybe[datetime | None]
-    duration_seconds: strawberry.Maybe[int | None]
-    rating: strawberry.Maybe[int | None]
-    notes: strawberry.Maybe[str | None]
