@@ -59,19 +59,10 @@ HANDLER_SCRIPT = (
 
 
 def pull_event() -> dict[str, Any]:
-    """The stored HTTP API event (authorizer claims included) carrying the app's SyncPull operation,
-    its text as the bundled manifest has it (as Apollo's clients send it, with `__typename`)."""
-    from tests.deploy.lambda_support import load_event
-    from tether.persisted import DEFAULT_MANIFESTS, Manifest
+    """The stored HTTP API event carrying the app's SyncPull operation (tests/deploy/lambda_support.py)."""
+    from tests.deploy.lambda_support import sync_pull_event
 
-    manifest = Manifest.load(next(path for path in DEFAULT_MANIFESTS if path.is_file()))
-    query = next(entry.body for entry in manifest.operations.values() if entry.name == "SyncPull")
-    event = load_event("http_api_post_graphql.json")
-    event["body"] = json.dumps(
-        {"query": query, "variables": {"input": {"clientId": "coldstart", "cursor": None, "limit": 100}}}
-    )
-    event["headers"]["content-length"] = str(len(event["body"]))
-    return event
+    return sync_pull_event()
 
 
 COMPILE_SCRIPT = (
@@ -83,11 +74,10 @@ COMPILE_SCRIPT = (
 
 # Where init's CPU goes, step by step in one fresh interpreter run from the package, with the collector
 # paused as app.py pauses it (on stdout, seconds per step; app's own wiring, a few ms, is left out:
-# importing app here would configure the storage and build its client again). The two steps of
-# Strawberry's schema (its modules and their conversion) are what init would leave to the first
-# operation that needs it if SyncPull and SyncPush ran without it (resolvers/lazy_schema.py): what
-# that first request would then pay on top of its own work. The last step is what init would build
-# instead: graphql-core's schema of the committed SDL.
+# importing app here would configure the storage and build its client again). Init runs the trusted
+# SyncPull and SyncPush on graphql-core's schema of the committed SDL (resolvers/lazy_schema.py,
+# resolvers/sync/plain.py); the last two steps are what it leaves to the first operation that needs
+# Strawberry's schema (the rest of the GraphQL layer's modules, then their conversion).
 PHASES_SCRIPT = """
 import gc, json, resource, sys
 gc.disable()
@@ -106,19 +96,23 @@ from tether.settings import Settings
 schema = LazySchema(Settings.from_env())
 import tether.services
 step("the core's modules (tether.services and all it imports)")
-import resolvers.schema
-step("Strawberry's schema: the GraphQL layer's modules (Strawberry builds each type)")
+import resolvers.sync.plain
+step("the sync path's GraphQL modules (the synced records' classes: resolvers/*/records.py, resolvers/sync)")
+schema.graphql
+step("graphql-core's schema of the committed SDL (resolvers/lazy_schema.py)")
+resolvers.sync.plain.plain_sdl_schema()
+step("the sync fields attached to it (resolvers/sync/plain.py)")
 from tether.storage import base as storage
 settings = Settings.from_env()
 storage.configure(settings)
-schema.strawberry
-step("Strawberry's schema: the conversion of its types for graphql-core")
 tether.services.Services.build(settings)
 step("the services")
 storage.client()
 step("the DynamoDB client")
-schema.graphql
-step("not in init yet: graphql-core's schema of the committed SDL (resolvers/lazy_schema.py)")
+import resolvers.schema
+step("not in init: the rest of the GraphQL layer's modules (Strawberry builds each type)")
+schema.strawberry
+step("not in init: Strawberry's conversion of its types for graphql-core")
 print(json.dumps(steps))
 """
 
@@ -257,7 +251,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
         "handler_import_ms": round(sum(handler_times.values()) / 1000, 1),
         "init_steps_ms": {name: round(statistics.median(times) * 1000, 1) for name, times in steps.items()},
         "strawberry_ms": round(
-            sum(statistics.median(times) for name, times in steps.items() if name.startswith("Strawberry's"))
+            sum(statistics.median(times) for name, times in steps.items() if name.startswith("not in init"))
             * 1000,
             1,
         ),
@@ -280,9 +274,9 @@ def print_result(result: dict[str, Any]) -> None:
         f"  the floor with the collector paused during its imports, as init pauses it: "
         f"{result['paused_floor_ms']} ms, ratio {result['paused_ratio']}x\n"
         f"  init step by step (one more fresh process, the collector paused as in init):\n"
-        + "".join(f"    {name:<70} {ms:>7} ms\n" for name, ms in result["init_steps_ms"].items())
-        + f"  Strawberry's schema (built in init while SyncPull/SyncPush need it; else by the first operation "
-        f"that does): {result['strawberry_ms']} ms\n"
+        + "".join(f"    {name:<100} {ms:>7} ms\n" for name, ms in result["init_steps_ms"].items())
+        + f"  Strawberry's schema (not in init: built by the first operation other than SyncPull/SyncPush): "
+        f"{result['strawberry_ms']} ms\n"
         + f"  the same package as source only (what `sam build` alone ships): {result['source_handler_ms']} ms, "
         f"{result['source_ratio']}x\n"
         f"  -X importtime, self time of all imports: handler {result['handler_import_ms']} ms, "
@@ -295,10 +289,13 @@ def print_result(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--python", action="append", help="interpreter(s) to measure (default: this one)")
+    parser.add_argument(
+        "--runs", type=int, default=RUNS, help=f"fresh processes of each kind (default {RUNS})"
+    )
     args = parser.parse_args(argv if argv is not None else [])
     results = []
     for python in args.python or [sys.executable]:
-        result = measure(os.path.abspath(python))  # not resolved: a virtualenv's python is a link
+        result = measure(os.path.abspath(python), args.runs)  # not resolved: a virtualenv's python is a link
         print_result(result)
         results.append(result)
     RESULTS.mkdir(exist_ok=True)

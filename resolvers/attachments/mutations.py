@@ -2,7 +2,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.attachments.types import Attachment, AttachmentUpload
+from resolvers.attachments.records import Attachment
+from resolvers.attachments.types import AttachmentUpload
 from resolvers.content.types import HttpHeader
 from resolvers.context import Info
 from resolvers.offload import offload

@@ -1,6 +1,7 @@
 import strawberry
 
-from resolvers.attachments.types import Attachment, AttachmentQuota, AttachmentUrl
+from resolvers.attachments.records import Attachment
+from resolvers.attachments.types import AttachmentQuota, AttachmentUrl
 from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.people.scope import ProfileId, readable

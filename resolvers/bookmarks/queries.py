@@ -1,6 +1,7 @@
 import strawberry
 
-from resolvers.bookmarks.types import Bookmark, BookmarkConnection
+from resolvers.bookmarks.records import Bookmark
+from resolvers.bookmarks.types import BookmarkConnection
 from resolvers.context import Info
 from resolvers.pagination import decode_after, page_of
 from resolvers.people.scope import ProfileId, readable

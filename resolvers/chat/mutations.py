@@ -3,7 +3,9 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.chat.types import ChatMessage, ChatMessageInput, ChatThread, CreateChatThreadInput
+from resolvers.chat.inputs import ChatMessageInput
+from resolvers.chat.records import ChatMessage, ChatThread
+from resolvers.chat.types import CreateChatThreadInput
 from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.people.scope import reaching

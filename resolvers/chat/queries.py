@@ -1,12 +1,11 @@
 import strawberry
 
+from resolvers.chat.inputs import ChatContextInput
+from resolvers.chat.records import ChatMessage, ChatThread
 from resolvers.chat.types import (
-    ChatContextInput,
-    ChatMessage,
     ChatMessageConnection,
     ChatMessageOrder,
     ChatSuggestions,
-    ChatThread,
     ChatThreadConnection,
 )
 from resolvers.context import Info

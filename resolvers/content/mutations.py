@@ -2,12 +2,11 @@ from typing import Annotated, Any, Literal
 
 import strawberry
 
+from resolvers.content.records import CatalogCollection, CatalogTrack
 from resolvers.content.types import (
     AdminCollectionInput,
     AdminTrackInput,
-    CatalogCollection,
     CatalogItem,
-    CatalogTrack,
     MediaUpload,
     catalog_item,
     localized_input,

@@ -3,14 +3,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.content.types import (
-    CatalogCollection,
-    CatalogTrack,
-    CollectionConnection,
-    MediaUrl,
-    SearchHit,
-    catalog_item,
-)
+from resolvers.content.records import CatalogCollection, CatalogTrack
+from resolvers.content.types import CollectionConnection, MediaUrl, SearchHit, catalog_item
 from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.pagination import decode_after, page_info

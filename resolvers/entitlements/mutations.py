@@ -1,9 +1,9 @@
 import strawberry
 
 from resolvers.context import Info
+from resolvers.entitlements.records import Entitlement
 from resolvers.entitlements.types import (
     AdminGrantEntitlementInput,
-    Entitlement,
     RedeemPurchaseInput,
     RedeemPurchasePayload,
     Store,

@@ -3,7 +3,8 @@ import strawberry
 from resolvers.context import Info
 from resolvers.pagination import decode_after, one_of, page_of
 from resolvers.people.scope import ProfileId, readable
-from resolvers.pieces.types import Piece, PieceConnection
+from resolvers.pieces.records import Piece
+from resolvers.pieces.types import PieceConnection
 from tether.people.roles import Area
 from tether.pieces import PIECES
 from tether.sync import reads

@@ -4,7 +4,8 @@ from resolvers.context import Info
 from resolvers.offload import offload
 from resolvers.pagination import decode_after, one_of, page_of
 from resolvers.people.scope import ProfileId, readable
-from resolvers.progress.types import DateRangeInput, Progress, ProgressConnection, ProgressStats
+from resolvers.progress.records import Progress
+from resolvers.progress.types import DateRangeInput, ProgressConnection, ProgressStats
 from tether import progress, statistics
 from tether.people.roles import Area
 

@@ -3,7 +3,8 @@ import strawberry
 from resolvers.context import Info
 from resolvers.pagination import decode_after, one_of, page_info, page_of
 from resolvers.people.scope import ProfileId, readable
-from resolvers.sessions.types import PracticeSession, PracticeSessionConnection
+from resolvers.sessions.records import PracticeSession
+from resolvers.sessions.types import PracticeSessionConnection
 from tether.people.roles import Area
 from tether.sessions import SESSIONS
 from tether.sync import reads

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resolvers.account.types import Preferences
-from resolvers.attachments.types import Attachment
-from resolvers.bookmarks.types import Bookmark
-from resolvers.chat.types import ChatMemory, ChatMessage, ChatThread
-from resolvers.content.types import CatalogCollection, CatalogTrack
-from resolvers.entitlements.types import Entitlement
-from resolvers.pieces.types import Piece
-from resolvers.progress.types import Progress
-from resolvers.sessions.types import PracticeSession
+from resolvers.account.records import Preferences
+from resolvers.attachments.records import Attachment
+from resolvers.bookmarks.records import Bookmark
+from resolvers.chat.records import ChatMemory, ChatMessage, ChatThread
+from resolvers.content.records import CatalogCollection, CatalogTrack
+from resolvers.entitlements.records import Entitlement
+from resolvers.pieces.records import Piece
+from resolvers.progress.records import Progress
+from resolvers.sessions.records import PracticeSession
 from resolvers.syncable import Syncable
 from tether.attachments import ATTACHMENTS
 from tether.bookmarks import BOOKMARKS

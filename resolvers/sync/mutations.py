@@ -10,13 +10,8 @@ from resolvers.context import Context, Info
 from resolvers.offload import offload
 from resolvers.people.scope import log_push
 from resolvers.sync.bindings import CHANGES, RECORDS
-from resolvers.sync.types import (
-    SyncMutationInput,
-    SyncMutationResult,
-    SyncPushInput,
-    SyncPushPayload,
-    SyncStatus,
-)
+from resolvers.sync.inputs import SyncMutationInput, SyncPushInput
+from resolvers.sync.types import SyncMutationResult, SyncPushPayload, SyncStatus
 from resolvers.syncable import patch
 from tether.errors import BadUserInput, TetherError
 from tether.model.device import DeviceInfo

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     GraphQLEnumType,
@@ -47,16 +47,12 @@ from strawberry.utils.str_converters import to_camel_case
 from resolvers.input_plan import convert_input
 from resolvers.lazy_schema import sdl_schema
 from resolvers.sync.bindings import CHANGES
-from resolvers.sync.mutations import Change, push
 from resolvers.sync.queries import pull
-from resolvers.sync.types import (
-    SyncChangeInput,
-    SyncPullInput,
-    SyncPullPayload,
-    SyncPushInput,
-    SyncPushPayload,
-)
+from resolvers.sync.types import SyncPullInput, SyncPullPayload, SyncPushPayload
 from tether.model.device import DeviceInfo
+
+if TYPE_CHECKING:
+    from resolvers.sync.mutations import Change
 
 # Strawberry's converter with the schema's config (resolvers/schema.py: Strawberry's defaults, no
 # scalar overrides, no exception handlers), for the fields' resolvers; it builds no schema.
@@ -85,6 +81,10 @@ async def resolve_sync_push(
     _root: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]
 ) -> SyncPushPayload:
     """Mutation.syncPush of graphql-core's coerced `input` (SyncPushInput)."""
+    # Imported by the first push, not in init: a Lambda answering pulls never builds the push's
+    # Strawberry input types (every domain's inputs.py, resolvers/sync/inputs.py), ~40-60 ms.
+    from resolvers.sync.mutations import push
+
     changes = [_change(item) for item in input["mutations"]]
     return await push(info.context, input["clientId"], changes, _device(input["device"]), input["profileId"])
 
@@ -99,6 +99,8 @@ def _device(device: Mapping[str, Any] | None) -> DeviceInfo | None:
 def _change(item: Mapping[str, Any]) -> Change:
     """One SyncMutationInput: the @oneOf change's member (graphql-core checked there is one), its
     input converted as Strawberry converts it (resolvers/input_plan.py: `Maybe` fields, nested inputs)."""
+    from resolvers.sync.mutations import Change  # (imported by the first push, resolve_sync_push)
+
     ((name, value),) = item["change"].items()
     member = MEMBERS[name]
     return Change(
@@ -112,6 +114,8 @@ MEMBERS = {to_camel_case(name): name for name in CHANGES}  # SyncChangeInput's G
 @functools.cache
 def change_inputs() -> dict[str, type]:
     """Each SyncChangeInput member's input type (PieceInput, DeleteInput, ...)."""
+    from resolvers.sync.inputs import SyncChangeInput  # (imported by the first push, resolve_sync_push)
+
     definition: StrawberryObjectDefinition = SyncChangeInput.__strawberry_definition__  # type: ignore[attr-defined]
     found = {}
     for field in definition.fields:
@@ -134,7 +138,9 @@ def attach(schema: GraphQLSchema) -> GraphQLSchema:
         assert mutation is not None
         query.fields["syncPull"].resolve = resolve_sync_pull
         mutation.fields["syncPush"].resolve = resolve_sync_push
-        for named in _reached((SyncPullPayload, SyncPushPayload, SyncPullInput, SyncPushInput)):
+        # Not SyncPushInput: its types are imported by the first push, and it reaches no enum or union
+        # that the payloads do not (tests/deploy/test_coldstart_domains.py), so nothing of it needs attaching.
+        for named in _reached((SyncPullPayload, SyncPushPayload, SyncPullInput)):
             _attach(schema, named)
         schema.extensions = {**(schema.extensions or {}), "tether-sync-attached": True}
     return schema

@@ -49,3 +49,21 @@ def lambda_environment(**variables: str) -> dict[str, str]:
     )
     env.update(variables)
     return env
+
+
+def manifest_event(operation: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """The stored HTTP API event (authorizer claims included) carrying one of the app's operations,
+    its text as the bundled manifest has it (as Apollo's clients send it, with `__typename`)."""
+    from tether.persisted import DEFAULT_MANIFESTS, Manifest
+
+    manifest = Manifest.load(next(path for path in DEFAULT_MANIFESTS if path.is_file()))
+    query = next(entry.body for entry in manifest.operations.values() if entry.name == operation)
+    event = load_event("http_api_post_graphql.json")
+    event["body"] = json.dumps({"query": query, "variables": variables})
+    event["headers"]["content-length"] = str(len(event["body"]))
+    return event
+
+
+def sync_pull_event(client_id: str = "coldstart", limit: int = 100) -> dict[str, Any]:
+    """The app's SyncPull of a first page (no cursor) through the stored HTTP API event."""
+    return manifest_event("SyncPull", {"input": {"clientId": client_id, "cursor": None, "limit": limit}})

@@ -13,7 +13,7 @@ from strawberry.utils import str_converters
 from resolvers.input_plan import PLAIN_CONTEXT
 from resolvers.sync import mutations as push_resolver
 from resolvers.sync import plain
-from resolvers.sync.types import SyncPushInput
+from resolvers.sync.inputs import SyncPushInput
 from tests.sync.conftest import Device, at, new_id
 
 
