@@ -24,6 +24,7 @@ from pynamodb.models import Model
 from tether.errors import Busy, StaleRead, Throttled
 from tether.settings import Settings
 from tether.storage.botocore_data import use_data_loader
+from tether.storage.user_agent import cache_user_agent
 
 TTL_ATTRIBUTE = "expiresAt"
 T = TypeVar("T")
@@ -119,8 +120,12 @@ def configure(settings: Settings) -> None:
 
 
 def client() -> Any:
-    """The botocore DynamoDB client every model uses (for event hooks and raw calls)."""
-    return TetherModel._get_connection().connection.client
+    """The botocore DynamoDB client every model uses (for event hooks and raw calls), with its
+    User-Agent header built once per set of features (tether/storage/user_agent.py; the app's init
+    calls this, so the models' calls get it too)."""
+    dynamodb = TetherModel._get_connection().connection.client
+    cache_user_agent(dynamodb)
+    return dynamodb
 
 
 def table_schema() -> dict[str, Any]:
