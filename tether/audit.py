@@ -219,7 +219,7 @@ _default: AuditLog | None = None
 
 
 def configure(log: AuditLog) -> None:
-    """Make `log` the one `record()` appends to (done by Services.build)."""
+    """Make `log` the one `record()` appends to (done when Services first builds its audit log)."""
     global _default
     _default = log
 
