@@ -31,6 +31,8 @@ LAZY = {
     "langcodes": "the first language tag a push or the catalog checks",
     "language_data": "the first language tag a push or the catalog checks",
     "google": "Google Play purchases",
+    "boto3": "the S3, SQS and Bedrock clients (the DynamoDB client is botocore's, through PynamoDB)",
+    "s3transfer": "the S3 clients' transfers (boto3 imports it)",
 }
 
 SCRIPT = """
