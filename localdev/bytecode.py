@@ -37,15 +37,19 @@ def this_runtime() -> str:
 
 def compile_package(directory: Path, workers: int = 0) -> bool:
     """Compile every `.py` under `directory` (a built function) for this interpreter, in `workers`
-    processes (0: one per core); False if any file failed to compile (compileall prints which)."""
-    return bool(
-        compileall.compile_dir(
-            directory,
-            quiet=1,
-            workers=workers,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-        )
+    processes (0: one per core), and write the parse of its SDL beside it (resolvers/lazy_schema.py
+    `sdl_document`: what init's schema is built from); False if any file failed to compile
+    (compileall prints which)."""
+    from resolvers.lazy_schema import write_parsed_sdl
+
+    compiled = compileall.compile_dir(
+        directory,
+        quiet=1,
+        workers=workers,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
     )
+    write_parsed_sdl(directory)
+    return bool(compiled)
 
 
 def main(argv: list[str]) -> int:
