@@ -31,8 +31,10 @@ FILE_NAME = "dataclass-code.marshal"
 # The package's root (app.py's directory): where the build writes the file.
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# The sources `install`'s exec did not find, as it met them (a class the build's run did not define).
+# The first sources `install`'s exec did not find, as it met them (a class the build's run did not
+# define: compiled as before), for diagnosis; bounded, since a warm process may define classes.
 misses: list[str] = []
+MISSES_KEPT = 100
 _recording = False  # (the build's run: app.py's `install` then leaves the recording in place)
 
 
@@ -92,7 +94,7 @@ def install(path: str | None = None) -> int:
 
     def cached(source: Any, globals: Any = None, locals: Any = None, /) -> None:
         code = codes.get(source) if type(source) is str else None
-        if code is None and isinstance(source, str):
+        if code is None and isinstance(source, str) and len(misses) < MISSES_KEPT:
             misses.append(source)
         builtins.exec(code if code is not None else source, globals, locals)
 
