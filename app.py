@@ -18,6 +18,12 @@ from tether import dataclass_code
 
 dataclass_code.install()
 
+# botocore without pyOpenSSL and cryptography's OpenSSL bindings (~60-100 ms): it takes only ssl's
+# SSLContext from them (tether/storage/tls.py).
+from tether.storage import tls
+
+tls.import_botocore()
+
 import base64
 import functools
 import time

@@ -33,6 +33,8 @@ LAZY = {
     "google": "Google Play purchases",
     "boto3": "the S3, SQS and Bedrock clients (the DynamoDB client is botocore's, through PynamoDB)",
     "s3transfer": "the S3 clients' transfers (boto3 imports it)",
+    "OpenSSL": "pyOpenSSL: botocore takes only ssl's SSLContext from it (tether/storage/tls.py)",
+    "cryptography": "PyJWT, Google's and Apple's libraries (and pyOpenSSL)",
 }
 
 SCRIPT = """
