@@ -12,6 +12,18 @@ import gc
 _COLLECTING = gc.isenabled()
 gc.disable()
 
+# Before any import defines a dataclass: its generated methods run the code the package's build
+# compiled (tether/dataclass_code.py; ~1,000 classes at init, each ~1.2-2 ms of compiling without it).
+from tether import dataclass_code
+
+dataclass_code.install()
+
+# botocore without pyOpenSSL and cryptography's OpenSSL bindings (~60-100 ms): it takes only ssl's
+# SSLContext from them (tether/storage/tls.py).
+from tether.storage import tls
+
+tls.import_botocore()
+
 import base64
 import functools
 import time

@@ -49,6 +49,12 @@ LAMBDA_PRELUDE = "import sys\n" + "".join(f"sys.modules[{name!r}] = None\n" for 
 # The same imports with the cyclic collector paused, as app.py pauses it during init: the floor of a
 # handler that does what the floor does (import those packages) the way init does it.
 PAUSED_FLOOR_SCRIPT = "import gc\ngc.disable()\n" + FLOOR_SCRIPT
+# ... and with the package's build-compiled dataclass code installed first, as app.py installs it
+# (tether/dataclass_code.py: it speeds the floor's packages' dataclasses too): the floor of a handler
+# that imports those packages the way init imports them. Run from the compiled package.
+INIT_FLOOR_SCRIPT = (
+    "import gc\ngc.disable()\nfrom tether import dataclass_code\ndataclass_code.install()\n" + FLOOR_SCRIPT
+)
 # The handler's own split of its CPU time (on stdout): the import of app (init: the imports, the
 # schema, the services, the DynamoDB client) and the first request. The rest of the process's time
 # is the interpreter's start.
@@ -93,6 +99,8 @@ COMPILE_SCRIPT = (
 PHASES_SCRIPT = """
 import gc, json, resource, sys
 gc.disable()
+from tether import dataclass_code
+dataclass_code.install()
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -209,6 +217,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
         samples: dict[str, list[float]] = {
             "floor": [],
             "paused_floor": [],
+            "init_floor": [],
             "compiled": [],
             "source": [],
             "init": [],
@@ -221,6 +230,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
         for _ in range(runs):  # interleaved, so machine noise hits each alike
             samples["floor"].append(run_once(python, FLOOR_SCRIPT, [], floor_env)[0])
             samples["paused_floor"].append(run_once(python, PAUSED_FLOOR_SCRIPT, [], floor_env)[0])
+            samples["init_floor"].append(run_once(python, INIT_FLOOR_SCRIPT, [], compiled)[0])
             seconds, stdout, _ = run_once(python, HANDLER_SCRIPT, event, compiled)
             samples["compiled"].append(seconds)
             for phase, phase_seconds in handler_split(stdout).items():
@@ -238,6 +248,7 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
     }
     floor_median = statistics.median(samples["floor"])
     paused_floor_median = statistics.median(samples["paused_floor"])
+    init_floor_median = statistics.median(samples["init_floor"])
     compiled_median, source_median = (
         statistics.median(samples["compiled"]),
         statistics.median(samples["source"]),
@@ -255,6 +266,8 @@ def measure(python: str, runs: int = RUNS) -> dict[str, Any]:
         "ratio": round(compiled_median / floor_median, 2),
         "paused_floor_ms": round(paused_floor_median * 1000, 1),
         "paused_ratio": round(compiled_median / paused_floor_median, 2),
+        "init_floor_ms": round(init_floor_median * 1000, 1),
+        "init_floor_ratio": round(compiled_median / init_floor_median, 2),
         "init_ms": round(statistics.median(samples["init"]) * 1000, 1),
         "request_ms": round(statistics.median(samples["request"]) * 1000, 1),
         "source_handler_ms": round(source_median * 1000, 1),
@@ -286,6 +299,8 @@ def print_result(result: dict[str, Any]) -> None:
         f"{result['init_ms']} ms, the first request {result['request_ms']} ms, the rest the interpreter's start\n"
         f"  the floor with the collector paused during its imports, as init pauses it: "
         f"{result['paused_floor_ms']} ms, ratio {result['paused_ratio']}x\n"
+        f"  the floor imported as init imports it (collector paused, the build's dataclass code installed: "
+        f"tether/dataclass_code.py): {result['init_floor_ms']} ms, ratio {result['init_floor_ratio']}x\n"
         f"  init step by step (one more fresh process, the collector paused as in init):\n"
         + "".join(f"    {name:<100} {ms:>7} ms\n" for name, ms in result["init_steps_ms"].items())
         + f"  Strawberry's schema (not in init: built by the first operation other than SyncPull/SyncPush): "

@@ -14,8 +14,10 @@ a zip's file times (2-second steps) would make timestamp-checked files look stal
 from __future__ import annotations
 
 import compileall
+import os
 import py_compile
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -37,15 +39,65 @@ def this_runtime() -> str:
 
 def compile_package(directory: Path, workers: int = 0) -> bool:
     """Compile every `.py` under `directory` (a built function) for this interpreter, in `workers`
-    processes (0: one per core); False if any file failed to compile (compileall prints which)."""
-    return bool(
-        compileall.compile_dir(
-            directory,
-            quiet=1,
-            workers=workers,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-        )
+    processes (0: one per core), and write what init reads instead of compiling or parsing again:
+    the parse of its SDL (resolvers/lazy_schema.py `sdl_document`) and the code of its dataclasses'
+    generated methods (tether/dataclass_code.py); False if any file failed to compile (compileall
+    prints which)."""
+    from resolvers.lazy_schema import write_parsed_sdl
+
+    compiled = compileall.compile_dir(
+        directory,
+        quiet=1,
+        workers=workers,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
     )
+    write_parsed_sdl(directory)
+    return bool(compiled) and write_dataclass_code(directory)
+
+
+# Run in the package: what a Lambda's init defines (app), the first push's input types and the
+# rest of the GraphQL layer (the first other operation's), their dataclasses' code recorded.
+RECORD_DATACLASS_CODE = """
+import sys
+from tether import dataclass_code
+codes = dataclass_code.record()
+import app
+import resolvers.schema
+import resolvers.sync.mutations
+dataclass_code.write(sys.argv[1], codes)
+"""
+
+
+def write_dataclass_code(directory: Path) -> bool:
+    """The code of the dataclass methods `directory`'s app defines (tether/dataclass_code.py),
+    recorded by this interpreter in a fresh process run from the package, written into it; False
+    if that failed (its error printed). A package without app.py has none to record."""
+    if not (directory / "app.py").is_file():
+        return True
+    # The function's own modules, its default settings, and credentials that sign nothing (building
+    # the DynamoDB client resolves some; nothing is called): no AWS configuration of the build's.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TETHER_", "AWS_"))}
+    env.update(
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONPATH=os.pathsep.join([str(directory), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        AWS_ACCESS_KEY_ID="build",
+        AWS_SECRET_ACCESS_KEY="build",
+        AWS_EC2_METADATA_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+    )
+    from tether.dataclass_code import FILE_NAME
+
+    run = subprocess.run(
+        [sys.executable, "-c", RECORD_DATACLASS_CODE, str(directory / FILE_NAME)],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if run.returncode != 0:
+        print(run.stderr[-4000:], file=sys.stderr)
+    return run.returncode == 0
 
 
 def main(argv: list[str]) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-import boto3
 from botocore.config import Config
 
 
@@ -22,6 +21,10 @@ def aws_client(
     `local`: the endpoint is a local stand-in (tests, `make dev`). It needs some credentials to sign
     with, so placeholder ones are used unless real ones are in the environment; no real AWS service
     accepts them. In AWS the function's role signs."""
+    # boto3 (with s3transfer, ~50 ms) is imported by the first client, not at import: a Lambda answering
+    # syncs creates none (its DynamoDB client is botocore's, through PynamoDB).
+    import boto3
+
     placeholder = local and not os.environ.get("AWS_ACCESS_KEY_ID")
     return boto3.session.Session().client(
         service,

@@ -103,3 +103,39 @@ def test_the_storage_s_session_reads_its_data_with_it(settings: Settings) -> Non
     assert isinstance(
         use_data_loader(botocore.session.get_session()).get_component("data_loader"), DataLoader
     )
+
+
+# botocore's HTTP module imported as app.py imports it (tether/storage/tls.py), or as botocore alone
+# imports it, in a fresh interpreter: the TLS context class it uses, and what it imported.
+BOTOCORE_TLS = """
+import json, ssl, sys
+if sys.argv[1] == "tls":
+    from tether.storage import tls
+    tls.import_botocore()
+import botocore.httpsession
+found = {
+    "standard_context": botocore.httpsession.SSLContext is ssl.SSLContext,
+    "context_type": type(botocore.httpsession.create_urllib3_context()).__name__,
+    "pyopenssl": "OpenSSL" in sys.modules,
+    "cryptography": "cryptography" in sys.modules,
+}
+import urllib3.contrib.pyopenssl  # a later importer (Google's or Apple's library) still gets it
+found["later"] = "OpenSSL" in sys.modules
+print(json.dumps(found))
+"""
+
+
+def test_botocore_is_imported_without_pyopenssl_and_uses_the_same_tls_context() -> None:
+    from tests.deploy.test_coldstart import ROOT, fresh_interpreter, prod_environment
+
+    ours = fresh_interpreter(BOTOCORE_TLS, "tls", cwd=ROOT, env=prod_environment())
+    botocore_s = fresh_interpreter(BOTOCORE_TLS, "plain", cwd=ROOT, env=prod_environment())
+    assert botocore_s["pyopenssl"] is True  # (the package ships pyOpenSSL: botocore imports it)
+    assert ours == {
+        "standard_context": True,
+        "context_type": botocore_s["context_type"],
+        "pyopenssl": False,
+        "cryptography": False,
+        "later": True,
+    }
+    assert botocore_s["standard_context"] is True

@@ -160,6 +160,10 @@ NOT_FOR_A_PULL = {
     "tether.accounts.signout": "signOutEverywhere",
     "tether.accounts.grace": "the deletion grace period",
     "tether.catalog.media": "the catalog's media URLs",
+    "boto3": "the S3, SQS and Bedrock clients (tether/aws.py: the DynamoDB client is botocore's)",
+    "s3transfer": "S3 transfers (boto3 imports it)",
+    "OpenSSL": "pyOpenSSL (tether/storage/tls.py: botocore without it)",
+    "cryptography": "PyJWT, Google's and Apple's libraries (and pyOpenSSL)",
 }
 
 HANDLER_PULL = """

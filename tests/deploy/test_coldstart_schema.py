@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,19 +15,23 @@ import graphql
 import pytest
 import strawberry
 from graphql import (
+    DocumentNode,
     GraphQLError,
     GraphQLInputObjectType,
     GraphQLScalarType,
+    build_ast_schema,
     parse,
+    print_ast,
     print_schema,
     validate,
     validate_schema,
 )
 from graphql.utilities import separate_operations
 
+from resolvers import lazy_schema
 from resolvers.lazy_schema import LazySchema, sdl_file, sdl_schema
 from resolvers.schema import build_schema
-from tests.deploy.test_coldstart import fresh_interpreter, prod_environment
+from tests.deploy.test_coldstart import fresh_interpreter, in_package, package_copy, prod_environment
 from tests.operations import documents
 from tether.settings import Settings
 
@@ -187,3 +192,58 @@ print(json.dumps({"root": "resolvers.schema" in sys.modules, "built": schema.bui
 def test_init_builds_no_strawberry_schema() -> None:
     found: dict[str, Any] = fresh_interpreter(APP_INIT, cwd=ROOT, env=prod_environment())
     assert found == {"root": False, "built": False}
+
+
+# The SDL texts a fresh `import app` parses (graphql-core's parser is most of the SDL schema's build),
+# from a copy of the Lambda package: as `make build` makes it, or as source only (no build step).
+COUNT_SDL_PARSES = """
+import json, sys
+import graphql
+from pathlib import Path
+sdl = Path("schema.graphql").read_text(encoding="utf-8")
+parse, parses = graphql.parse, []
+def counted(source, **options):
+    parses.append(source == sdl)
+    return parse(source, **options)
+graphql.parse = counted
+import app
+print(json.dumps({"sdl_parses": sum(parses)}))
+"""
+
+
+def test_a_built_package_builds_its_sdl_schema_from_the_parse_its_build_wrote(tmp_path: Path) -> None:
+    built = in_package(COUNT_SDL_PARSES, package_copy(tmp_path / "built", bytecode=True))
+    assert built["sdl_parses"] == 0
+    # Without the build step (and proof the count counts): parsed at init, once.
+    assert in_package(COUNT_SDL_PARSES, package_copy(tmp_path / "source", bytecode=False))["sdl_parses"] == 1
+
+
+def test_the_written_parse_builds_the_same_schema_and_is_read_only_for_its_own_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdl = tmp_path / "schema.graphql"
+    shutil.copyfile(sdl_file(), sdl)
+    assert lazy_schema.write_parsed_sdl(tmp_path) == lazy_schema.parsed_file(sdl)
+    assert lazy_schema.write_parsed_sdl(tmp_path / "empty") is None
+    parses: list[str] = []
+
+    def counted(source: str, **options: Any) -> DocumentNode:
+        parses.append(source)
+        return parse(source, **options)
+
+    monkeypatch.setattr(lazy_schema, "parse", counted)
+    read = lazy_schema.sdl_document(sdl)
+    assert parses == []
+    assert print_schema(build_ast_schema(read)) == print_schema(sdl_schema())
+    assert print_ast(read) == print_ast(parse(sdl.read_text(encoding="utf-8")))
+    # An SDL changed since its build is parsed again, and so is a parse by another graphql-core.
+    sdl.write_text(sdl.read_text(encoding="utf-8") + "\nscalar Later\n", encoding="utf-8")
+    assert "Later" in build_ast_schema(lazy_schema.sdl_document(sdl)).type_map
+    assert len(parses) == 1
+    lazy_schema.write_parsed_sdl(tmp_path)
+    parses.clear()
+    lazy_schema.sdl_document(sdl)
+    assert parses == []
+    monkeypatch.setattr(lazy_schema, "graphql_version", "0.0.0")
+    lazy_schema.sdl_document(sdl)
+    assert len(parses) == 1
