@@ -61,7 +61,7 @@ from strawberry.types.execution import PreExecutionError
 from resolvers.context import Context
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.lazy_schema import bundled_documents
-from resolvers.limits import admit
+from resolvers.limits import admit_fields, root_fields
 from resolvers.validation import hide_suggestions
 from resolvers.variable_plan import VariablePlan
 from resolvers.variable_plan import plan as variable_plan
@@ -89,6 +89,7 @@ class TrustedOperation:
     root_type: GraphQLObjectType
     key: str  # the root field's response name
     field: FieldDetailsList
+    root_fields: tuple[str, ...]  # what admission charges (resolvers/limits.py), known once
 
 
 class TrustedOperations:
@@ -149,7 +150,7 @@ class TrustedOperations:
         if values is None:
             return None  # (graphql-core's own coercion errors)
         try:
-            await admit(context, trusted.operation, trusted.document.definitions)
+            await admit_fields(context, trusted.root_fields)
         except Exception as error:  # as Schema.execute answers an extension's error
             refused = (
                 error if isinstance(error, GraphQLError) else GraphQLError(str(error), original_error=error)
@@ -240,6 +241,7 @@ def prepare(
         root_type=root_type,
         key=(node.alias or node.name).value,
         field=[FieldDetails(node, None)],
+        root_fields=tuple(root_fields(operation, document.definitions)),
     )
 
 
