@@ -102,7 +102,12 @@ def test_a_valid_body_is_decoded_by_orjson(monkeypatch: pytest.MonkeyPatch) -> N
     """json.loads is ~3x orjson's time in a request: it decodes only what orjson would read otherwise."""
     decoded: list[str] = []
     loads = json.loads
-    monkeypatch.setattr(jsonbody.json, "loads", lambda text: decoded.append(text) or loads(text))
+
+    def counted(text: str) -> Any:
+        decoded.append(text)
+        return loads(text)
+
+    monkeypatch.setattr(json, "loads", counted)
     body = json.dumps({"query": "query Q {\n  a\n}", "variables": {"x": [1, -2.5, "9" * 30, None]}}).encode()
     assert decode_json(body, what="The body", max_depth=8, max_list=10, max_values=100) == loads(body)
     assert decoded == []
