@@ -5,7 +5,7 @@ revoked sign-ins (tether/accounts/signout.py) and the lock of an account waiting
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
 from graphql import (
     DefinitionNode,
@@ -53,22 +53,29 @@ async def admit(
     context: Context, operation: OperationDefinitionNode, definitions: Iterable[DefinitionNode]
 ) -> None:
     """Admit one operation of the request (what AdmissionExtension does before it executes)."""
-    blocking = _admit(context, operation, definitions)
+    await admit_fields(context, root_fields(operation, definitions))
+
+
+async def admit_fields(context: Context, fields: Sequence[str]) -> None:
+    """Admit an operation of these root fields (`root_fields`: a prepared document's are known)."""
+    blocking = _admit(context, fields)
     if blocking:
         await offload(_run_all, blocking)
 
 
-def _admit(
-    context: Context, operation: OperationDefinitionNode, definitions: Iterable[DefinitionNode]
-) -> list[Callable[[], None]]:
+def root_fields(operation: OperationDefinitionNode, definitions: Iterable[DefinitionNode]) -> list[str]:
+    """The root field names of an operation, through its fragments."""
+    fragments = {d.name.value: d.selection_set for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    return list(_fields(operation.selection_set, fragments))
+
+
+def _admit(context: Context, fields: Sequence[str]) -> list[Callable[[], None]]:
     """Charge and check what memory can decide; the steps that need DynamoDB, in order."""
     limits = context.services.limits
     user = context.maybe_user
     if user is None:
         settle = limits.admit(f"ANON#{context.client_ip or 'unknown'}", ANONYMOUS)
         return [settle] if settle else []
-    fragments = {d.name.value: d.selection_set for d in definitions if isinstance(d, FragmentDefinitionNode)}
-    fields = list(_fields(operation.selection_set, fragments))
     blocking = []
     for operation_class in sorted({FIELD_CLASSES.get(name, OTHER) for name in fields}):
         settle = limits.admit(f"USER#{user.id}", operation_class)

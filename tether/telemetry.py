@@ -74,11 +74,14 @@ class OneObjectEMFProvider(AmazonCloudWatchEMFProvider):
             current.open, current.record = False, None
         if record is None:
             super().flush_metrics(raise_on_empty_metrics=raise_on_empty_metrics)
-            return
-        if self.metric_set and not is_metrics_disabled():
-            merge_metrics(record, dict(self.serialize_metric_set()))
-            self.clear_metrics()
-        logger.registered_handler.handle(record)
+        else:
+            if self.metric_set and not is_metrics_disabled():
+                merge_metrics(record, dict(self.serialize_metric_set()))
+            logger.registered_handler.handle(record)
+        # Dropped when disabled too: Powertools keeps a disabled set for ever (printing it whenever a
+        # metric reaches 100 values, formatting the growing list into a debug message on every
+        # add_metric); an invocation's metrics are its own (tests/telemetry/test_metrics_disabled.py).
+        self.clear_metrics()
 
 
 def merge_metrics(record: logging.LogRecord, emf: dict[str, Any]) -> None:

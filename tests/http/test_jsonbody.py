@@ -56,6 +56,15 @@ CASES = [
     b'{"a": "\\u005c", "b": "\\/"}',
     b"[NaN, Infinity, -0, 1e400, 123456789012345678901234567890]",
     b'{"a": 1, "a": 2}',
+    # What orjson reads otherwise than json.loads: decided by json.loads.
+    b"[123456789012345678901234567890]",
+    b'{"a": -9223372036854775809, "b": 18446744073709551616}',
+    b'{"a": 9223372036854775807, "b": -9223372036854775808, "c": 18446744073709551615}',
+    b"[1.2345678901234567890123, 1e400, 1e-400]",
+    b'["\\ud800", "\\ud83d\\ude00"]',
+    b'["\xed\xa0\x80"]',  # a surrogate encoded as UTF-8: not UTF-8
+    b"[NaN]",
+    b'{"a": "\\u0000", "b": 1E2, "c": -0.0}',
     b"",
     b"   ",
 ]
@@ -75,6 +84,37 @@ def test_random_texts_are_answered_as_the_regex_scan_answers_them() -> None:
         if outcome(decode_json, raw) != outcome(scanned, raw):
             differing.append(raw)
     assert differing == []
+
+
+def test_random_numbers_are_read_as_json_reads_them() -> None:
+    rng = random.Random(16)
+    differing = []
+    for _ in range(5_000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 24))).lstrip("0") or "0"
+        number = rng.choice(["", "-"]) + digits + rng.choice(["", ".5", "e3", "E-7", ".0123456789012345678"])
+        raw = f'{{"n": [{number}, "{number}"]}}'.encode()
+        if outcome(decode_json, raw) != outcome(scanned, raw):
+            differing.append(raw)
+    assert differing == []
+
+
+def test_a_valid_body_is_decoded_by_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    """json.loads is ~3x orjson's time in a request: it decodes only what orjson would read otherwise."""
+    decoded: list[str] = []
+    loads = json.loads
+
+    def counted(text: str) -> Any:
+        decoded.append(text)
+        return loads(text)
+
+    monkeypatch.setattr(json, "loads", counted)
+    body = json.dumps({"query": "query Q {\n  a\n}", "variables": {"x": [1, -2.5, "9" * 30, None]}}).encode()
+    assert decode_json(body, what="The body", max_depth=8, max_list=10, max_values=100) == loads(body)
+    assert decoded == []
+    assert decode_json(
+        b"[12345678901234567890]", what="The body", max_depth=8, max_list=10, max_values=100
+    ) == [12345678901234567890]
+    assert decoded == ["[12345678901234567890]"]
 
 
 def test_a_valid_body_is_not_scanned_by_the_regex(monkeypatch: pytest.MonkeyPatch) -> None:
