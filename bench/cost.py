@@ -14,14 +14,15 @@ import copy
 import dataclasses
 import functools
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ from tether.storage.instrumentation import record_calls
 
 RUNS = 7
 CATALOG_TRACKS = 200  # the catalog the page is read from (bench/catalog_bench.py's generator)
+# How long the measured Lambda trusts its cached catalog head (TETHER_CATALOG_HEAD_TTL_SECONDS, 5 s
+# deployed): 0, so every sync request and catalog read reads the head, as in a deployment of 100 or
+# 1,000 users, whose requests are seconds apart (docs/cost.md). With the deployed 5 s the figures
+# depended on how long the run took: on a loaded machine the cache expired mid-run.
+CATALOG_HEAD_TTL_SECONDS = 0.0
 # A DynamoDB round trip from a Lambda in the same region (loopback here is faster or slower
 # depending on the machine's load): the time a request waits per call, billed as duration.
 AWS_ROUND_TRIP_MS = 6.0
@@ -87,16 +93,18 @@ class Measured:
     ms: float  # wall clock here (shown: it depends on the machine's load)
     dynamodb_ms: float  # of it inside DynamoDB calls
     cpu_ms: float  # this process's CPU time for the request (what a Lambda's vCPU would run)
-    round_trips: int
+    round_trips: int  # DynamoDB calls
     wru: float
     rru: float
     log_bytes: int  # what the request writes to stdout: its log line(s) and its EMF metrics blob
     parts: list[Priced] = dataclasses.field(default_factory=list)  # its units item by item
+    other_trips: int = 0  # calls to other AWS services the request waits for (SQS: a reply job handed over)
 
     def billed_ms(self, memory_mb: int) -> float:
         """Duration on a Lambda of `memory_mb`: the request's CPU time scaled by the Lambda's vCPU
-        share, plus the DynamoDB round trips at AWS_ROUND_TRIP_MS each."""
-        return self.cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb) + self.round_trips * AWS_ROUND_TRIP_MS
+        share, plus its round trips (DynamoDB's and the other services') at AWS_ROUND_TRIP_MS each."""
+        trips = self.round_trips + self.other_trips
+        return self.cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb) + trips * AWS_ROUND_TRIP_MS
 
 
 @contextmanager
@@ -139,6 +147,24 @@ def dynamodb_time() -> Iterator[list[float]]:
         events.unregister("after-call.dynamodb", after)
 
 
+@contextmanager
+def other_calls(emitters: Sequence[Any]) -> Iterator[list[int]]:
+    """API calls made through the clients of these botocore event emitters (the app's SQS client)
+    in this block: round trips the request waits for besides DynamoDB's."""
+    made = [0]
+
+    def before_call(**_: Any) -> None:
+        made[0] += 1
+
+    for events in emitters:
+        events.register("before-call", before_call)
+    try:
+        yield made
+    finally:
+        for events in emitters:
+            events.unregister("before-call", before_call)
+
+
 class Api:
     """The Lambda handler, called in process with API Gateway HTTP API events of one user."""
 
@@ -147,6 +173,7 @@ class Api:
     ) -> None:
         self.handler, self.key_dir = handler, key_dir  # key_dir: the dev tokens' keys ($connect)
         self.template = load_event("http_api_post_graphql.json")
+        self.other_clients: list[Any] = []  # event emitters of the app's non-DynamoDB clients (SQS)
 
     def call(self, sub: str, name: str, variables: dict[str, Any]) -> dict[str, Any]:
         event = copy.deepcopy(self.template)
@@ -284,17 +311,17 @@ def measure(
     after: Callable[[User], None] = lambda user: None,
 ) -> Measured:
     """`action` on RUNS fresh users after `prepare` (and `after` it): timed runs, then one metered run."""
-    samples, in_dynamodb, cpu, trips = [], [], [], 0
+    samples, in_dynamodb, cpu, trips, others = [], [], [], 0, 0
     for _ in range(RUNS):
         user = User(api)
         prepare(user)
-        with dynamodb_time() as spent, record_calls() as calls:
+        with dynamodb_time() as spent, record_calls() as calls, other_calls(api.other_clients) as made:
             started, cpu_started = time.perf_counter(), time.process_time()
             action(user)
             cpu.append(time.process_time() - cpu_started)
             samples.append(time.perf_counter() - started)
         in_dynamodb.append(spent[0])
-        trips = calls.round_trips
+        trips, others = calls.round_trips, made[0]
         after(user)
     user = User(api)
     prepare(user)
@@ -312,6 +339,7 @@ def measure(
         meter.rru,
         logged[0],
         list(meter.parts),
+        others,
     )
 
 
@@ -568,7 +596,7 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
     )
     for m in measured.values():
         print(
-            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.cpu_ms:7.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.log_bytes:6d} {m.billed_ms(512):14.1f}"
+            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.cpu_ms:7.1f} {_trips(m):>5} {m.wru:6.1f} {m.rru:6.1f} {m.log_bytes:6d} {m.billed_ms(512):14.1f}"
         )
     print_parts(measured)
     summary: dict[str, Any] = {}
@@ -595,6 +623,11 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
             f"  {memory:5} MB: ${pokes:.2f} / ${polls:.2f}   (a push takes {measured['push'].billed_ms(memory):.0f} ms)"
         )
     return summary
+
+
+def _trips(m: Measured) -> str:
+    """DynamoDB round trips, then the other services' (`2+1`: two DynamoDB calls and a SendMessage)."""
+    return f"{m.round_trips}+{m.other_trips}" if m.other_trips else str(m.round_trips)
 
 
 def print_parts(measured: dict[str, Measured]) -> None:
@@ -626,37 +659,72 @@ CHAT_SETTINGS = (
 )
 
 
+def _serve(start: Callable[[], str], reply: Any) -> None:
+    """In a child process: start the server, send its URL back, serve until terminated."""
+    reply.send(start())
+    reply.close()
+    threading.Event().wait()
+
+
 @contextmanager
-def chat_stack(reply_chars: int, key_dir: Path | None = None) -> Iterator[tuple[Settings, ReplyQueue]]:
-    """DynamoDB Local, a local SQS reply queue and an OpenAI-compatible fake provider answering
-    `reply_chars` characters at once: the settings of an app chatting through them (verifying the
-    dev tokens of `key_dir`, when given), and the queue."""
+def served_apart(start: Callable[[], str]) -> Iterator[str]:
+    """A local fake (`start` serves it from a thread and returns its URL) in a process of its own,
+    forked from this one: its CPU time (parsing and answering requests) is not counted in this
+    process's `process_time`, which the model bills as the Lambda's. In AWS the provider and SQS
+    run elsewhere; in process, they added their own work to the chat send's and the reply's CPU."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_serve, args=(start, send), daemon=True)
+    child.start()
+    try:
+        yield receive.recv()
+    finally:
+        child.terminate()
+        child.join()
+
+
+def fake_provider(reply_chars: int) -> str:
+    """An OpenAI-compatible fake answering `reply_chars` characters at once: its URL."""
     provider = FakeAPI().start()
     reply = (REPLY_SENTENCE * (reply_chars // len(REPLY_SENTENCE) + 1))[:reply_chars]
     provider.default = lambda request: openai_reply(reply, prompt=400, completion=250)
-    try:
-        with local_table() as settings, local_sqs.running() as sqs_server:
-            sqs = boto3.client(
-                "sqs",
-                endpoint_url=sqs_server.endpoint,
-                region_name=local_sqs.REGION,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-            )
-            queue = ReplyQueue(sqs, local_sqs.create_queues(sqs, f"bench-{ULID()}"))
-            chat = dataclasses.replace(
-                settings,
-                chat_provider="openai",
-                chat_openai_base_url=f"{provider.url}/v1",
-                chat_openai_model="gpt-bench",
-                chat_api_key="sk-bench",
-                chat_queue_url=queue.url,
-                sqs_endpoint=sqs_server.endpoint,
-                dev_public_key_file=str(tokens.ensure_key(key_dir)) if key_dir is not None else None,
-            )
-            yield chat, queue
-    finally:
-        provider.stop()
+    return provider.url
+
+
+def local_sqs_server() -> str:
+    """moto's SQS server: its endpoint."""
+    return local_sqs.LocalSQSServer().start().endpoint
+
+
+@contextmanager
+def chat_stack(reply_chars: int, key_dir: Path | None = None) -> Iterator[tuple[Settings, ReplyQueue]]:
+    """DynamoDB Local, a local SQS reply queue and an OpenAI-compatible fake provider answering
+    `reply_chars` characters at once, the two fakes each in a process of its own (served_apart):
+    the settings of an app chatting through them (verifying the dev tokens of `key_dir`, when
+    given), and the queue."""
+    with ExitStack() as stack:  # the fakes forked first, before this process has other threads
+        provider_url = stack.enter_context(served_apart(functools.partial(fake_provider, reply_chars)))
+        sqs_endpoint = stack.enter_context(served_apart(local_sqs_server))
+        settings = stack.enter_context(local_table())
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=sqs_endpoint,
+            region_name=local_sqs.REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        queue = ReplyQueue(sqs, local_sqs.create_queues(sqs, f"bench-{ULID()}"))
+        chat = dataclasses.replace(
+            settings,
+            chat_provider="openai",
+            chat_openai_base_url=f"{provider_url}/v1",
+            chat_openai_model="gpt-bench",
+            chat_api_key="sk-bench",
+            chat_queue_url=queue.url,
+            sqs_endpoint=sqs_endpoint,
+            dev_public_key_file=str(tokens.ensure_key(key_dir)) if key_dir is not None else None,
+        )
+        yield chat, queue
 
 
 def main() -> None:
@@ -668,9 +736,13 @@ def main() -> None:
         ),
     ):
         write_catalog(engine_for(chat, ttl=5), chat.catalog_partition, CATALOG_TRACKS)
-        api = Api(make_handler(create_app(chat)), Path(keys))
+        measured_app = dataclasses.replace(chat, catalog_head_ttl_seconds=CATALOG_HEAD_TTL_SECONDS)
+        asgi_app = create_app(measured_app)
+        api = Api(make_handler(asgi_app), Path(keys))
         User(api).push(3)  # warm: imports, schema, connections
         assert User(api).browse() > 0  # and the catalog, as a warm Lambda holds it
+        # The reply queue's SQS client: the chat send waits for its SendMessage too.
+        api.other_clients.append(asgi_app.state.services.chat.queue.client.meta.events)
         measured = measure_all(api, queue)
         summary = print_model(measured)
     load = [round(value, 2) for value in os.getloadavg()]

@@ -24,7 +24,8 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import Ama
 
 SERVICE = "tether"
 REQUEST_LINE = "graphql request"  # the message of the line every API request logs (resolvers/http.py)
-REPLY_JOBS_LINE = "chat reply jobs"  # the line every reply worker's invocation ends with (tether/chat/worker.py)
+# ... and the line every reply worker's invocation ends with (tether/chat/worker.py)
+REPLY_JOBS_LINE = "chat reply jobs"
 # The lines an invocation's metrics are flushed into (the first of them it logs).
 INVOCATION_LINES = frozenset({REQUEST_LINE, REPLY_JOBS_LINE})
 
