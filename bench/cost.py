@@ -571,6 +571,56 @@ def monthly_lines(
     return lines
 
 
+# Lambda's pollers of a queue with an event source mapping long-poll it whether or not messages
+# arrive: five, or "as few as 2 concurrent batches" when traffic is low, an optimization "not
+# available if you enable the maximum concurrency setting" (AWS's SQS scaling page); a long poll
+# waits at most 20 s. Per deployment, whatever its users (docs/cost.md "Fixed costs").
+POLLERS = (2, 5)
+LONG_POLL_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class PolledQueue:
+    """A queue template.yaml maps to a function: what its receives cost, its fewest pollers."""
+
+    name: str
+    price: str  # PRICES key
+    fewest_pollers: int
+
+
+def polled_queues() -> list[PolledQueue]:
+    """The queues of template.yaml's SQS event source mappings."""
+    from tests.deploy.cfn import load_template
+
+    resources = load_template()["Resources"]
+    queues = []
+    for resource in resources.values():
+        if resource["Type"] != "AWS::Lambda::EventSourceMapping":
+            continue
+        properties = resource["Properties"]
+        name = properties["EventSourceArn"]["Fn::GetAtt"][0]
+        queue = resources[name]
+        if queue["Type"] != "AWS::SQS::Queue":
+            continue
+        fifo = bool(queue["Properties"].get("FifoQueue"))
+        capped = "MaximumConcurrency" in (properties.get("ScalingConfig") or {})
+        queues.append(
+            PolledQueue(
+                name, "sqs_fifo_request" if fifo else "sqs_request", POLLERS[1] if capped else POLLERS[0]
+            )
+        )
+    return queues
+
+
+def fixed_costs(queues: list[PolledQueue]) -> tuple[float, float]:
+    """A month of the deployment's fixed costs, the event source mappings' receives while no
+    message arrives, at the fewest and the most pollers: not per user, outside the per-user figures."""
+    receives = DAYS * 86_400 / LONG_POLL_SECONDS
+    low = sum(queue.fewest_pollers * receives * PRICES[queue.price] for queue in queues)
+    high = sum(POLLERS[1] * receives * PRICES[queue.price] for queue in queues)
+    return low, high
+
+
 @functools.cache
 def worker_memory_mb() -> int:
     """The reply worker's memory: template.yaml's ChatWorkerMemorySize (its default)."""
@@ -622,6 +672,14 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
         print(
             f"  {memory:5} MB: ${pokes:.2f} / ${polls:.2f}   (a push takes {measured['push'].billed_ms(memory):.0f} ms)"
         )
+    queues = polled_queues()
+    low, high = fixed_costs(queues)
+    summary["fixed a month"] = (round(low, 2), round(high, 2))
+    polled = ", ".join(f"{queue.name} ({queue.fewest_pollers}-{POLLERS[1]} pollers)" for queue in queues)
+    print(
+        f"\nfixed a month per deployment, whatever its users (not in the figures above): the event source"
+        f" mappings' receives, {LONG_POLL_SECONDS} s long polls of {polled}: ${low:.2f}-${high:.2f}"
+    )
     return summary
 
 

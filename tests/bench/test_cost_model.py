@@ -9,7 +9,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bench.cost import Measured, served_apart
+from bench.cost import Measured, PolledQueue, fixed_costs, polled_queues, served_apart
 
 
 def pid_server() -> str:
@@ -45,3 +45,17 @@ def test_a_request_waits_for_its_other_services_round_trips_too() -> None:
     send = Measured("chat send", 0.0, 0.0, 10.0, 2, 14.0, 6.0, 440, other_trips=1)
     alone = Measured("chat send", 0.0, 0.0, 10.0, 2, 14.0, 6.0, 440)
     assert send.billed_ms(512) - alone.billed_ms(512) == 6.0
+
+
+def test_the_fixed_costs_poll_every_queue_the_template_maps_to_a_function() -> None:
+    """Lambda's pollers receive from each mapped queue while no message arrives: the reply queue
+    (its maximum concurrency set: never fewer than five pollers) and the FIFO publish queue."""
+    queues = polled_queues()
+    assert queues == [
+        PolledQueue("ChatReplyQueue", "sqs_request", 5),
+        PolledQueue("CatalogPublishQueue", "sqs_fifo_request", 2),
+    ]
+    receives = 30.4 * 86_400 / 20  # a poller's 20 s long polls in a month
+    low, high = fixed_costs(queues)
+    assert round(low, 4) == round(5 * receives * 0.40e-6 + 2 * receives * 0.50e-6, 4)
+    assert round(high, 4) == round(5 * receives * (0.40e-6 + 0.50e-6), 4)
