@@ -14,14 +14,15 @@ import copy
 import dataclasses
 import functools
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ from tether.storage.instrumentation import record_calls
 
 RUNS = 7
 CATALOG_TRACKS = 200  # the catalog the page is read from (bench/catalog_bench.py's generator)
+# How long the measured Lambda trusts its cached catalog head (TETHER_CATALOG_HEAD_TTL_SECONDS, 5 s
+# deployed): 0, so every sync request and catalog read reads the head, as in a deployment of 100 or
+# 1,000 users, whose requests are seconds apart (docs/cost.md). With the deployed 5 s the figures
+# depended on how long the run took: on a loaded machine the cache expired mid-run.
+CATALOG_HEAD_TTL_SECONDS = 0.0
 # A DynamoDB round trip from a Lambda in the same region (loopback here is faster or slower
 # depending on the machine's load): the time a request waits per call, billed as duration.
 AWS_ROUND_TRIP_MS = 6.0
@@ -87,16 +93,18 @@ class Measured:
     ms: float  # wall clock here (shown: it depends on the machine's load)
     dynamodb_ms: float  # of it inside DynamoDB calls
     cpu_ms: float  # this process's CPU time for the request (what a Lambda's vCPU would run)
-    round_trips: int
+    round_trips: int  # DynamoDB calls
     wru: float
     rru: float
     log_bytes: int  # what the request writes to stdout: its log line(s) and its EMF metrics blob
     parts: list[Priced] = dataclasses.field(default_factory=list)  # its units item by item
+    other_trips: int = 0  # calls to other AWS services the request waits for (SQS: a reply job handed over)
 
     def billed_ms(self, memory_mb: int) -> float:
         """Duration on a Lambda of `memory_mb`: the request's CPU time scaled by the Lambda's vCPU
-        share, plus the DynamoDB round trips at AWS_ROUND_TRIP_MS each."""
-        return self.cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb) + self.round_trips * AWS_ROUND_TRIP_MS
+        share, plus its round trips (DynamoDB's and the other services') at AWS_ROUND_TRIP_MS each."""
+        trips = self.round_trips + self.other_trips
+        return self.cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb) + trips * AWS_ROUND_TRIP_MS
 
 
 @contextmanager
@@ -139,6 +147,24 @@ def dynamodb_time() -> Iterator[list[float]]:
         events.unregister("after-call.dynamodb", after)
 
 
+@contextmanager
+def other_calls(emitters: Sequence[Any]) -> Iterator[list[int]]:
+    """API calls made through the clients of these botocore event emitters (the app's SQS client)
+    in this block: round trips the request waits for besides DynamoDB's."""
+    made = [0]
+
+    def before_call(**_: Any) -> None:
+        made[0] += 1
+
+    for events in emitters:
+        events.register("before-call", before_call)
+    try:
+        yield made
+    finally:
+        for events in emitters:
+            events.unregister("before-call", before_call)
+
+
 class Api:
     """The Lambda handler, called in process with API Gateway HTTP API events of one user."""
 
@@ -147,6 +173,7 @@ class Api:
     ) -> None:
         self.handler, self.key_dir = handler, key_dir  # key_dir: the dev tokens' keys ($connect)
         self.template = load_event("http_api_post_graphql.json")
+        self.other_clients: list[Any] = []  # event emitters of the app's non-DynamoDB clients (SQS)
 
     def call(self, sub: str, name: str, variables: dict[str, Any]) -> dict[str, Any]:
         event = copy.deepcopy(self.template)
@@ -284,17 +311,17 @@ def measure(
     after: Callable[[User], None] = lambda user: None,
 ) -> Measured:
     """`action` on RUNS fresh users after `prepare` (and `after` it): timed runs, then one metered run."""
-    samples, in_dynamodb, cpu, trips = [], [], [], 0
+    samples, in_dynamodb, cpu, trips, others = [], [], [], 0, 0
     for _ in range(RUNS):
         user = User(api)
         prepare(user)
-        with dynamodb_time() as spent, record_calls() as calls:
+        with dynamodb_time() as spent, record_calls() as calls, other_calls(api.other_clients) as made:
             started, cpu_started = time.perf_counter(), time.process_time()
             action(user)
             cpu.append(time.process_time() - cpu_started)
             samples.append(time.perf_counter() - started)
         in_dynamodb.append(spent[0])
-        trips = calls.round_trips
+        trips, others = calls.round_trips, made[0]
         after(user)
     user = User(api)
     prepare(user)
@@ -312,6 +339,7 @@ def measure(
         meter.rru,
         logged[0],
         list(meter.parts),
+        others,
     )
 
 
@@ -543,6 +571,56 @@ def monthly_lines(
     return lines
 
 
+# Lambda's pollers of a queue with an event source mapping long-poll it whether or not messages
+# arrive: five, or "as few as 2 concurrent batches" when traffic is low, an optimization "not
+# available if you enable the maximum concurrency setting" (AWS's SQS scaling page); a long poll
+# waits at most 20 s. Per deployment, whatever its users (docs/cost.md "Fixed costs").
+POLLERS = (2, 5)
+LONG_POLL_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class PolledQueue:
+    """A queue template.yaml maps to a function: what its receives cost, its fewest pollers."""
+
+    name: str
+    price: str  # PRICES key
+    fewest_pollers: int
+
+
+def polled_queues() -> list[PolledQueue]:
+    """The queues of template.yaml's SQS event source mappings."""
+    from tests.deploy.cfn import load_template
+
+    resources = load_template()["Resources"]
+    queues = []
+    for resource in resources.values():
+        if resource["Type"] != "AWS::Lambda::EventSourceMapping":
+            continue
+        properties = resource["Properties"]
+        name = properties["EventSourceArn"]["Fn::GetAtt"][0]
+        queue = resources[name]
+        if queue["Type"] != "AWS::SQS::Queue":
+            continue
+        fifo = bool(queue["Properties"].get("FifoQueue"))
+        capped = "MaximumConcurrency" in (properties.get("ScalingConfig") or {})
+        queues.append(
+            PolledQueue(
+                name, "sqs_fifo_request" if fifo else "sqs_request", POLLERS[1] if capped else POLLERS[0]
+            )
+        )
+    return queues
+
+
+def fixed_costs(queues: list[PolledQueue]) -> tuple[float, float]:
+    """A month of the deployment's fixed costs, the event source mappings' receives while no
+    message arrives, at the fewest and the most pollers: not per user, outside the per-user figures."""
+    receives = DAYS * 86_400 / LONG_POLL_SECONDS
+    low = sum(queue.fewest_pollers * receives * PRICES[queue.price] for queue in queues)
+    high = sum(POLLERS[1] * receives * PRICES[queue.price] for queue in queues)
+    return low, high
+
+
 @functools.cache
 def worker_memory_mb() -> int:
     """The reply worker's memory: template.yaml's ChatWorkerMemorySize (its default)."""
@@ -568,7 +646,7 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
     )
     for m in measured.values():
         print(
-            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.cpu_ms:7.1f} {m.round_trips:5d} {m.wru:6.1f} {m.rru:6.1f} {m.log_bytes:6d} {m.billed_ms(512):14.1f}"
+            f"{m.name:32} {m.ms:8.1f} {m.dynamodb_ms:11.1f} {m.cpu_ms:7.1f} {_trips(m):>5} {m.wru:6.1f} {m.rru:6.1f} {m.log_bytes:6d} {m.billed_ms(512):14.1f}"
         )
     print_parts(measured)
     summary: dict[str, Any] = {}
@@ -594,7 +672,20 @@ def print_model(measured: dict[str, Measured]) -> dict[str, Any]:
         print(
             f"  {memory:5} MB: ${pokes:.2f} / ${polls:.2f}   (a push takes {measured['push'].billed_ms(memory):.0f} ms)"
         )
+    queues = polled_queues()
+    low, high = fixed_costs(queues)
+    summary["fixed a month"] = (round(low, 2), round(high, 2))
+    polled = ", ".join(f"{queue.name} ({queue.fewest_pollers}-{POLLERS[1]} pollers)" for queue in queues)
+    print(
+        f"\nfixed a month per deployment, whatever its users (not in the figures above): the event source"
+        f" mappings' receives, {LONG_POLL_SECONDS} s long polls of {polled}: ${low:.2f}-${high:.2f}"
+    )
     return summary
+
+
+def _trips(m: Measured) -> str:
+    """DynamoDB round trips, then the other services' (`2+1`: two DynamoDB calls and a SendMessage)."""
+    return f"{m.round_trips}+{m.other_trips}" if m.other_trips else str(m.round_trips)
 
 
 def print_parts(measured: dict[str, Measured]) -> None:
@@ -626,37 +717,72 @@ CHAT_SETTINGS = (
 )
 
 
+def _serve(start: Callable[[], str], reply: Any) -> None:
+    """In a child process: start the server, send its URL back, serve until terminated."""
+    reply.send(start())
+    reply.close()
+    threading.Event().wait()
+
+
 @contextmanager
-def chat_stack(reply_chars: int, key_dir: Path | None = None) -> Iterator[tuple[Settings, ReplyQueue]]:
-    """DynamoDB Local, a local SQS reply queue and an OpenAI-compatible fake provider answering
-    `reply_chars` characters at once: the settings of an app chatting through them (verifying the
-    dev tokens of `key_dir`, when given), and the queue."""
+def served_apart(start: Callable[[], str]) -> Iterator[str]:
+    """A local fake (`start` serves it from a thread and returns its URL) in a process of its own,
+    forked from this one: its CPU time (parsing and answering requests) is not counted in this
+    process's `process_time`, which the model bills as the Lambda's. In AWS the provider and SQS
+    run elsewhere; in process, they added their own work to the chat send's and the reply's CPU."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_serve, args=(start, send), daemon=True)
+    child.start()
+    try:
+        yield receive.recv()
+    finally:
+        child.terminate()
+        child.join()
+
+
+def fake_provider(reply_chars: int) -> str:
+    """An OpenAI-compatible fake answering `reply_chars` characters at once: its URL."""
     provider = FakeAPI().start()
     reply = (REPLY_SENTENCE * (reply_chars // len(REPLY_SENTENCE) + 1))[:reply_chars]
     provider.default = lambda request: openai_reply(reply, prompt=400, completion=250)
-    try:
-        with local_table() as settings, local_sqs.running() as sqs_server:
-            sqs = boto3.client(
-                "sqs",
-                endpoint_url=sqs_server.endpoint,
-                region_name=local_sqs.REGION,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-            )
-            queue = ReplyQueue(sqs, local_sqs.create_queues(sqs, f"bench-{ULID()}"))
-            chat = dataclasses.replace(
-                settings,
-                chat_provider="openai",
-                chat_openai_base_url=f"{provider.url}/v1",
-                chat_openai_model="gpt-bench",
-                chat_api_key="sk-bench",
-                chat_queue_url=queue.url,
-                sqs_endpoint=sqs_server.endpoint,
-                dev_public_key_file=str(tokens.ensure_key(key_dir)) if key_dir is not None else None,
-            )
-            yield chat, queue
-    finally:
-        provider.stop()
+    return provider.url
+
+
+def local_sqs_server() -> str:
+    """moto's SQS server: its endpoint."""
+    return local_sqs.LocalSQSServer().start().endpoint
+
+
+@contextmanager
+def chat_stack(reply_chars: int, key_dir: Path | None = None) -> Iterator[tuple[Settings, ReplyQueue]]:
+    """DynamoDB Local, a local SQS reply queue and an OpenAI-compatible fake provider answering
+    `reply_chars` characters at once, the two fakes each in a process of its own (served_apart):
+    the settings of an app chatting through them (verifying the dev tokens of `key_dir`, when
+    given), and the queue."""
+    with ExitStack() as stack:  # the fakes forked first, before this process has other threads
+        provider_url = stack.enter_context(served_apart(functools.partial(fake_provider, reply_chars)))
+        sqs_endpoint = stack.enter_context(served_apart(local_sqs_server))
+        settings = stack.enter_context(local_table())
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=sqs_endpoint,
+            region_name=local_sqs.REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        queue = ReplyQueue(sqs, local_sqs.create_queues(sqs, f"bench-{ULID()}"))
+        chat = dataclasses.replace(
+            settings,
+            chat_provider="openai",
+            chat_openai_base_url=f"{provider_url}/v1",
+            chat_openai_model="gpt-bench",
+            chat_api_key="sk-bench",
+            chat_queue_url=queue.url,
+            sqs_endpoint=sqs_endpoint,
+            dev_public_key_file=str(tokens.ensure_key(key_dir)) if key_dir is not None else None,
+        )
+        yield chat, queue
 
 
 def main() -> None:
@@ -668,9 +794,13 @@ def main() -> None:
         ),
     ):
         write_catalog(engine_for(chat, ttl=5), chat.catalog_partition, CATALOG_TRACKS)
-        api = Api(make_handler(create_app(chat)), Path(keys))
+        measured_app = dataclasses.replace(chat, catalog_head_ttl_seconds=CATALOG_HEAD_TTL_SECONDS)
+        asgi_app = create_app(measured_app)
+        api = Api(make_handler(asgi_app), Path(keys))
         User(api).push(3)  # warm: imports, schema, connections
         assert User(api).browse() > 0  # and the catalog, as a warm Lambda holds it
+        # The reply queue's SQS client: the chat send waits for its SendMessage too.
+        api.other_clients.append(asgi_app.state.services.chat.queue.client.meta.events)
         measured = measure_all(api, queue)
         summary = print_model(measured)
     load = [round(value, 2) for value in os.getloadavg()]

@@ -18,5 +18,6 @@ PRICES: dict[str, float] = {
     "s3_get": 0.0004 / 1000,
     "s3_gb_month": 0.023,
     "sqs_request": 0.40 / 1e6,  # standard queue, per 64 KB
+    "sqs_fifo_request": 0.50 / 1e6,  # FIFO queue
     "logs_gb": 0.50,  # CloudWatch Logs standard ingestion
 }

@@ -1,7 +1,8 @@
 """Structured JSON logs and EMF metrics (Powertools for AWS Lambda), shared by the whole app.
 
 In Lambda each API request writes one JSON object to stdout: its `graphql request` log line with the
-invocation's EMF metrics merged into it (`_aws` and the metric and dimension members at its root, as
+invocation's EMF metrics merged into it (a reply worker's invocation likewise: its `chat reply jobs`
+line) (`_aws` and the metric and dimension members at its root, as
 the embedded metric format allows: docs/cost.md "One JSON object per request"), not a log line and
 a metrics blob apart. CloudWatch Logs bills the bytes ingested; the two objects repeated the
 service, the client's name and version and the JSON framing.
@@ -23,6 +24,10 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import Ama
 
 SERVICE = "tether"
 REQUEST_LINE = "graphql request"  # the message of the line every API request logs (resolvers/http.py)
+# ... and the line every reply worker's invocation ends with (tether/chat/worker.py)
+REPLY_JOBS_LINE = "chat reply jobs"
+# The lines an invocation's metrics are flushed into (the first of them it logs).
+INVOCATION_LINES = frozenset({REQUEST_LINE, REPLY_JOBS_LINE})
 
 # What a JSON text can begin with (json.loads skips leading whitespace; NaN and Infinity are its
 # extensions).
@@ -53,11 +58,17 @@ _invocation: ContextVar[_Invocation | None] = ContextVar("tether_invocation", de
 
 
 class HoldRequestLine(logging.Filter):
-    """Inside `invocation`, the first request line waits for the metrics (any other line passes)."""
+    """Inside `invocation`, the first request line (or reply worker's summary line: INVOCATION_LINES)
+    waits for the metrics (any other line passes)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         current = _invocation.get()
-        if current is None or not current.open or current.record is not None or record.msg != REQUEST_LINE:
+        if (
+            current is None
+            or not current.open
+            or current.record is not None
+            or record.msg not in INVOCATION_LINES
+        ):
             return True
         current.record = record
         return False
@@ -65,7 +76,8 @@ class HoldRequestLine(logging.Filter):
 
 class OneObjectEMFProvider(AmazonCloudWatchEMFProvider):
     """Powertools' EMF provider, flushing an invocation's metrics into its held request line (one
-    JSON object); without one (WebSocket, SQS, S3 events, jobs) the metrics blob is printed alone."""
+    JSON object); without one (WebSocket, catalog publish and S3 events, jobs) the metrics blob is
+    printed alone."""
 
     def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
         current = _invocation.get()

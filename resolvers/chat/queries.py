@@ -11,7 +11,8 @@ from resolvers.chat.types import (
 from resolvers.context import Info
 from resolvers.pagination import decode_after, one_of, page_info, page_of
 from resolvers.people.scope import ProfileId, readable
-from tether.chat.model import MESSAGES, THREAD_TIME_PREFIX, THREADS, position_prefix
+from tether.chat.model import THREAD_TIME_PREFIX, THREADS
+from tether.chat.threads import messages_page
 from tether.people.roles import Area
 from tether.sync import reads
 from tether.sync.fields import is_record_id
@@ -63,13 +64,11 @@ class ChatQuery:
         return await page_of(
             ChatMessageConnection,
             ChatMessage.from_record,
-            reads.page,
+            messages_page,
             profile,
-            MESSAGES,
+            str(thread_id),
             first=first,
             after=decode_after(after),
-            index="byLookup",
-            prefix=position_prefix(str(thread_id)),
             descending=order is ChatMessageOrder.NEWEST_FIRST,
         )
 

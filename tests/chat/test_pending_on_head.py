@@ -61,14 +61,17 @@ def head_item(worker: Worker) -> dict[str, Any]:
 
 
 def test_a_pushed_message_reply_waits_on_the_head_and_leaves_it_when_answered(worker: Worker) -> None:
-    """The push: the message (1 + bySeq 1 + byLookup 1) and its PENDING reply (the same), the head
-    (1), doubled: 14 WRU, no `byTime` entry (it was 16). The job's transaction takes it off the head."""
+    """The push: the message (1 + bySeq 1 + byLookup 1), its PENDING reply (1 + bySeq 1: no
+    `byLookup` entry, its message's stands for both), the head (1), doubled: 12 WRU, no `byTime`
+    entry (it was 16, then 14 with the reply's `byLookup` entry). The job's transaction takes it
+    off the head."""
     chat = worker.chat
     thread = chat.thread()
     message = new_id()
     with meter_capacity() as meter:
         chat.push(("message", {"id": message, "thread_id": thread, "text": "hello"}))
-    assert meter.wru == 14
+    assert meter.wru == 12
+    assert meter.index_write_units["byLookup"] == 2  # the message's entry only
     assert "byTime" not in meter.index_write_units
     assert in_by_time(worker) == []
     head = read_head(user_key(chat.user_id))

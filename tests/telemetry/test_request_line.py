@@ -153,3 +153,25 @@ def test_other_lines_of_an_invocation_keep_every_field(
     [line] = [line for line in objects(stdout()) if line.get("message") == "one-off job"]
     assert line["function_request_id"] == "req-job"
     assert {"timestamp", "location"} <= set(line)
+
+
+def test_a_reply_job_writes_its_summary_line_with_its_metrics(
+    lambda_handler: LambdaHandler, stdout: Callable[[], str]
+) -> None:
+    """The reply worker's invocation (an SQS batch): its `chat reply jobs` line carries the EMF
+    metrics at its root, as an API request's line does; no metrics blob of its own (~190 bytes a
+    job: docs/cost.md)."""
+    event = load_event("sqs_chat_reply_job.json")  # a job of a message that is not there: done at once
+    context = FakeLambdaContext(aws_request_id="req-job", function_name="tether-dev-chat-worker")
+    assert lambda_handler(event, context) == {"batchItemFailures": []}
+    written = objects(stdout())
+    [line] = [line for line in written if "_aws" in line]  # one object with the metrics, no blob
+    assert line["message"] == "chat reply jobs"
+    assert_emf(line)
+    [directive] = line["_aws"]["CloudWatchMetrics"]
+    assert directive["Metrics"] == [{"Name": "ReplyJobs", "Unit": "Count"}]
+    assert line["ReplyJobs"] == [1.0]
+    assert (line["jobs"], line["returned_to_queue"]) == (1, 0)
+    assert line["function_request_id"] == "req-job"  # its only request id stays
+    assert not {"timestamp", "location"} & set(line)
+    assert [line for line in written if "message" not in line] == []

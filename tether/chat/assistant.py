@@ -35,7 +35,6 @@ from tether.chat.model import (
     THREADS,
     USER,
     message_position,
-    position_prefix,
     position_sort_key,
     reply_id,
     reply_payload,
@@ -51,7 +50,7 @@ from tether.chat.providers.base import (
 )
 from tether.chat.providers.tool_use import ToolRound
 from tether.chat.queue import ReplyJob, ReplyQueue
-from tether.chat.threads import create_thread, require_reads
+from tether.chat.threads import create_thread, messages_page, require_reads
 from tether.chat.tools import MAX_ROUNDS, Toolbox, ToolContext
 from tether.errors import Conflict, Forbidden, NotFound, TetherError
 from tether.model.head import Head
@@ -365,13 +364,14 @@ class Assistant:
         pk = user_key(user_id)
         deleted = 0
         while True:
-            page = reads.page(
-                user_id, MESSAGES, first=PAGE, index="byLookup", prefix=position_prefix(thread_id)
-            )
-            if not page.records:
+            page = messages_page(user_id, thread_id, first=PAGE)
+            records = page.records
+            if page.next_key is not None and len(records) > 1 and records[-1].data.get("role") == USER:
+                records = records[:-1]  # its reply (no index entry of its own) leads the next page
+            if not records:
                 return deleted
-            self.engine.write(pk, [ServerChange(MESSAGES, "delete", {"id": r.id}) for r in page.records])
-            deleted += len(page.records)
+            self.engine.write(pk, [ServerChange(MESSAGES, "delete", {"id": r.id}) for r in records])
+            deleted += len(records)
 
     # ---- preparing replies
 
@@ -736,13 +736,11 @@ class Assistant:
         user_id = pk.removeprefix("USER#")
         # A reply retried late, after the thread folded past its message, has only the summary.
         while not (folded and folded >= current):
-            page = reads.page(
+            page = messages_page(
                 user_id,
-                MESSAGES,
+                thread.id,
                 first=PAGE,
                 after=after,
-                index="byLookup",
-                prefix=position_prefix(thread.id),
                 before=current or None,  # the message and its reply are held already: not read again
             )
             for record in page.records:

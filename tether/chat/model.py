@@ -294,6 +294,25 @@ def message_position(record: Record) -> str | None:
     return f"{position_prefix(thread_id)}{created}#{record.id}#0"
 
 
+def message_lookup(record: Record) -> str | None:
+    """A user message's entry in `byLookup` (its position). A reply has none: its message's entry
+    stands for both (`reply_companion`), which saves its index entry in the push that writes it
+    PENDING (2 WRU: docs/cost.md). Replies written before keep theirs until their next write."""
+    if record.data.get("role") == ASSISTANT:
+        return None
+    return message_position(record)
+
+
+def reply_companion(key: Mapping[str, str]) -> dict[str, str] | None:
+    """The reply listed right after a user message's `byLookup` entry (storage.listing's
+    companion): its sort key, at the position it has in the conversation."""
+    position = key.get("lk", "")
+    if not position.endswith("#0"):
+        return None
+    message_id = position.rsplit("#", 2)[-2]
+    return {"sk": MESSAGES.sort_key(reply_id(message_id)), "lk": f"{position[:-1]}1"}
+
+
 def position_prefix(thread_id: str) -> str:
     return f"CHATMSG#{thread_id}#"
 
@@ -369,7 +388,7 @@ MESSAGES = Collection(
         "server_save": ServerPatch(),
         "delete": Delete(),
     },
-    lookup_key=message_position,
+    lookup_key=message_lookup,
     time_key=pending_key,
     pending=waits,
     read_only=frozenset(

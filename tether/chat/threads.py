@@ -7,18 +7,47 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tether.chat import files
-from tether.chat.model import THREADS
-from tether.errors import Conflict, Forbidden, NotFound
+from tether.chat.model import THREADS, position_prefix, reply_companion
+from tether.errors import Conflict, Forbidden, NotFound, check_between
 from tether.model.record import Record
 from tether.people.access import Access
 from tether.pieces import PIECES
 from tether.sessions import SESSIONS
 from tether.storage.keys import user_key
+from tether.storage.listing import list_records
 from tether.sync import reads
 from tether.sync.collection import REJECTED, Collection
 from tether.sync.engine import ServerChange, SyncEngine
 
 CONTEXT_NOT_FOUND = "CONTEXT_NOT_FOUND"
+
+
+def messages_page(
+    user_id: str,
+    thread_id: str,
+    *,
+    first: int,
+    after: Mapping[str, str] | None = None,
+    descending: bool = False,
+    before: str | None = None,
+) -> reads.RecordPage:
+    """Up to `first` live messages of a thread in conversation order (index `byLookup`): each user
+    message, then its reply, which has no entry of its own (`reply_companion`) unless it was written
+    before replies lost theirs. `before` (a position) ends the page there."""
+    check_between("first", first, 1, reads.MAX_PAGE)
+    result = list_records(
+        user_key(user_id),
+        prefix=position_prefix(thread_id),
+        first=first,
+        after=after,
+        index="byLookup",
+        descending=descending,
+        before=before,
+        companion=reply_companion,
+    )
+    return reads.RecordPage(result.records, result.next_key)
+
+
 # A context naming one of the profile's own records: the collection it is read from.
 OWN_RECORDS: dict[str, Collection] = {"piece_id": PIECES, "session_id": SESSIONS}
 

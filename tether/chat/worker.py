@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tether.chat.queue import BadJob, ReplyJob
-from tether.telemetry import logger
+from tether.telemetry import REPLY_JOBS_LINE, logger
 
 if TYPE_CHECKING:  # app.py tells events apart with this module: the assistant is built on first use
     from tether.chat.assistant import Assistant
@@ -41,7 +41,8 @@ def handle_sqs_event(
         message_id = str(record.get("messageId"))
         if not _done(assistant, record, started):
             failures.append({"itemIdentifier": message_id})
-    logger.info("chat reply jobs", extra={"jobs": len(event["Records"]), "returned_to_queue": len(failures)})
+    # The invocation's metrics are written with this line (one JSON object: tether/telemetry.py).
+    logger.info(REPLY_JOBS_LINE, extra={"jobs": len(event["Records"]), "returned_to_queue": len(failures)})
     return {"batchItemFailures": failures}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,11 @@ _INDEX_ATTRIBUTES = {None: TetherModel.sk, "byLookup": TetherModel.lk, "byTime":
 class Page:
     records: list[Record]
     next_key: dict[str, str] | None  # where the next page starts; None on the last page
+
+
+# A listed entry's companion: the key (sort key, and the index key it would have) of a record
+# listed right after it that has no entry of its own (a chat message's reply), or None.
+Companion = Callable[[Mapping[str, str]], dict[str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ def list_records(
     index: str | None = None,
     descending: bool = False,
     before: str | None = None,
+    companion: Companion | None = None,
 ) -> Page:
     """Live (not deleted) records whose sort key (or index key) starts with `prefix`, in key order.
 
@@ -61,6 +67,9 @@ def list_records(
     One record more than asked is read, so `next_key` is None exactly when nothing follows.
     `before` (inside the prefix) ends the listing there: the Query stops at it and no key from it
     on is fetched (a reader that holds those records already does not pay for them again).
+    `companion` (with an index): each entry may name a record without an entry, listed at the
+    index key it names (fetched in the same BatchGetItem); a page may end between the two, its
+    cursor then the last record's key, entry or not.
     """
     key_names = INDEX_KEYS[index]
     _check_after(after, key_names, prefix)
@@ -68,16 +77,77 @@ def list_records(
         raise ValueError("`before` must be a key inside the listing's prefix")
     found: list[_Listed] = []
     start = dict(after) if after else None
+    # Ascending, a cursor on an entry leaves its companion to come first.
+    waiting = companion(after) if companion is not None and after and not descending else None
     while len(found) <= first:
-        data = _query_keys(pk, prefix, index, first + 1 - len(found), start, descending, before)
+        wanted = first + 1 - len(found)
+        limit = wanted if companion is None else (wanted + 1) // 2  # each entry may bring two records
+        data = _query_keys(pk, prefix, index, limit, start, descending, before)
         raw_items = _before(data.get("Items", []), key_names[-1], before)
-        found += _live(raw_items, _records_of(pk, raw_items, index), key_names)
+        if companion is None:
+            found += _live(raw_items, _records_of(pk, raw_items, index), key_names)
+        else:
+            keys = _with_companions(raw_items, key_names, companion, descending, waiting)
+            keys = _beyond(
+                keys, key_names[-1], after, before, descending, {listed.key["sk"] for listed in found}
+            )
+            waiting = None
+            found += _live_keys(keys, _records_of(pk, [{"sk": {"S": key["sk"]}} for key in keys], index))
         start = _next_start(data, key_names)
         if start is None:
             break
     return Page(
         [listed.record for listed in found[:first]], found[first - 1].key if len(found) > first else None
     )
+
+
+def _with_companions(
+    raw_items: list[dict[str, Any]],
+    key_names: tuple[str, ...],
+    companion: Companion,
+    descending: bool,
+    waiting: dict[str, str] | None,
+) -> list[dict[str, str]]:
+    """The page's keys in listing order, each entry's companion beside it (after it ascending,
+    before it descending), after the companion still `waiting` from the page before."""
+    keys = [waiting] if waiting is not None else []
+    for raw in raw_items:
+        key = {name: raw[name]["S"] for name in key_names if name in raw}
+        other = companion(key)
+        keys += [key] if other is None else [other, key] if descending else [key, other]
+    return keys
+
+
+def _beyond(
+    keys: list[dict[str, str]],
+    name: str,
+    after: Mapping[str, str] | None,
+    before: str | None,
+    descending: bool,
+    listed: set[str],
+) -> list[dict[str, str]]:
+    """The keys strictly past the cursor and short of `before`, each record once (an entry written
+    before its companion had none may be listed both ways)."""
+    kept, seen = [], set(listed)
+    for key in keys:
+        if after is not None and (key[name] <= after[name] if not descending else key[name] >= after[name]):
+            continue
+        if before is not None and key[name] >= before:
+            continue
+        if key["sk"] not in seen:
+            seen.add(key["sk"])
+            kept.append(key)
+    return kept
+
+
+def _live_keys(keys: list[dict[str, str]], records: Mapping[str, Record]) -> list[_Listed]:
+    """The records of these keys that exist and are not deleted, in order, with their keys."""
+    listed = []
+    for key in keys:
+        record = records.get(key["sk"])
+        if record is not None and not record.deleted:
+            listed.append(_Listed(record, key))
+    return listed
 
 
 def _check_after(after: Mapping[str, str] | None, key_names: tuple[str, ...], prefix: str) -> None:
