@@ -3,6 +3,7 @@ records decoded straight from that JSON."""
 
 from __future__ import annotations
 
+import operator
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -295,6 +296,7 @@ class _QueryPage(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _PAGE = msgspec.json.Decoder(_QueryPage)
+_TEXT_OF = operator.attrgetter("S")  # (a list's texts without a Python call per list)
 
 
 def page_records(items: Iterable[Any]) -> list[Record]:
@@ -339,7 +341,7 @@ def page_records(items: Iterable[Any]) -> list[Record]:
                             continue
                         members = value.L
                         if members is not None:
-                            texts = [member.S for member in members]
+                            texts = list(map(_TEXT_OF, members))
                             values[name] = _typed_value(value) if None in texts else texts
                         else:
                             values[name] = _typed_value(value)
