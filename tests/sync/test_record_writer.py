@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -505,3 +506,49 @@ def test_a_page_of_plain_records_takes_no_generic_step(
         assert fast == _answer(schema, document, records, record_type)
         assert odd == _answer(schema, document, odd_records, record_type)
     assert '"title": "5"' in odd
+
+
+def test_a_page_of_pieces_calls_nothing_per_record_but_the_tags_load(
+    fast_paths: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer reads a loaded field (tags) and a constant default (favorite: false) inline: the
+    only Python call it makes for a record is the field's own load, as from_record makes it (two
+    before: a getter, which called the load, and the default)."""
+    record_type, _ = RECORDS["piece"]
+    schema = _schema(record_type)
+    fragment, fragments = _fragment_of(record_type)
+    records = [
+        Record(
+            "piece",
+            f"01J0000000000000000000{n:04d}",
+            2,
+            n,
+            MOMENT,
+            MOMENT,
+            False,
+            {"title": "A", "tags": ["x"]},
+        )
+        for n in range(300)
+    ]
+    document = f"{{ items {{ __typename ...{fragment} }} }} {fragments}"
+    calls: list[str] = []
+
+    def count(frame: Any, event: str, _: Any) -> None:
+        if (
+            event == "call"
+            and frame.f_back is not None
+            and frame.f_back.f_code.co_filename.startswith("<record writer")
+        ):
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(count)
+    try:
+        fast = _answer(schema, document, records, record_type)
+    finally:
+        sys.setprofile(None)
+    assert fast_paths[0] == 300
+    assert len([name for name in calls if name != "_iso_times"]) == 300, sorted(set(calls))
+    assert '"favorite": false' in fast
+    with monkeypatch.context() as normal:
+        graphql_core_only(normal)
+        assert fast == _answer(schema, document, records, record_type)
