@@ -64,6 +64,7 @@ from strawberry.schema.types.base_scalars import isoformat as strawberry_isoform
 from resolvers.syncable import RECORD_ATTRIBUTES, Getter, RecordList, record_fields, record_getters
 from resolvers.variable_plan import VariablePlan
 from resolvers.variable_plan import plan as variable_plan
+from tether.model.collector import collection_paused
 from tether.model.record import Record
 
 _MISSING = object()
@@ -265,8 +266,10 @@ class _Writer:
         The common cases are _step_value's, inline: a value of the passed type is its own result,
         a null in a nullable field is null, a custom scalar (DateTime) is its serializer's result,
         a list of exactly the passed type (str, bool) is itself; the rest goes through the column.
-        UTC times of Strawberry's date-time scalars are formatted all at once (see _iso_times)."""
-        return self.rows_of(records, info)  # type: ignore[misc]
+        UTC times of Strawberry's date-time scalars are formatted all at once (see _iso_times).
+        The rows hold no cycles: the collector is paused while they are built (tether/model/collector.py)."""
+        with collection_paused():
+            return self.rows_of(records, info)  # type: ignore[misc]
 
 
 def _iso_times(times: list[Any]) -> list[str]:

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from types import SimpleNamespace
+from types import FrameType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -552,3 +552,34 @@ def test_a_page_of_pieces_calls_nothing_per_record_but_the_tags_load(
     with monkeypatch.context() as normal:
         graphql_core_only(normal)
         assert fast == _answer(schema, document, records, record_type)
+
+
+def test_a_page_s_rows_are_written_with_the_collector_paused(fast_paths: list[int]) -> None:
+    """The rows of a page hold no cycles: no collection walks them while the writer builds them."""
+    from tests.storage.test_raw import collections_inside
+
+    record_type, _ = RECORDS["piece"]
+    schema = _schema(record_type)
+    fragment, fragments = _fragment_of(record_type)
+    records = [
+        Record(
+            "piece",
+            f"01J0000000000000000000{n:04d}",
+            2,
+            n,
+            MOMENT,
+            MOMENT,
+            False,
+            {"title": "A", "tags": ["x"]},
+        )
+        for n in range(100)
+    ]
+    document = f"{{ items {{ __typename ...{fragment} }} }} {fragments}"
+
+    def writing(frame: FrameType) -> bool:  # (the generated loop, not its compilation)
+        return frame.f_code.co_name == "write" and frame.f_code.co_filename.startswith("<record writer")
+
+    with collections_inside(writing) as found:
+        _answer(schema, document, records, record_type)
+    assert fast_paths[0] == 100
+    assert found == []
