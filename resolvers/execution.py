@@ -64,6 +64,7 @@ from strawberry.schema.types.base_scalars import isoformat as strawberry_isoform
 from resolvers.syncable import RECORD_ATTRIBUTES, Getter, RecordList, record_fields, record_getters
 from resolvers.variable_plan import VariablePlan
 from resolvers.variable_plan import plan as variable_plan
+from tether.model.collector import collection_paused
 from tether.model.record import Record
 
 _MISSING = object()
@@ -231,12 +232,12 @@ class _Writer:
             leaf = column.leaf
             plain = leaf is not None and not leaf.is_list
             get = column.get
-            name, default, getter = (
-                (get, None, None)
+            name, default, load, getter = (
+                (get, None, None, None)
                 if isinstance(get, str)
-                else (*get, None)
+                else (get[0], get[1], get[2] if len(get) == 3 else None, None)
                 if isinstance(get, tuple)
-                else (None, None, get)
+                else (None, None, None, get)
             )
             coerce = leaf.leaf.coerce_output_value if plain and leaf.passed is None else None  # type: ignore[union-attr]
             steps.append(
@@ -244,6 +245,7 @@ class _Writer:
                     column.key,
                     name,
                     default,
+                    load,
                     getter,
                     leaf.passed if plain else None,  # type: ignore[union-attr]
                     not (
@@ -264,8 +266,10 @@ class _Writer:
         The common cases are _step_value's, inline: a value of the passed type is its own result,
         a null in a nullable field is null, a custom scalar (DateTime) is its serializer's result,
         a list of exactly the passed type (str, bool) is itself; the rest goes through the column.
-        UTC times of Strawberry's date-time scalars are formatted all at once (see _iso_times)."""
-        return self.rows_of(records, info)  # type: ignore[misc]
+        UTC times of Strawberry's date-time scalars are formatted all at once (see _iso_times).
+        The rows hold no cycles: the collector is paused while they are built (tether/model/collector.py)."""
+        with collection_paused():
+            return self.rows_of(records, info)  # type: ignore[misc]
 
 
 def _iso_times(times: list[Any]) -> list[str]:
@@ -282,6 +286,7 @@ class _Step(NamedTuple):
     key: str
     name: str | None  # a data field whose stored value is the value
     default: Callable[[], Any] | None  # ... and what the type gives when it is empty
+    load: Callable[[Any], Any] | None  # ... or its load, for a stored value that is not None
     get: Callable[[Record], Any] | None  # else how the value is read (None with no name: __typename)
     passed: type | None  # values of exactly this type are their own result
     nullable: bool
@@ -404,15 +409,31 @@ def _read_lines(n: int, step: _Step, names: dict[str, Any]) -> list[str]:
     """How the generated loop reads a column's value into v<n> (as syncable.Getter says)."""
     if step.name is not None:
         names[f"N{n}"] = step.name
-        if step.default is None:
-            return [f"v{n} = data.get(N{n})"]
-        names[f"D{n}"] = step.default
-        return [f"v{n} = data.get(N{n})", f"if v{n} is None:", f"    v{n} = D{n}()"]
+        lines = [f"v{n} = data.get(N{n})"]
+        if step.load is not None:
+            names[f"L{n}"] = step.load
+            lines += [f"if v{n} is not None:", f"    v{n} = L{n}(v{n})"]
+        if step.default is not None:
+            constant = _immutable(step.default)
+            names[f"D{n}"] = step.default if constant is _MISSING else constant
+            lines += [
+                f"if v{n} is None:",
+                f"    v{n} = D{n}()" if constant is _MISSING else f"    v{n} = D{n}",
+            ]
+        return lines
     attribute = next((name for name, get in RECORD_ATTRIBUTES.items() if get is step.get), None)
     if attribute is not None:
         return [f"v{n} = record.{attribute}"]  # (one of Record's own attributes, a fixed name)
     names[f"G{n}"] = step.get
     return [f"v{n} = G{n}(record)"]
+
+
+def _immutable(default: Callable[[], Any]) -> Any:
+    """The value a field's default gives where it is an immutable constant (a bool, number or
+    text: the same value every time, so the writer uses it without calling the default), else
+    _MISSING (a default factory such as `list`: called for each record, as from_record does)."""
+    value = default()
+    return value if type(value) in (bool, int, float, str) else _MISSING
 
 
 def _indent(lines: list[str], depth: int = 1) -> list[str]:

@@ -101,9 +101,16 @@ def default_of(cls: type, name: str) -> Callable[[], Any] | None:
 
 
 # How a writer obtains an attribute's value from a record: a function of the record, the name of a
-# data field whose stored value is the value (no load, no default): `record.data.get(name)`, or
-# (name, default) for such a field the type defaults when it is empty (e.g. no tags -> []).
-Getter = Callable[[Record], Any] | str | tuple[str, Callable[[], Any]]
+# data field whose stored value is the value (no load, no default): `record.data.get(name)`,
+# (name, default) for such a field the type defaults when it is empty (e.g. no tags -> []), or
+# (name, default or None, load) for a field whose stored value is loaded (a value not None is
+# `load(stored)`, and a None the default's, as from_record reads it).
+Getter = (
+    Callable[[Record], Any]
+    | str
+    | tuple[str, Callable[[], Any]]
+    | tuple[str, Callable[[], Any] | None, Callable[[Any], Any]]
+)
 
 
 # The getters of a record's own attributes, shared: a writer that sees one reads the attribute inline.
@@ -172,13 +179,7 @@ def _data(name: str, load: Callable[[Any], Any] | None, default: Callable[[], An
         default = None  # (a null stays null)
     if load is None:
         return name if default is None else (name, default)  # the stored value is the value
-
-    def get(record: Record) -> Any:
-        stored = record.data.get(name)
-        value = load(stored) if load is not None and stored is not None else stored
-        return default() if value is None and default is not None else value
-
-    return get
+    return (name, default, load)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from types import SimpleNamespace
+from types import FrameType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -461,6 +462,28 @@ def test_the_sdl_schema_s_records_are_written_as_strawberry_s(
     assert '"errors"' not in "".join(sdl)
 
 
+def _pieces_page(count: int) -> tuple[strawberry.Schema, str, list[Record], type]:
+    """A schema of a list of pieces, the document selecting the app's fragment of them, and
+    `count` well-formed pieces (a title and tags, no favorite)."""
+    record_type, _ = RECORDS["piece"]
+    fragment, fragments = _fragment_of(record_type)
+    records = [
+        Record(
+            "piece",
+            f"01J0000000000000000000{n:04d}",
+            2,
+            n,
+            MOMENT,
+            MOMENT,
+            False,
+            {"title": "A", "tags": ["x"]},
+        )
+        for n in range(count)
+    ]
+    document = f"{{ items {{ __typename ...{fragment} }} }} {fragments}"
+    return _schema(record_type), document, records, record_type
+
+
 def test_a_page_of_plain_records_takes_no_generic_step(
     fast_paths: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -474,23 +497,7 @@ def test_a_page_of_plain_records_takes_no_generic_step(
         return generic(*args)
 
     monkeypatch.setattr(execution, "_step_value", counted)
-    record_type, _ = RECORDS["piece"]
-    schema = _schema(record_type)
-    fragment, fragments = _fragment_of(record_type)
-    records = [
-        Record(
-            "piece",
-            f"01J0000000000000000000{n:04d}",
-            2,
-            n,
-            MOMENT,
-            MOMENT,
-            False,
-            {"title": "A", "tags": ["x"]},
-        )
-        for n in range(300)
-    ]
-    document = f"{{ items {{ __typename ...{fragment} }} }} {fragments}"
+    schema, document, records, record_type = _pieces_page(300)
     fast = _answer(schema, document, records, record_type)
     assert fast_paths[0] == 300
     assert steps[0] == 0
@@ -505,3 +512,48 @@ def test_a_page_of_plain_records_takes_no_generic_step(
         assert fast == _answer(schema, document, records, record_type)
         assert odd == _answer(schema, document, odd_records, record_type)
     assert '"title": "5"' in odd
+
+
+def test_a_page_of_pieces_calls_nothing_per_record_but_the_tags_load(
+    fast_paths: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer reads a loaded field (tags) and a constant default (favorite: false) inline: the
+    only Python call it makes for a record is the field's own load, as from_record makes it (two
+    before: a getter, which called the load, and the default)."""
+    schema, document, records, record_type = _pieces_page(300)
+    calls: list[str] = []
+
+    def count(frame: Any, event: str, _: Any) -> None:
+        if (
+            event == "call"
+            and frame.f_back is not None
+            and frame.f_back.f_code.co_filename.startswith("<record writer")
+        ):
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(count)
+    try:
+        fast = _answer(schema, document, records, record_type)
+    finally:
+        sys.setprofile(None)
+    assert fast_paths[0] == 300
+    assert len([name for name in calls if name != "_iso_times"]) == 300, sorted(set(calls))
+    assert '"favorite": false' in fast
+    with monkeypatch.context() as normal:
+        graphql_core_only(normal)
+        assert fast == _answer(schema, document, records, record_type)
+
+
+def test_a_page_s_rows_are_written_with_the_collector_paused(fast_paths: list[int]) -> None:
+    """The rows of a page hold no cycles: no collection walks them while the writer builds them."""
+    from tests.storage.test_raw import collections_inside
+
+    schema, document, records, record_type = _pieces_page(100)
+
+    def writing(frame: FrameType) -> bool:  # (the generated loop, not its compilation)
+        return frame.f_code.co_name == "write" and frame.f_code.co_filename.startswith("<record writer")
+
+    with collections_inside(writing) as found:
+        _answer(schema, document, records, record_type)
+    assert fast_paths[0] == 100
+    assert found == []

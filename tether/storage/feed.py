@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from tether.model.collector import collection_paused
 from tether.model.record import Record
 from tether.storage.base import TetherModel, guard
 from tether.storage.raw import page_records, raw_query_items
@@ -31,7 +32,8 @@ def feed_page(
                 attributes_to_get=None if merge_state else READ_ATTRIBUTES,
             )
         )
-    page = page_records(data.get("Items", []))
+    with collection_paused():  # (a page's records hold no cycles: tether/model/collector.py)
+        page = page_records(data.get("Items", []))
     more = bool(data.get("LastEvaluatedKey")) and bool(page) and page[-1].seq < upto
     return page, more
 
