@@ -79,5 +79,22 @@ class DocumentCache(SchemaExtension):
             errors = validate_document(context.schema._schema, document, tuple(context.validation_rules))
             context.pre_execution_errors = errors
             if found is not None and found.document is document and query is not None:
-                self.documents.put(query, Prepared(document, errors))
+                self.documents.put(query, Prepared(document, _detached(errors)))
         yield
+
+
+def _detached(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """`errors` without the tracebacks graphql-core's validation leaves on some (it raises and
+    catches while coercing a literal, e.g. an enum value's typo): a traceback holds the frames of the
+    request that validated first, and through them its Context (the services, the caller), for as
+    long as the text stays cached. What a client is told does not change."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = list(errors)
+    while pending:
+        exception = pending.pop()
+        if exception is None or id(exception) in seen:
+            continue
+        seen.add(id(exception))
+        exception.__traceback__ = None
+        pending += [exception.__cause__, exception.__context__, getattr(exception, "original_error", None)]
+    return errors
