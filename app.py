@@ -24,17 +24,20 @@ from tether.storage import tls
 
 tls.import_botocore()
 
+import asyncio
 import base64
-import functools
+import logging
 import time
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from mangum import Mangum
 from mangum.handlers import HTTPGateway
-from mangum.types import Scope
+from mangum.protocols.http import HTTPCycle, HTTPCycleState
+from mangum.types import LambdaConfig, LambdaContext, LambdaEvent, Message, Scope
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -167,17 +170,74 @@ class HTTPAPIEvent(HTTPGateway):
     """Mangum's adapter for API Gateway HTTP API events, with the ASGI scope built once per event.
 
     Mangum's own builds the whole scope (headers copied and encoded, host parsed) a second time when
-    it converts the response, only to read the payload version back from it.
+    it converts the response, only to read the payload version back from it. (Built in `__init__`,
+    not by a `functools.cached_property`, whose first read takes a lock in Python 3.11.)
     """
 
-    @functools.cached_property
+    def __init__(self, event: LambdaEvent, context: LambdaContext, config: LambdaConfig) -> None:
+        super().__init__(event, context, config)
+        self._scope = super().scope
+
+    @property
     def scope(self) -> Scope:
-        return super().scope
+        return self._scope
+
+
+class RequestMessages:
+    """What Mangum's HTTP cycle reads from and writes to its `asyncio.Queue` (`put_nowait`, `get`,
+    `put`), for its one request: the request message, then `http.disconnect` once the response is
+    sent. A queue per invocation (its deques, an `Event`, a getter future per wait) was a visible
+    part of an idle pull's edge work; nothing else reads the cycle's messages."""
+
+    __slots__ = ("_messages", "_waiter")
+
+    def __init__(self) -> None:
+        self._messages: list[Message] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, message: Message) -> None:
+        self._messages.append(message)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def put(self, message: Message) -> None:
+        self.put_nowait(message)
+
+    async def get(self) -> Message:
+        while not self._messages:  # (an app reading past its request: wait for the disconnect)
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return self._messages.pop(0)
+
+
+_CYCLE_LOGGER = logging.getLogger("mangum.http")
+
+
+class LambdaHTTPCycle(HTTPCycle):
+    """Mangum's HTTP cycle (its `run`, `receive` and `send`, unchanged) over `RequestMessages`."""
+
+    def __init__(self, scope: Scope, body: bytes) -> None:
+        self.scope = scope
+        self.buffer = BytesIO()
+        self.state = HTTPCycleState.REQUEST
+        self.logger = _CYCLE_LOGGER
+        self.app_queue = RequestMessages()  # type: ignore[assignment]
+        self.app_queue.put_nowait({"type": "http.request", "body": body, "more_body": False})
+
+
+class LambdaAdapter(Mangum):
+    """Mangum with its lifespan off, each invocation's HTTP cycle a `LambdaHTTPCycle`: the same
+    handler inference, scope, ASGI run and response conversion, without the lifespan's exit stack."""
+
+    def __call__(self, event: LambdaEvent, context: LambdaContext) -> dict[str, Any]:
+        assert self.lifespan == "off"  # (make_handler's: app.py's app has no lifespan handlers)
+        handler = self.infer(event, context)
+        return handler(LambdaHTTPCycle(handler.scope, handler.body)(self.app))
 
 
 def make_handler(asgi_app: Starlette) -> LambdaHandler:
     """A Lambda handler serving `asgi_app` (API Gateway HTTP API 2.0 and REST 1.0 events)."""
-    mangum = Mangum(
+    mangum = LambdaAdapter(
         asgi_app,
         lifespan="off",
         custom_handlers=[HTTPAPIEvent],  # tried first; REST API events fall through to Mangum's
