@@ -251,23 +251,10 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         if isinstance(event.get("tetherJob"), str):
             return run_job(asgi_app.state.services, event["tetherJob"])
         started = time.perf_counter()
-        if is_websocket_event(event):  # $connect / $disconnect of the poke channel (docs/sync.md)
-            answer: dict[str, Any] = asgi_app.state.sockets.handle_event(event)
-            metrics.add_metric(name="WebSocketEvents", unit=MetricUnit.Count, value=1)
-            return answer
-        if is_sqs_event(event) and asgi_app.state.services.publisher.handles(event):
-            # catalog publish jobs (CatalogPublisherFunction): the read index after editors' changes
-            answer = asgi_app.state.services.publisher.handle_event(event)
-            metrics.add_metric(name="CatalogPublishJobs", unit=MetricUnit.Count, value=len(event["Records"]))
-            return answer
-        if is_sqs_event(event):  # reply jobs: the assistant's replies that pushes handed over
-            answer = handle_sqs_event(asgi_app.state.services.chat, event)
-            metrics.add_metric(name="ReplyJobs", unit=MetricUnit.Count, value=len(event["Records"]))
-            return answer
-        if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
-            handled = asgi_app.state.services.uploads.on_s3_event(event)
-            metrics.add_metric(name="AttachmentEvents", unit=MetricUnit.Count, value=handled)
-            return {"handled": handled}
+        if not is_http_request(event):  # (an API request is none of the others: not tested for them)
+            answered = _non_http_event(asgi_app, event)
+            if answered is not None:
+                return answered
         response: dict[str, Any] = _binary_if_encoded(mangum(event, context))
         # One metric a request: its count is Latency's SampleCount (a Requests metric of 1s said it again:
         # ~50 bytes of every request's log line, and a custom metric per client dimension).
@@ -279,6 +266,40 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         return response
 
     return handler
+
+
+def is_http_request(event: dict[str, Any]) -> bool:
+    """An API Gateway HTTP API (2.0) or REST API (1.0) request: what Mangum answers, and no WebSocket
+    route, SQS, S3 or scheduled event (none of those has an HTTP request context or method)."""
+    context = event.get("requestContext")
+    return (
+        isinstance(context, dict)
+        and "eventType" not in context
+        and ("http" in context or "httpMethod" in event)
+        and "Records" not in event
+    )
+
+
+def _non_http_event(asgi_app: Starlette, event: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to a WebSocket route, SQS or S3 event (None: any other event, for Mangum)."""
+    if is_websocket_event(event):  # $connect / $disconnect of the poke channel (docs/sync.md)
+        answer: dict[str, Any] = asgi_app.state.sockets.handle_event(event)
+        metrics.add_metric(name="WebSocketEvents", unit=MetricUnit.Count, value=1)
+        return answer
+    if is_sqs_event(event) and asgi_app.state.services.publisher.handles(event):
+        # catalog publish jobs (CatalogPublisherFunction): the read index after editors' changes
+        answer = asgi_app.state.services.publisher.handle_event(event)
+        metrics.add_metric(name="CatalogPublishJobs", unit=MetricUnit.Count, value=len(event["Records"]))
+        return answer
+    if is_sqs_event(event):  # reply jobs: the assistant's replies that pushes handed over
+        answer = handle_sqs_event(asgi_app.state.services.chat, event)
+        metrics.add_metric(name="ReplyJobs", unit=MetricUnit.Count, value=len(event["Records"]))
+        return answer
+    if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
+        handled = asgi_app.state.services.uploads.on_s3_event(event)
+        metrics.add_metric(name="AttachmentEvents", unit=MetricUnit.Count, value=handled)
+        return {"handled": handled}
+    return None
 
 
 def _binary_if_encoded(response: dict[str, Any]) -> dict[str, Any]:

@@ -352,3 +352,35 @@ def test_an_app_reading_past_its_request_gets_the_disconnect_once_it_has_answere
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/fails"
     failed = handler(event, lambda_context)
     assert (failed["statusCode"], failed["body"]) == (500, "Internal Server Error")
+
+
+@pytest.mark.parametrize("name", ["http_api_post_graphql.json", "rest_api_post_graphql.json"])
+def test_an_api_request_is_not_tested_for_the_other_event_kinds(
+    lambda_handler: LambdaHandler,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """An API request goes straight to Mangum: no WebSocket, SQS (twice) and S3 tests of it first."""
+    import app
+
+    tested: list[str] = []
+
+    def counted(kind: str) -> Callable[[dict[str, Any]], bool]:
+        original = getattr(app, kind)
+
+        def test(event: dict[str, Any]) -> bool:
+            tested.append(kind)
+            return bool(original(event))
+
+        return test
+
+    for kind in ("is_websocket_event", "is_sqs_event", "is_s3_event"):
+        monkeypatch.setattr(app, kind, counted(kind))
+    response = lambda_handler(load_event(name), lambda_context)
+
+    assert response["statusCode"] == 200
+    assert body(response)["data"]["me"]["id"] == claims(load_event(name))["sub"]
+    assert tested == []
+    assert not app.is_http_request({"requestContext": {"eventType": "CONNECT", "routeKey": "$connect"}})
+    assert not app.is_http_request({"Records": [{"eventSource": "aws:sqs"}]})
