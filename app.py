@@ -24,17 +24,20 @@ from tether.storage import tls
 
 tls.import_botocore()
 
+import asyncio
 import base64
-import functools
+import logging
 import time
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from mangum import Mangum
 from mangum.handlers import HTTPGateway
-from mangum.types import Scope
+from mangum.protocols.http import HTTPCycle, HTTPCycleState
+from mangum.types import LambdaConfig, LambdaContext, LambdaEvent, Message, Scope
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -167,17 +170,74 @@ class HTTPAPIEvent(HTTPGateway):
     """Mangum's adapter for API Gateway HTTP API events, with the ASGI scope built once per event.
 
     Mangum's own builds the whole scope (headers copied and encoded, host parsed) a second time when
-    it converts the response, only to read the payload version back from it.
+    it converts the response, only to read the payload version back from it. (Built in `__init__`,
+    not by a `functools.cached_property`, whose first read takes a lock in Python 3.11.)
     """
 
-    @functools.cached_property
+    def __init__(self, event: LambdaEvent, context: LambdaContext, config: LambdaConfig) -> None:
+        super().__init__(event, context, config)
+        self._scope = super().scope
+
+    @property
     def scope(self) -> Scope:
-        return super().scope
+        return self._scope
+
+
+class RequestMessages:
+    """What Mangum's HTTP cycle reads from and writes to its `asyncio.Queue` (`put_nowait`, `get`,
+    `put`), for its one request: the request message, then `http.disconnect` once the response is
+    sent. A queue per invocation (its deques, an `Event`, a getter future per wait) was a visible
+    part of an idle pull's edge work; nothing else reads the cycle's messages."""
+
+    __slots__ = ("_messages", "_waiter")
+
+    def __init__(self) -> None:
+        self._messages: list[Message] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, message: Message) -> None:
+        self._messages.append(message)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def put(self, message: Message) -> None:
+        self.put_nowait(message)
+
+    async def get(self) -> Message:
+        while not self._messages:  # (an app reading past its request: wait for the disconnect)
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return self._messages.pop(0)
+
+
+_CYCLE_LOGGER = logging.getLogger("mangum.http")
+
+
+class LambdaHTTPCycle(HTTPCycle):
+    """Mangum's HTTP cycle (its `run`, `receive` and `send`, unchanged) over `RequestMessages`."""
+
+    def __init__(self, scope: Scope, body: bytes) -> None:
+        self.scope = scope
+        self.buffer = BytesIO()
+        self.state = HTTPCycleState.REQUEST
+        self.logger = _CYCLE_LOGGER
+        self.app_queue = RequestMessages()  # type: ignore[assignment]
+        self.app_queue.put_nowait({"type": "http.request", "body": body, "more_body": False})
+
+
+class LambdaAdapter(Mangum):
+    """Mangum with its lifespan off, each invocation's HTTP cycle a `LambdaHTTPCycle`: the same
+    handler inference, scope, ASGI run and response conversion, without the lifespan's exit stack."""
+
+    def __call__(self, event: LambdaEvent, context: LambdaContext) -> dict[str, Any]:
+        assert self.lifespan == "off"  # (make_handler's: app.py's app has no lifespan handlers)
+        handler = self.infer(event, context)
+        return handler(LambdaHTTPCycle(handler.scope, handler.body)(self.app))
 
 
 def make_handler(asgi_app: Starlette) -> LambdaHandler:
     """A Lambda handler serving `asgi_app` (API Gateway HTTP API 2.0 and REST 1.0 events)."""
-    mangum = Mangum(
+    mangum = LambdaAdapter(
         asgi_app,
         lifespan="off",
         custom_handlers=[HTTPAPIEvent],  # tried first; REST API events fall through to Mangum's
@@ -191,23 +251,10 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         if isinstance(event.get("tetherJob"), str):
             return run_job(asgi_app.state.services, event["tetherJob"])
         started = time.perf_counter()
-        if is_websocket_event(event):  # $connect / $disconnect of the poke channel (docs/sync.md)
-            answer: dict[str, Any] = asgi_app.state.sockets.handle_event(event)
-            metrics.add_metric(name="WebSocketEvents", unit=MetricUnit.Count, value=1)
-            return answer
-        if is_sqs_event(event) and asgi_app.state.services.publisher.handles(event):
-            # catalog publish jobs (CatalogPublisherFunction): the read index after editors' changes
-            answer = asgi_app.state.services.publisher.handle_event(event)
-            metrics.add_metric(name="CatalogPublishJobs", unit=MetricUnit.Count, value=len(event["Records"]))
-            return answer
-        if is_sqs_event(event):  # reply jobs: the assistant's replies that pushes handed over
-            answer = handle_sqs_event(asgi_app.state.services.chat, event)
-            metrics.add_metric(name="ReplyJobs", unit=MetricUnit.Count, value=len(event["Records"]))
-            return answer
-        if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
-            handled = asgi_app.state.services.uploads.on_s3_event(event)
-            metrics.add_metric(name="AttachmentEvents", unit=MetricUnit.Count, value=handled)
-            return {"handled": handled}
+        if not is_http_request(event):  # (an API request is none of the others: not tested for them)
+            answered = _non_http_event(asgi_app, event)
+            if answered is not None:
+                return answered
         response: dict[str, Any] = _binary_if_encoded(mangum(event, context))
         # One metric a request: its count is Latency's SampleCount (a Requests metric of 1s said it again:
         # ~50 bytes of every request's log line, and a custom metric per client dimension).
@@ -219,6 +266,40 @@ def make_handler(asgi_app: Starlette) -> LambdaHandler:
         return response
 
     return handler
+
+
+def is_http_request(event: dict[str, Any]) -> bool:
+    """An API Gateway HTTP API (2.0) or REST API (1.0) request: what Mangum answers, and no WebSocket
+    route, SQS, S3 or scheduled event (none of those has an HTTP request context or method)."""
+    context = event.get("requestContext")
+    return (
+        isinstance(context, dict)
+        and "eventType" not in context
+        and ("http" in context or "httpMethod" in event)
+        and "Records" not in event
+    )
+
+
+def _non_http_event(asgi_app: Starlette, event: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to a WebSocket route, SQS or S3 event (None: any other event, for Mangum)."""
+    if is_websocket_event(event):  # $connect / $disconnect of the poke channel (docs/sync.md)
+        answer: dict[str, Any] = asgi_app.state.sockets.handle_event(event)
+        metrics.add_metric(name="WebSocketEvents", unit=MetricUnit.Count, value=1)
+        return answer
+    if is_sqs_event(event) and asgi_app.state.services.publisher.handles(event):
+        # catalog publish jobs (CatalogPublisherFunction): the read index after editors' changes
+        answer = asgi_app.state.services.publisher.handle_event(event)
+        metrics.add_metric(name="CatalogPublishJobs", unit=MetricUnit.Count, value=len(event["Records"]))
+        return answer
+    if is_sqs_event(event):  # reply jobs: the assistant's replies that pushes handed over
+        answer = handle_sqs_event(asgi_app.state.services.chat, event)
+        metrics.add_metric(name="ReplyJobs", unit=MetricUnit.Count, value=len(event["Records"]))
+        return answer
+    if is_s3_event(event):  # a file arrived: complete its attachment (apps killed mid-upload)
+        handled = asgi_app.state.services.uploads.on_s3_event(event)
+        metrics.add_metric(name="AttachmentEvents", unit=MetricUnit.Count, value=handled)
+        return {"handled": handled}
+    return None
 
 
 def _binary_if_encoded(response: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +49,14 @@ from tether.services import Services
 from tether.telemetry import logger, metrics
 
 GRAPHIQL_PAGE = Path(__file__).resolve().parent.parent / "static" / "graphiql" / "index.html"
+# On every /graphql response (with its X-Request-Id): never cached, and varying by what it depends on.
+RESPONSE_HEADERS = {"Cache-Control": "no-store", "Vary": "Accept, Authorization"}
 
 
 @dataclass(frozen=True)
 class GraphQLParams:
-    query: str
+    """A request's variables, operation name and extensions (its document comes apart: resolvers/persisted.py)."""
+
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
@@ -124,21 +127,23 @@ class GraphQLEndpoint:
                 bodies, internal_errors = await run_batch(
                     payload, run_entry, self.settings.max_batch_operations
                 )
-                response = _json_array(bodies, media_type)
+                # A batch's answer: one result per operation, in order (what Apollo's BatchHttpLink reads).
+                content, status, headers = encode_json(bodies), 200, {}
             else:
                 body, status, internal_errors = await run(payload)
-                response = _json(body, status, media_type)
-                response.headers.update(result_headers(status))
+                content, headers = encode_json(body), result_headers(status)
                 if status == 429:
-                    response.headers["Retry-After"] = str(_retry_after(body))
+                    headers["Retry-After"] = str(_retry_after(body))
         except Exception as error:  # HTTP-level, sign-in and unexpected errors: one translator
             refused = failure(error, request_id, media_type)
             internal_errors = int(refused.internal)
-            response = _json(refused.body, refused.status, media_type)
-            response.headers.update(refused.headers)
-        response.headers["X-Request-Id"] = request_id
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Vary"] = "Accept, Authorization"
+            content, status, headers = encode_json(refused.body), refused.status, refused.headers
+        # The response's headers in one go (each set on a built response scans and re-encodes them).
+        headers.update(RESPONSE_HEADERS)
+        headers["X-Request-Id"] = request_id
+        response = Response(
+            content, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8"
+        )
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         client = client_awareness(request.headers)
         logger.info(
@@ -166,7 +171,7 @@ class GraphQLEndpoint:
         document = self.documents.resolve_in_memory(dict(raw))
         if document is None:  # a registered document this instance has not read yet
             document = await offload(self.documents.resolve, dict(raw))
-        result = await self._execute(method, replace(params, query=document.query), context)
+        result = await self._execute(method, params, document.query, context)
         if document.register and not _is_request_error(result):
             await offload(self.documents.remember, document)
         errors = [translate(error, context.request_id) for error in result.errors or []]
@@ -259,10 +264,12 @@ class GraphQLEndpoint:
         except ValueError:
             raise HTTPError(400, f"`{name}` must be URL-encoded JSON") from None
 
-    async def _execute(self, method: str, params: GraphQLParams, context: Context) -> ExecutionResult:
+    async def _execute(
+        self, method: str, params: GraphQLParams, query: str, context: Context
+    ) -> ExecutionResult:
         if self.trusted is not None:  # the manifest's SyncPull and SyncPush (resolvers/trusted.py)
             answered = await self.trusted.execute(
-                params.query,
+                query,
                 params.variables,
                 params.operation_name,
                 params.extensions,
@@ -274,7 +281,7 @@ class GraphQLEndpoint:
         allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
             return await self.schema.execute(
-                params.query,
+                query,
                 variable_values=params.variables,
                 context_value=context,
                 operation_name=params.operation_name,
@@ -311,7 +318,7 @@ def _params(raw: Mapping[str, Any]) -> GraphQLParams:
     extensions = raw.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise HTTPError(400, "`extensions` must be a JSON object")
-    return GraphQLParams("", variables, operation_name or None, extensions)
+    return GraphQLParams(variables, operation_name or None, extensions)
 
 
 def _client_ip(request: Request) -> str | None:
@@ -432,15 +439,6 @@ def _body(result: ExecutionResult) -> dict[str, Any]:
     if result.extensions:
         body["extensions"] = result.extensions
     return body
-
-
-def _json_array(bodies: list[dict[str, Any]], media_type: str) -> Response:
-    """A batch's answer: one result per operation, in order (what Apollo's BatchHttpLink reads)."""
-    return Response(encode_json(bodies), status_code=200, media_type=f"{media_type}; charset=utf-8")
-
-
-def _json(body: Mapping[str, Any], status: int, media_type: str) -> Response:
-    return Response(encode_json(body), status_code=status, media_type=f"{media_type}; charset=utf-8")
 
 
 def encode_json(body: Any) -> bytes:

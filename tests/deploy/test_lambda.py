@@ -290,3 +290,97 @@ def test_log_messages_that_are_json_are_logged_as_structure(
     logger.info(message)
 
     assert log_lines(lambda_logs.getvalue())[-1]["message"] == logged
+
+
+def test_an_invocation_hands_its_request_over_without_an_asyncio_queue(
+    lambda_handler: LambdaHandler,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Mangum's HTTP cycle built an `asyncio.Queue` per invocation for its one request message (an
+    idle pull's edge work); app.py's cycle hands it over in a list, the answer unchanged."""
+    import asyncio
+
+    made = []
+
+    class CountedQueue(asyncio.Queue[Any]):
+        def __init__(self) -> None:
+            made.append(self)
+            super().__init__()
+
+    monkeypatch.setattr(asyncio, "Queue", CountedQueue)  # (what mangum.protocols.http calls)
+    event = load_event("http_api_post_graphql.json")
+    response = lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200
+    assert body(response)["data"]["me"]["id"] == claims(event)["sub"]
+    assert made == []
+
+
+def test_an_app_reading_past_its_request_gets_the_disconnect_once_it_has_answered(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    """ASGI's order, as Mangum's queue gave it: the request, then (the response sent) `http.disconnect`;
+    an app failing before it answers gets Mangum's 500."""
+    import asyncio
+
+    from starlette.types import Receive, Scope, Send
+
+    from app import make_handler
+
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((await receive())["type"])
+        if scope["path"] == "/fails":
+            raise RuntimeError("the app failed")
+        waiting = asyncio.ensure_future(receive())  # the client is still there: nothing yet
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
+        )
+        await send({"type": "http.response.body", "body": b"answered"})
+        seen.append((await waiting)["type"])
+
+    handler = make_handler(app)  # type: ignore[arg-type]
+    event = load_event("http_api_post_graphql.json")
+    response = handler(event, lambda_context)
+
+    assert (response["statusCode"], response["body"]) == (200, "answered")
+    assert seen == ["http.request", "http.disconnect"]
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/fails"
+    failed = handler(event, lambda_context)
+    assert (failed["statusCode"], failed["body"]) == (500, "Internal Server Error")
+
+
+@pytest.mark.parametrize("name", ["http_api_post_graphql.json", "rest_api_post_graphql.json"])
+def test_an_api_request_is_not_tested_for_the_other_event_kinds(
+    lambda_handler: LambdaHandler,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """An API request goes straight to Mangum: no WebSocket, SQS (twice) and S3 tests of it first."""
+    import app
+
+    tested: list[str] = []
+
+    def counted(kind: str) -> Callable[[dict[str, Any]], bool]:
+        original = getattr(app, kind)
+
+        def test(event: dict[str, Any]) -> bool:
+            tested.append(kind)
+            return bool(original(event))
+
+        return test
+
+    for kind in ("is_websocket_event", "is_sqs_event", "is_s3_event"):
+        monkeypatch.setattr(app, kind, counted(kind))
+    response = lambda_handler(load_event(name), lambda_context)
+
+    assert response["statusCode"] == 200
+    assert body(response)["data"]["me"]["id"] == claims(load_event(name))["sub"]
+    assert tested == []
+    assert not app.is_http_request({"requestContext": {"eventType": "CONNECT", "routeKey": "$connect"}})
+    assert not app.is_http_request({"Records": [{"eventSource": "aws:sqs"}]})

@@ -353,6 +353,40 @@ def test_every_response_has_a_request_id_and_no_store(client: TestClient) -> Non
 
 
 @pytest.mark.parametrize(
+    ("body", "status", "challenge"),
+    [
+        ({"query": "{ __typename }"}, 200, None),
+        ([{"query": "{ __typename }"}, {"query": "{ __typename }"}], 200, None),
+        ({"query": "{ me { id } }"}, 401, "Bearer"),
+        ({"query": "{"}, 400, None),
+    ],
+)
+def test_the_endpoint_builds_each_response_with_its_headers(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, body: Any, status: int, challenge: str | None
+) -> None:
+    """The status's headers, the request id, no-store and Vary are given to the response as it is
+    built: none is set on it afterwards (each set scans and re-encodes the response's headers)."""
+    from starlette.responses import Response
+
+    original = Response.headers
+    later: list[object] = []
+
+    def counted(response: Response) -> Any:
+        later.append(response)
+        return original.fget(response)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Response, "headers", property(counted))
+    response = post(client, body, **MODERN)
+
+    assert response.status_code == status
+    assert len(response.headers["x-request-id"]) == 26
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["vary"].startswith("Accept, Authorization")
+    assert response.headers.get("www-authenticate") == challenge
+    assert later == []
+
+
+@pytest.mark.parametrize(
     ("body", "message"),
     [
         ({"query": "query A { __typename }", "operationName": "B"}, 'Unknown operation named "B".'),
