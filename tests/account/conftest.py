@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from ulid import ULID
 
 from tests.conftest import LocalS3
+from tests.deploy.lambda_support import FakeLambdaContext
 from tether.media import Media
 from tether.settings import Settings
 from tether.storage import partition
@@ -104,3 +106,10 @@ def fill_account(gql: Any, media: Media, user_id: str) -> dict[str, str]:
     media.client.put_object(Bucket=media.bucket, Key=f"{prefix}audio/take-1.m4a", Body=b"first")
     media.client.put_object(Bucket=media.bucket, Key=f"{prefix}audio/take-1.m4a", Body=b"second version")
     return {"piece": piece, "deleted_piece": gone, "session": session, "thread": thread, "fact": fact}
+
+
+def drain_erasures(handler: Callable[..., dict[str, Any]], clocks: Clocks, *, year: int) -> None:
+    """The clock moved to a year of this test's own, and every deletion other tests of this worker
+    left queued before it erased: the job's counts are then this test's alone, in any test order."""
+    clocks.now = clocks.now.replace(year=year)
+    handler({"tetherJob": "erase-due-accounts"}, FakeLambdaContext())

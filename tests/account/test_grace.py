@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 from starlette.testclient import TestClient
 
 from app import create_app, make_handler
-from tests.account.conftest import Clocks
+from tests.account.conftest import Clocks, drain_erasures
 from tests.deploy.lambda_support import FakeLambdaContext
 from tether.accounts.grace import CACHE_SECONDS, DeletionGrace
 from tether.services import Services
@@ -113,13 +113,6 @@ def test_deletion_locks_the_account_and_cancelling_restores_everything(
     subject = services.audit.subject(user_id)
     kinds = [entry.kind for entry in services.audit.entries() if entry.subject == subject]
     assert kinds[-2:] == ["account_deletion_requested", "account_deletion_cancelled"]
-
-
-def drain_erasures(handler: Callable[..., dict[str, Any]], clocks: Clocks, *, year: int) -> None:
-    """The clock moved to a year of this test's own, and every deletion other tests of this worker
-    left queued before it erased: the job's counts are then this test's alone, in any test order."""
-    clocks.now = clocks.now.replace(year=year)
-    handler({"tetherJob": "erase-due-accounts"}, FakeLambdaContext())
 
 
 def test_the_scheduled_job_erases_when_the_grace_period_ends(
