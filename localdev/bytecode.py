@@ -17,12 +17,15 @@ import compileall
 import os
 import py_compile
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+FUNCTION = ROOT / "function"  # what the package holds of ours (links), beside its dependencies
 
 
 def template_runtime(template: Path = TEMPLATE) -> str:
@@ -70,16 +73,18 @@ dataclass_code.write(sys.argv[1], codes)
 
 def write_dataclass_code(directory: Path) -> bool:
     """The code of the dataclass methods `directory`'s app defines (tether/dataclass_code.py),
-    recorded by this interpreter in a fresh process run from the package, written into it; False
-    if that failed (its error printed). A package without app.py has none to record."""
+    recorded by this interpreter in a fresh process that imports the package's own modules (and
+    this environment's locked dependencies: `_own_modules`), written into it; False if that failed (its error printed). A package without app.py has none to record."""
+    directory = directory.resolve()  # (`make build` passes it relative; the recording runs elsewhere)
     if not (directory / "app.py").is_file():
         return True
     # The function's own modules, its default settings, and credentials that sign nothing (building
     # the DynamoDB client resolves some; nothing is called): no AWS configuration of the build's.
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TETHER_", "AWS_"))}
+    own = _own_modules(directory)
     env.update(
         PYTHONDONTWRITEBYTECODE="1",
-        PYTHONPATH=os.pathsep.join([str(directory), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        PYTHONPATH=os.pathsep.join([str(own), *filter(None, [os.environ.get("PYTHONPATH")])]),
         AWS_ACCESS_KEY_ID="build",
         AWS_SECRET_ACCESS_KEY="build",
         AWS_EC2_METADATA_DISABLED="true",
@@ -87,17 +92,33 @@ def write_dataclass_code(directory: Path) -> bool:
     )
     from tether.dataclass_code import FILE_NAME
 
-    run = subprocess.run(
-        [sys.executable, "-c", RECORD_DATACLASS_CODE, str(directory / FILE_NAME)],
-        cwd=directory,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", RECORD_DATACLASS_CODE, str(directory / FILE_NAME)],
+            cwd=own,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(own)
     if run.returncode != 0:
         print(run.stderr[-4000:], file=sys.stderr)
     return run.returncode == 0
+
+
+def _own_modules(directory: Path) -> Path:
+    """A directory of links to the package's own modules and files (what function/ lists), without
+    the dependencies `sam build` extracted beside them: those are the wheels of the function's
+    architecture (arm64), which this machine's interpreter may not import. The recording imports
+    the same locked dependencies from this interpreter's environment instead; a class whose source
+    differs there is only compiled at init, as without the file."""
+    own = Path(tempfile.mkdtemp(prefix="tether-dataclass-code-"))
+    for entry in FUNCTION.iterdir():
+        if entry.name != "requirements.txt" and (directory / entry.name).exists():
+            (own / entry.name).symlink_to((directory / entry.name).resolve())
+    return own
 
 
 def main(argv: list[str]) -> int:

@@ -11,8 +11,8 @@ Lambda imports, and `install` (the first thing app.py does) gives `dataclasses` 
 that code for a source it has, and compiles any other source as `exec` does. The same text compiled
 the same way is the same code: only the compile is skipped.
 
-The file is stamped with the interpreter that wrote it (code objects and marshal's format are specific
-to a Python version) and is ignored by any other; it is the package's own build output, as trusted
+The file is stamped with the bytecode magic number of the interpreter that wrote it (code objects and
+marshal's format are specific to it) and is ignored by any other; it is the package's own build output, as trusted
 as its bytecode (Lambda's /var/task is read-only).
 """
 
@@ -24,6 +24,7 @@ import marshal
 import os
 import sys
 from collections.abc import Callable, Mapping
+from importlib.util import MAGIC_NUMBER
 from types import CodeType
 from typing import Any
 
@@ -43,8 +44,10 @@ def default_file() -> str:
 
 
 def stamp() -> bytes:
-    """The interpreter a file's code is for."""
-    return f"dataclass-code {sys.implementation.cache_tag} {sys.version}\n".encode()
+    """The interpreters a file's code is for: those that read the same bytecode (the magic number a
+    .pyc's validity rests on). The build machine's patch release or build of Python is rarely the
+    runtime's; code objects and marshal's format do not change within one magic number."""
+    return f"dataclass-code {sys.implementation.cache_tag} {MAGIC_NUMBER.hex()}\n".encode()
 
 
 def compiled(source: str) -> CodeType:

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from localdev.bytecode import compile_package, template_runtime, this_runtime
 from tests.deploy.lambda_support import lambda_environment
 
@@ -187,3 +189,22 @@ def test_a_built_package_s_init_compiles_none_of_its_dataclasses_methods(tmp_pat
     # Without the build step nothing is installed: each class compiles its methods, as `dataclasses` does.
     source = in_package(DATACLASS_CODE, package_copy(tmp_path / "source", bytecode=False))
     assert source["installed"] is False
+
+
+def test_the_build_records_the_dataclass_code_of_a_package_built_for_another_architecture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sam build` of an arm64 function on an x86-64 machine extracts arm64 wheels: this interpreter
+    cannot import the package's compiled dependencies (orjson's, msgspec's, ...). The build still
+    records the code of the package's own classes, importing the same locked dependencies from its
+    own environment."""
+    package = package_copy(tmp_path, bytecode=False)
+    foreign = package / "orjson"  # as an aarch64 wheel's extension reads to an x86-64 interpreter
+    foreign.mkdir()
+    (foreign / "__init__.py").write_text("from .orjson import *\n")
+    monkeypatch.chdir(tmp_path)
+    assert compile_package(Path("task"))  # relative, as `make build` passes it
+    shutil.rmtree(foreign)  # (in Lambda, an arm64 interpreter imports the arm64 wheel)
+    built = in_package(DATACLASS_CODE, package)
+    assert built["installed"] is True
+    assert built["misses"] == 0

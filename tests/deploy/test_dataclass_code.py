@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,21 @@ def test_a_file_of_another_interpreter_or_none_is_not_installed(
     assert "exec" not in vars(dataclasses)
     assert dataclass_code.install(str(tmp_path / "absent")) == 0
     assert "exec" not in vars(dataclasses)
+
+
+def test_a_file_is_read_by_every_interpreter_that_reads_the_same_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build machine's Python 3.11 and the Lambda runtime's are rarely the same patch release
+    or build: code objects and marshal's format are the same for one bytecode magic number (what a
+    .pyc's validity rests on), so the file is the runtime's as much as the builder's."""
+    codes = dataclass_code.record()
+    define()
+    dataclass_code.uninstall()
+    path = str(tmp_path / dataclass_code.FILE_NAME)
+    dataclass_code.write(path, codes)
+    monkeypatch.setattr(sys, "version", "3.11.99 (main, Jan  1 2030, 00:00:00) [GCC 99.0] (another build)")
+    try:
+        assert dataclass_code.install(path) == len(codes) > 0
+    finally:
+        dataclass_code.uninstall()
